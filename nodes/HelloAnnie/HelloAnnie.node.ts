@@ -1,0 +1,34 @@
+import {
+	NodeConnectionTypes,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+import { buildProperties } from '../shared/description';
+import { executeOperation, requestOptionsProperty } from '../shared/router';
+import { helloAnnie } from './provider';
+import { helloAnnieResources } from './resources';
+
+export class HelloAnnie implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'HelloAnnie',
+		name: 'helloAnnie',
+		icon: { light: 'file:helloannie.svg', dark: 'file:helloannie.dark.svg' },
+		group: ['output'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		description:
+			'Place AI phone calls and SMS conversations with patients through HelloAnnie, the dental AI receptionist',
+		defaults: { name: 'HelloAnnie' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'helloAnnieApi', required: true }],
+		properties: buildProperties(helloAnnieResources, [requestOptionsProperty]),
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await executeOperation(this, helloAnnie, helloAnnieResources);
+	}
+}

@@ -1,0 +1,69 @@
+import type { INodeProperties } from 'n8n-workflow';
+import { z } from 'zod';
+import { readParameters } from '../../../shared/router';
+import { compact, optional, phoneNumber, text } from '../../../shared/schema';
+import type { Operation, ValidationEnv } from '../../../shared/types';
+import type { AnnieEnvelope } from '../../provider';
+import {
+	appointmentInfoProperty,
+	appointmentInfoSchema,
+	patientInfoProperty,
+	patientInfoSchema,
+} from '../patientAndAppointment';
+import { fromNumberProperty, toNumberProperty } from '../numbers';
+
+const properties: INodeProperties[] = [
+	fromNumberProperty('The Annie phone number to call from (must be configured in HelloAnnie)'),
+	toNumberProperty('The phone number to call (must be on the organization\'s allowlist)'),
+	patientInfoProperty,
+	appointmentInfoProperty,
+	{
+		displayName: 'Context',
+		name: 'context',
+		type: 'string',
+		typeOptions: { rows: 3 },
+		default: '',
+		placeholder: 'Confirming upcoming cleaning appointment scheduled for March 10th at 3:00 PM',
+		description: 'Context about the call for Annie, e.g. appointment confirmation details (max 500 characters)',
+	},
+	{
+		displayName: 'Voicemail Message',
+		name: 'voicemailMessage',
+		type: 'string',
+		typeOptions: { rows: 3 },
+		default: '',
+		description: 'Message Annie leaves when the call reaches voicemail (max 500 characters)',
+	},
+];
+
+const schema = (env: ValidationEnv) =>
+	z
+		.object({
+			fromNumber: phoneNumber(),
+			toNumber: phoneNumber(),
+			patientInfo: patientInfoSchema(env),
+			appointmentInfo: appointmentInfoSchema(env),
+			context: optional(text({ max: 500 })),
+			voicemailMessage: optional(text({ max: 500 })),
+		})
+		.transform((body) => compact(body));
+
+export const startCall: Operation<ReturnType<typeof schema>> = {
+	value: 'start',
+	name: 'Start',
+	action: 'Start an outbound call',
+	description: 'Place an outbound AI call to a patient. This dials a real phone number.',
+	properties,
+	schema,
+	readInput: (fn, itemIndex) => readParameters(fn, itemIndex, properties),
+	async execute(ctx, body) {
+		const response = await ctx.request<AnnieEnvelope<{ conversationId: string }>>({
+			method: 'POST',
+			path: '/calls',
+			body,
+			kind: 'create',
+			checkHint: 'Check with Conversation → Get Many before running this item again.',
+		});
+		return { ...response.data };
+	},
+};

@@ -1,0 +1,25 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+export function fromNumberProperty(description: string): INodeProperties {
+	return {
+		displayName: 'From Number',
+		name: 'fromNumber',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: '+15551234567',
+		description: `${description}, in E.164 format`,
+	};
+}
+
+export function toNumberProperty(description: string): INodeProperties {
+	return {
+		displayName: 'To Number',
+		name: 'toNumber',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: '+15559876543',
+		description: `${description}. E.164 format; spaces, dashes and brackets are removed, the country code is required.`,
+	};
+}

@@ -1,0 +1,48 @@
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import { z } from 'zod';
+import { readParameters } from '../../../shared/router';
+import { uuid } from '../../../shared/schema';
+import type { Operation } from '../../../shared/types';
+import type { AnnieEnvelope } from '../../provider';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Phone Number ID',
+		name: 'phoneNumberId',
+		type: 'string',
+		required: true,
+		default: '',
+		description: 'UUID of the phone number (the ID from Phone Number → Get Many)',
+	},
+	{
+		displayName: 'Bot ID',
+		name: 'botId',
+		type: 'string',
+		required: true,
+		default: '',
+		description: 'UUID of the bot to attach the phone number to',
+	},
+];
+
+const schema = () => z.object({ phoneNumberId: uuid(), botId: uuid() });
+
+export const attachPhoneNumber: Operation<ReturnType<typeof schema>> = {
+	value: 'attach',
+	name: 'Attach to Bot',
+	action: 'Attach a phone number to a bot',
+	description: 'Attach an existing phone number to a bot',
+	properties,
+	schema,
+	readInput: (fn, itemIndex) => readParameters(fn, itemIndex, properties),
+	async execute(ctx, input) {
+		const response = await ctx.request<AnnieEnvelope<IDataObject>>({
+			method: 'POST',
+			path: `/phone-numbers/${encodeURIComponent(input.phoneNumberId)}/attach`,
+			body: { botId: input.botId },
+			// Not retried after an uncertain failure, like every write.
+			kind: 'create',
+			checkHint: 'Check with Phone Number → Get Many which bot the number is attached to.',
+		});
+		return { ...response.data };
+	},
+};

@@ -1,0 +1,146 @@
+import type { INodeProperties } from 'n8n-workflow';
+import { z } from 'zod';
+import { readParameters } from '../../../shared/router';
+import { compact, optional, phoneNumber, text, uuid } from '../../../shared/schema';
+import type { Operation } from '../../../shared/types';
+import type { AnnieEnvelope } from '../../provider';
+
+export const LANGUAGES = ['ENGLISH', 'SPANISH', 'FRENCH'] as const;
+export const VOICES = [
+	'FRIENDLY_BRIGHT',
+	'CALM_REASSURING',
+	'POLISHED_PROFESSIONAL',
+	'KIND_CURIOUS',
+	'CONFIDENT_UPBEAT',
+] as const;
+
+const title = (value: string) =>
+	value
+		.toLowerCase()
+		.split('_')
+		.map((word) => word[0].toUpperCase() + word.slice(1))
+		.join(' ');
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Organization ID',
+		name: 'orgId',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: '3c90c3cc-0d44-4b50-8888-8dd25736052a',
+		description: 'UUID of the organization that will own this phone number',
+	},
+	{
+		displayName: 'Bot ID',
+		name: 'botId',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: '3c90c3cc-0d44-4b50-8888-8dd25736052a',
+		description: 'UUID of the bot to attach the phone number to',
+	},
+	{
+		displayName: 'Name',
+		name: 'name',
+		type: 'string',
+		required: true,
+		default: '',
+		description: 'Friendly name for the phone number (max 100 characters)',
+	},
+	{
+		displayName: 'Language',
+		name: 'language',
+		type: 'options',
+		required: true,
+		options: LANGUAGES.map((value) => ({ name: title(value), value })),
+		default: 'ENGLISH',
+		description: 'The language of the phone number',
+	},
+	{
+		displayName: 'Voice',
+		name: 'voiceId',
+		type: 'options',
+		required: true,
+		options: VOICES.map((value) => ({ name: title(value), value })),
+		default: 'FRIENDLY_BRIGHT',
+		description: 'The voice of the phone number',
+	},
+	{
+		displayName: 'Additional Fields',
+		name: 'additionalFields',
+		type: 'collection',
+		placeholder: 'Add Field',
+		default: {},
+		options: [
+			{
+				displayName: 'Area Code',
+				name: 'areaCode',
+				type: 'string',
+				default: '',
+				placeholder: '512',
+				description: 'Three-digit area code to buy the number in',
+			},
+			{
+				displayName: 'Callback Forwarding Number',
+				name: 'callbackForwardingNumber',
+				type: 'string',
+				default: '',
+				placeholder: '+15551230000',
+				description:
+					'If a recipient calls an outbound number back, the call is forwarded here (outbound numbers only). E.164 format.',
+			},
+			{
+				displayName: 'Verified Caller ID',
+				name: 'verifiedCallerId',
+				type: 'string',
+				default: '',
+				description: 'Verified caller ID for outbound calls',
+			},
+		],
+	},
+];
+
+const schema = () =>
+	z
+		.object({
+			orgId: uuid(),
+			botId: uuid(),
+			name: text({ max: 100 }),
+			language: z.enum(LANGUAGES),
+			voiceId: z.enum(VOICES),
+			additionalFields: z
+				.object({
+					verifiedCallerId: optional(text()),
+					callbackForwardingNumber: optional(phoneNumber()),
+					areaCode: optional(
+						z.preprocess(
+							(value) => (typeof value === 'number' ? String(value) : value),
+							z.string().trim().regex(/^\d{3}$/, 'must be three digits, e.g. 512'),
+						),
+					),
+				})
+				.strict()
+				.default({}),
+		})
+		.transform(({ additionalFields, ...required }) => ({ ...required, ...compact(additionalFields) }));
+
+export const createPhoneNumber: Operation<ReturnType<typeof schema>> = {
+	value: 'create',
+	name: 'Create',
+	action: 'Create a phone number',
+	description: 'Buy a new phone number and attach it to a bot. This purchases a number.',
+	properties,
+	schema,
+	readInput: (fn, itemIndex) => readParameters(fn, itemIndex, properties),
+	async execute(ctx, body) {
+		const response = await ctx.request<AnnieEnvelope<Record<string, unknown>>>({
+			method: 'POST',
+			path: '/phone-numbers',
+			body,
+			kind: 'create',
+			checkHint: 'Check with Phone Number → Get Many before running this item again.',
+		});
+		return { ...response.data } as Record<string, string>;
+	},
+};

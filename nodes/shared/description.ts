@@ -1,0 +1,90 @@
+import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
+import type { Operation, Resource } from './types';
+
+/**
+ * Assembles a node's panel from its resources: the Resource selector, one Operation selector
+ * per resource, and each operation's own fields shown only for that resource and operation.
+ * Operation modules therefore declare their fields without any displayOptions boilerplate.
+ */
+
+function showFor(resource: string, operation: string, existing?: IDisplayOptions): IDisplayOptions {
+	return {
+		...existing,
+		show: { ...existing?.show, resource: [resource], operation: [operation] },
+	};
+}
+
+export function operationSelector(resource: Resource): INodeProperties {
+	const operations = [...resource.operations].sort((a, b) => a.name.localeCompare(b.name));
+	// The default is the resource's first operation, computed (the rule only sees literals).
+	// eslint-disable-next-line n8n-nodes-base/node-param-default-missing
+	return {
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: [resource.value] } },
+		options: operations.map((op) => ({
+			name: op.name,
+			value: op.value,
+			description: op.description,
+			action: op.action,
+		})),
+		default: resource.operations[0].value,
+	};
+}
+
+export function buildProperties(resources: Resource[], shared: INodeProperties[] = []): INodeProperties[] {
+	const properties: INodeProperties[] = [
+		// The default is the first resource, computed (the rule only sees literals).
+		// eslint-disable-next-line n8n-nodes-base/node-param-default-missing
+		{
+			displayName: 'Resource',
+			name: 'resource',
+			type: 'options',
+			noDataExpression: true,
+			options: [...resources]
+				.sort((a, b) => a.name.localeCompare(b.name))
+				.map((r) => ({ name: r.name, value: r.value })),
+			default: resources[0].value,
+		},
+	];
+	for (const resource of resources) properties.push(operationSelector(resource));
+	for (const resource of resources) {
+		for (const operation of resource.operations) {
+			for (const property of [...operation.properties, ...shared]) {
+				properties.push({
+					...property,
+					displayOptions: showFor(resource.value, operation.value, property.displayOptions),
+				});
+			}
+		}
+	}
+	return properties;
+}
+
+export function findOperation(resources: Resource[], resource: string, operation: string): Operation | undefined {
+	return resources.find((r) => r.value === resource)?.operations.find((o) => o.value === operation);
+}
+
+/** Return All / Limit, the n8n convention for Get Many operations. */
+export function returnAllAndLimit(maxLimit?: number): INodeProperties[] {
+	return [
+		{
+			displayName: 'Return All',
+			name: 'returnAll',
+			type: 'boolean',
+			default: false,
+			description: 'Whether to return all results or only up to a given limit',
+		},
+		{
+			displayName: 'Limit',
+			name: 'limit',
+			type: 'number',
+			typeOptions: { minValue: 1, ...(maxLimit ? { maxValue: maxLimit } : {}) },
+			default: 50,
+			description: 'Max number of results to return',
+			displayOptions: { show: { returnAll: [false] } },
+		},
+	];
+}

@@ -1,0 +1,83 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import { findOperation } from './description';
+import { forEachItem } from './items';
+import { DEFAULT_TRANSPORT_OPTIONS, RequestSession, type TransportOptions } from './transport';
+import type { ProviderDefinition, Resource, ValidationEnv } from './types';
+import { collectLabels, parseInput } from './validate';
+
+/** The "Options" collection every operation of every node gets. */
+export const requestOptionsProperty: INodeProperties = {
+	displayName: 'Options',
+	name: 'requestOptions',
+	type: 'collection',
+	placeholder: 'Add Option',
+	default: {},
+	options: [
+		{
+			displayName: 'Max Requests per Minute',
+			name: 'maxPerMinute',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: 0,
+			description:
+				'Cap on requests this node sends per minute in one execution, e.g. to pace a campaign. 0 means only the provider\'s own limit applies.',
+		},
+		{
+			displayName: 'Timeout (Ms)',
+			name: 'timeoutMs',
+			type: 'number',
+			typeOptions: { minValue: 1000 },
+			default: 30000,
+			description:
+				'How long to wait for an answer. A create request that times out is not sent again: it may or may not have been processed.',
+		},
+	],
+};
+
+function transportOptions(fn: IExecuteFunctions): TransportOptions {
+	const raw = fn.getNodeParameter('requestOptions', 0, {}) as IDataObject;
+	const timeoutMs = Number(raw.timeoutMs);
+	const maxPerMinute = Number(raw.maxPerMinute);
+	return {
+		...DEFAULT_TRANSPORT_OPTIONS,
+		timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : DEFAULT_TRANSPORT_OPTIONS.timeoutMs,
+		maxPerMinute: Number.isFinite(maxPerMinute) && maxPerMinute > 0 ? maxPerMinute : 0,
+	};
+}
+
+/** Reads an operation's own top-level fields of one item, by their documented names. */
+export function readParameters(fn: IExecuteFunctions, itemIndex: number, properties: INodeProperties[]): IDataObject {
+	const input: IDataObject = {};
+	for (const property of properties) {
+		input[property.name] = fn.getNodeParameter(property.name, itemIndex, property.default) as IDataObject[string];
+	}
+	return input;
+}
+
+/** Everything a node's `execute` does: find the operation, then run it for every item. */
+export async function executeOperation(
+	fn: IExecuteFunctions,
+	provider: ProviderDefinition,
+	resources: Resource[],
+): Promise<INodeExecutionData[][]> {
+	const resource = fn.getNodeParameter('resource', 0) as string;
+	const operationName = fn.getNodeParameter('operation', 0) as string;
+	const operation = findOperation(resources, resource, operationName);
+	if (!operation) {
+		throw new NodeOperationError(fn.getNode(), `The operation "${operationName}" is not known for "${resource}"`);
+	}
+	const session = new RequestSession(fn, provider, transportOptions(fn));
+	const env: ValidationEnv = { timeZone: fn.getTimezone(), now: Date.now() };
+	const schema = operation.schema(env);
+	const labels = collectLabels(operation.properties);
+
+	const output = await forEachItem(fn, async (itemIndex) => {
+		const input = parseInput(fn, itemIndex, schema, operation.readInput(fn, itemIndex), labels);
+		return await operation.execute(
+			{ fn, itemIndex, request: async (request) => await session.send(request, itemIndex) },
+			input,
+		);
+	});
+	return [output];
+}

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { dateInputToString, toMidnightUtcDate, toOffsetDateTime, toUtcIso } from './dates';
+import { normalizePhoneNumber, PHONE_RULE } from './phone';
+import type { ValidationEnv } from './types';
+
+/**
+ * Building blocks for operation schemas. n8n hands an empty optional field over as '' (or an
+ * empty collection as {}); those mean "not set" and are left out of the request, so that an
+ * empty field never sends an empty value to the provider.
+ */
+
+const isBlank = (value: unknown) =>
+	value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+
+/** Makes a schema optional where n8n's "not set" ('' / null / undefined) becomes undefined. */
+export function optional<T extends z.ZodTypeAny>(schema: T) {
+	return z.preprocess((value) => (isBlank(value) ? undefined : value), schema.optional());
+}
+
+/** A required text; `max` is the documented maximum length. Surrounding spaces are trimmed. */
+export function text(limits: { min?: number; max?: number } = {}) {
+	let schema = z.string().trim().min(Math.max(1, limits.min ?? 1));
+	if (limits.max !== undefined) schema = schema.max(limits.max);
+	// Numbers from a spreadsheet column (an ID such as 81260683) are sent as the documented string.
+	return z.preprocess((value) => (typeof value === 'number' ? String(value) : value), schema);
+}
+
+export function uuid() {
+	return z.string().trim().uuid();
+}
+
+export function phoneNumber() {
+	return z.preprocess(
+		(value) => (typeof value === 'number' ? `+${value}` : value),
+		z
+			.string()
+			.min(1)
+			.transform((value, ctx) => {
+				const normalized = normalizePhoneNumber(value);
+				if (normalized === undefined) {
+					ctx.addIssue({ code: z.ZodIssueCode.custom, message: PHONE_RULE });
+					return z.NEVER;
+				}
+				return normalized;
+			}),
+	);
+}
+
+function dateInput(rule: string) {
+	return z.unknown().transform((value, ctx) => {
+		const asText = dateInputToString(value);
+		if (asText === undefined || asText === '') {
+			ctx.addIssue({ code: z.ZodIssueCode.custom, message: rule });
+			return z.NEVER;
+		}
+		return asText;
+	});
+}
+
+const DATE_OF_BIRTH_RULE = 'must be a date such as 1988-03-22 (year-month-day), not in the future';
+
+/** A date of birth, sent as `YYYY-MM-DDT00:00:00.000Z` like the HelloAnnie seed. */
+export function dateOfBirth(env: ValidationEnv) {
+	return dateInput(DATE_OF_BIRTH_RULE).transform((value, ctx) => {
+		const date = toMidnightUtcDate(value);
+		if (date === undefined || Date.parse(date) > env.now) {
+			ctx.addIssue({ code: z.ZodIssueCode.custom, message: DATE_OF_BIRTH_RULE });
+			return z.NEVER;
+		}
+		return date;
+	});
+}
+
+const DATE_TIME_RULE =
+	'must be a date and time such as 2025-03-10T15:00:00-06:00 (without an offset, the workflow time zone applies)';
+
+/** A date-time sent with its UTC offset; the parsed instant is kept for ordering checks. */
+export function offsetDateTime(env: ValidationEnv) {
+	return dateInput(DATE_TIME_RULE).transform((value, ctx) => {
+		const parsed = toOffsetDateTime(value, env.timeZone);
+		if (parsed === undefined) {
+			ctx.addIssue({ code: z.ZodIssueCode.custom, message: DATE_TIME_RULE });
+			return z.NEVER;
+		}
+		return parsed;
+	});
+}
+
+const FUTURE_UTC_RULE =
+	'must be a future date and time such as 2030-10-12T09:08:00.000Z (without an offset, the workflow time zone applies)';
+
+/** A future instant sent as ISO 8601 UTC with `Z`. */
+export function futureUtcDateTime(env: ValidationEnv) {
+	return dateInput(FUTURE_UTC_RULE).transform((value, ctx) => {
+		const parsed = toUtcIso(value, env.timeZone);
+		if (parsed === undefined || parsed.epochMs <= env.now) {
+			ctx.addIssue({ code: z.ZodIssueCode.custom, message: FUTURE_UTC_RULE });
+			return z.NEVER;
+		}
+		return parsed.text;
+	});
+}
+
+/** Drops undefined members, and the whole object when nothing is left (an empty n8n collection). */
+export function compact<T extends Record<string, unknown>>(value: T | undefined): Partial<T> | undefined {
+	if (!value) return undefined;
+	const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+	return entries.length ? (Object.fromEntries(entries) as Partial<T>) : undefined;
+}

@@ -1,0 +1,71 @@
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestMethods,
+	INodeProperties,
+} from 'n8n-workflow';
+import type { z } from 'zod';
+
+/**
+ * What a request may do at the provider. A `create` request can place a call or send an SMS,
+ * so it is never retried once it may have reached the provider; a `read` request may be.
+ */
+export type RequestKind = 'create' | 'read';
+
+export interface ProviderDefinition {
+	/** Name shown in error messages, e.g. "HelloAnnie". */
+	displayName: string;
+	/** n8n credential type; the credential must have `baseUrl`. */
+	credentialType: string;
+	/** The provider's own error text from an error response body. */
+	errorMessage(body: unknown): string | undefined;
+	/** Per-field details from an error body (AlloMia's `details[]`), one line each. */
+	errorDetails?(body: unknown): string[];
+}
+
+export interface ApiRequest {
+	method: IHttpRequestMethods;
+	/** Path below the credential's base URL, starting with `/`. */
+	path: string;
+	body?: IDataObject | IDataObject[];
+	qs?: IDataObject;
+	kind: RequestKind;
+	/** Messages for statuses that mean something specific for this operation. */
+	statusMessages?: Partial<Record<number, string>>;
+	/** For a create: how the user can check whether it happened after an uncertain failure. */
+	checkHint?: string;
+}
+
+/** What a schema may depend on besides the input: the workflow's time zone and the clock. */
+export interface ValidationEnv {
+	timeZone: string;
+	now: number;
+}
+
+export interface OperationContext {
+	fn: IExecuteFunctions;
+	itemIndex: number;
+	request<T = unknown>(request: ApiRequest): Promise<T>;
+}
+
+/**
+ * One operation of one resource: its panel fields, the schema its input must pass, and
+ * what it sends. The router adds `displayOptions` for the resource and operation.
+ */
+export interface Operation<Schema extends z.ZodTypeAny = z.ZodTypeAny> {
+	value: string;
+	name: string;
+	action: string;
+	description: string;
+	properties: INodeProperties[];
+	schema(env: ValidationEnv): Schema;
+	/** Collects the item's parameters into the shape `schema` checks. */
+	readInput(fn: IExecuteFunctions, itemIndex: number): unknown;
+	execute(ctx: OperationContext, input: z.output<Schema>): Promise<IDataObject | IDataObject[]>;
+}
+
+export interface Resource {
+	value: string;
+	name: string;
+	operations: Operation[];
+}
