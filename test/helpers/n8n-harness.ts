@@ -1,0 +1,253 @@
+/**
+ * Runs this package's nodes inside n8n's own execution engine (n8n-core's WorkflowExecute),
+ * in-process, against the provider sandbox. Parameters go through n8n's parameter resolution
+ * and expressions, requests through n8n-core's HTTP helper and the credential's `authenticate`,
+ * errors through n8n's continueOnFail handling. Nothing of the node is mocked.
+ *
+ * What n8n's server would supply is supplied here: a node-type registry with a small
+ * "Test Items" source node, and a credentials helper that holds plain credentials and applies a
+ * credential type's generic `authenticate` block.
+ */
+import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import {
+	ICredentialsHelper,
+	NodeConnectionTypes,
+	Workflow,
+	type ICredentialDataDecryptedObject,
+	type ICredentials,
+	type ICredentialType,
+	type IDataObject,
+	type IExecuteFunctions,
+	type IHttpRequestOptions,
+	type INode,
+	type INodeCredentialsDetails,
+	type INodeExecutionData,
+	type INodeProperties,
+	type INodeType,
+	type INodeTypes,
+	type IRun,
+	type IWorkflowExecuteAdditionalData,
+	type IRequestOptionsSimplified,
+} from 'n8n-workflow';
+import { HelloAnnieApi } from '../../credentials/HelloAnnieApi.credentials';
+import { HelloAnnie } from '../../nodes/HelloAnnie/HelloAnnie.node';
+
+class TestItems implements INodeType {
+	description = {
+		displayName: 'Test Items',
+		name: 'testItems',
+		group: ['input'],
+		version: 1,
+		description: 'Emits the items given in its parameter',
+		defaults: { name: 'Test Items' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		properties: [{ displayName: 'Items', name: 'items', type: 'json', default: '[]' }] as INodeProperties[],
+	} as INodeType['description'];
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const raw = this.getNodeParameter('items', 0) as string | IDataObject[];
+		const items = (typeof raw === 'string' ? JSON.parse(raw) : raw) as IDataObject[];
+		return [items.map((json) => ({ json }))];
+	}
+}
+
+const NODE_TYPES: Record<string, INodeType> = {
+	'test.items': new TestItems(),
+	'n8n-nodes-ai-phone-agents.helloAnnie': new HelloAnnie(),
+};
+
+const CREDENTIAL_TYPES: Record<string, ICredentialType> = {
+	helloAnnieApi: new HelloAnnieApi(),
+};
+
+const nodeTypes: INodeTypes = {
+	getByName: (type) => NODE_TYPES[type],
+	getByNameAndVersion: (type) => NODE_TYPES[type],
+	getKnownTypes: () => ({}),
+};
+
+/** `=Bearer {{$credentials.apiKey}}` → `Bearer <key>`: the only expression form our credentials use. */
+function resolveCredentialExpression(template: string, credentials: ICredentialDataDecryptedObject): string {
+	if (!template.startsWith('=')) return template;
+	return template
+		.slice(1)
+		.replace(/\{\{\s*\$credentials\.(\w+)\s*\}\}/g, (_, key: string) => String(credentials[key] ?? ''));
+}
+
+class PlainCredentialsHelper extends ICredentialsHelper {
+	constructor(private readonly store: Record<string, ICredentialDataDecryptedObject>) {
+		super();
+	}
+
+	getParentTypes(): string[] {
+		return [];
+	}
+
+	isCredentialUsableByNode(): boolean {
+		return true;
+	}
+
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		typeName: string,
+		requestOptions: IHttpRequestOptions | IRequestOptionsSimplified,
+	): Promise<IHttpRequestOptions> {
+		const type = CREDENTIAL_TYPES[typeName];
+		const options = requestOptions as IHttpRequestOptions;
+		const auth = type?.authenticate;
+		if (auth && typeof auth === 'object' && auth.type === 'generic') {
+			const headers: IDataObject = { ...(options.headers ?? {}) };
+			for (const [name, value] of Object.entries(auth.properties.headers ?? {})) {
+				headers[name] = resolveCredentialExpression(String(value), credentials);
+			}
+			options.headers = headers;
+		}
+		return options;
+	}
+
+	async preAuthentication(): Promise<undefined> {
+		return undefined;
+	}
+
+	async runPreAuthentication(): Promise<undefined> {
+		return undefined;
+	}
+
+	async getCredentials(): Promise<ICredentials> {
+		throw new Error('not used by these tests');
+	}
+
+	async getDecrypted(
+		_additionalData: IWorkflowExecuteAdditionalData,
+		_nodeCredentials: INodeCredentialsDetails,
+		type: string,
+	): Promise<ICredentialDataDecryptedObject> {
+		const data = this.store[type];
+		if (!data) throw new Error(`No test credentials of type ${type}`);
+		return { ...data };
+	}
+
+	async updateCredentials(): Promise<void> {}
+
+	async updateCredentialsOauthTokenData(): Promise<void> {}
+
+	getCredentialsProperties(type: string): INodeProperties[] {
+		return CREDENTIAL_TYPES[type]?.properties ?? [];
+	}
+}
+
+export interface NodeRunOptions {
+	/** Node type, e.g. `n8n-nodes-ai-phone-agents.helloAnnie`. */
+	type: string;
+	parameters: IDataObject;
+	/** Input items; one empty item when omitted (like a manual trigger). */
+	items?: IDataObject[];
+	credentials: Record<string, ICredentialDataDecryptedObject>;
+	continueOnFail?: boolean;
+	timezone?: string;
+}
+
+export interface NodeRunResult {
+	/** Output items of the node under test (main output 0). */
+	items: INodeExecutionData[];
+	/** The error that stopped the node, if it did. */
+	error?: { message: string; description?: string | null; name: string; context?: IDataObject; httpCode?: string | null };
+	run: IRun;
+}
+
+const UNDER_TEST = 'Node Under Test';
+
+export async function runNode(options: NodeRunOptions): Promise<NodeRunResult> {
+	const credentialTypes = Object.keys(options.credentials);
+	const nodes: INode[] = [
+		{
+			id: 'items',
+			name: 'Test Items',
+			type: 'test.items',
+			typeVersion: 1,
+			position: [0, 0],
+			parameters: { items: JSON.stringify(options.items ?? [{}]) },
+		},
+		{
+			id: 'under-test',
+			name: UNDER_TEST,
+			type: options.type,
+			typeVersion: 1,
+			position: [200, 0],
+			parameters: options.parameters as INode['parameters'],
+			credentials: Object.fromEntries(credentialTypes.map((t) => [t, { id: `cred-${t}`, name: t }])),
+			...(options.continueOnFail ? { onError: 'continueRegularOutput' as const, continueOnFail: true } : {}),
+		},
+	];
+	const connections = {
+		'Test Items': { main: [[{ node: UNDER_TEST, type: NodeConnectionTypes.Main, index: 0 }]] },
+	};
+	const workflow = new Workflow({
+		id: 'test-workflow',
+		name: 'test',
+		nodes,
+		connections,
+		active: false,
+		nodeTypes,
+		settings: { timezone: options.timezone ?? 'America/Denver' },
+	});
+	const workflowData = {
+		id: 'test-workflow',
+		name: 'test',
+		nodes,
+		connections,
+		active: false,
+		activeVersionId: null,
+		isArchived: false,
+		createdAt: new Date(),
+		updatedAt: new Date(),
+		settings: {},
+	};
+	const hooks = new ExecutionLifecycleHooks('manual', 'test-execution', workflowData);
+	const base = 'http://127.0.0.1:5678';
+	const additionalData = {
+		credentialsHelper: new PlainCredentialsHelper(options.credentials),
+		hooks,
+		executeWorkflow: async () => {
+			throw new Error('not used');
+		},
+		getRunExecutionData: async () => undefined,
+		getRuntimeCredential: async () => undefined,
+		currentNodeExecutionIndex: 0,
+		restApiUrl: `${base}/rest`,
+		instanceBaseUrl: base,
+		formBaseUrl: `${base}/form`,
+		formWaitingBaseUrl: `${base}/form-waiting`,
+		formTestBaseUrl: `${base}/form-test`,
+		webhookBaseUrl: `${base}/webhook`,
+		webhookWaitingBaseUrl: `${base}/webhook-waiting`,
+		webhookTestBaseUrl: `${base}/webhook-test`,
+		mcpBaseUrl: `${base}/mcp`,
+		mcpTestBaseUrl: `${base}/mcp-test`,
+		variables: {},
+		logAiEvent: () => {},
+		startRunnerTask: async () => {
+			throw new Error('not used');
+		},
+	} as unknown as IWorkflowExecuteAdditionalData;
+
+	const execute = new WorkflowExecute(additionalData, 'manual');
+	const run = await execute.run({ workflow, startNode: workflow.getNode('Test Items') ?? undefined });
+	const taskData = run.data.resultData.runData[UNDER_TEST]?.[0];
+	const items = taskData?.data?.main?.[0] ?? [];
+	const error = taskData?.error ?? run.data.resultData.error;
+	return {
+		items,
+		run,
+		error: error
+			? {
+					message: error.message,
+					description: (error as { description?: string | null }).description,
+					name: error.name,
+					context: (error as { context?: IDataObject }).context,
+					httpCode: (error as { httpCode?: string | null }).httpCode,
+				}
+			: undefined,
+	};
+}
