@@ -1,0 +1,434 @@
+/**
+ * The HelloAnnie node run by n8n-core against the sandbox: for every operation the exact
+ * request the sandbox received, the node's output items, and each error path.
+ */
+import { ANNIE_KEY, runAnnie, SEED_APPOINTMENT, SEED_CONTEXT, SEED_PATIENT } from '../helpers/annie';
+import { SANDBOX_FIXTURES, startSandbox, type RecordedRequest, type Sandbox } from '../sandbox/server';
+
+const F = SANDBOX_FIXTURES.helloAnnie;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const SMS_TEXT =
+	'Hi Sarah, this is Annie from Bright Smiles Dental. We wanted to reach out about scheduling your next cleaning appointment.';
+
+let sandbox: Sandbox;
+beforeAll(async () => {
+	sandbox = await startSandbox();
+});
+afterAll(async () => {
+	await sandbox.close();
+});
+beforeEach(() => sandbox.reset());
+
+const requests = () => sandbox.requestsFor('helloannie');
+
+function expectDocumentedRequest(request: RecordedRequest, method: string, path: string) {
+	expect(request.method).toBe(method);
+	expect(request.path).toBe(path);
+	expect(request.headers.authorization).toBe(`Bearer ${ANNIE_KEY}`);
+	expect(request.validationErrors).toEqual([]);
+	expect(request.valid).toBe(true);
+}
+
+const seedCall = {
+	resource: 'call',
+	operation: 'start',
+	fromNumber: '+15551234567',
+	toNumber: '+15559876543',
+	patientInfo: SEED_PATIENT,
+	appointmentInfo: SEED_APPOINTMENT,
+	context: SEED_CONTEXT,
+};
+
+describe('Call → Start', () => {
+	test('sends the seed example field for field and outputs the conversationId', async () => {
+		const result = await runAnnie(sandbox, seedCall);
+		expect(result.error).toBeUndefined();
+		expect(requests()).toHaveLength(1);
+		const [request] = requests();
+		expectDocumentedRequest(request, 'POST', '/calls');
+		expect(request.headers['content-type']).toMatch(/^application\/json/);
+		// Same fields, same values, same order as seed 000.
+		expect(request.rawBody).toBe(
+			JSON.stringify({
+				fromNumber: '+15551234567',
+				toNumber: '+15559876543',
+				patientInfo: SEED_PATIENT,
+				appointmentInfo: SEED_APPOINTMENT,
+				context: SEED_CONTEXT,
+			}),
+		);
+		expect(result.items).toHaveLength(1);
+		expect(result.items[0].json).toEqual({ conversationId: expect.stringMatching(UUID) });
+		expect(result.items[0].pairedItem).toEqual({ item: 0 });
+		// The conversation now exists at the provider.
+		const created = sandbox.helloAnnie.state.conversations.find(
+			(c) => c.conversationId === result.items[0].json.conversationId,
+		);
+		expect(created?.medium).toBe('CALL');
+	});
+
+	test('normalises phone numbers and dates given the way EHRs and the date picker give them', async () => {
+		await runAnnie(
+			sandbox,
+			{
+				...seedCall,
+				toNumber: '={{ $json.phone }}',
+				patientInfo: { dateOfBirth: '={{ $json.dob }}', patientId: '={{ $json.id }}' },
+				appointmentInfo: { startTime: '2025-03-10T15:00:00', endTime: '2025-03-10T15:30' },
+				context: '',
+				voicemailMessage: 'Please call us back at 555-123-4567.',
+			},
+			{ items: [{ phone: '+1 (555) 987-6543', dob: '1988-03-22', id: 10432 }], timezone: 'America/Denver' },
+		);
+		const [request] = requests();
+		expectDocumentedRequest(request, 'POST', '/calls');
+		expect(request.body).toEqual({
+			fromNumber: '+15551234567',
+			toNumber: '+15559876543',
+			patientInfo: { dateOfBirth: '1988-03-22T00:00:00.000Z', patientId: '10432' },
+			appointmentInfo: { startTime: '2025-03-10T15:00:00-06:00', endTime: '2025-03-10T15:30:00-06:00' },
+			voicemailMessage: 'Please call us back at 555-123-4567.',
+		});
+	});
+
+	test('empty optional groups and fields send nothing', async () => {
+		await runAnnie(sandbox, {
+			resource: 'call',
+			operation: 'start',
+			fromNumber: '+15551234567',
+			toNumber: '+15559876543',
+			patientInfo: {},
+			appointmentInfo: { appointmentId: '' },
+		});
+		expect(requests()[0].body).toEqual({ fromNumber: '+15551234567', toNumber: '+15559876543' });
+	});
+
+	test.each([
+		// An empty spreadsheet cell: the field is set (to an expression) but resolves to nothing.
+		[{ toNumber: '={{ "" }}' }, 'To Number (toNumber) is required'],
+		[{ toNumber: 'call Sarah' }, 'To Number (toNumber) must be a phone number in E.164 format'],
+		[{ toNumber: '(555) 987-6543' }, 'To Number (toNumber) must be a phone number in E.164 format with its country code'],
+		[{ fromNumber: '+1555' }, 'From Number (fromNumber) must be a phone number in E.164 format'],
+		[{ context: 'x'.repeat(501) }, 'Context (context) must be at most 500 characters'],
+		[{ voicemailMessage: 'x'.repeat(501) }, 'Voicemail Message (voicemailMessage) must be at most 500 characters'],
+		[
+			{ patientInfo: { ...SEED_PATIENT, dateOfBirth: '1988-02-30' } },
+			'Patient Info → Date of Birth (patientInfo.dateOfBirth) must be a date such as 1988-03-22',
+		],
+		[
+			{ patientInfo: { ...SEED_PATIENT, dateOfBirth: '2999-01-01' } },
+			'Patient Info → Date of Birth (patientInfo.dateOfBirth) must be a date such as 1988-03-22 (year-month-day), not in the future',
+		],
+		[
+			{ appointmentInfo: { ...SEED_APPOINTMENT, startTime: 'next Tuesday' } },
+			'Appointment Info → Start Time (appointmentInfo.startTime) must be a date and time',
+		],
+		[
+			{ appointmentInfo: { ...SEED_APPOINTMENT, endTime: '2025-03-10T14:00:00-06:00' } },
+			'Appointment Info → End Time (appointmentInfo.endTime) must be after the start time',
+		],
+	])('bad input %p is refused before anything is sent', async (change, message) => {
+		const result = await runAnnie(sandbox, { ...seedCall, ...change });
+		expect(result.error?.name).toBe('NodeOperationError');
+		expect(result.error?.message).toContain(message);
+		expect(result.error?.context?.itemIndex).toBe(0);
+		// Never a patient's name or date of birth in an error message.
+		for (const secret of ['Sarah', 'Johnson', '1988-02-30', '2999-01-01']) {
+			expect(result.error?.message).not.toContain(secret);
+			expect(result.error?.description ?? '').not.toContain(secret);
+		}
+		expect(requests()).toHaveLength(0);
+	});
+
+	test('a 500 answer is not retried and says the call may or may not have been placed', async () => {
+		sandbox.inject({ provider: 'helloannie', path: '/calls', fault: { status: 500, body: { success: false, message: 'Internal error' } } });
+		const result = await runAnnie(sandbox, seedCall);
+		expect(requests()).toHaveLength(1);
+		expect(result.error?.name).toBe('NodeApiError');
+		expect(result.error?.message).toBe(
+			'HelloAnnie failed (HTTP 500): Internal error. The request may or may not have been processed',
+		);
+		expect(result.error?.description).toContain('Check with Conversation → Get Many');
+	});
+
+	test('a wrong API key gives the provider\'s 401 message and never shows the key', async () => {
+		const result = await runAnnie(sandbox, seedCall, { apiKey: 'annie-sk-v1-wrong-key' });
+		expect(requests()).toHaveLength(1);
+		expect(result.error?.message).toMatch(/^HelloAnnie did not accept the API key \(HTTP 401\)/);
+		expect(JSON.stringify(result.error)).not.toContain('annie-sk-v1-wrong-key');
+		expect(JSON.stringify(result.run.data.resultData)).not.toContain('annie-sk-v1-wrong-key');
+	});
+});
+
+describe('SMS → Start Conversation', () => {
+	const seedSms = {
+		resource: 'sms',
+		operation: 'startConversation',
+		fromNumber: '+15551234567',
+		toNumber: '+15559876543',
+		message: SMS_TEXT,
+		patientInfo: SEED_PATIENT,
+		appointmentInfo: SEED_APPOINTMENT,
+		context: SEED_CONTEXT,
+	};
+
+	test('sends the seed example field for field', async () => {
+		const result = await runAnnie(sandbox, seedSms);
+		const [request] = requests();
+		expectDocumentedRequest(request, 'POST', '/sms');
+		expect(request.rawBody).toBe(
+			JSON.stringify({
+				fromNumber: '+15551234567',
+				toNumber: '+15559876543',
+				message: SMS_TEXT,
+				patientInfo: SEED_PATIENT,
+				appointmentInfo: SEED_APPOINTMENT,
+				context: SEED_CONTEXT,
+			}),
+		);
+		expect(result.items.map((i) => i.json)).toEqual([{ conversationId: expect.stringMatching(UUID) }]);
+	});
+
+	test.each([
+		['={{ "  " }}', 'Message (message) is required'],
+		['x'.repeat(501), 'Message (message) must be at most 500 characters'],
+	])('message %#: refused before sending', async (message, expected) => {
+		const result = await runAnnie(sandbox, { ...seedSms, message });
+		expect(result.error?.message).toBe(expected);
+		expect(requests()).toHaveLength(0);
+	});
+
+	test('a 409 says a send to that number is already in progress', async () => {
+		sandbox.inject({
+			provider: 'helloannie',
+			path: '/sms',
+			fault: { status: 409, body: { success: false, message: 'An SMS send to this number is already in progress' } },
+		});
+		const result = await runAnnie(sandbox, seedSms);
+		expect(requests()).toHaveLength(1);
+		expect(result.error?.message).toBe(
+			'HelloAnnie: a send to this number is already in progress; wait until it has finished before sending again (HTTP 409): An SMS send to this number is already in progress',
+		);
+	});
+
+	test('continueOnFail: a bad row becomes an error item paired to it, the other rows are sent', async () => {
+		const result = await runAnnie(
+			sandbox,
+			{ ...seedSms, toNumber: '={{ $json.phone }}', patientInfo: {}, appointmentInfo: {}, context: '' },
+			{ items: [{ phone: '+15550000001' }, { phone: 'unknown' }, { phone: '+15550000003' }], continueOnFail: true },
+		);
+		expect(result.error).toBeUndefined();
+		expect(result.items).toHaveLength(3);
+		expect(result.items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(result.items[0].json.conversationId).toMatch(UUID);
+		expect(result.items[1].json.error).toMatch(/^To Number \(toNumber\) must be a phone number in E.164 format/);
+		expect(result.items[2].json.conversationId).toMatch(UUID);
+		expect(requests().map((r) => (r.body as { toNumber: string }).toNumber)).toEqual(['+15550000001', '+15550000003']);
+	});
+
+	test('without continueOnFail a bad row stops the node at that row', async () => {
+		const result = await runAnnie(
+			sandbox,
+			{ ...seedSms, toNumber: '={{ $json.phone }}' },
+			{ items: [{ phone: '+15550000001' }, { phone: 'unknown' }, { phone: '+15550000003' }] },
+		);
+		expect(result.error?.message).toMatch(/^To Number \(toNumber\) must be a phone number/);
+		expect(result.error?.context?.itemIndex).toBe(1);
+		expect(requests()).toHaveLength(1);
+	});
+});
+
+describe('Phone Number', () => {
+	const create = {
+		resource: 'phoneNumber',
+		operation: 'create',
+		orgId: F.orgId,
+		botId: F.bots[0].id,
+		name: 'Reminders line',
+		language: 'SPANISH',
+		voiceId: 'KIND_CURIOUS',
+	};
+
+	test('Create sends the documented body and outputs the new number', async () => {
+		const result = await runAnnie(sandbox, {
+			...create,
+			additionalFields: { verifiedCallerId: '+15551112222', callbackForwardingNumber: '+1 555 000 1111', areaCode: '512' },
+		});
+		const [request] = requests();
+		expectDocumentedRequest(request, 'POST', '/phone-numbers');
+		expect(request.rawBody).toBe(
+			JSON.stringify({
+				orgId: F.orgId,
+				botId: F.bots[0].id,
+				name: 'Reminders line',
+				language: 'SPANISH',
+				voiceId: 'KIND_CURIOUS',
+				verifiedCallerId: '+15551112222',
+				callbackForwardingNumber: '+15550001111',
+				areaCode: '512',
+			}),
+		);
+		expect(result.items[0].json).toMatchObject({
+			id: expect.stringMatching(UUID),
+			orgId: F.orgId,
+			botId: F.bots[0].id,
+			name: 'Reminders line',
+			language: 'SPANISH',
+			voiceId: 'KIND_CURIOUS',
+		});
+	});
+
+	test.each([
+		[{ language: 'GERMAN' }, 'Language (language) must be one of: ENGLISH, SPANISH, FRENCH'],
+		[
+			{ voiceId: 'ROBOT' },
+			'Voice (voiceId) must be one of: FRIENDLY_BRIGHT, CALM_REASSURING, POLISHED_PROFESSIONAL, KIND_CURIOUS, CONFIDENT_UPBEAT',
+		],
+		[{ name: 'n'.repeat(101) }, 'Name (name) must be at most 100 characters'],
+		[{ orgId: 'org-1' }, 'Organization ID (orgId) must be a UUID'],
+		[{ additionalFields: { areaCode: '51' } }, 'Additional Fields → Area Code (additionalFields.areaCode) must be three digits'],
+	])('Create refuses %p', async (change, message) => {
+		const result = await runAnnie(sandbox, { ...create, ...change });
+		expect(result.error?.message).toContain(message);
+		expect(requests()).toHaveLength(0);
+	});
+
+	test('Get Many lists the account\'s numbers, one item each, honouring Limit', async () => {
+		const all = await runAnnie(sandbox, { resource: 'phoneNumber', operation: 'getAll', returnAll: true });
+		expectDocumentedRequest(requests()[0], 'GET', '/phone-numbers');
+		expect(all.items.map((i) => i.json.number)).toEqual(F.phoneNumbers.map((p) => p.number));
+		const one = await runAnnie(sandbox, { resource: 'phoneNumber', operation: 'getAll', returnAll: false, limit: 1 });
+		expect(one.items).toHaveLength(1);
+	});
+
+	test('Attach to Bot posts the bot to the number', async () => {
+		const phone = F.phoneNumbers[0];
+		const result = await runAnnie(sandbox, {
+			resource: 'phoneNumber',
+			operation: 'attach',
+			phoneNumberId: phone.id,
+			botId: F.bots[1].id,
+		});
+		const [request] = requests();
+		expectDocumentedRequest(request, 'POST', `/phone-numbers/${phone.id}/attach`);
+		expect(request.body).toEqual({ botId: F.bots[1].id });
+		expect(result.items[0].json).toMatchObject({ id: phone.id, botId: F.bots[1].id });
+	});
+
+	test('Attach to Bot on an unknown number gives the 404 message', async () => {
+		const result = await runAnnie(sandbox, {
+			resource: 'phoneNumber',
+			operation: 'attach',
+			phoneNumberId: '00000000-0000-4000-8000-000000000000',
+			botId: F.bots[1].id,
+		});
+		expect(result.error?.message).toMatch(/^HelloAnnie could not find it \(HTTP 404\)/);
+	});
+});
+
+describe('Conversation', () => {
+	const known = F.conversations[1];
+
+	test('Get returns the conversation', async () => {
+		const result = await runAnnie(sandbox, { resource: 'conversation', operation: 'get', conversationId: known.conversationId });
+		expectDocumentedRequest(requests()[0], 'GET', `/conversations/${known.conversationId}`);
+		expect(result.items[0].json).toMatchObject({
+			conversationId: known.conversationId,
+			medium: 'SMS',
+			summary: known.summary,
+			status: 'OPEN',
+		});
+	});
+
+	test('Get of an unknown conversation gives the 404 message after one request', async () => {
+		const result = await runAnnie(sandbox, {
+			resource: 'conversation',
+			operation: 'get',
+			conversationId: '00000000-0000-4000-8000-000000000000',
+		});
+		expect(result.error?.message).toMatch(/^HelloAnnie could not find it \(HTTP 404\)/);
+		expect(requests()).toHaveLength(1);
+	});
+
+	test('Get retries a transient 500 (a read changes nothing)', async () => {
+		sandbox.inject({ provider: 'helloannie', method: 'GET', fault: { status: 500 } });
+		const result = await runAnnie(sandbox, { resource: 'conversation', operation: 'get', conversationId: known.conversationId });
+		expect(requests().map((r) => r.status)).toEqual([500, 200]);
+		expect(result.items[0].json.conversationId).toBe(known.conversationId);
+	});
+
+	test('Get Many sends offset/limit and the filters', async () => {
+		const result = await runAnnie(sandbox, {
+			resource: 'conversation',
+			operation: 'getAll',
+			returnAll: false,
+			limit: 2,
+			filters: { orgId: F.orgId, botId: F.bots[0].id, includeArchived: true, includeChildren: false },
+		});
+		const [request] = requests();
+		expectDocumentedRequest(request, 'GET', '/conversations');
+		expect(request.query).toEqual({
+			offset: '0',
+			limit: '2',
+			orgId: F.orgId,
+			botId: F.bots[0].id,
+			includeArchived: 'true',
+			includeChildren: 'false',
+		});
+		expect(result.items).toHaveLength(2);
+		expect(result.items.every((i) => i.json.botId === F.bots[0].id)).toBe(true);
+	});
+
+	test('Get Many with Return All pages through more than 100 conversations', async () => {
+		const phones = Array.from({ length: 120 }, (_, i) => ({ phone: `+1555100${String(i).padStart(4, '0')}` }));
+		const sent = await runAnnie(
+			sandbox,
+			{ resource: 'sms', operation: 'startConversation', fromNumber: '+15551234567', toNumber: '={{ $json.phone }}', message: 'Hi' },
+			{ items: phones },
+		);
+		expect(sent.items).toHaveLength(120);
+		sandbox.reset();
+		// reset() restores fixtures: create again through the node so the list is long.
+		await runAnnie(
+			sandbox,
+			{ resource: 'sms', operation: 'startConversation', fromNumber: '+15551234567', toNumber: '={{ $json.phone }}', message: 'Hi' },
+			{ items: phones },
+		);
+		const before = requests().length;
+		const result = await runAnnie(sandbox, { resource: 'conversation', operation: 'getAll', returnAll: true });
+		const listed = requests().slice(before);
+		expect(listed.map((r) => r.query)).toEqual([
+			{ offset: '0', limit: '100' },
+			{ offset: '100', limit: '100' },
+		]);
+		const total = sandbox.helloAnnie.state.conversations.filter((c) => !c.archived && !c.parentConversationId).length;
+		expect(result.items).toHaveLength(total);
+		expect(new Set(result.items.map((i) => i.json.conversationId)).size).toBe(total);
+	});
+
+	test('Get Messages reads an SMS conversation, one item per message', async () => {
+		const sms = await runAnnie(sandbox, {
+			resource: 'sms',
+			operation: 'startConversation',
+			fromNumber: '+15551234567',
+			toNumber: '+15559876543',
+			message: SMS_TEXT,
+		});
+		const conversationId = String(sms.items[0].json.conversationId);
+		sandbox.helloAnnie.addMessage(conversationId, 'Yes, Tuesday works', 'user');
+		const result = await runAnnie(sandbox, { resource: 'conversation', operation: 'getMessages', conversationId, returnAll: true });
+		expectDocumentedRequest(requests()[1], 'GET', `/conversations/${conversationId}/messages`);
+		expect(result.items.map((i) => [i.json.role, i.json.content])).toEqual([
+			['assistant', SMS_TEXT],
+			['user', 'Yes, Tuesday works'],
+		]);
+	});
+
+	test('Conversation ID must be a UUID', async () => {
+		const result = await runAnnie(sandbox, { resource: 'conversation', operation: 'get', conversationId: 'abc' });
+		expect(result.error?.message).toBe(
+			'Conversation ID (conversationId) must be a UUID, e.g. 3c90c3cc-0d44-4b50-8888-8dd25736052a',
+		);
+		expect(requests()).toHaveLength(0);
+	});
+});
