@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { findOperation } from './description';
+import { forEachBatch } from './batch';
 import { forEachItem } from './items';
 import { DEFAULT_TRANSPORT_OPTIONS, RequestSession, type TransportOptions } from './transport';
 import type { ProviderDefinition, Resource, ValidationEnv } from './types';
@@ -72,9 +73,28 @@ export async function executeOperation(
 	const schema = operation.schema(env);
 	const labels = collectLabels(operation.properties);
 
+	const prepare = async (itemIndex: number) =>
+		parseInput(fn, itemIndex, schema, await operation.readInput(fn, itemIndex), labels);
+
+	if (operation.batch) {
+		const batch = operation.batch;
+		const output = await forEachBatch(fn, {
+			size: batch.size(fn),
+			provider: provider.displayName,
+			prepare,
+			send: async ({ itemIndexes }, inputs) =>
+				await batch.send(
+					{ fn, itemIndexes, request: async (request) => await session.send(request, itemIndexes[0]) },
+					inputs,
+				),
+		});
+		return [output];
+	}
+
+	const execute = operation.execute;
 	const output = await forEachItem(fn, async (itemIndex) => {
-		const input = parseInput(fn, itemIndex, schema, operation.readInput(fn, itemIndex), labels);
-		return await operation.execute(
+		const input = await prepare(itemIndex);
+		return await execute(
 			{ fn, itemIndex, request: async (request) => await session.send(request, itemIndex) },
 			input,
 		);

@@ -86,15 +86,16 @@ export function offsetDateTime(env: ValidationEnv) {
 	});
 }
 
-const FUTURE_UTC_RULE =
-	'must be a future date and time such as 2030-10-12T09:08:00.000Z (without an offset, the workflow time zone applies)';
+const UTC_RULE =
+	'must be a date and time such as 2026-04-01T10:00:00Z (without an offset, the workflow time zone applies)';
 
-/** A future instant sent as ISO 8601 UTC with `Z`. */
-export function futureUtcDateTime(env: ValidationEnv) {
-	return dateInput(FUTURE_UTC_RULE).transform((value, ctx) => {
+/** An instant sent as ISO 8601 UTC with `Z`. */
+export function utcDateTime(env: ValidationEnv, options: { future?: boolean } = {}) {
+	const rule = options.future ? `${UTC_RULE.replace('must be a', 'must be a future')}` : UTC_RULE;
+	return dateInput(rule).transform((value, ctx) => {
 		const parsed = toUtcIso(value, env.timeZone);
-		if (parsed === undefined || parsed.epochMs <= env.now) {
-			ctx.addIssue({ code: z.ZodIssueCode.custom, message: FUTURE_UTC_RULE });
+		if (parsed === undefined || (options.future && parsed.epochMs <= env.now)) {
+			ctx.addIssue({ code: z.ZodIssueCode.custom, message: rule });
 			return z.NEVER;
 		}
 		return parsed.text;
@@ -106,4 +107,57 @@ export function compact<T extends Record<string, unknown>>(value: T | undefined)
 	if (!value) return undefined;
 	const entries = Object.entries(value).filter(([, v]) => v !== undefined);
 	return entries.length ? (Object.fromEntries(entries) as Partial<T>) : undefined;
+}
+
+export function httpUrl() {
+	return z
+		.string()
+		.trim()
+		.url()
+		.refine((value) => /^https?:\/\//i.test(value), 'must be an http(s) URL');
+}
+
+const STRING_MAP_RULE =
+	'must be key/value pairs (a JSON object) whose values are text, numbers or true/false; keys must be unique and not empty';
+
+/**
+ * Key/value pairs sent as an object of strings: from an n8n list of {key, value} or from a JSON
+ * object (or its text) given by an expression. Numbers and booleans become their text; nested
+ * objects, arrays and nulls are refused rather than guessed.
+ */
+export function stringMap() {
+	return z.unknown().transform((value, ctx) => {
+		let source: unknown = value;
+		if (typeof source === 'string') {
+			try {
+				source = JSON.parse(source);
+			} catch {
+				ctx.addIssue({ code: z.ZodIssueCode.custom, message: STRING_MAP_RULE });
+				return z.NEVER;
+			}
+		}
+		const pairs: Array<[unknown, unknown]> = Array.isArray(source)
+			? source.map((entry) => [(entry as { key?: unknown })?.key, (entry as { value?: unknown })?.value])
+			: source && typeof source === 'object'
+				? Object.entries(source)
+				: [];
+		if (!Array.isArray(source) && (typeof source !== 'object' || source === null)) {
+			ctx.addIssue({ code: z.ZodIssueCode.custom, message: STRING_MAP_RULE });
+			return z.NEVER;
+		}
+		const result: Record<string, string> = {};
+		for (const [key, entry] of pairs) {
+			const ok =
+				typeof key === 'string' &&
+				key.trim() !== '' &&
+				!(key.trim() in result) &&
+				(typeof entry === 'string' || typeof entry === 'number' || typeof entry === 'boolean');
+			if (!ok) {
+				ctx.addIssue({ code: z.ZodIssueCode.custom, message: STRING_MAP_RULE });
+				return z.NEVER;
+			}
+			result[(key as string).trim()] = String(entry);
+		}
+		return Object.keys(result).length ? result : undefined;
+	});
 }

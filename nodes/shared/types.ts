@@ -48,11 +48,7 @@ export interface OperationContext {
 	request<T = unknown>(request: ApiRequest): Promise<T>;
 }
 
-/**
- * One operation of one resource: its panel fields, the schema its input must pass, and
- * what it sends. The router adds `displayOptions` for the resource and operation.
- */
-export interface Operation<Schema extends z.ZodTypeAny = z.ZodTypeAny> {
+interface OperationBase<Schema extends z.ZodTypeAny> {
 	value: string;
 	name: string;
 	action: string;
@@ -61,7 +57,36 @@ export interface Operation<Schema extends z.ZodTypeAny = z.ZodTypeAny> {
 	schema(env: ValidationEnv): Schema;
 	/** Collects the item's parameters into the shape `schema` checks. */
 	readInput(fn: IExecuteFunctions, itemIndex: number): unknown;
-	execute(ctx: OperationContext, input: z.output<Schema>): Promise<IDataObject | IDataObject[]>;
+}
+
+/**
+ * One operation of one resource: its panel fields, the schema its input must pass, and what it
+ * sends, either one request per item (`execute`) or the items together in batches (`batch`).
+ * The router adds `displayOptions` for the resource and operation.
+ */
+export type Operation<Schema extends z.ZodTypeAny = z.ZodTypeAny> = OperationBase<Schema> &
+	(
+		| {
+				execute(ctx: OperationContext, input: z.output<Schema>): Promise<IDataObject | IDataObject[]>;
+				batch?: undefined;
+		  }
+		| { batch: BatchSupport<Schema>; execute?: undefined }
+	);
+
+export interface BatchContext {
+	fn: IExecuteFunctions;
+	/** The input items in this batch, in order. */
+	itemIndexes: number[];
+	request<T = unknown>(request: ApiRequest): Promise<T>;
+}
+
+/**
+ * An operation that sends many items in one request. `send` returns exactly one result per
+ * input, in input order; the router pairs each result to its item.
+ */
+export interface BatchSupport<Schema extends z.ZodTypeAny> {
+	size(fn: IExecuteFunctions): number;
+	send(ctx: BatchContext, inputs: Array<z.output<Schema>>): Promise<IDataObject[]>;
 }
 
 export interface Resource {

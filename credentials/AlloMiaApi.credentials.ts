@@ -1,0 +1,82 @@
+import type {
+	IAuthenticateGeneric,
+	Icon,
+	ICredentialTestRequest,
+	ICredentialType,
+	INodeProperties,
+} from 'n8n-workflow';
+
+/**
+ * AlloMia documents no read-only endpoint that works with a key alone: GET /api/calls needs an
+ * organizationId, and n8n's declarative credential test cannot count a documented 404 (from a
+ * status lookup of an unknown call) as success. So the credential carries an Organization ID,
+ * used by the test (GET /api/calls?organizationId=…&limit=1, which changes nothing) and as the
+ * default organization of Call → Get Many.
+ */
+export class AlloMiaApi implements ICredentialType {
+	name = 'alloMiaApi';
+
+	displayName = 'AlloMia API';
+
+	icon: Icon = { light: 'file:../nodes/AlloMia/allomia.svg', dark: 'file:../nodes/AlloMia/allomia.dark.svg' };
+
+	documentationUrl = 'https://docs.allomia.com/api-reference/authentication';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'API Key',
+			name: 'apiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			required: true,
+			default: '',
+			description: 'A tenant key issued by AlloMia, or an organization key from Settings > API Keys',
+		},
+		{
+			displayName: 'Organization ID',
+			name: 'organizationId',
+			type: 'string',
+			default: '',
+			description:
+				'UUID of your AlloMia organization. Used to test the key when saving and as the default organization of Call → Get Many.',
+		},
+		{
+			displayName: 'Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: 'https://allomia.com',
+			description: 'Change only to use another AlloMia environment or a local sandbox',
+		},
+	];
+
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: {
+			headers: {
+				Authorization: '=Bearer {{$credentials.apiKey}}',
+			},
+		},
+	};
+
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
+			url: '/api/calls',
+			method: 'GET',
+			qs: { organizationId: '={{$credentials.organizationId}}', limit: 1 },
+		},
+		rules: [
+			{
+				type: 'responseCode',
+				properties: {
+					value: 400,
+					message: 'Enter the Organization ID: AlloMia needs it to check the key without placing a call',
+				},
+			},
+			{
+				type: 'responseCode',
+				properties: { value: 401, message: 'AlloMia did not accept the API key' },
+			},
+		],
+	};
+}

@@ -1,0 +1,243 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { z } from 'zod';
+import { readParameters } from '../../../shared/router';
+import { compact, httpUrl, optional, phoneNumber, text, utcDateTime } from '../../../shared/schema';
+import type { ValidationEnv } from '../../../shared/types';
+
+/** The fields of one phone call, shared by Create and Create Many (seed 003). */
+
+export const STATUSES = ['queued', 'ringing', 'inProgress', 'busy', 'failed', 'noAnswer', 'cancelled', 'completed'] as const;
+export const TELEPHONY_PROVIDERS = ['twilio', 'plivo', 'telnyx'] as const;
+
+/** AICaller IDs are 24 hexadecimal characters. */
+export const objectId = () => z.string().trim().regex(/^[0-9a-fA-F]{24}$/, 'must be an AICaller ID: 24 hexadecimal characters');
+
+export const phoneCallProperties: INodeProperties[] = [
+	{
+		displayName: 'Team ID',
+		name: 'teamId',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: '363573667364666473667332',
+		description: 'ID of the team the phone call belongs to',
+	},
+	{
+		displayName: 'Call Template ID',
+		name: 'callTemplateId',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: '363573667364666473667332',
+		description: 'ID of the call template used for the call',
+	},
+	{
+		displayName: 'Name of Human',
+		name: 'nameOfHuman',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'John',
+		description: 'Name of the person being called',
+	},
+	{
+		displayName: 'To Phone Number',
+		name: 'toPhoneNumber',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: '+1234567890',
+		description: 'The phone number to call, in E.164 format. Spaces, dashes and brackets are removed; the country code is required.',
+	},
+	{
+		displayName: 'Prompt Variable Values',
+		name: 'promptVariableValues',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		placeholder: 'Add Prompt Variable',
+		default: {},
+		description: 'Values for the call template\'s prompt variables (sent as a list, empty when none)',
+		options: [
+			{
+				displayName: 'Variable',
+				name: 'variable',
+				values: [
+					{ displayName: 'Key', name: 'key', type: 'string', default: '', placeholder: 'customer_name' },
+					{ displayName: 'Value', name: 'value', type: 'string', default: '', placeholder: 'John' },
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Additional Fields',
+		name: 'additionalFields',
+		type: 'collection',
+		placeholder: 'Add Field',
+		default: {},
+		options: [
+			{
+				displayName: 'Call Delayed Until',
+				name: 'callDelayedUntil',
+				type: 'dateTime',
+				default: '',
+				description:
+					'Schedule the call for later. Sent as ISO 8601 in UTC (…Z); must be in the future. Without an offset the workflow time zone applies.',
+			},
+			{
+				displayName: 'From Phone Number',
+				name: 'fromPhoneNumber',
+				type: 'string',
+				default: '',
+				placeholder: '+1234567890',
+				description: 'Number to call from (E.164). Without it AICaller uses a number from the telephony settings.',
+			},
+			{
+				displayName: 'Phone Number ID',
+				name: 'phoneNumberId',
+				type: 'string',
+				default: '',
+				description: 'ID of the phone number associated with the call',
+			},
+			{
+				displayName: 'Record',
+				name: 'record',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to record the call',
+			},
+			{
+				displayName: 'Status',
+				name: 'status',
+				type: 'options',
+				options: STATUSES.map((value) => ({ name: value, value })),
+				default: 'queued',
+				description: 'Initial status of the phone call',
+			},
+			{
+				displayName: 'Telephony Provider',
+				name: 'telephonyProvider',
+				type: 'options',
+				options: [
+					{ name: 'Plivo', value: 'plivo' },
+					{ name: 'Telnyx', value: 'telnyx' },
+					{ name: 'Twilio', value: 'twilio' },
+				],
+				default: 'twilio',
+			},
+			{
+				displayName: 'To Email Address',
+				name: 'toEmailAddress',
+				type: 'string',
+				placeholder: 'name@email.com',
+				default: '',
+				description: 'Email address of the person being called',
+			},
+		],
+	},
+	{
+		displayName: 'Webhooks',
+		name: 'phoneCallWebhooks',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		placeholder: 'Add Webhook',
+		default: {},
+		description: 'URLs AICaller notifies about this call, e.g. when it is completed',
+		options: [
+			{
+				displayName: 'Webhook',
+				name: 'webhook',
+				values: [
+					{ displayName: 'URL', name: 'url', type: 'string', default: '', placeholder: 'https://hooks.example.com/' },
+					{
+						displayName: 'Subscribed Event',
+						name: 'subscribedEvent',
+						type: 'string',
+						default: 'phoneCall.completed',
+						description: 'Event that triggers the webhook, e.g. phoneCall.completed',
+					},
+					{
+						displayName: 'Secret',
+						name: 'secret',
+						type: 'string',
+						typeOptions: { password: true },
+						default: '',
+						description: 'Shared secret AICaller sends with the webhook, so the receiver can check it',
+					},
+				],
+			},
+		],
+	},
+];
+
+/** The n8n lists (`{ variable: [...] }`, `{ webhook: [...] }`) become the documented arrays. */
+export function readPhoneCall(fn: IExecuteFunctions, itemIndex: number, properties: INodeProperties[]): IDataObject {
+	const raw = readParameters(fn, itemIndex, properties);
+	const variables = (raw.promptVariableValues as IDataObject | undefined)?.variable;
+	const webhooks = (raw.phoneCallWebhooks as IDataObject | undefined)?.webhook;
+	return {
+		...raw,
+		promptVariableValues: Array.isArray(variables) ? variables : [],
+		phoneCallWebhooks: Array.isArray(webhooks) ? webhooks : undefined,
+	};
+}
+
+export function phoneCallSchema(env: ValidationEnv) {
+	return z
+		.object({
+			teamId: objectId(),
+			callTemplateId: objectId(),
+			nameOfHuman: text(),
+			toPhoneNumber: phoneNumber(),
+			promptVariableValues: z.array(
+				z.object({
+					key: text(),
+					value: z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), z.string()),
+				}),
+			),
+			additionalFields: z
+				.object({
+					phoneNumberId: optional(objectId()),
+					fromPhoneNumber: optional(phoneNumber()),
+					toEmailAddress: optional(z.string().trim().email()),
+					status: optional(z.enum(STATUSES)),
+					telephonyProvider: optional(z.enum(TELEPHONY_PROVIDERS)),
+					record: z.boolean().optional(),
+					callDelayedUntil: optional(utcDateTime(env, { future: true })),
+				})
+				.strict()
+				.default({}),
+			phoneCallWebhooks: optional(
+				z
+					.array(
+						z.object({
+							url: httpUrl(),
+							subscribedEvent: z
+								.string()
+								.trim()
+								.regex(/^phoneCall\.[A-Za-z*]+$/, 'must be an event name such as phoneCall.completed'),
+							secret: optional(z.string()),
+						}),
+					)
+					.min(1),
+			),
+		})
+		.transform(({ additionalFields, phoneCallWebhooks, ...required }) => {
+			const extra = compact(additionalFields) ?? {};
+			// Field order of seed 003, which also always carries `record` (default false).
+			return compact({
+				teamId: required.teamId,
+				phoneNumberId: extra.phoneNumberId,
+				callTemplateId: required.callTemplateId,
+				nameOfHuman: required.nameOfHuman,
+				fromPhoneNumber: extra.fromPhoneNumber,
+				toPhoneNumber: required.toPhoneNumber,
+				toEmailAddress: extra.toEmailAddress,
+				status: extra.status,
+				telephonyProvider: extra.telephonyProvider,
+				promptVariableValues: required.promptVariableValues,
+				record: extra.record ?? false,
+				callDelayedUntil: extra.callDelayedUntil,
+				phoneCallWebhooks: phoneCallWebhooks?.map((w) => compact(w)),
+			}) as IDataObject;
+		});
+}

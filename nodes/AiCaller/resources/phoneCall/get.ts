@@ -1,0 +1,37 @@
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import { z } from 'zod';
+import { readParameters } from '../../../shared/router';
+import type { Operation } from '../../../shared/types';
+import type { AiCallerEnvelope } from '../../provider';
+import { objectId } from './fields';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Phone Call ID',
+		name: 'phoneCallId',
+		type: 'string',
+		required: true,
+		default: '',
+		description: 'The _id of the phone call (24 hexadecimal characters)',
+	},
+];
+
+const schema = () => z.object({ phoneCallId: objectId() });
+
+export const getPhoneCall: Operation<ReturnType<typeof schema>> = {
+	value: 'get',
+	name: 'Get',
+	action: 'Get a phone call',
+	description: 'Get a phone call with its status, result values, duration and recording link',
+	properties,
+	schema,
+	readInput: (fn, itemIndex) => readParameters(fn, itemIndex, properties),
+	async execute(ctx, input) {
+		const response = await ctx.request<AiCallerEnvelope<IDataObject>>({
+			method: 'GET',
+			path: `/v1/phoneCalls/${encodeURIComponent(input.phoneCallId)}`,
+			kind: 'read',
+		});
+		return { ...response.data };
+	},
+};

@@ -1,0 +1,137 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { z } from 'zod';
+import { readParameters } from '../../../shared/router';
+import { compact, httpUrl, optional, phoneNumber, stringMap, text, uuid } from '../../../shared/schema';
+import type { Operation } from '../../../shared/types';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Phone Number',
+		name: 'phoneNumber',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: '+15145551234',
+		description:
+			'Phone number to call, in E.164 format (10–20 characters). Spaces, dashes and brackets are removed; the country code is required.',
+	},
+	{
+		displayName: 'Assistant ID',
+		name: 'assistantId',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'a1b2c3d4-e5f6-7890-abcd-123456789012',
+		description: 'UUID of the AI assistant that makes the call; it must belong to the API key\'s organization',
+	},
+	{
+		displayName: 'Phone Number ID',
+		name: 'phoneNumberId',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'b2c3d4e5-f6a7-8901-bcde-234567890123',
+		description: 'UUID of the AlloMia phone number to call from; it must belong to the API key\'s organization',
+	},
+	{
+		displayName: 'Customer Name',
+		name: 'customerName',
+		type: 'string',
+		default: '',
+		placeholder: 'John Doe',
+		description: 'Name of the person being called, so the assistant can personalise the conversation',
+	},
+	{
+		displayName: 'Dynamic Variables',
+		name: 'dynamicVariablesMode',
+		type: 'options',
+		options: [
+			{ name: 'None', value: 'none' },
+			{ name: 'Using Fields Below', value: 'fields' },
+			{ name: 'Using JSON', value: 'json' },
+		],
+		default: 'none',
+		description: 'Key-value pairs passed to the assistant at call time; every value is sent as a string',
+	},
+	{
+		displayName: 'Variables',
+		name: 'dynamicVariables',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		placeholder: 'Add Variable',
+		default: {},
+		displayOptions: { show: { dynamicVariablesMode: ['fields'] } },
+		options: [
+			{
+				displayName: 'Variable',
+				name: 'variable',
+				values: [
+					{ displayName: 'Key', name: 'key', type: 'string', default: '', placeholder: 'appointmentSlot' },
+					{ displayName: 'Value', name: 'value', type: 'string', default: '', placeholder: '2026-04-01T10:00:00Z' },
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Variables (JSON)',
+		name: 'dynamicVariablesJson',
+		type: 'json',
+		default: '{}',
+		displayOptions: { show: { dynamicVariablesMode: ['json'] } },
+		description: 'A JSON object, e.g. {"patientId": "12345", "practitioner": "Dr. Smith"}; numbers and booleans are sent as strings',
+	},
+	{
+		displayName: 'Callback URL',
+		name: 'callbackUrl',
+		type: 'string',
+		default: '',
+		placeholder: 'https://partner.example.com/webhooks/call-status',
+		description:
+			'AlloMia POSTs the final status here when the call ends (completed, failed, busy or no-answer). Use a Wait node\'s resume URL ({{ $execution.resumeUrl }}) to continue this workflow with the outcome.',
+	},
+];
+
+/** The parameters of the two input modes become the one documented `dynamicVariables` object. */
+function readInput(fn: IExecuteFunctions, itemIndex: number): IDataObject {
+	const raw = readParameters(fn, itemIndex, properties);
+	const { dynamicVariablesMode, dynamicVariables, dynamicVariablesJson, ...rest } = raw;
+	let variables: IDataObject | IDataObject[] | string | undefined;
+	if (dynamicVariablesMode === 'fields') {
+		const list = ((dynamicVariables as IDataObject)?.variable as IDataObject[] | undefined) ?? [];
+		variables = list.length ? list : undefined;
+	} else if (dynamicVariablesMode === 'json') {
+		variables = dynamicVariablesJson as IDataObject | string;
+	}
+	return { ...rest, dynamicVariables: variables };
+}
+
+const schema = () =>
+	z
+		.object({
+			phoneNumber: phoneNumber().pipe(z.string().min(10).max(20)),
+			assistantId: uuid(),
+			phoneNumberId: uuid(),
+			customerName: optional(text()),
+			dynamicVariables: optional(stringMap()),
+			callbackUrl: optional(httpUrl()),
+		})
+		.transform((body) => compact(body) ?? {});
+
+export const createOutboundCall: Operation<ReturnType<typeof schema>> = {
+	value: 'createOutbound',
+	name: 'Create Outbound',
+	action: 'Create an outbound call',
+	description: 'Dispatch an AI assistant to call a phone number now. This dials a real phone number.',
+	properties,
+	schema,
+	readInput,
+	async execute(ctx, body) {
+		return await ctx.request<IDataObject>({
+			method: 'POST',
+			path: '/api/outbound',
+			body,
+			kind: 'create',
+			checkHint: 'Check with Call → Get Many (sorted newest first) before running this item again.',
+		});
+	},
+};

@@ -1,0 +1,46 @@
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import { z } from 'zod';
+import { readParameters } from '../../../shared/router';
+import { uuid } from '../../../shared/schema';
+import type { Operation } from '../../../shared/types';
+
+/** AlloMia documents that transcriptUrl and recordingUrl are pre-signed for one hour. */
+export const LINK_LIFETIME_MS = 60 * 60 * 1000;
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Call ID',
+		name: 'callId',
+		type: 'string',
+		required: true,
+		default: '',
+		description: 'ID of the call record (from Call → Get Many)',
+	},
+];
+
+const schema = () => z.object({ callId: uuid() });
+
+export const getCall: Operation<ReturnType<typeof schema>> = {
+	value: 'get',
+	name: 'Get',
+	action: 'Get a call',
+	description:
+		'Get a call with its summary, sentiment and intent. Its transcript and recording links expire one hour after this request.',
+	properties,
+	schema,
+	readInput: (fn, itemIndex) => readParameters(fn, itemIndex, properties),
+	async execute(ctx, input) {
+		const call = await ctx.request<IDataObject>({
+			method: 'GET',
+			path: `/api/calls/${encodeURIComponent(input.callId)}`,
+			kind: 'read',
+		});
+		// The links stop working after an hour: say so next to them, so a workflow that stores
+		// them (a CRM, a sheet) knows to download the recording or transcript in time.
+		return {
+			...call,
+			linksExpireAt: new Date(Date.now() + LINK_LIFETIME_MS).toISOString(),
+			linksNote: 'transcriptUrl and recordingUrl are pre-signed and expire one hour after they were fetched',
+		};
+	},
+};

@@ -1,0 +1,28 @@
+import type { IDataObject } from 'n8n-workflow';
+import { z } from 'zod';
+import { readParameters } from '../../../shared/router';
+import { uuid } from '../../../shared/schema';
+import type { Operation } from '../../../shared/types';
+import { outboundCallIdProperty } from './outboundCallId';
+
+const properties = [outboundCallIdProperty];
+
+const schema = () => z.object({ outboundCallId: uuid() });
+
+export const getOutboundCallStatus: Operation<ReturnType<typeof schema>> = {
+	value: 'getStatus',
+	name: 'Get Status',
+	action: 'Get the status of an outbound call',
+	description:
+		'Get an outbound call\'s status (calling, completed, failed, busy, no-answer) and, once it ended, its details',
+	properties,
+	schema,
+	readInput: (fn, itemIndex) => readParameters(fn, itemIndex, properties),
+	async execute(ctx, input) {
+		return await ctx.request<IDataObject>({
+			method: 'GET',
+			path: `/api/outbound/${encodeURIComponent(input.outboundCallId)}/status`,
+			kind: 'read',
+		});
+	},
+};

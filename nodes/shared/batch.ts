@@ -1,0 +1,82 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { asNodeError, errorItem, resultItems } from './items';
+import type { BatchContext } from './types';
+
+/**
+ * The item loop for batch operations (AICaller Create Many). Every input item gets exactly its
+ * own result, paired to it:
+ * - all items are validated first; without "Continue On Fail" one invalid item stops the node
+ *   before anything is sent, with it an invalid item becomes its own error item and the
+ *   others still go out;
+ * - valid items go out in batches of `size`, in input order; a batch the provider rejects (or
+ *   whose outcome is uncertain) marks each of its items with that error.
+ */
+
+type Prepared<T> = { itemIndex: number; input: T } | { itemIndex: number; error: NodeApiError | NodeOperationError };
+
+export async function forEachBatch<T>(
+	fn: IExecuteFunctions,
+	options: {
+		size: number;
+		provider: string;
+		prepare(itemIndex: number): Promise<T>;
+		send(ctx: Omit<BatchContext, 'request'>, inputs: T[]): Promise<IDataObject[]>;
+	},
+): Promise<INodeExecutionData[]> {
+	const items = fn.getInputData();
+	const prepared: Array<Prepared<T>> = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			prepared.push({ itemIndex, input: await options.prepare(itemIndex) });
+		} catch (error) {
+			const nodeError = asNodeError(fn, error, itemIndex);
+			if (!fn.continueOnFail()) throw nodeError;
+			prepared.push({ itemIndex, error: nodeError });
+		}
+	}
+
+	const outputs = new Map<number, INodeExecutionData[]>();
+	for (const entry of prepared) {
+		if ('error' in entry) outputs.set(entry.itemIndex, [errorItem(entry.error, entry.itemIndex)]);
+	}
+	const valid = prepared.filter((p): p is { itemIndex: number; input: T } => 'input' in p);
+	const size = Math.max(1, Math.floor(options.size));
+	let sent = 0;
+	for (let start = 0; start < valid.length; start += size) {
+		const chunk = valid.slice(start, start + size);
+		const itemIndexes = chunk.map((c) => c.itemIndex);
+		try {
+			const results = await options.send({ fn, itemIndexes }, chunk.map((c) => c.input));
+			if (!Array.isArray(results) || results.length !== chunk.length) {
+				throw new NodeApiError(fn.getNode(), { message: 'result count mismatch' } as JsonObject, {
+					message: `${options.provider} answered ${Array.isArray(results) ? results.length : 'no'} results for a batch of ${chunk.length}`,
+					description: `The calls of this batch may or may not have been created; they were not sent again. Check with Get Many before running these items again.`,
+					itemIndex: itemIndexes[0],
+				});
+			}
+			results.forEach((json, k) => outputs.set(itemIndexes[k], resultItems(json, itemIndexes[k])));
+			sent += chunk.length;
+		} catch (error) {
+			const nodeError = asNodeError(fn, error, itemIndexes[0]);
+			if (!fn.continueOnFail()) {
+				if (sent > 0) {
+					nodeError.description = `${nodeError.description ? `${nodeError.description}\n` : ''}Items before item ${itemIndexes[0]} were already sent in earlier batches (${sent} items).`;
+				}
+				throw nodeError;
+			}
+			for (const itemIndex of itemIndexes) outputs.set(itemIndex, [errorItem(nodeError, itemIndex)]);
+		}
+	}
+
+	const output: INodeExecutionData[] = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		const forItem = outputs.get(itemIndex);
+		if (!forItem) {
+			// Unreachable by construction; an item must never silently disappear.
+			throw new NodeOperationError(fn.getNode(), `No result for item ${itemIndex}`, { itemIndex });
+		}
+		output.push(...forItem);
+	}
+	return output;
+}
