@@ -55,6 +55,16 @@ interface Answer {
 /** Network failures that prove the request never left this machine. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ERR_INVALID_URL']);
 
+const NETWORK_WORDS: Record<string, string> = {
+	ECONNRESET: 'connection reset',
+	ECONNREFUSED: 'connection refused',
+	ENOTFOUND: 'host not found',
+	EAI_AGAIN: 'host name lookup failed',
+	EPIPE: 'connection closed while sending',
+	EHOSTUNREACH: 'host unreachable',
+	ERR_INVALID_URL: 'invalid URL',
+};
+
 function errorCode(error: unknown): string | undefined {
 	const candidates = [error, (error as { cause?: unknown })?.cause];
 	for (const candidate of candidates) {
@@ -237,15 +247,20 @@ export class RequestSession {
 	}
 
 	private networkError(request: ApiRequest, code: string | undefined, notSent: boolean, itemIndex: number): NodeApiError {
-		const what = code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? `no answer within ${this.options.timeoutMs} ms` : `the connection failed (${code ?? 'unknown error'})`;
+		// Plain words, not the error code: n8n replaces a message that contains a code such as
+		// ECONNRESET with its own text, which invites an immediate retry of a create.
+		const what =
+			code === 'ECONNABORTED' || code === 'ETIMEDOUT'
+				? `no answer within ${this.options.timeoutMs} ms`
+				: `the connection failed (${NETWORK_WORDS[code ?? ''] ?? 'network error'})`;
 		const message = `${this.provider.displayName}: ${what}`;
-		const description =
-			request.kind === 'create' && !notSent
-				? this.mayHavePlaced(request)
-				: 'Check the Base URL in the credential and the network, then run the node again.';
-		return new NodeApiError(this.fn.getNode(), { message, code: code ?? 'unknown' } as JsonObject, {
-			message: request.kind === 'create' && !notSent ? `${message}: the request may or may not have been processed` : message,
-			description,
+		const uncertain = request.kind === 'create' && !notSent;
+		const description = uncertain
+			? this.mayHavePlaced(request)
+			: 'Check the Base URL in the credential and the network, then run the node again.';
+		return new NodeApiError(this.fn.getNode(), { message, networkError: code ?? 'unknown' } as JsonObject, {
+			message: uncertain ? `${message}: the request may or may not have been processed` : message,
+			description: `${description}${code ? ` (network error ${code})` : ''}`,
 			itemIndex,
 		});
 	}
