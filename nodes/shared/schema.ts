@@ -26,7 +26,8 @@ export function text(limits: { min?: number; max?: number } = {}) {
 }
 
 export function uuid() {
-	return z.string().trim().uuid();
+	// min(1) first, so that an empty value reads "is required" rather than "must be a UUID".
+	return z.string().trim().min(1).uuid();
 }
 
 export function phoneNumber() {

@@ -29,7 +29,11 @@ import {
 	type IWorkflowExecuteAdditionalData,
 	type IRequestOptionsSimplified,
 } from 'n8n-workflow';
+import { AiCallerApi } from '../../credentials/AiCallerApi.credentials';
+import { AlloMiaApi } from '../../credentials/AlloMiaApi.credentials';
 import { HelloAnnieApi } from '../../credentials/HelloAnnieApi.credentials';
+import { AiCaller } from '../../nodes/AiCaller/AiCaller.node';
+import { AlloMia } from '../../nodes/AlloMia/AlloMia.node';
 import { HelloAnnie } from '../../nodes/HelloAnnie/HelloAnnie.node';
 
 class TestItems implements INodeType {
@@ -55,10 +59,14 @@ class TestItems implements INodeType {
 const NODE_TYPES: Record<string, INodeType> = {
 	'test.items': new TestItems(),
 	'n8n-nodes-ai-phone-agents.helloAnnie': new HelloAnnie(),
+	'n8n-nodes-ai-phone-agents.alloMia': new AlloMia(),
+	'n8n-nodes-ai-phone-agents.aiCaller': new AiCaller(),
 };
 
 const CREDENTIAL_TYPES: Record<string, ICredentialType> = {
 	helloAnnieApi: new HelloAnnieApi(),
+	alloMiaApi: new AlloMiaApi(),
+	aiCallerApi: new AiCallerApi(),
 };
 
 const nodeTypes: INodeTypes = {

@@ -1,0 +1,279 @@
+/**
+ * The AlloMia node run by n8n-core against the sandbox: the exact request of every operation,
+ * outputs, every documented error, continueOnFail.
+ */
+import { ALLOMIA_KEY, runAlloMia } from '../helpers/providers';
+import { SANDBOX_FIXTURES, startSandbox, type RecordedRequest, type Sandbox } from '../sandbox/server';
+
+const F = SANDBOX_FIXTURES.alloMia;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+let sandbox: Sandbox;
+beforeAll(async () => {
+	sandbox = await startSandbox({ logErrors: false });
+});
+afterAll(async () => {
+	await sandbox.close();
+});
+beforeEach(() => sandbox.reset());
+
+const requests = () => sandbox.requestsFor('allomia');
+
+function expectDocumentedRequest(request: RecordedRequest, method: string, path: string) {
+	expect(request.method).toBe(method);
+	expect(request.path).toBe(path);
+	expect(request.headers.authorization).toBe(`Bearer ${ALLOMIA_KEY}`);
+	expect(request.validationErrors).toEqual([]);
+	expect(request.valid).toBe(true);
+}
+
+/** Seed 002's example request, as a user fills it into the panel. */
+const seedCall = {
+	resource: 'call',
+	operation: 'createOutbound',
+	phoneNumber: '+15145551234',
+	assistantId: 'a1b2c3d4-e5f6-7890-abcd-123456789012',
+	phoneNumberId: 'b2c3d4e5-f6a7-8901-bcde-234567890123',
+	customerName: 'John Doe',
+	dynamicVariablesMode: 'fields',
+	dynamicVariables: {
+		variable: [
+			{ key: 'patientId', value: '12345' },
+			{ key: 'appointmentSlot', value: '2026-04-01T10:00:00Z' },
+			{ key: 'practitioner', value: 'Dr. Smith' },
+		],
+	},
+	callbackUrl: 'https://partner.example.com/webhooks/call-status',
+};
+
+const seedBody = {
+	phoneNumber: '+15145551234',
+	assistantId: 'a1b2c3d4-e5f6-7890-abcd-123456789012',
+	phoneNumberId: 'b2c3d4e5-f6a7-8901-bcde-234567890123',
+	customerName: 'John Doe',
+	dynamicVariables: { patientId: '12345', appointmentSlot: '2026-04-01T10:00:00Z', practitioner: 'Dr. Smith' },
+	callbackUrl: 'https://partner.example.com/webhooks/call-status',
+};
+
+describe('Call → Create Outbound', () => {
+	test('sends the seed example field for field and outputs the dispatched call', async () => {
+		const result = await runAlloMia(sandbox, seedCall);
+		expect(result.error).toBeUndefined();
+		const [request] = requests();
+		expectDocumentedRequest(request, 'POST', '/api/outbound');
+		expect(request.headers['content-type']).toMatch(/^application\/json/);
+		expect(request.rawBody).toBe(JSON.stringify(seedBody));
+		expect(result.items).toEqual([
+			{
+				json: {
+					outboundCallId: expect.stringMatching(UUID),
+					contactId: expect.stringMatching(UUID),
+					status: 'calling',
+					message: 'Outbound call dispatched',
+				},
+				pairedItem: { item: 0 },
+			},
+		]);
+	});
+
+	test('dynamic variables from a JSON object: numbers and booleans are sent as strings', async () => {
+		await runAlloMia(
+			sandbox,
+			{
+				...seedCall,
+				phoneNumber: '+1 (514) 555-1234',
+				dynamicVariablesMode: 'json',
+				dynamicVariablesJson: '={{ $json.vars }}',
+				customerName: '',
+				callbackUrl: '',
+			},
+			{ items: [{ vars: { patientId: 12345, confirmed: true, practitioner: 'Dr. Smith' } }] },
+		);
+		expect(requests()[0].body).toEqual({
+			phoneNumber: '+15145551234',
+			assistantId: seedBody.assistantId,
+			phoneNumberId: seedBody.phoneNumberId,
+			dynamicVariables: { patientId: '12345', confirmed: 'true', practitioner: 'Dr. Smith' },
+		});
+		expect(requests()[0].valid).toBe(true);
+	});
+
+	test.each([
+		[{ phoneNumber: '+1234567' }, 'Phone Number (phoneNumber) must be at least 10 characters'],
+		[{ phoneNumber: '514-555-1234' }, 'Phone Number (phoneNumber) must be a phone number in E.164 format'],
+		[{ assistantId: 'mia' }, 'Assistant ID (assistantId) must be a UUID'],
+		[{ phoneNumberId: '' }, 'Phone Number ID (phoneNumberId) is required'],
+		[{ callbackUrl: 'ftp://partner.example.com/x' }, 'Callback URL (callbackUrl) must be an http(s) URL'],
+		[{ callbackUrl: 'not a url' }, 'Callback URL (callbackUrl) must be an http(s) URL'],
+		[
+			{ dynamicVariablesMode: 'json', dynamicVariablesJson: '{"slot": {"at": "10:00"}}' },
+			'Variables (dynamicVariables) must be key/value pairs',
+		],
+		[
+			{ dynamicVariables: { variable: [{ key: 'a', value: '1' }, { key: 'a', value: '2' }] } },
+			'Variables (dynamicVariables) must be key/value pairs (a JSON object) whose values are text, numbers or true/false; keys must be unique and not empty',
+		],
+	])('bad input %p is refused before anything is sent', async (change, message) => {
+		const parameters = { ...seedCall, ...change } as Record<string, unknown>;
+		if ('phoneNumberId' in change && change.phoneNumberId === '') parameters.phoneNumberId = '={{ "" }}';
+		const result = await runAlloMia(sandbox, parameters as typeof seedCall);
+		expect(result.error?.name).toBe('NodeOperationError');
+		expect(result.error?.message).toContain(message);
+		expect(requests()).toHaveLength(0);
+	});
+
+	test('a 400 shows AlloMia\'s details[] field by field', async () => {
+		sandbox.inject({
+			provider: 'allomia',
+			path: '/api/outbound',
+			fault: {
+				status: 400,
+				body: {
+					error: 'Invalid request data',
+					details: [
+						{ field: 'phoneNumber', message: 'Phone number must be at least 10 digits', code: 'too_small' },
+						{ field: 'assistantId', message: 'Invalid uuid', code: 'invalid_string' },
+					],
+				},
+			},
+		});
+		const result = await runAlloMia(sandbox, seedCall);
+		expect(result.error?.message).toBe(
+			'AlloMia refused the request (HTTP 400): Invalid request data — phoneNumber: Phone number must be at least 10 digits; assistantId: Invalid uuid',
+		);
+		expect(requests()).toHaveLength(1);
+	});
+
+	test.each([
+		['a wrong key', { apiKey: 'allomia-wrong-key' }, 'AlloMia did not accept the API key (HTTP 401): Invalid or missing API key'],
+		['a key without the permission', { apiKey: F.readOnlyApiKey }, 'AlloMia refused access (HTTP 403): Insufficient permissions'],
+		['an inactive organization', { apiKey: F.inactiveOrgApiKey }, 'Organization is inactive'],
+	])('%s gives the documented message', async (_name, options, message) => {
+		const result = await runAlloMia(sandbox, seedCall, options);
+		expect(result.error?.name).toBe('NodeApiError');
+		expect(result.error?.message).toContain(message);
+		expect(JSON.stringify(result.error)).not.toContain(options.apiKey);
+		expect(requests()).toHaveLength(1);
+	});
+
+	test('an unknown assistant gives the documented 404', async () => {
+		const result = await runAlloMia(sandbox, { ...seedCall, assistantId: '00000000-0000-4000-8000-000000000000' });
+		expect(result.error?.message).toBe('AlloMia could not find it (HTTP 404): Assistant or phone number not found');
+	});
+
+	test('a 500 is not retried: the call may or may not have been placed', async () => {
+		sandbox.inject({ provider: 'allomia', path: '/api/outbound', fault: { status: 500, body: { error: 'Internal server error occurred' } } });
+		const result = await runAlloMia(sandbox, seedCall);
+		expect(requests()).toHaveLength(1);
+		expect(result.error?.message).toBe(
+			'AlloMia failed (HTTP 500): Internal server error occurred. The request may or may not have been processed',
+		);
+		expect(result.error?.description).toContain('Call → Get Many');
+	});
+
+	test('continueOnFail: a bad row is paired to its error, the other rows are called', async () => {
+		const result = await runAlloMia(
+			sandbox,
+			{ ...seedCall, phoneNumber: '={{ $json.phone }}' },
+			{ items: [{ phone: '+15145550001' }, { phone: '12' }, { phone: '+15145550003' }], continueOnFail: true },
+		);
+		expect(result.items.map((i) => [i.pairedItem, i.json.status ?? i.json.error])).toEqual([
+			[{ item: 0 }, 'calling'],
+			[{ item: 1 }, expect.stringMatching(/^Phone Number \(phoneNumber\) must be a phone number/)],
+			[{ item: 2 }, 'calling'],
+		]);
+		expect(requests()).toHaveLength(2);
+	});
+});
+
+describe('Call → Get Status / Get / Get Many', () => {
+	async function placeCall() {
+		const created = await runAlloMia(sandbox, seedCall);
+		return String(created.items[0].json.outboundCallId);
+	}
+
+	test('Get Status follows a call from calling to completed', async () => {
+		const id = await placeCall();
+		const before = await runAlloMia(sandbox, { resource: 'call', operation: 'getStatus', outboundCallId: id });
+		expectDocumentedRequest(requests()[1], 'GET', `/api/outbound/${id}/status`);
+		expect(before.items[0].json).toMatchObject({ outboundCallId: id, status: 'calling' });
+		expect(before.items[0].json.callDetails).toBeUndefined();
+
+		await sandbox.alloMia.complete(id, 'completed');
+		const after = await runAlloMia(sandbox, { resource: 'call', operation: 'getStatus', outboundCallId: id });
+		expect(after.items[0].json).toMatchObject({
+			outboundCallId: id,
+			status: 'completed',
+			callDetails: { startedAt: expect.any(String), endedAt: expect.any(String), duration: expect.any(Number) },
+		});
+	});
+
+	test('Get Status of an unknown call gives the documented 404', async () => {
+		const result = await runAlloMia(sandbox, {
+			resource: 'call',
+			operation: 'getStatus',
+			outboundCallId: '00000000-0000-4000-8000-000000000000',
+		});
+		expect(result.error?.message).toBe('AlloMia could not find it (HTTP 404): Outbound call not found');
+	});
+
+	test('Get returns summary, sentiment and links, and says when the links expire', async () => {
+		const id = await placeCall();
+		await sandbox.alloMia.complete(id, 'completed');
+		const started = Date.now();
+		const result = await runAlloMia(sandbox, { resource: 'call', operation: 'get', callId: id });
+		expectDocumentedRequest(requests()[1], 'GET', `/api/calls/${id}`);
+		const json = result.items[0].json;
+		expect(json).toMatchObject({ id, summary: expect.any(String), sentiment: expect.any(String) });
+		expect(json.transcriptUrl).toMatch(/^https?:\/\//);
+		expect(json.recordingUrl).toMatch(/^https?:\/\//);
+		const expires = Date.parse(String(json.linksExpireAt));
+		expect(expires - started).toBeGreaterThanOrEqual(60 * 60 * 1000 - 1000);
+		expect(json.linksNote).toContain('expire one hour');
+	});
+
+	test('Get Many sends the credential\'s organization, the filters and page/limit', async () => {
+		const result = await runAlloMia(sandbox, {
+			resource: 'call',
+			operation: 'getAll',
+			returnAll: false,
+			limit: 5,
+			filters: { callType: 'Outbound', sort: 'desc', from: '2025-01-01T00:00:00Z', to: '2025-12-31T23:59:59', agentName: 'Mia Reception' },
+		}, { timezone: 'America/Montreal' });
+		const [request] = requests();
+		expectDocumentedRequest(request, 'GET', '/api/calls');
+		expect(request.query).toEqual({
+			organizationId: F.organizationId,
+			page: '1',
+			limit: '5',
+			callType: 'Outbound',
+			agentName: 'Mia Reception',
+			from: '2025-01-01T00:00:00.000Z',
+			to: '2026-01-01T04:59:59.000Z',
+			sort: 'desc',
+		});
+		expect(result.error).toBeUndefined();
+	});
+
+	test('Get Many with Return All pages through every call', async () => {
+		const phones = Array.from({ length: 45 }, (_, i) => ({ phone: `+1514555${String(i).padStart(4, '0')}` }));
+		const created = await runAlloMia(sandbox, { ...seedCall, phoneNumber: '={{ $json.phone }}' }, { items: phones });
+		for (const item of created.items) await sandbox.alloMia.complete(String(item.json.outboundCallId), 'completed');
+		const before = requests().length;
+		const result = await runAlloMia(sandbox, { resource: 'call', operation: 'getAll', returnAll: true });
+		const pages = requests().slice(before);
+		expect(pages.map((r) => [r.query.page, r.query.limit])).toEqual([
+			['1', '20'],
+			['2', '20'],
+			['3', '20'],
+		]);
+		expect(result.items).toHaveLength(sandbox.alloMia.state.calls.length);
+		expect(new Set(result.items.map((i) => i.json.id)).size).toBe(result.items.length);
+	});
+
+	test('Get Many without any Organization ID says where to set it, and sends nothing', async () => {
+		const result = await runAlloMia(sandbox, { resource: 'call', operation: 'getAll', returnAll: true }, { credential: { organizationId: '' } });
+		expect(result.error?.message).toBe('Organization ID (organizationId) is required');
+		expect(requests()).toHaveLength(0);
+	});
+});
