@@ -1,0 +1,232 @@
+/**
+ * The AICaller node run by n8n-core against the sandbox: the exact request of every operation
+ * (seed 003 field for field), batches for Create Many, outputs and errors.
+ */
+import type { IDataObject } from 'n8n-workflow';
+import { AICALLER_KEY, runAiCaller } from '../helpers/providers';
+import { SANDBOX_FIXTURES, startSandbox, type RecordedRequest, type Sandbox } from '../sandbox/server';
+
+const F = SANDBOX_FIXTURES.aiCaller;
+const ID = '363573667364666473667332';
+const OBJECT_ID = /^[0-9a-f]{24}$/;
+
+let sandbox: Sandbox;
+beforeAll(async () => {
+	sandbox = await startSandbox({ logErrors: false });
+});
+afterAll(async () => {
+	await sandbox.close();
+});
+beforeEach(() => sandbox.reset());
+
+const requests = () => sandbox.requestsFor('aicaller');
+
+function expectDocumentedRequest(request: RecordedRequest, method: string, path: string) {
+	expect(request.method).toBe(method);
+	expect(request.path).toBe(path);
+	expect(request.headers['aicaller-api-key']).toBe(AICALLER_KEY);
+	expect(request.headers.authorization).toBeUndefined();
+	expect(request.validationErrors).toEqual([]);
+	expect(request.valid).toBe(true);
+}
+
+// Seed 003's callDelayedUntil (2023) is in the past, which the node refuses: a future date
+// stands in for it.
+const DELAYED_UNTIL = '2030-10-12T09:08:00.387Z';
+
+const seedParameters: IDataObject = {
+	resource: 'phoneCall',
+	operation: 'create',
+	teamId: ID,
+	callTemplateId: ID,
+	nameOfHuman: 'John',
+	toPhoneNumber: '+1234567890',
+	promptVariableValues: { variable: [{ key: 'customer_name', value: 'John' }] },
+	additionalFields: {
+		phoneNumberId: ID,
+		fromPhoneNumber: '+1234567890',
+		toEmailAddress: 'someone@email.com',
+		status: 'queued',
+		telephonyProvider: 'twilio',
+		record: false,
+		callDelayedUntil: DELAYED_UNTIL,
+	},
+	phoneCallWebhooks: {
+		webhook: [{ url: 'https://hooks.abc.com/', subscribedEvent: 'phoneCall.completed', secret: 'NjUyOTgwMjkpJU0NmY25yzWkJFWDBE12' }],
+	},
+};
+
+const seedBody = {
+	teamId: ID,
+	phoneNumberId: ID,
+	callTemplateId: ID,
+	nameOfHuman: 'John',
+	fromPhoneNumber: '+1234567890',
+	toPhoneNumber: '+1234567890',
+	toEmailAddress: 'someone@email.com',
+	status: 'queued',
+	telephonyProvider: 'twilio',
+	promptVariableValues: [{ key: 'customer_name', value: 'John' }],
+	record: false,
+	callDelayedUntil: DELAYED_UNTIL,
+	phoneCallWebhooks: [{ url: 'https://hooks.abc.com/', subscribedEvent: 'phoneCall.completed', secret: 'NjUyOTgwMjkpJU0NmY25yzWkJFWDBE12' }],
+};
+
+describe('Phone Call → Create', () => {
+	test('sends the seed example field for field and outputs the created call', async () => {
+		const result = await runAiCaller(sandbox, seedParameters);
+		expect(result.error).toBeUndefined();
+		const [request] = requests();
+		expectDocumentedRequest(request, 'POST', '/v1/phoneCalls');
+		expect(request.rawBody).toBe(JSON.stringify(seedBody));
+		expect(result.items).toHaveLength(1);
+		expect(result.items[0].json).toMatchObject({ ...seedBody, _id: expect.stringMatching(OBJECT_ID) });
+		expect(result.items[0].pairedItem).toEqual({ item: 0 });
+	});
+
+	test('only the required fields: prompt variables go as an empty list, record as false', async () => {
+		await runAiCaller(sandbox, {
+			resource: 'phoneCall',
+			operation: 'create',
+			teamId: ID,
+			callTemplateId: ID,
+			nameOfHuman: 'Jane',
+			toPhoneNumber: '+44 20 7946 0958',
+		});
+		expect(requests()[0].rawBody).toBe(
+			JSON.stringify({ teamId: ID, callTemplateId: ID, nameOfHuman: 'Jane', toPhoneNumber: '+442079460958', promptVariableValues: [], record: false }),
+		);
+		expect(requests()[0].valid).toBe(true);
+	});
+
+	test('callDelayedUntil from a wall-clock time is sent in UTC with Z', async () => {
+		await runAiCaller(
+			sandbox,
+			{ ...seedParameters, additionalFields: { callDelayedUntil: '2031-01-15T09:30:00' } },
+			{ timezone: 'America/New_York' },
+		);
+		expect((requests()[0].body as IDataObject).callDelayedUntil).toBe('2031-01-15T14:30:00.000Z');
+	});
+
+	test.each([
+		[{ teamId: 'team-1' }, 'Team ID (teamId) must be an AICaller ID: 24 hexadecimal characters'],
+		[{ nameOfHuman: '={{ "" }}' }, 'Name of Human (nameOfHuman) is required'],
+		[{ toPhoneNumber: '1234567890' }, 'To Phone Number (toPhoneNumber) must be a phone number in E.164 format'],
+		[{ additionalFields: { toEmailAddress: 'someone@' } }, 'Additional Fields → To Email Address (additionalFields.toEmailAddress) must be an email address'],
+		[{ additionalFields: { telephonyProvider: 'vonage' } }, 'Additional Fields → Telephony Provider (additionalFields.telephonyProvider) must be one of: twilio, plivo, telnyx'],
+		[{ additionalFields: { status: 'done' } }, 'Additional Fields → Status (additionalFields.status) must be one of: queued, ringing, inProgress, busy, failed, noAnswer, cancelled, completed'],
+		[{ additionalFields: { callDelayedUntil: '2023-10-12T09:08:00.387Z' } }, 'Additional Fields → Call Delayed Until (additionalFields.callDelayedUntil) must be a future date and time'],
+		[{ phoneCallWebhooks: { webhook: [{ url: 'hooks', subscribedEvent: 'phoneCall.completed' }] } }, 'Webhooks → URL (phoneCallWebhooks.0.url) must be an http(s) URL'],
+	])('bad input %p is refused before anything is sent', async (change, message) => {
+		const result = await runAiCaller(sandbox, { ...seedParameters, ...change });
+		expect(result.error?.name).toBe('NodeOperationError');
+		expect(result.error?.message).toContain(message);
+		expect(requests()).toHaveLength(0);
+	});
+
+	test('a wrong key gives a 401 that never shows the key', async () => {
+		const result = await runAiCaller(sandbox, seedParameters, { apiKey: 'aicaller-wrong-key' });
+		expect(result.error?.message).toMatch(/^AICaller did not accept the API key \(HTTP 401\)/);
+		expect(JSON.stringify(result.error)).not.toContain('aicaller-wrong-key');
+	});
+});
+
+describe('Phone Call → Create Many', () => {
+	const many = (batchSize: number): IDataObject => ({
+		resource: 'phoneCall',
+		operation: 'createMany',
+		teamId: ID,
+		callTemplateId: ID,
+		nameOfHuman: '={{ $json.name }}',
+		toPhoneNumber: '={{ $json.phone }}',
+		promptVariableValues: { variable: [{ key: 'row', value: '={{ $json.row }}' }] },
+		batchSize,
+	});
+	const rows = (count: number) =>
+		Array.from({ length: count }, (_, row) => ({ row, name: `Contact ${row}`, phone: `+1555${String(row).padStart(7, '0')}` }));
+
+	test('1,000 items with batch size 100: exactly 10 requests, 1,000 results each paired to its item', async () => {
+		const result = await runAiCaller(sandbox, many(100), { items: rows(1000) });
+		expect(result.error).toBeUndefined();
+		expect(requests()).toHaveLength(10);
+		for (const request of requests()) {
+			expectDocumentedRequest(request, 'POST', '/v1/phoneCalls/batch');
+			expect((request.body as { phoneCalls: unknown[] }).phoneCalls).toHaveLength(100);
+		}
+		expect(result.items).toHaveLength(1000);
+		result.items.forEach((item, index) => {
+			expect(item.pairedItem).toEqual({ item: index });
+			expect(item.json.toPhoneNumber).toBe(`+1555${String(index).padStart(7, '0')}`);
+			expect(item.json._id).toMatch(OBJECT_ID);
+		});
+		expect(sandbox.aiCaller.state.calls.length).toBe(F.calls.length + 1000);
+	});
+
+	test('an invalid item is reported on its own and does not sink its batch', async () => {
+		const input = rows(250);
+		input[7].phone = 'not a phone';
+		const result = await runAiCaller(sandbox, many(100), { items: input, continueOnFail: true });
+		expect(requests().map((r) => (r.body as { phoneCalls: unknown[] }).phoneCalls.length)).toEqual([100, 100, 49]);
+		expect(result.items).toHaveLength(250);
+		expect(result.items.map((i) => (i.pairedItem as { item: number }).item)).toEqual(input.map((_, i) => i));
+		expect(result.items[7].json.error).toMatch(/^To Phone Number \(toPhoneNumber\) must be a phone number/);
+		expect(result.items.filter((i) => i.json.error)).toHaveLength(1);
+		expect(result.items[8].json.toPhoneNumber).toBe(input[8].phone);
+	});
+
+	test('without continueOnFail an invalid item stops the node before anything is sent', async () => {
+		const input = rows(150);
+		input[120].phone = '12';
+		const result = await runAiCaller(sandbox, many(100), { items: input });
+		expect(result.error?.message).toMatch(/^To Phone Number \(toPhoneNumber\)/);
+		expect(result.error?.context?.itemIndex).toBe(120);
+		expect(requests()).toHaveLength(0);
+	});
+
+	test('a batch the provider rejects marks each of its items; the other batches go through', async () => {
+		sandbox.inject({ provider: 'aicaller', path: '/v1/phoneCalls/batch', fault: { status: 400, body: { error: { message: 'Invalid batch', statusCode: 400 } } } });
+		const result = await runAiCaller(sandbox, many(100), { items: rows(250), continueOnFail: true });
+		expect(requests()).toHaveLength(3);
+		expect(result.items).toHaveLength(250);
+		const failed = result.items.filter((i) => i.json.error);
+		expect(failed.map((i) => (i.pairedItem as { item: number }).item)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+		expect(failed[0].json.error).toBe('AICaller refused the request (HTTP 400): Invalid batch');
+		expect(result.items[100].json._id).toMatch(OBJECT_ID);
+	});
+
+	test('a batch that fails with a 500 is not sent again; its items say it may or may not have happened', async () => {
+		sandbox.inject({ provider: 'aicaller', path: '/v1/phoneCalls/batch', fault: { status: 500 } });
+		const result = await runAiCaller(sandbox, many(100), { items: rows(150), continueOnFail: true });
+		expect(requests()).toHaveLength(2);
+		const failed = result.items.filter((i) => i.json.error);
+		expect(failed).toHaveLength(100);
+		expect(failed[0].json.error).toMatch(/^AICaller failed \(HTTP 500\).*may or may not have been processed$/);
+		expect(result.items).toHaveLength(150);
+	});
+});
+
+describe('Phone Call → Get / Get Many', () => {
+	test('Get returns the call', async () => {
+		const known = F.calls[0];
+		const result = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'get', phoneCallId: known._id });
+		expectDocumentedRequest(requests()[0], 'GET', `/v1/phoneCalls/${known._id}`);
+		expect(result.items[0].json).toMatchObject({ _id: known._id, status: known.status, callDuration: known.callDuration });
+	});
+
+	test('Get of an unknown call gives a 404', async () => {
+		const result = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'get', phoneCallId: 'ffffffffffffffffffffffff' });
+		expect(result.error?.message).toMatch(/^AICaller could not find it \(HTTP 404\)/);
+	});
+
+	test('Get Many with a limit, and with Return All over pages', async () => {
+		await runAiCaller(sandbox, { ...seedParameters, operation: 'createMany', additionalFields: {}, phoneCallWebhooks: {}, batchSize: 100 }, { items: Array.from({ length: 230 }, () => ({})) });
+		const before = requests().length;
+		const limited = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'getAll', returnAll: false, limit: 7 });
+		expect(limited.items).toHaveLength(7);
+		expect(requests()[before].query).toEqual({ page: '1', limit: '7' });
+		const all = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'getAll', returnAll: true });
+		expect(all.items).toHaveLength(sandbox.aiCaller.state.calls.length);
+		expect(new Set(all.items.map((i) => i.json._id)).size).toBe(all.items.length);
+		expect(requests().slice(before + 1).map((r) => r.query.page)).toEqual(['1', '2', '3']);
+	});
+});
