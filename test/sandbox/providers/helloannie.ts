@@ -1,0 +1,751 @@
+/**
+ * HelloAnnie ("Annie"), https://api.helloannie.com/v1 — mounted at /helloannie/v1.
+ *
+ * Contract: ../openapi/helloannie.json. Envelope { success, data } / { success: false, message }.
+ * Behaviour the documentation describes and the sandbox simulates: Bearer API keys, the per-organization
+ * rate limit with X-RateLimit-* headers (when configured), 409 for an SMS to a number with a send in
+ * progress (when configured), fromNumber must be one of the organization's numbers, the toNumber
+ * allowlist (when configured). Not simulated: calling hours, per-destination frequency caps, OAuth2.
+ */
+import {
+	HttpError,
+	type AuthOutcome,
+	type CallbackAttempt,
+	type ControlRoute,
+	type HandlerResult,
+	type ProviderContext,
+	type ProviderModule,
+	type ProviderRequest,
+	type ValidationIssue,
+} from '../types';
+import { formatIssue } from '../contract';
+import { clone, deepFreeze, loadDocument, objectBody, uuid } from '../util';
+
+// -------------------------------------------------------------------------------------------------
+// Shapes (as in the OpenAPI document)
+
+export type Language = 'ENGLISH' | 'SPANISH' | 'FRENCH';
+export type VoiceId =
+	| 'FRIENDLY_BRIGHT'
+	| 'CALM_REASSURING'
+	| 'POLISHED_PROFESSIONAL'
+	| 'KIND_CURIOUS'
+	| 'CONFIDENT_UPBEAT';
+
+export interface HelloAnnieBot {
+	id: string;
+	name: string;
+	orgId: string;
+}
+
+export interface HelloAnniePhoneNumber {
+	id: string;
+	createdAt: string;
+	updatedAt: string;
+	orgId: string;
+	botId: string;
+	number: string;
+	name: string;
+	language: Language;
+	outbound: boolean;
+	verifiedCallerId: string | null;
+	callbackForwardingNumber: string | null;
+	voiceId: VoiceId;
+	speed: number;
+	stability: number;
+	similarity: number;
+	style: number;
+}
+
+export interface HelloAnnieConversation {
+	conversationId: string;
+	conversationTags: string[];
+	orgId: string;
+	medium: 'CALL' | 'SMS';
+	botId: string | null;
+	toNumber: string;
+	fromNumber: string;
+	summary: string | null;
+	topic: string | null;
+	duration: number | null;
+	startTime: string;
+	endTime: string | null;
+	status: string;
+}
+
+/** What the sandbox keeps; archived/parent are not part of the documented view. */
+export interface StoredConversation extends HelloAnnieConversation {
+	archived: boolean;
+	parentConversationId: string | null;
+	/** The POST /calls or /sms body that created it (undefined for fixtures). */
+	request?: unknown;
+}
+
+export interface HelloAnnieMessage {
+	id: string;
+	content: string;
+	role: 'assistant' | 'user';
+	conversationId: string;
+	createdAt: string;
+}
+
+export interface StoredWebhook {
+	botId: string;
+	url: string;
+	authToken: string | null;
+	createdAt: string;
+	updatedAt: string;
+}
+
+interface PatientOrAppointment {
+	[key: string]: string | undefined;
+}
+
+interface StartCallBody {
+	fromNumber: string;
+	toNumber: string;
+	patientInfo?: PatientOrAppointment;
+	appointmentInfo?: PatientOrAppointment;
+	context?: string;
+	voicemailMessage?: string;
+}
+
+interface StartSmsBody extends Omit<StartCallBody, 'voicemailMessage'> {
+	message: string;
+}
+
+interface CreatePhoneNumberBody {
+	orgId: string;
+	botId: string;
+	name: string;
+	language: Language;
+	voiceId: VoiceId;
+	verifiedCallerId?: string;
+	callbackForwardingNumber?: string;
+	areaCode?: string;
+}
+
+export interface RateLimitConfig {
+	/** Requests allowed per window and organization (HelloAnnie documents 60 per minute). */
+	limit: number;
+	windowMs: number;
+	/** Add Retry-After (seconds) to 429 answers; HelloAnnie does not document one. */
+	sendRetryAfter?: boolean;
+}
+
+export interface HelloAnnieOptions {
+	/** The valid API key (default annie-sk-v1-sandbox). */
+	apiKey?: string;
+	/** Default null: no rate limit and no X-RateLimit-* headers. */
+	rateLimit?: RateLimitConfig | null;
+	/** A second SMS to the same toNumber within this many ms answers 409. Default 0 = off. */
+	smsInProgressMs?: number;
+	/** When set, POST /calls to a toNumber not listed answers 400. Default null = every number allowed. */
+	callAllowlist?: readonly string[] | null;
+}
+
+export interface HelloAnnieControls {
+	setRateLimit(config: RateLimitConfig | null): void;
+	/** Adds a message to a conversation, e.g. the patient's SMS reply (role 'user'). */
+	addMessage(
+		conversationId: string,
+		content: string,
+		role?: HelloAnnieMessage['role'],
+	): HelloAnnieMessage;
+	/** POSTs payload to the bot's webhook with 'Authorization: Bearer <authToken>' (payload format is undocumented). */
+	fireBotWebhook(botId: string, payload: unknown): Promise<CallbackAttempt>;
+	/** The live state, for assertions. */
+	readonly state: HelloAnnieState;
+}
+
+export interface HelloAnnieState {
+	bots: HelloAnnieBot[];
+	phoneNumbers: HelloAnniePhoneNumber[];
+	conversations: StoredConversation[];
+	messages: HelloAnnieMessage[];
+	webhooks: Map<string, StoredWebhook>;
+}
+
+// -------------------------------------------------------------------------------------------------
+// Seeded fixtures
+
+// The documentation's example uuid (seed 004 uses it for orgId and botId): with it as the sandbox's
+// organization and first bot, the documented example requests work as given.
+const DOCS_EXAMPLE_UUID = '3c90c3cc-0d44-4b50-8888-8dd25736052a';
+const ORG_ID = DOCS_EXAMPLE_UUID;
+const FRONT_DESK_BOT = DOCS_EXAMPLE_UUID;
+const RECALL_BOT = '1c7e4a3b-6d5f-4a2b-9e8c-3f0d2b4c5e62';
+const MAIN_LINE = '7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c01';
+const SPANISH_LINE = '8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d12';
+
+export const HELLOANNIE_FIXTURES = deepFreeze({
+	apiKey: 'annie-sk-v1-sandbox',
+	orgId: ORG_ID,
+	bots: [
+		{ id: FRONT_DESK_BOT, name: 'Front Desk Annie', orgId: ORG_ID },
+		{ id: RECALL_BOT, name: 'Recall Annie', orgId: ORG_ID },
+	] satisfies HelloAnnieBot[],
+	phoneNumbers: [
+		{
+			id: MAIN_LINE,
+			createdAt: '2025-01-06T15:00:00.000Z',
+			updatedAt: '2025-01-06T15:00:00.000Z',
+			orgId: ORG_ID,
+			botId: FRONT_DESK_BOT,
+			// The seeds' fromNumber: the documented examples work as given.
+			number: '+15551234567',
+			name: 'Main line',
+			language: 'ENGLISH',
+			outbound: true,
+			verifiedCallerId: null,
+			callbackForwardingNumber: '+15550001111',
+			voiceId: 'FRIENDLY_BRIGHT',
+			speed: 1,
+			stability: 0.5,
+			similarity: 0.75,
+			style: 0,
+		},
+		{
+			id: SPANISH_LINE,
+			createdAt: '2025-01-07T15:00:00.000Z',
+			updatedAt: '2025-01-07T15:00:00.000Z',
+			orgId: ORG_ID,
+			botId: RECALL_BOT,
+			number: '+15557654321',
+			name: 'Línea en español',
+			language: 'SPANISH',
+			outbound: true,
+			verifiedCallerId: null,
+			callbackForwardingNumber: null,
+			voiceId: 'CALM_REASSURING',
+			speed: 1,
+			stability: 0.5,
+			similarity: 0.75,
+			style: 0,
+		},
+	] satisfies HelloAnniePhoneNumber[],
+	conversations: [
+		{
+			conversationId: '2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c61',
+			conversationTags: ['appointment-confirmation'],
+			orgId: ORG_ID,
+			medium: 'CALL',
+			botId: FRONT_DESK_BOT,
+			toNumber: '+15559876543',
+			fromNumber: '+15551234567',
+			summary: 'Sarah Johnson confirmed her cleaning appointment on March 10th at 3:00 PM.',
+			topic: 'Appointment confirmation',
+			duration: 94,
+			startTime: '2025-03-03T16:00:00.000Z',
+			endTime: '2025-03-03T16:01:34.000Z',
+			status: 'CLOSED',
+			archived: false,
+			parentConversationId: null,
+		},
+		{
+			conversationId: '3b4c5d6e-7f8a-4b9c-8d1e-2f3a4b5c6d72',
+			conversationTags: ['recall'],
+			orgId: ORG_ID,
+			medium: 'SMS',
+			botId: RECALL_BOT,
+			toNumber: '+15559876543',
+			fromNumber: '+15557654321',
+			summary: 'Patient asked to be called back next week.',
+			topic: 'Recall',
+			duration: null,
+			startTime: '2025-03-04T17:30:00.000Z',
+			endTime: null,
+			status: 'OPEN',
+			archived: false,
+			parentConversationId: null,
+		},
+		{
+			// A child of the first conversation (e.g. a follow-up): hidden unless includeChildren=true.
+			conversationId: '4c5d6e7f-8a9b-4c0d-9e2f-3a4b5c6d7e83',
+			conversationTags: [],
+			orgId: ORG_ID,
+			medium: 'CALL',
+			botId: FRONT_DESK_BOT,
+			toNumber: '+15559876543',
+			fromNumber: '+15551234567',
+			summary: 'Follow-up call: left a voicemail.',
+			topic: 'Follow-up',
+			duration: 31,
+			startTime: '2025-03-05T16:00:00.000Z',
+			endTime: '2025-03-05T16:00:31.000Z',
+			status: 'CLOSED',
+			archived: false,
+			parentConversationId: '2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c61',
+		},
+		{
+			// Archived: hidden unless includeArchived=true.
+			conversationId: '5d6e7f8a-9b0c-4d1e-8f3a-4b5c6d7e8f94',
+			conversationTags: ['billing'],
+			orgId: ORG_ID,
+			medium: 'CALL',
+			botId: FRONT_DESK_BOT,
+			toNumber: '+15553332222',
+			fromNumber: '+15551234567',
+			summary: 'Billing question answered.',
+			topic: 'Billing',
+			duration: 240,
+			startTime: '2024-12-01T15:00:00.000Z',
+			endTime: '2024-12-01T15:04:00.000Z',
+			status: 'CLOSED',
+			archived: true,
+			parentConversationId: null,
+		},
+	] satisfies StoredConversation[],
+	messages: [
+		{
+			id: '6e7f8a9b-0c1d-4e2f-9a4b-5c6d7e8f9a05',
+			content:
+				'Hi Sarah, this is Annie from Bright Smiles Dental. It is time for your 6-month cleaning. Would you like to book?',
+			role: 'assistant',
+			conversationId: '3b4c5d6e-7f8a-4b9c-8d1e-2f3a4b5c6d72',
+			createdAt: '2025-03-04T17:30:00.000Z',
+		},
+		{
+			id: '7f8a9b0c-1d2e-4f3a-8b5c-6d7e8f9a0b16',
+			content: 'Can you call me back next week?',
+			role: 'user',
+			conversationId: '3b4c5d6e-7f8a-4b9c-8d1e-2f3a4b5c6d72',
+			createdAt: '2025-03-04T17:42:10.000Z',
+		},
+	] satisfies HelloAnnieMessage[],
+});
+
+// -------------------------------------------------------------------------------------------------
+// Module
+
+export function createHelloAnnie(
+	ctx: ProviderContext,
+	options: HelloAnnieOptions = {},
+): { module: ProviderModule; controls: HelloAnnieControls } {
+	const apiKey = options.apiKey ?? HELLOANNIE_FIXTURES.apiKey;
+	const initialRateLimit = options.rateLimit ?? null;
+	const smsInProgressMs = options.smsInProgressMs ?? 0;
+	const allowlist = options.callAllowlist ?? null;
+
+	let state = freshState();
+	let rateLimit: RateLimitConfig | null = initialRateLimit;
+	/** Fixed window per organization: start of the current window and requests counted in it. */
+	let windows = new Map<string, { start: number; count: number }>();
+	/** Last successful SMS per destination (for the 409 'in progress' simulation). */
+	let lastSmsAt = new Map<string, number>();
+
+	function freshState(): HelloAnnieState {
+		return {
+			bots: clone(HELLOANNIE_FIXTURES.bots) as HelloAnnieBot[],
+			phoneNumbers: clone(HELLOANNIE_FIXTURES.phoneNumbers) as HelloAnniePhoneNumber[],
+			conversations: clone(HELLOANNIE_FIXTURES.conversations) as StoredConversation[],
+			messages: clone(HELLOANNIE_FIXTURES.messages) as HelloAnnieMessage[],
+			webhooks: new Map(),
+		};
+	}
+
+	const fail = (status: number, message: string): HandlerResult => ({
+		status,
+		body: { success: false, message },
+	});
+	const ok = (data: unknown): HandlerResult => ({ status: 200, body: { success: true, data } });
+
+	function admit(orgId: string): { headers?: Record<string, string>; reject?: HandlerResult } {
+		if (!rateLimit) return {};
+		const now = Date.now();
+		let window = windows.get(orgId);
+		if (!window || now >= window.start + rateLimit.windowMs) {
+			window = { start: now, count: 0 };
+			windows.set(orgId, window);
+		}
+		window.count += 1;
+		const resetAt = window.start + rateLimit.windowMs;
+		const headers: Record<string, string> = {
+			'X-RateLimit-Limit': String(rateLimit.limit),
+			'X-RateLimit-Remaining': String(Math.max(0, rateLimit.limit - window.count)),
+			// Epoch seconds as documented; ceil so that a sub-second window never reports a past reset.
+			'X-RateLimit-Reset': String(Math.ceil(resetAt / 1000)),
+		};
+		if (window.count <= rateLimit.limit) return { headers };
+		const rejectHeaders = { ...headers };
+		if (rateLimit.sendRetryAfter)
+			rejectHeaders['Retry-After'] = String(Math.max(0, Math.ceil((resetAt - now) / 1000)));
+		return {
+			headers,
+			reject: {
+				status: 429,
+				body: { success: false, message: 'Too many requests' },
+				headers: rejectHeaders,
+			},
+		};
+	}
+
+	const findBot = (orgId: string, botId: string): HelloAnnieBot => {
+		const bot = state.bots.find((b) => b.id === botId && b.orgId === orgId);
+		if (!bot) throw new HttpError(404, 'Bot not found');
+		return bot;
+	};
+	const findConversation = (orgId: string, id: string): StoredConversation => {
+		const conversation = state.conversations.find(
+			(c) => c.conversationId === id && c.orgId === orgId,
+		);
+		if (!conversation) throw new HttpError(404, 'Conversation not found');
+		return conversation;
+	};
+	const outboundNumber = (orgId: string, fromNumber: string): HelloAnniePhoneNumber => {
+		const phone = state.phoneNumbers.find(
+			(p) => p.orgId === orgId && p.number === fromNumber && p.outbound,
+		);
+		if (!phone) throw new HttpError(400, 'fromNumber is not configured');
+		return phone;
+	};
+
+	function startConversation(
+		orgId: string,
+		medium: 'CALL' | 'SMS',
+		body: StartCallBody | StartSmsBody,
+		phone: HelloAnniePhoneNumber,
+	): StoredConversation {
+		const conversation: StoredConversation = {
+			conversationId: uuid(),
+			conversationTags: [],
+			orgId,
+			medium,
+			botId: phone.botId,
+			toNumber: body.toNumber,
+			fromNumber: body.fromNumber,
+			summary: null,
+			topic: null,
+			duration: null,
+			startTime: ctx.now().toISOString(),
+			endTime: null,
+			status: 'OPEN',
+			archived: false,
+			parentConversationId: null,
+			request: clone(body),
+		};
+		state.conversations.push(conversation);
+		return conversation;
+	}
+
+	function webhookView(webhook: StoredWebhook): Record<string, unknown> {
+		return {
+			botId: webhook.botId,
+			url: webhook.url,
+			authTokenSet: webhook.authToken !== null,
+			createdAt: webhook.createdAt,
+			updatedAt: webhook.updatedAt,
+		};
+	}
+
+	type Handler = (orgId: string, request: ProviderRequest) => HandlerResult;
+	// Bodies and params are cast to their documented shapes: the core only calls a handler after
+	// the request passed the OpenAPI contract.
+	const handlers: Record<string, Handler> = {
+		startOutboundCall(orgId, { body }) {
+			const input = body as StartCallBody;
+			const phone = outboundNumber(orgId, input.fromNumber);
+			if (allowlist && !allowlist.includes(input.toNumber))
+				throw new HttpError(400, 'toNumber is not in the allowlist');
+			return ok({ conversationId: startConversation(orgId, 'CALL', input, phone).conversationId });
+		},
+
+		startOutboundSms(orgId, { body }) {
+			const input = body as StartSmsBody;
+			const phone = outboundNumber(orgId, input.fromNumber);
+			const now = Date.now();
+			const last = lastSmsAt.get(input.toNumber);
+			if (smsInProgressMs > 0 && last !== undefined && now - last < smsInProgressMs) {
+				return fail(409, 'An SMS send to this number is already in progress');
+			}
+			lastSmsAt.set(input.toNumber, now);
+			const conversation = startConversation(orgId, 'SMS', input, phone);
+			state.messages.push({
+				id: uuid(),
+				content: input.message,
+				role: 'assistant',
+				conversationId: conversation.conversationId,
+				createdAt: conversation.startTime,
+			});
+			return ok({ conversationId: conversation.conversationId });
+		},
+
+		listPhoneNumbers(orgId) {
+			return ok({ phoneNumbers: state.phoneNumbers.filter((p) => p.orgId === orgId) });
+		},
+
+		createPhoneNumber(orgId, { body }) {
+			const input = body as CreatePhoneNumberBody;
+			if (input.orgId !== orgId) throw new HttpError(404, 'Organization not found');
+			findBot(orgId, input.botId);
+			const now = ctx.now().toISOString();
+			const phone: HelloAnniePhoneNumber = {
+				id: uuid(),
+				createdAt: now,
+				updatedAt: now,
+				orgId,
+				botId: input.botId,
+				number: newNumber(input.areaCode ?? '555'),
+				name: input.name,
+				language: input.language,
+				outbound: true,
+				verifiedCallerId: input.verifiedCallerId ?? null,
+				callbackForwardingNumber: input.callbackForwardingNumber ?? null,
+				voiceId: input.voiceId,
+				speed: 1,
+				stability: 0.5,
+				similarity: 0.75,
+				style: 0,
+			};
+			state.phoneNumbers.push(phone);
+			return ok(phone);
+		},
+
+		attachPhoneNumber(orgId, { params, body }) {
+			const phone = state.phoneNumbers.find((p) => p.id === params.id && p.orgId === orgId);
+			if (!phone) throw new HttpError(404, 'Phone number not found');
+			const { botId } = body as { botId: string };
+			findBot(orgId, botId);
+			phone.botId = botId;
+			phone.updatedAt = ctx.now().toISOString();
+			return ok(phone);
+		},
+
+		listConversations(orgId, { query }) {
+			const offset = typeof query.offset === 'number' ? query.offset : 0;
+			const limit = typeof query.limit === 'number' ? query.limit : 20;
+			const matching = state.conversations
+				.filter((c) => c.orgId === orgId)
+				.filter((c) => query.orgId === undefined || c.orgId === query.orgId)
+				.filter((c) => query.botId === undefined || c.botId === query.botId)
+				.filter((c) => query.includeArchived === true || !c.archived)
+				.filter((c) => query.includeChildren === true || c.parentConversationId === null)
+				.sort((a, b) => b.startTime.localeCompare(a.startTime));
+			return ok({
+				conversations: matching.slice(offset, offset + limit).map(conversationView),
+				pagination: { offset, limit, totalCount: matching.length },
+			});
+		},
+
+		getConversation(orgId, { params }) {
+			return ok(conversationView(findConversation(orgId, params.id)));
+		},
+
+		listConversationMessages(orgId, { params }) {
+			const conversation = findConversation(orgId, params.id);
+			return ok(
+				state.messages
+					.filter((m) => m.conversationId === conversation.conversationId)
+					.sort((a, b) => a.createdAt.localeCompare(b.createdAt)),
+			);
+		},
+
+		listBots(orgId) {
+			return ok({ bots: state.bots.filter((b) => b.orgId === orgId) });
+		},
+
+		getBotWebhook(orgId, { params }) {
+			findBot(orgId, params.botId);
+			const webhook = state.webhooks.get(params.botId);
+			if (!webhook) throw new HttpError(404, 'Webhook not found');
+			return ok(webhookView(webhook));
+		},
+
+		upsertBotWebhook(orgId, { params, body }) {
+			findBot(orgId, params.botId);
+			const input = body as { url: string; authToken?: string };
+			const now = ctx.now().toISOString();
+			const previous = state.webhooks.get(params.botId);
+			const webhook: StoredWebhook = {
+				botId: params.botId,
+				url: input.url,
+				authToken: input.authToken ?? null,
+				createdAt: previous?.createdAt ?? now,
+				updatedAt: now,
+			};
+			state.webhooks.set(params.botId, webhook);
+			return ok(webhookView(webhook));
+		},
+
+		deleteBotWebhook(orgId, { params }) {
+			findBot(orgId, params.botId);
+			if (!state.webhooks.delete(params.botId)) throw new HttpError(404, 'Webhook not found');
+			return ok({ botId: params.botId, deleted: true });
+		},
+	};
+
+	function newNumber(areaCode: string): string {
+		for (;;) {
+			const candidate = `+1${areaCode}${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
+			if (!state.phoneNumbers.some((p) => p.number === candidate)) return candidate;
+		}
+	}
+
+	function addMessage(
+		conversationId: string,
+		content: string,
+		role: HelloAnnieMessage['role'] = 'user',
+	): HelloAnnieMessage {
+		const conversation = state.conversations.find((c) => c.conversationId === conversationId);
+		if (!conversation) throw new HttpError(404, 'Conversation not found');
+		const message: HelloAnnieMessage = {
+			id: uuid(),
+			content,
+			role,
+			conversationId,
+			createdAt: ctx.now().toISOString(),
+		};
+		state.messages.push(message);
+		return message;
+	}
+
+	async function fireBotWebhook(botId: string, payload: unknown): Promise<CallbackAttempt> {
+		const webhook = state.webhooks.get(botId);
+		if (!webhook) throw new HttpError(404, `bot ${botId} has no webhook`);
+		return ctx.deliver({
+			provider: 'helloannie',
+			event: 'bot.webhook',
+			url: webhook.url,
+			rawBody: JSON.stringify(payload ?? {}),
+			// Documented: with an authToken set, Annie sends it as a Bearer token.
+			headers: webhook.authToken === null ? {} : { authorization: `Bearer ${webhook.authToken}` },
+		});
+	}
+
+	const setRateLimit = (config: RateLimitConfig | null): void => {
+		if (config && !(config.limit >= 0 && config.windowMs > 0))
+			throw new Error('rate limit needs limit >= 0 and windowMs > 0');
+		rateLimit = config;
+		windows = new Map();
+	};
+
+	const controlRoutes: ControlRoute[] = [
+		{
+			method: 'POST',
+			pattern: /^\/rate-limit$/,
+			handle: (_m, body) => {
+				// null, {} or {"limit": null} switch it off.
+				const input = body === null ? {} : objectBody(body);
+				if (input.limit === undefined || input.limit === null) {
+					setRateLimit(null);
+				} else {
+					setRateLimit({
+						limit: Number(input.limit),
+						windowMs: Number(input.windowMs ?? 60_000),
+						sendRetryAfter: input.sendRetryAfter === true,
+					});
+				}
+				return { status: 200, body: { ok: true, rateLimit } };
+			},
+		},
+		{
+			method: 'POST',
+			pattern: /^\/helloannie\/conversations\/([^/]+)\/messages$/,
+			handle: (m, body) => {
+				const input = objectBody(body);
+				const role = input.role === 'assistant' ? 'assistant' : 'user';
+				return {
+					status: 200,
+					body: addMessage(decodeURIComponent(m[1]), String(input.content ?? ''), role),
+				};
+			},
+		},
+		{
+			method: 'POST',
+			pattern: /^\/helloannie\/bots\/([^/]+)\/webhook\/fire$/,
+			handle: async (m, body) => ({
+				status: 200,
+				body: await fireBotWebhook(decodeURIComponent(m[1]), body),
+			}),
+		},
+	];
+
+	const module: ProviderModule = {
+		name: 'helloannie',
+		mountPrefix: '/helloannie/v1',
+		definition: loadDocument('helloannie.json'),
+		authenticate(credential): AuthOutcome {
+			if (credential !== apiKey) return { ok: false, response: fail(401, 'Unauthorized') };
+			const orgId = HELLOANNIE_FIXTURES.orgId;
+			return {
+				ok: true,
+				session: {
+					admit: () => admit(orgId),
+					handle: (request) => {
+						const handler = handlers[request.operationId];
+						if (!handler)
+							throw new HttpError(
+								501,
+								`operation ${request.operationId} is not implemented by the sandbox`,
+							);
+						return handler(orgId, request);
+					},
+				},
+			};
+		},
+		errorResponse(status, message) {
+			return fail(status, message ?? defaultMessage(status));
+		},
+		validationFailure(issues: readonly ValidationIssue[]) {
+			return fail(400, `Validation failed: ${issues.map(formatIssue).join('; ')}`);
+		},
+		reset() {
+			state = freshState();
+			rateLimit = initialRateLimit;
+			windows = new Map();
+			lastSmsAt = new Map();
+		},
+		controlRoutes,
+	};
+
+	return {
+		module,
+		controls: {
+			setRateLimit,
+			addMessage,
+			fireBotWebhook,
+			get state() {
+				return state;
+			},
+		},
+	};
+}
+
+function conversationView(c: StoredConversation): HelloAnnieConversation {
+	return {
+		conversationId: c.conversationId,
+		conversationTags: c.conversationTags,
+		orgId: c.orgId,
+		medium: c.medium,
+		botId: c.botId,
+		toNumber: c.toNumber,
+		fromNumber: c.fromNumber,
+		summary: c.summary,
+		topic: c.topic,
+		duration: c.duration,
+		startTime: c.startTime,
+		endTime: c.endTime,
+		status: c.status,
+	};
+}
+
+function defaultMessage(status: number): string {
+	switch (status) {
+		case 400:
+			return 'Bad request';
+		case 401:
+			return 'Unauthorized';
+		case 403:
+			return 'Forbidden';
+		case 404:
+			return 'Not found';
+		case 409:
+			return 'Conflict';
+		case 413:
+			return 'Request body too large';
+		case 429:
+			return 'Too many requests';
+		default:
+			return status >= 500 ? 'Internal server error' : 'Request failed';
+	}
+}

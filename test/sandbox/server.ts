@@ -1,0 +1,192 @@
+/**
+ * The local provider sandbox: one HTTP server on 127.0.0.1 speaking the documented contracts of
+ * HelloAnnie (/helloannie/v1), AlloMia (/allomia) and AICaller (/aicaller).
+ *
+ *   const sandbox = await startSandbox();
+ *   credential Base URL: sandbox.baseUrls.helloAnnie  → http://127.0.0.1:PORT/helloannie/v1
+ *   ... run the node ...
+ *   expect(sandbox.requests.filter((r) => !r.valid)).toEqual([]);
+ *   await sandbox.close();
+ *
+ * See README.md in this folder for the pipeline, the control API and every undocumented decision.
+ */
+import { SandboxCore } from './core';
+import {
+	AICALLER_FIXTURES,
+	createAiCaller,
+	type AiCallerControls,
+	type AiCallerOptions,
+} from './providers/aicaller';
+import {
+	ALLOMIA_FIXTURES,
+	createAlloMia,
+	type AlloMiaControls,
+	type AlloMiaOptions,
+} from './providers/allomia';
+import {
+	createHelloAnnie,
+	HELLOANNIE_FIXTURES,
+	type HelloAnnieControls,
+	type HelloAnnieOptions,
+	type RateLimitConfig,
+} from './providers/helloannie';
+import type {
+	CallbackAttempt,
+	ControlRoute,
+	FaultRule,
+	ProviderName,
+	RecordedRequest,
+} from './types';
+
+export type { CallbackAttempt, Fault, FaultRule, ProviderName, RecordedRequest } from './types';
+export type {
+	RateLimitConfig,
+	HelloAnnieOptions,
+	HelloAnnieControls,
+} from './providers/helloannie';
+export type {
+	AlloMiaOptions,
+	AlloMiaControls,
+	AlloMiaOutcome,
+	AlloMiaCompletion,
+	CompletionDetails,
+	OutboundCallStatus,
+} from './providers/allomia';
+export type {
+	AiCallerOptions,
+	AiCallerControls,
+	AiCallerOutcome,
+	AiCallerStatus,
+	AiCallerTransition,
+	PhoneCall,
+	WebhookSecretMode,
+} from './providers/aicaller';
+
+export interface SandboxOptions {
+	/** Default 0: a free port. Always bound to 127.0.0.1. */
+	port?: number;
+	/** Override the valid (full-rights) API key of a provider. */
+	apiKeys?: { helloAnnie?: string; alloMia?: string; aiCaller?: string };
+	helloAnnie?: Omit<HelloAnnieOptions, 'apiKey'>;
+	alloMia?: Omit<AlloMiaOptions, 'apiKey'>;
+	aiCaller?: Omit<AiCallerOptions, 'apiKey'>;
+	/** Callback/webhook POST timeout, ms (default 5000). */
+	callbackTimeoutMs?: number;
+	/** Default false: callbacks to non-loopback hosts are recorded (with an error) but not sent. */
+	allowExternalCallbacks?: boolean;
+	/** Check every answer against the OpenAPI documents; mismatches go to sandbox.responseProblems (default false). */
+	checkResponses?: boolean;
+	/** Default 1 MiB; larger bodies are answered 413. */
+	maxBodyBytes?: number;
+	/** Print handler crashes to stderr (default true). */
+	logErrors?: boolean;
+	/**
+	 * Keep at most this many recorded requests and callbacks (default 100000); beyond it the oldest
+	 * tenth is dropped at once. Bounds memory in benchmark runs.
+	 */
+	maxRecorded?: number;
+	/** Called once each provider request is finished (answered, or its socket destroyed), e.g. for logging. */
+	onRequest?: (request: RecordedRequest) => void;
+}
+
+export interface SandboxBaseUrls {
+	/** http://127.0.0.1:PORT/helloannie/v1 */
+	helloAnnie: string;
+	/** http://127.0.0.1:PORT/allomia */
+	alloMia: string;
+	/** http://127.0.0.1:PORT/aicaller */
+	aiCaller: string;
+}
+
+export interface Sandbox {
+	/** http://127.0.0.1:PORT */
+	readonly url: string;
+	/** What a credential's Base URL field should hold. */
+	readonly baseUrls: SandboxBaseUrls;
+	/** Every provider request in arrival order (live array; reset() empties it). */
+	readonly requests: RecordedRequest[];
+	/** Every callback/webhook POST the sandbox made (live array). */
+	readonly callbacks: CallbackAttempt[];
+	/** Answers that did not match the documents (only with options.checkResponses). */
+	readonly responseProblems: string[];
+	requestsFor(provider: ProviderName): RecordedRequest[];
+	inject(rule: FaultRule): void;
+	clearFaults(): void;
+	/** HelloAnnie per-organization rate limit; null switches it (and the X-RateLimit-* headers) off. */
+	setRateLimit(config: RateLimitConfig | null): void;
+	readonly helloAnnie: HelloAnnieControls;
+	readonly alloMia: AlloMiaControls;
+	readonly aiCaller: AiCallerControls;
+	/** Empties requests, callbacks and faults, cancels pending timers, restores the seeded fixtures and the options' settings. */
+	reset(): void;
+	/** Stops listening, drops open connections, cancels timers, delays and callbacks in flight. */
+	close(): Promise<void>;
+}
+
+/** The seeded data every sandbox starts from (and returns to on reset()). Deep-frozen. */
+export const SANDBOX_FIXTURES = {
+	helloAnnie: HELLOANNIE_FIXTURES,
+	alloMia: ALLOMIA_FIXTURES,
+	aiCaller: AICALLER_FIXTURES,
+} as const;
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+	const core = new SandboxCore({
+		callbackTimeoutMs: options.callbackTimeoutMs ?? 5000,
+		allowExternalCallbacks: options.allowExternalCallbacks ?? false,
+		checkResponses: options.checkResponses ?? false,
+		maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+		logErrors: options.logErrors ?? true,
+		maxRecorded: options.maxRecorded ?? 100_000,
+		onRequest: options.onRequest,
+	});
+
+	const helloAnnie = createHelloAnnie(core.context, {
+		...options.helloAnnie,
+		apiKey: options.apiKeys?.helloAnnie,
+	});
+	const alloMia = createAlloMia(core.context, {
+		...options.alloMia,
+		apiKey: options.apiKeys?.alloMia,
+	});
+	const aiCaller = createAiCaller(core.context, {
+		...options.aiCaller,
+		apiKey: options.apiKeys?.aiCaller,
+	});
+	for (const provider of [helloAnnie, alloMia, aiCaller]) await core.mount(provider.module);
+
+	const fixturesRoute: ControlRoute = {
+		method: 'GET',
+		pattern: /^\/fixtures$/,
+		handle: () => ({ status: 200, body: SANDBOX_FIXTURES }),
+	};
+	core.addControlRoutes([fixturesRoute]);
+
+	let url: string;
+	try {
+		url = await core.listen(options.port ?? 0);
+	} catch (error) {
+		await core.close();
+		throw error;
+	}
+	return {
+		url,
+		baseUrls: {
+			helloAnnie: url + helloAnnie.module.mountPrefix,
+			alloMia: url + alloMia.module.mountPrefix,
+			aiCaller: url + aiCaller.module.mountPrefix,
+		},
+		requests: core.requests,
+		callbacks: core.callbacks,
+		responseProblems: core.responseProblems,
+		requestsFor: (provider) => core.requests.filter((r) => r.provider === provider),
+		inject: (rule) => core.faults.add(rule),
+		clearFaults: () => core.faults.clear(),
+		setRateLimit: (config) => helloAnnie.controls.setRateLimit(config),
+		helloAnnie: helloAnnie.controls,
+		alloMia: alloMia.controls,
+		aiCaller: aiCaller.controls,
+		reset: () => core.reset(),
+		close: () => core.close(),
+	};
+}
