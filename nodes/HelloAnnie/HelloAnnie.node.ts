@@ -8,6 +8,7 @@ import {
 import { buildProperties } from '../shared/description';
 import { executeOperation, requestOptionsProperty } from '../shared/router';
 import { helloAnnie } from './provider';
+import { searchBots, searchPhoneNumbers } from './listSearch';
 import { helloAnnieResources } from './resources';
 
 export class HelloAnnie implements INodeType {
@@ -27,6 +28,8 @@ export class HelloAnnie implements INodeType {
 		credentials: [{ name: 'helloAnnieApi', required: true }],
 		properties: buildProperties(helloAnnieResources, [requestOptionsProperty]),
 	};
+
+	methods = { listSearch: { searchPhoneNumbers, searchBots } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await executeOperation(this, helloAnnie, helloAnnieResources);

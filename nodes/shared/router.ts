@@ -51,7 +51,10 @@ function transportOptions(fn: IExecuteFunctions): TransportOptions {
 export function readParameters(fn: IExecuteFunctions, itemIndex: number, properties: INodeProperties[]): IDataObject {
 	const input: IDataObject = {};
 	for (const property of properties) {
-		input[property.name] = fn.getNodeParameter(property.name, itemIndex, property.default) as IDataObject[string];
+		input[property.name] = fn.getNodeParameter(property.name, itemIndex, property.default, {
+			// A resource locator's value, whichever mode (list, typed, expression) was used.
+			extractValue: property.type === 'resourceLocator',
+		}) as IDataObject[string];
 	}
 	return input;
 }

@@ -1,6 +1,7 @@
 import type {
 	IDataObject,
 	IExecuteFunctions,
+	ILoadOptionsFunctions,
 	IHttpRequestOptions,
 	IN8nHttpFullResponse,
 	JsonObject,
@@ -145,7 +146,8 @@ export class RequestSession {
 	private lastSentAt = 0;
 
 	constructor(
-		private readonly fn: IExecuteFunctions,
+		// Executions and the editor's list searches (dropdowns) send requests the same way.
+		private readonly fn: IExecuteFunctions | ILoadOptionsFunctions,
 		private readonly provider: ProviderDefinition,
 		private readonly options: TransportOptions,
 	) {}
@@ -178,8 +180,8 @@ export class RequestSession {
 			let answer: Answer;
 			try {
 				this.lastSentAt = Date.now();
-				const response = (await this.fn.helpers.httpRequestWithAuthentication.call(
-					this.fn,
+				const response = (await (this.fn.helpers.httpRequestWithAuthentication as IExecuteFunctions['helpers']['httpRequestWithAuthentication']).call(
+					this.fn as IExecuteFunctions,
 					this.provider.credentialType,
 					httpOptions,
 				)) as IN8nHttpFullResponse;

@@ -8,7 +8,7 @@
  * "Test Items" source node, and a credentials helper that holds plain credentials and applies a
  * credential type's generic `authenticate` block.
  */
-import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import { ExecutionLifecycleHooks, LoadOptionsContext, WorkflowExecute } from 'n8n-core';
 import {
 	ICredentialsHelper,
 	NodeConnectionTypes,
@@ -28,6 +28,8 @@ import {
 	type IRun,
 	type IWorkflowExecuteAdditionalData,
 	type IRequestOptionsSimplified,
+	type INodeListSearchResult,
+	type ILoadOptionsFunctions,
 } from 'n8n-workflow';
 import { AiCallerApi } from '../../credentials/AiCallerApi.credentials';
 import { AlloMiaApi } from '../../credentials/AlloMiaApi.credentials';
@@ -164,6 +166,42 @@ export interface NodeRunResult {
 	run: IRun;
 }
 
+function makeAdditionalData(
+	workflowData: ConstructorParameters<typeof ExecutionLifecycleHooks>[2],
+	credentials: Record<string, ICredentialDataDecryptedObject>,
+): IWorkflowExecuteAdditionalData {
+	const options = { credentials };
+	const hooks = new ExecutionLifecycleHooks('manual', 'test-execution', workflowData);
+	const base = 'http://127.0.0.1:5678';
+	const additionalData = {
+		credentialsHelper: new PlainCredentialsHelper(options.credentials),
+		hooks,
+		executeWorkflow: async () => {
+			throw new Error('not used');
+		},
+		getRunExecutionData: async () => undefined,
+		getRuntimeCredential: async () => undefined,
+		currentNodeExecutionIndex: 0,
+		restApiUrl: `${base}/rest`,
+		instanceBaseUrl: base,
+		formBaseUrl: `${base}/form`,
+		formWaitingBaseUrl: `${base}/form-waiting`,
+		formTestBaseUrl: `${base}/form-test`,
+		webhookBaseUrl: `${base}/webhook`,
+		webhookWaitingBaseUrl: `${base}/webhook-waiting`,
+		webhookTestBaseUrl: `${base}/webhook-test`,
+		mcpBaseUrl: `${base}/mcp`,
+		mcpTestBaseUrl: `${base}/mcp-test`,
+		variables: {},
+		logAiEvent: () => {},
+		startRunnerTask: async () => {
+			throw new Error('not used');
+		},
+	} as unknown as IWorkflowExecuteAdditionalData;
+
+	return additionalData;
+}
+
 const UNDER_TEST = 'Node Under Test';
 
 export async function runNode(options: NodeRunOptions): Promise<NodeRunResult> {
@@ -212,33 +250,7 @@ export async function runNode(options: NodeRunOptions): Promise<NodeRunResult> {
 		updatedAt: new Date(),
 		settings: {},
 	};
-	const hooks = new ExecutionLifecycleHooks('manual', 'test-execution', workflowData);
-	const base = 'http://127.0.0.1:5678';
-	const additionalData = {
-		credentialsHelper: new PlainCredentialsHelper(options.credentials),
-		hooks,
-		executeWorkflow: async () => {
-			throw new Error('not used');
-		},
-		getRunExecutionData: async () => undefined,
-		getRuntimeCredential: async () => undefined,
-		currentNodeExecutionIndex: 0,
-		restApiUrl: `${base}/rest`,
-		instanceBaseUrl: base,
-		formBaseUrl: `${base}/form`,
-		formWaitingBaseUrl: `${base}/form-waiting`,
-		formTestBaseUrl: `${base}/form-test`,
-		webhookBaseUrl: `${base}/webhook`,
-		webhookWaitingBaseUrl: `${base}/webhook-waiting`,
-		webhookTestBaseUrl: `${base}/webhook-test`,
-		mcpBaseUrl: `${base}/mcp`,
-		mcpTestBaseUrl: `${base}/mcp-test`,
-		variables: {},
-		logAiEvent: () => {},
-		startRunnerTask: async () => {
-			throw new Error('not used');
-		},
-	} as unknown as IWorkflowExecuteAdditionalData;
+	const additionalData = makeAdditionalData(workflowData, options.credentials);
 
 	const execute = new WorkflowExecute(additionalData, 'manual');
 	const run = await execute.run({ workflow, startNode: workflow.getNode('Test Items') ?? undefined });
@@ -258,4 +270,40 @@ export async function runNode(options: NodeRunOptions): Promise<NodeRunResult> {
 				}
 			: undefined,
 	};
+}
+
+/** Runs one of a node's list searches (the editor's searchable dropdowns) as n8n's editor would. */
+export async function listSearch(
+	type: string,
+	method: string,
+	credentials: Record<string, ICredentialDataDecryptedObject>,
+	filter?: string,
+): Promise<INodeListSearchResult> {
+	const nodeType = NODE_TYPES[type];
+	const node: INode = {
+		id: 'under-test',
+		name: UNDER_TEST,
+		type,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+		credentials: Object.fromEntries(Object.keys(credentials).map((t) => [t, { id: `cred-${t}`, name: t }])),
+	};
+	const workflowData = {
+		id: 'test-workflow',
+		name: 'test',
+		nodes: [node],
+		connections: {},
+		active: false,
+		activeVersionId: null,
+		isArchived: false,
+		createdAt: new Date(),
+		updatedAt: new Date(),
+		settings: {},
+	};
+	const workflow = new Workflow({ id: 'test-workflow', nodes: [node], connections: {}, active: false, nodeTypes });
+	const context = new LoadOptionsContext(workflow, node, makeAdditionalData(workflowData, credentials), 'parameters.x');
+	const search = nodeType.methods?.listSearch?.[method];
+	if (!search) throw new Error(`${type} has no list search ${method}`);
+	return await search.call(context as ILoadOptionsFunctions, filter);
 }

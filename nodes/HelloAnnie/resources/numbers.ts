@@ -1,17 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-export function fromNumberProperty(description: string): INodeProperties {
-	return {
-		displayName: 'From Number',
-		name: 'fromNumber',
-		type: 'string',
-		required: true,
-		default: '',
-		placeholder: '+15551234567',
-		description: `${description}, in E.164 format`,
-	};
-}
-
 export function toNumberProperty(description: string): INodeProperties {
 	return {
 		displayName: 'To Number',

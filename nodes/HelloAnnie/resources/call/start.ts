@@ -10,10 +10,11 @@ import {
 	patientInfoProperty,
 	patientInfoSchema,
 } from '../patientAndAppointment';
-import { fromNumberProperty, toNumberProperty } from '../numbers';
+import { fromNumberLocator } from '../locators';
+import { toNumberProperty } from '../numbers';
 
 const properties: INodeProperties[] = [
-	fromNumberProperty('The Annie phone number to call from (must be configured in HelloAnnie)'),
+	fromNumberLocator('The Annie phone number to call from (must be configured in HelloAnnie)'),
 	toNumberProperty('The phone number to call (must be on the organization\'s allowlist)'),
 	patientInfoProperty,
 	appointmentInfoProperty,

@@ -4,6 +4,7 @@ import { readParameters } from '../../../shared/router';
 import { uuid } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
 import type { AnnieEnvelope } from '../../provider';
+import { botLocator } from '../locators';
 
 const properties: INodeProperties[] = [
 	{
@@ -14,14 +15,7 @@ const properties: INodeProperties[] = [
 		default: '',
 		description: 'UUID of the phone number (the ID from Phone Number → Get Many)',
 	},
-	{
-		displayName: 'Bot ID',
-		name: 'botId',
-		type: 'string',
-		required: true,
-		default: '',
-		description: 'UUID of the bot to attach the phone number to',
-	},
+	botLocator('The bot to attach the phone number to'),
 ];
 
 const schema = () => z.object({ phoneNumberId: uuid(), botId: uuid() });

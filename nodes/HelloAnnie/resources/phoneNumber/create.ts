@@ -4,6 +4,7 @@ import { readParameters } from '../../../shared/router';
 import { compact, optional, phoneNumber, text, uuid } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
 import type { AnnieEnvelope } from '../../provider';
+import { botLocator } from '../locators';
 
 export const LANGUAGES = ['ENGLISH', 'SPANISH', 'FRENCH'] as const;
 export const VOICES = [
@@ -31,15 +32,7 @@ const properties: INodeProperties[] = [
 		placeholder: '3c90c3cc-0d44-4b50-8888-8dd25736052a',
 		description: 'UUID of the organization that will own this phone number',
 	},
-	{
-		displayName: 'Bot ID',
-		name: 'botId',
-		type: 'string',
-		required: true,
-		default: '',
-		placeholder: '3c90c3cc-0d44-4b50-8888-8dd25736052a',
-		description: 'UUID of the bot to attach the phone number to',
-	},
+	botLocator('The bot to attach the phone number to'),
 	{
 		displayName: 'Name',
 		name: 'name',

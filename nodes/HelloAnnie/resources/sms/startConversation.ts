@@ -4,7 +4,8 @@ import { readParameters } from '../../../shared/router';
 import { compact, optional, phoneNumber, text } from '../../../shared/schema';
 import type { Operation, ValidationEnv } from '../../../shared/types';
 import type { AnnieEnvelope } from '../../provider';
-import { fromNumberProperty, toNumberProperty } from '../numbers';
+import { fromNumberLocator } from '../locators';
+import { toNumberProperty } from '../numbers';
 import {
 	appointmentInfoProperty,
 	appointmentInfoSchema,
@@ -13,7 +14,7 @@ import {
 } from '../patientAndAppointment';
 
 const properties: INodeProperties[] = [
-	fromNumberProperty('The Annie phone number to send the SMS from (must be configured in HelloAnnie)'),
+	fromNumberLocator('The Annie phone number to send the SMS from (must be configured in HelloAnnie)'),
 	toNumberProperty('The phone number to send the SMS to'),
 	{
 		displayName: 'Message',
