@@ -52,7 +52,7 @@ export function buildProperties(resources: Resource[], shared: INodeProperties[]
 	for (const resource of resources) properties.push(operationSelector(resource));
 	for (const resource of resources) {
 		for (const operation of resource.operations) {
-			for (const property of [...operation.properties, ...shared]) {
+			for (const property of [...operation.properties, ...(operation.extraProperties ?? []), ...shared]) {
 				properties.push({
 					...property,
 					displayOptions: showFor(resource.value, operation.value, property.displayOptions),

@@ -57,6 +57,8 @@ interface OperationBase<Schema extends z.ZodTypeAny> {
 	schema(env: ValidationEnv): Schema;
 	/** Collects the item's parameters into the shape `schema` checks. */
 	readInput(fn: IExecuteFunctions, itemIndex: number): unknown;
+	/** Panel fields that shape how the operation runs rather than what it sends (e.g. waiting). */
+	extraProperties?: INodeProperties[];
 }
 
 /**

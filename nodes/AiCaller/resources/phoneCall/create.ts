@@ -1,7 +1,11 @@
 import type { IDataObject } from 'n8n-workflow';
 import type { Operation, ValidationEnv } from '../../../shared/types';
+import { pick, waitForCallEnd, waitProperties } from '../../../shared/wait';
 import type { AiCallerEnvelope } from '../../provider';
 import { phoneCallProperties, phoneCallSchema, readPhoneCall } from './fields';
+
+/** Documented statuses after which a call does not change any more ("canceled" is spelled both ways). */
+const TERMINAL_STATUSES = new Set(['completed', 'busy', 'failed', 'noAnswer', 'cancelled', 'canceled']);
 
 const schema = (env: ValidationEnv) => phoneCallSchema(env);
 
@@ -13,6 +17,7 @@ export const createPhoneCall: Operation<ReturnType<typeof schema>> = {
 	properties: phoneCallProperties,
 	schema,
 	readInput: (fn, itemIndex) => readPhoneCall(fn, itemIndex, phoneCallProperties),
+	extraProperties: waitProperties,
 	async execute(ctx, body) {
 		const response = await ctx.request<AiCallerEnvelope<IDataObject>>({
 			method: 'POST',
@@ -21,6 +26,18 @@ export const createPhoneCall: Operation<ReturnType<typeof schema>> = {
 			kind: 'create',
 			checkHint: 'Check with Phone Call → Get Many before running this item again.',
 		});
-		return { ...response.data };
+		const created = { ...response.data };
+		return await waitForCallEnd(ctx, created, async () => {
+			const call = await ctx.request<AiCallerEnvelope<IDataObject>>({
+				method: 'GET',
+				path: `/v1/phoneCalls/${encodeURIComponent(String(created._id))}`,
+				kind: 'read',
+			});
+			const data = call.data ?? {};
+			return {
+				ended: TERMINAL_STATUSES.has(String(data.status)),
+				outcome: pick(data, ['status', 'callDuration', 'statusExtraInfo', 'resultValues', 'recordingUrl', 'callStartedAt', 'callEndedAt']),
+			};
+		});
 	},
 };

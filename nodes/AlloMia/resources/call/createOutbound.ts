@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { readParameters } from '../../../shared/router';
 import { compact, httpUrl, optional, phoneNumber, stringMap, text, uuid } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
+import { pick, waitForCallEnd, waitProperties } from '../../../shared/wait';
+import { LINK_LIFETIME_MS } from './get';
 
 const properties: INodeProperties[] = [
 	{
@@ -125,13 +127,32 @@ export const createOutboundCall: Operation<ReturnType<typeof schema>> = {
 	properties,
 	schema,
 	readInput,
+	extraProperties: waitProperties,
 	async execute(ctx, body) {
-		return await ctx.request<IDataObject>({
+		const created = await ctx.request<IDataObject>({
 			method: 'POST',
 			path: '/api/outbound',
 			body,
 			kind: 'create',
 			checkHint: 'Check with Call → Get Many (sorted newest first) before running this item again.',
+		});
+		const id = encodeURIComponent(String(created.outboundCallId));
+		return await waitForCallEnd(ctx, created, async () => {
+			const status = await ctx.request<IDataObject>({ method: 'GET', path: `/api/outbound/${id}/status`, kind: 'read' });
+			if (status.status === 'calling') return { ended: false, outcome: pick(status, ['status']) };
+			const outcome = pick(status, ['status', 'callDetails']);
+			// The call record (summary, transcript) shares the outbound call's ID; that link is not
+			// documented, so a missing record leaves the outcome at its status.
+			try {
+				const call = await ctx.request<IDataObject>({ method: 'GET', path: `/api/calls/${id}`, kind: 'read' });
+				Object.assign(outcome, pick(call, ['summary', 'sentiment', 'intent', 'transcriptUrl', 'recordingUrl']));
+				if (call.transcriptUrl || call.recordingUrl) {
+					outcome.linksExpireAt = new Date(Date.now() + LINK_LIFETIME_MS).toISOString();
+				}
+			} catch {
+				// Status alone is still the outcome.
+			}
+			return { ended: true, outcome };
 		});
 	},
 };

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { readParameters } from '../../../shared/router';
 import { compact, optional, phoneNumber, text } from '../../../shared/schema';
 import type { Operation, ValidationEnv } from '../../../shared/types';
+import { pick, waitForCallEnd, waitProperties } from '../../../shared/wait';
+import type { IDataObject } from 'n8n-workflow';
 import type { AnnieEnvelope } from '../../provider';
 import {
 	appointmentInfoProperty,
@@ -57,6 +59,7 @@ export const startCall: Operation<ReturnType<typeof schema>> = {
 	properties,
 	schema,
 	readInput: (fn, itemIndex) => readParameters(fn, itemIndex, properties),
+	extraProperties: waitProperties,
 	async execute(ctx, body) {
 		const response = await ctx.request<AnnieEnvelope<{ conversationId: string }>>({
 			method: 'POST',
@@ -65,6 +68,20 @@ export const startCall: Operation<ReturnType<typeof schema>> = {
 			kind: 'create',
 			checkHint: 'Check with Conversation → Get Many before running this item again.',
 		});
-		return { ...response.data };
+		const created = { ...response.data };
+		return await waitForCallEnd(ctx, created, async () => {
+			const conversation = await ctx.request<AnnieEnvelope<IDataObject>>({
+				method: 'GET',
+				path: `/conversations/${encodeURIComponent(created.conversationId)}`,
+				kind: 'read',
+			});
+			const data = conversation.data ?? {};
+			// A conversation is OPEN while the call goes on; it ends with an end time or another status.
+			const status = typeof data.status === 'string' ? data.status.toUpperCase() : '';
+			return {
+				ended: Boolean(data.endTime) || (status !== '' && status !== 'OPEN'),
+				outcome: pick(data, ['status', 'duration', 'summary', 'topic', 'conversationTags', 'startTime', 'endTime']),
+			};
+		});
 	},
 };
