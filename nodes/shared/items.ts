@@ -17,10 +17,18 @@ export function asNodeError(fn: IExecuteFunctions, error: unknown, itemIndex: nu
 	return new NodeOperationError(fn.getNode(), error instanceof Error ? error : String(error), { itemIndex });
 }
 
+/**
+ * An error item: `{ error, details }`. n8n routes an item to the error output ("Continue (using
+ * error output)") when its json holds only `error`, `message` and `details`, so the description
+ * and HTTP status go into `details`. (Setting `item.error` instead would make n8n reduce the json
+ * to the message alone.)
+ */
 export function errorItem(error: NodeApiError | NodeOperationError, itemIndex: number): INodeExecutionData {
+	const details: IDataObject = {};
+	if (error.description) details.description = error.description;
+	if (error instanceof NodeApiError && error.httpCode) details.httpCode = error.httpCode;
 	const json: IDataObject = { error: error.message };
-	if (error.description) json.description = error.description;
-	if (error instanceof NodeApiError && error.httpCode) json.httpCode = error.httpCode;
+	if (Object.keys(details).length) json.details = details;
 	return { json, pairedItem: { item: itemIndex } };
 }
 

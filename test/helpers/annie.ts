@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 import type { IDataObject } from 'n8n-workflow';
 import { runNode, type NodeRunResult } from './n8n-harness';
 import type { Sandbox } from '../sandbox/server';

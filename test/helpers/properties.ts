@@ -37,6 +37,9 @@ export function sample(valid: fc.Arbitrary<IDataObject>, invalid: fc.Arbitrary<P
 	return validSets.flatMap((v, i) => (invalidSets[i] ? [v, invalidSets[i]] : [v]));
 }
 
+/** The HTTP status of a provider error item (validation errors have none). */
+const httpCode = (json: IDataObject) => (json.details as IDataObject | undefined)?.httpCode;
+
 export interface PropertyOutcome {
 	failures: string[];
 }
@@ -68,8 +71,8 @@ export function checkRun(sets: ParameterSet[], result: NodeRunResult, requests: 
 			const error = errors[0]?.error as string | undefined;
 			if (outputs.length !== 1 || !error) failures.push(`set ${index} (invalid ${set.invalidField}) was accepted: ${JSON.stringify(set.params)}`);
 			else if (!error.includes(`(${set.invalidField})`)) failures.push(`set ${index}: "${error}" does not name ${set.invalidField}`);
-			else if (errors[0].httpCode) failures.push(`set ${index}: invalid set reached the provider`);
-		} else if (errors.some((json) => !json.httpCode)) {
+			else if (httpCode(errors[0])) failures.push(`set ${index}: invalid set reached the provider`);
+		} else if (errors.some((json) => !httpCode(json))) {
 			failures.push(`set ${index} (valid) refused: ${String(errors[0].error)} — ${JSON.stringify(set.params)}`);
 		}
 	});

@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets, @n8n/community-nodes/no-restricted-globals -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * The sandbox's own tests: each provider's documented example is accepted as the documentation
  * gives it, contract violations are refused and recorded with the failing field, auth, faults,
@@ -1392,7 +1393,9 @@ describe('AICaller', () => {
 	});
 
 	it('defaults: status queued, record false', async () => {
-		const { status: _s, record: _r, ...minimal } = seed;
+		const minimal: Record<string, unknown> = { ...seed };
+		delete minimal.status;
+		delete minimal.record;
 		expect(data(await create(minimal))).toMatchObject({ status: 'queued', record: false });
 	});
 

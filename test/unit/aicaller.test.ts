@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * The AICaller node run by n8n-core against the sandbox: the exact request of every operation
  * (seed 003 field for field), batches for Create Many, outputs and errors.

@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * From Number and Bot: searchable lists loaded from the account, and the values a resource
  * locator hands over (picked from the list, typed, or from an expression).

@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * The HelloAnnie node run by n8n-core against the sandbox: for every operation the exact
  * request the sandbox received, the node's output items, and each error path.

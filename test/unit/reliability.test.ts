@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * The failure guarantees as a user would notice them: pacing under HelloAnnie's rate limit,
  * the per-minute cap, a 1,000-item run with injected faults, and secrets kept out of outputs
@@ -117,7 +118,7 @@ describe('1,000 items with 10% injected faults under Continue On Fail', () => {
 		const everything = JSON.stringify(result.items);
 		expect(everything).not.toContain(ANNIE_KEY);
 		for (const error of errors) {
-			const text = `${String(error.json.error)} ${String(error.json.description ?? '')}`;
+			const text = `${String(error.json.error)} ${JSON.stringify(error.json.details ?? {})}`;
 			expect(text).not.toMatch(/Patient\d+|Testperson|1961-07-04/);
 		}
 	});

@@ -352,15 +352,10 @@ export function createAlloMia(
 		return view;
 	}
 
+	/** A call as listed: without the detail fields only GET /api/calls/{id} returns. */
 	function callView(call: CallRecord): Record<string, unknown> {
-		const {
-			summary: _s,
-			sentiment: _se,
-			intent: _i,
-			hasTranscript: _t,
-			hasRecording: _r,
-			...listed
-		} = call;
+		const listed: Record<string, unknown> = { ...call };
+		for (const key of ['summary', 'sentiment', 'intent', 'hasTranscript', 'hasRecording']) delete listed[key];
 		return listed;
 	}
 

@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * HelloAnnie ("Annie"), https://api.helloannie.com/v1 — mounted at /helloannie/v1.
  *

@@ -80,7 +80,8 @@ const properties: INodeProperties[] = [
 		type: 'json',
 		default: '{}',
 		displayOptions: { show: { dynamicVariablesMode: ['json'] } },
-		description: 'A JSON object, e.g. {"patientId": "12345", "practitioner": "Dr. Smith"}; numbers and booleans are sent as strings',
+		description:
+			'A JSON object, e.g. {"patientId": "12345", "practitioner": "Dr. Smith"}. Numbers and booleans are sent as strings.',
 	},
 	{
 		displayName: 'Callback URL',

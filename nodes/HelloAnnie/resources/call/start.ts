@@ -1,10 +1,9 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
 import { readParameters } from '../../../shared/router';
 import { compact, optional, phoneNumber, text } from '../../../shared/schema';
 import type { Operation, ValidationEnv } from '../../../shared/types';
 import { pick, waitForCallEnd, waitProperties } from '../../../shared/wait';
-import type { IDataObject } from 'n8n-workflow';
 import type { AnnieEnvelope } from '../../provider';
 import {
 	appointmentInfoProperty,

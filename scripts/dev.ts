@@ -1,0 +1,93 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/require-node-api-error -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
+/**
+ * `npm run dev:sandbox` (npx tsx scripts/dev.ts [--port 5678] [--sandbox-port N] [--fresh]):
+ * the n8n editor on http://localhost:5678 with the packed package installed as a community
+ * package, the sandbox credentials already created and the example workflows imported. Runs
+ * until Ctrl-C, then stops n8n and the sandbox.
+ *
+ * The instance lives in .n8n-run/dev (git-ignored), so workflows built in the editor survive a
+ * restart; every start rebuilds and reinstalls the package and points the credentials at the new
+ * sandbox. --fresh starts from an empty instance. (`npm run dev` stays `n8n-node dev`, the
+ * n8n CLI's own watch mode against real provider accounts.)
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+
+import { EXAMPLES, prepareExample } from './lib/examples';
+import { OWNER, REPO_ROOT, startStack, stopOnSignals } from './lib/n8n-harness';
+
+const log = (message: string) => process.stderr.write(`[dev:sandbox] ${message}\n`);
+
+function option(name: string, fallback: number): number {
+	const index = process.argv.indexOf(name);
+	if (index < 0) return fallback;
+	const value = Number(process.argv[index + 1]);
+	if (!Number.isInteger(value) || value < 0 || value > 65535)
+		throw new Error(`${name} must be a port number`);
+	return value;
+}
+
+async function main(): Promise<void> {
+	const port = option('--port', 5678);
+	const sandboxPort = option('--sandbox-port', 0);
+	const devFolder = path.join(REPO_ROOT, '.n8n-run', 'dev');
+	if (process.argv.includes('--fresh')) await fs.rm(devFolder, { recursive: true, force: true });
+
+	const stack = await startStack({
+		log,
+		port,
+		sandboxPort,
+		userFolder: path.join(devFolder, 'user'),
+		filesDir: path.join(devFolder, 'files'),
+	});
+	stopOnSignals(() => stack.stop(), log);
+
+	// The examples, once: a kept instance already has them (perhaps edited).
+	const imported: string[] = [];
+	try {
+		const existing = new Set((await stack.client.listWorkflows()).map((w) => w.name));
+		const credentialId = stack.credentials.helloAnnie.id;
+		const csvPath = path.join(stack.filesDir, EXAMPLES.smsCampaign.csvFile);
+		for (const workflow of [
+			prepareExample(EXAMPLES.appointment.file, { credentialId }),
+			prepareExample(EXAMPLES.smsCampaign.file, { credentialId, csvPath }),
+		]) {
+			if (existing.has(workflow.name)) continue;
+			await stack.client.createWorkflow(workflow);
+			imported.push(workflow.name);
+		}
+	} catch (error) {
+		await stack.stop();
+		throw error;
+	}
+
+	const lines = [
+		'',
+		`n8n editor   http://localhost:${port}`,
+		`login        ${OWNER.email} / ${OWNER.password}   (local instance only)`,
+		`credentials  "${stack.credentials.helloAnnie.name}" → the sandbox, valid key`,
+		`             "${stack.credentials.helloAnnieWrongKey.name}" → the sandbox, refused key (401 paths)`,
+		`sandbox      ${stack.sandbox.url}   requests seen: ${stack.sandbox.url}/__sandbox/requests`,
+		`examples     ${imported.length ? `imported: ${imported.join(', ')}` : 'already in the instance'}`,
+		`CSV          ${path.join(stack.filesDir, EXAMPLES.smsCampaign.csvFile)} (n8n may read files in that folder)`,
+		`n8n log      ${stack.n8n.logFile}`,
+		`instance     ${devFolder} (npm run dev:sandbox -- --fresh starts over)`,
+		'',
+		'Ctrl-C stops n8n and the sandbox.',
+		'',
+	];
+	process.stdout.write(lines.join('\n'));
+
+	// Keeps the process alive and notices if n8n dies on its own.
+	const monitor = setInterval(() => {
+		if (stack.n8n.running) return;
+		clearInterval(monitor);
+		log(`n8n exited unexpectedly. Log:\n${stack.n8n.logTail(30)}`);
+		stack.stop().finally(() => process.exit(1));
+	}, 2000);
+}
+
+main().catch((error: unknown) => {
+	log(error instanceof Error ? error.message : String(error));
+	process.exit(1);
+});

@@ -1,0 +1,636 @@
+/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
+/**
+ * Every HelloAnnie operation run inside a real n8n 2.41.1 (the packed package installed as a
+ * community package) against the sandbox: the items n8n got out of the node, and the exact
+ * request the sandbox received. Setup: global-setup.ts; helpers: support.ts.
+ */
+import { NODE_TYPES } from '../../scripts/lib/n8n-harness';
+import {
+	executionError,
+	expectBearer,
+	LOCK_WAIT_MS,
+	openContext,
+	runOperation,
+	UUID,
+	wire,
+	type E2eContext,
+} from './support';
+
+const FROM = '+15551234567';
+/** From Number is a resource locator: what the editor saves when the number is typed in. */
+const FROM_NUMBER = { __rl: true, mode: 'number', value: FROM };
+const WRONG_KEY_PATTERN = /HelloAnnie did not accept the API key \(HTTP 401\)/;
+
+let ctx: E2eContext;
+let apiKey: string;
+
+// One workflow run takes well under a second; the margin is for slow CI machines.
+jest.setTimeout(120_000);
+
+// Waits for the other e2e test file first (they share the sandbox).
+beforeAll(async () => {
+	ctx = await openContext();
+	apiKey = ctx.fixtures.apiKey;
+}, LOCK_WAIT_MS + 60_000);
+
+afterAll(async () => {
+	await ctx?.close();
+});
+
+beforeEach(async () => {
+	await ctx.sandbox.reset();
+});
+
+describe('Call → Start', () => {
+	test('maps the item through expressions and posts the documented body', async () => {
+		const { execution, output, requests } = await runOperation(
+			ctx,
+			'call start',
+			[
+				{
+					phone: '+1 (555) 987-6543',
+					first: 'Sarah',
+					last: 'Johnson',
+					dob: '1988-03-22',
+					pid: 'PAT-10432',
+					start: '2025-03-10T15:00:00-06:00',
+				},
+			],
+			{
+				resource: 'call',
+				operation: 'start',
+				fromNumber: FROM_NUMBER,
+				toNumber: '={{ $json.phone }}',
+				patientInfo: {
+					firstName: '={{ $json.first }}',
+					lastName: '={{ $json.last }}',
+					dateOfBirth: '={{ $json.dob }}',
+					patientId: '={{ $json.pid }}',
+				},
+				appointmentInfo: {
+					startTime: '={{ $json.start }}',
+					endTime: '2025-03-10T15:30:00-06:00',
+					appointmentTypeId: 'apt-type-cleaning',
+					appointmentDescription: '6-month routine cleaning and exam',
+					appointmentId: '81260683',
+				},
+				context: 'Confirming upcoming cleaning appointment scheduled for March 10th at 3:00 PM',
+				voicemailMessage: 'Hi Sarah, please call Bright Smiles Dental back to confirm.',
+			},
+		);
+		expect(execution.status).toBe('success');
+		expect(output).toHaveLength(1);
+		expect(output[0].json).toEqual({ conversationId: expect.stringMatching(UUID) });
+		expect(output[0].pairedItem).toEqual({ item: 0 });
+
+		expect(requests).toHaveLength(1);
+		expect(wire(requests[0])).toEqual({
+			method: 'POST',
+			path: '/calls',
+			query: {},
+			body: {
+				fromNumber: FROM,
+				toNumber: '+15559876543',
+				patientInfo: {
+					firstName: 'Sarah',
+					lastName: 'Johnson',
+					dateOfBirth: '1988-03-22T00:00:00.000Z',
+					patientId: 'PAT-10432',
+				},
+				appointmentInfo: {
+					startTime: '2025-03-10T15:00:00-06:00',
+					endTime: '2025-03-10T15:30:00-06:00',
+					appointmentTypeId: 'apt-type-cleaning',
+					appointmentDescription: '6-month routine cleaning and exam',
+					appointmentId: '81260683',
+				},
+				context: 'Confirming upcoming cleaning appointment scheduled for March 10th at 3:00 PM',
+				voicemailMessage: 'Hi Sarah, please call Bright Smiles Dental back to confirm.',
+			},
+		});
+		expectBearer(requests[0], apiKey);
+		expect(requests[0].headers['content-type']).toMatch(/^application\/json/);
+		expect(requests[0].valid).toBe(true);
+		expect(requests[0].status).toBe(200);
+	});
+});
+
+describe('SMS → Start Conversation', () => {
+	test('sends one request per item, each output item paired to its input', async () => {
+		const { execution, output, requests } = await runOperation(
+			ctx,
+			'sms start',
+			[
+				{ phone: '+15559876543', name: 'Sarah' },
+				{ phone: '0044 20 7946 0958', name: 'James' },
+			],
+			{
+				resource: 'sms',
+				operation: 'startConversation',
+				fromNumber: FROM_NUMBER,
+				toNumber: '={{ $json.phone }}',
+				message:
+					'=Hi {{ $json.name }}, this is Annie from Bright Smiles Dental. Reply YES to confirm your cleaning.',
+				patientInfo: { firstName: '={{ $json.name }}' },
+			},
+		);
+		expect(execution.status).toBe('success');
+		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(output.map((item) => item.json)).toEqual([
+			{ conversationId: expect.stringMatching(UUID) },
+			{ conversationId: expect.stringMatching(UUID) },
+		]);
+		expect(requests.map(wire)).toEqual([
+			{
+				method: 'POST',
+				path: '/sms',
+				query: {},
+				body: {
+					fromNumber: FROM,
+					toNumber: '+15559876543',
+					message:
+						'Hi Sarah, this is Annie from Bright Smiles Dental. Reply YES to confirm your cleaning.',
+					patientInfo: { firstName: 'Sarah' },
+				},
+			},
+			{
+				method: 'POST',
+				path: '/sms',
+				query: {},
+				body: {
+					fromNumber: FROM,
+					toNumber: '+442079460958',
+					message:
+						'Hi James, this is Annie from Bright Smiles Dental. Reply YES to confirm your cleaning.',
+					patientInfo: { firstName: 'James' },
+				},
+			},
+		]);
+		for (const request of requests) {
+			expectBearer(request, apiKey);
+			expect(request.valid).toBe(true);
+		}
+	});
+});
+
+describe('Phone Number', () => {
+	test('Create buys a number in the area code and returns it', async () => {
+		const recallBot = ctx.fixtures.bots[1].id;
+		const { execution, output, requests } = await runOperation(ctx, 'phone create', [{}], {
+			resource: 'phoneNumber',
+			operation: 'create',
+			orgId: ctx.fixtures.orgId,
+			botId: { __rl: true, mode: 'list', value: recallBot },
+			name: 'Recall line',
+			language: 'SPANISH',
+			voiceId: 'CALM_REASSURING',
+			additionalFields: { areaCode: '512', callbackForwardingNumber: '+1 555 000 1111' },
+		});
+		expect(execution.status).toBe('success');
+		expect(output).toHaveLength(1);
+		expect(output[0].json).toMatchObject({
+			id: expect.stringMatching(UUID),
+			number: expect.stringMatching(/^\+1512\d{7}$/),
+			botId: recallBot,
+			name: 'Recall line',
+			language: 'SPANISH',
+			voiceId: 'CALM_REASSURING',
+			callbackForwardingNumber: '+15550001111',
+		});
+		expect(requests.map(wire)).toEqual([
+			{
+				method: 'POST',
+				path: '/phone-numbers',
+				query: {},
+				body: {
+					orgId: ctx.fixtures.orgId,
+					botId: recallBot,
+					name: 'Recall line',
+					language: 'SPANISH',
+					voiceId: 'CALM_REASSURING',
+					areaCode: '512',
+					callbackForwardingNumber: '+15550001111',
+				},
+			},
+		]);
+		expectBearer(requests[0], apiKey);
+		expect(requests[0].valid).toBe(true);
+	});
+
+	test('Get Many returns one item per number, up to the limit', async () => {
+		const all = await runOperation(ctx, 'phone get many', [{}], {
+			resource: 'phoneNumber',
+			operation: 'getAll',
+			returnAll: true,
+		});
+		expect(all.execution.status).toBe('success');
+		expect(all.output.map((item) => item.json.number)).toEqual(
+			ctx.fixtures.phoneNumbers.map((p) => p.number),
+		);
+		expect(all.output[0].json).toEqual(ctx.fixtures.phoneNumbers[0]);
+		expect(all.requests.map(wire)).toEqual([
+			{ method: 'GET', path: '/phone-numbers', query: {}, body: undefined },
+		]);
+		expectBearer(all.requests[0], apiKey);
+
+		await ctx.sandbox.reset();
+		const limited = await runOperation(ctx, 'phone get many limit', [{}], {
+			resource: 'phoneNumber',
+			operation: 'getAll',
+			returnAll: false,
+			limit: 1,
+		});
+		expect(limited.output.map((item) => item.json.id)).toEqual([ctx.fixtures.phoneNumbers[0].id]);
+		expect(limited.requests).toHaveLength(1);
+	});
+
+	test('Attach to Bot moves a number to another bot', async () => {
+		const [frontDesk] = ctx.fixtures.bots;
+		const spanishLine = ctx.fixtures.phoneNumbers[1];
+		const { execution, output, requests } = await runOperation(
+			ctx,
+			'phone attach',
+			[{ numberId: spanishLine.id, botId: frontDesk.id }],
+			{
+				resource: 'phoneNumber',
+				operation: 'attach',
+				phoneNumberId: '={{ $json.numberId }}',
+				botId: { __rl: true, mode: 'id', value: '={{ $json.botId }}' },
+			},
+		);
+		expect(execution.status).toBe('success');
+		expect(output).toHaveLength(1);
+		expect(output[0].json).toMatchObject({
+			id: spanishLine.id,
+			number: spanishLine.number,
+			botId: frontDesk.id,
+		});
+		expect(requests.map(wire)).toEqual([
+			{
+				method: 'POST',
+				path: `/phone-numbers/${spanishLine.id}/attach`,
+				query: {},
+				body: { botId: frontDesk.id },
+			},
+		]);
+		expectBearer(requests[0], apiKey);
+		expect(requests[0].valid).toBe(true);
+	});
+});
+
+describe('Conversation', () => {
+	test('Get returns the conversation', async () => {
+		const { archived, parentConversationId, ...call } = ctx.fixtures.conversations[0];
+		expect({ archived, parentConversationId }).toEqual({
+			archived: false,
+			parentConversationId: null,
+		});
+		const { execution, output, requests } = await runOperation(
+			ctx,
+			'conversation get',
+			[{ id: call.conversationId }],
+			{
+				resource: 'conversation',
+				operation: 'get',
+				conversationId: '={{ $json.id }}',
+			},
+		);
+		expect(execution.status).toBe('success');
+		expect(output.map((item) => item.json)).toEqual([call]);
+		expect(requests.map(wire)).toEqual([
+			{ method: 'GET', path: `/conversations/${call.conversationId}`, query: {}, body: undefined },
+		]);
+		expectBearer(requests[0], apiKey);
+	});
+
+	test('Get Many passes the filters and the limit as the page size', async () => {
+		const frontDesk = ctx.fixtures.bots[0].id;
+		const filtered = await runOperation(ctx, 'conversation get many', [{}], {
+			resource: 'conversation',
+			operation: 'getAll',
+			returnAll: false,
+			limit: 2,
+			filters: { botId: frontDesk },
+		});
+		expect(filtered.execution.status).toBe('success');
+		// Archived and child conversations stay hidden unless asked for.
+		expect(filtered.output.map((item) => item.json.conversationId)).toEqual([
+			ctx.fixtures.conversations[0].conversationId,
+		]);
+		expect(filtered.requests.map(wire)).toEqual([
+			{
+				method: 'GET',
+				path: '/conversations',
+				query: { offset: '0', limit: '2', botId: frontDesk },
+				body: undefined,
+			},
+		]);
+		expectBearer(filtered.requests[0], apiKey);
+		expect(filtered.requests[0].valid).toBe(true);
+
+		await ctx.sandbox.reset();
+		const everything = await runOperation(ctx, 'conversation get many all', [{}], {
+			resource: 'conversation',
+			operation: 'getAll',
+			returnAll: true,
+			filters: { includeArchived: true, includeChildren: true },
+		});
+		expect(everything.output).toHaveLength(ctx.fixtures.conversations.length);
+		expect(everything.requests.map(wire)).toEqual([
+			{
+				method: 'GET',
+				path: '/conversations',
+				query: { offset: '0', limit: '100', includeArchived: 'true', includeChildren: 'true' },
+				body: undefined,
+			},
+		]);
+	});
+
+	test('Get Messages returns one item per message', async () => {
+		const sms = ctx.fixtures.conversations[1];
+		const messages = ctx.fixtures.messages.filter((m) => m.conversationId === sms.conversationId);
+		const { execution, output, requests } = await runOperation(ctx, 'conversation messages', [{}], {
+			resource: 'conversation',
+			operation: 'getMessages',
+			conversationId: sms.conversationId,
+			returnAll: true,
+		});
+		expect(execution.status).toBe('success');
+		expect(output.map((item) => item.json)).toEqual(messages);
+		expect(output.map((item) => item.pairedItem)).toEqual(messages.map(() => ({ item: 0 })));
+		expect(requests.map(wire)).toEqual([
+			{
+				method: 'GET',
+				path: `/conversations/${sms.conversationId}/messages`,
+				query: {},
+				body: undefined,
+			},
+		]);
+		expectBearer(requests[0], apiKey);
+	});
+});
+
+describe("From Number and Bot lists (the editor's resource locator search)", () => {
+	/** What the editor posts when a "From List" dropdown opens or its search box changes. */
+	async function search(
+		path: string,
+		methodName: string,
+		parameters: Record<string, unknown>,
+		filter?: string,
+	) {
+		const credential = ctx.state.credentials.helloAnnie;
+		return await ctx.n8n.rest<{ results: Array<{ name: string; value: string }> }>(
+			'POST',
+			'/rest/dynamic-node-parameters/resource-locator-results',
+			{
+				path,
+				methodName,
+				filter,
+				nodeTypeAndVersion: { name: NODE_TYPES.helloAnnie, version: 1 },
+				currentNodeParameters: parameters,
+				credentials: { [credential.type]: { id: credential.id, name: credential.name } },
+			},
+		);
+	}
+
+	test("From Number lists the account's numbers, filtered by the search text", async () => {
+		const parameters = {
+			resource: 'call',
+			operation: 'start',
+			fromNumber: { __rl: true, mode: 'list', value: '' },
+		};
+		const all = await search('parameters.fromNumber', 'searchPhoneNumbers', parameters);
+		expect(all.results).toEqual(
+			ctx.fixtures.phoneNumbers.map((p) => ({ name: `${p.name} (${p.number})`, value: p.number })),
+		);
+		const filtered = await search(
+			'parameters.fromNumber',
+			'searchPhoneNumbers',
+			parameters,
+			'main',
+		);
+		expect(filtered.results.map((r) => r.value)).toEqual([FROM]);
+		const requests = await ctx.sandbox.requests();
+		expect(requests.map(wire)).toEqual([
+			{ method: 'GET', path: '/phone-numbers', query: {}, body: undefined },
+			{ method: 'GET', path: '/phone-numbers', query: {}, body: undefined },
+		]);
+		expectBearer(requests[0], apiKey);
+	});
+
+	test("Bot lists the account's bots", async () => {
+		const parameters = {
+			resource: 'phoneNumber',
+			operation: 'attach',
+			botId: { __rl: true, mode: 'list', value: '' },
+		};
+		const { results } = await search('parameters.botId', 'searchBots', parameters);
+		expect(results).toEqual(ctx.fixtures.bots.map((b) => ({ name: b.name, value: b.id })));
+		const requests = await ctx.sandbox.requests();
+		expect(requests.map(wire)).toEqual([
+			{ method: 'GET', path: '/bots', query: {}, body: undefined },
+		]);
+		expect(requests[0].valid).toBe(true);
+		expectBearer(requests[0], apiKey);
+	});
+});
+
+describe('errors', () => {
+	const smsParameters = {
+		resource: 'sms',
+		operation: 'startConversation',
+		fromNumber: FROM_NUMBER,
+		toNumber: '={{ $json.phone }}',
+		message: 'Hi, this is Annie from Bright Smiles Dental.',
+	};
+	const callParameters = {
+		resource: 'call',
+		operation: 'start',
+		fromNumber: FROM_NUMBER,
+		toNumber: '={{ $json.phone }}',
+	};
+	const PHONE_RULE =
+		'To Number (toNumber) must be a phone number in E.164 format with its country code, e.g. +15551234567';
+
+	test('continue on fail: a bad phone number becomes an error item paired to its input; the others are sent', async () => {
+		const { execution, output, requests } = await runOperation(
+			ctx,
+			'sms bad phone continue',
+			[{ phone: '+15559876543' }, { phone: '555-0142' }, { phone: '+15553332222' }],
+			smsParameters,
+			{ onError: 'continueRegularOutput' },
+		);
+		expect(execution.status).toBe('success');
+		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(output[0].json).toEqual({ conversationId: expect.stringMatching(UUID) });
+		expect(output[1].json).toEqual({
+			error: PHONE_RULE,
+			description: 'Nothing was sent for this item.',
+		});
+		expect(output[2].json).toEqual({ conversationId: expect.stringMatching(UUID) });
+		// The refused item never reached HelloAnnie.
+		expect(requests.map((r) => (r.body as { toNumber: string }).toNumber)).toEqual([
+			'+15559876543',
+			'+15553332222',
+		]);
+	});
+
+	test('continue on fail: an injected 500 on a create is reported, not retried, and the next item goes on', async () => {
+		await ctx.sandbox.inject({
+			provider: 'helloannie',
+			method: 'POST',
+			path: '/calls',
+			times: 1,
+			fault: { status: 500 },
+		});
+		const { execution, output, requests } = await runOperation(
+			ctx,
+			'call 500 continue',
+			[{ phone: '+15559876543' }, { phone: '+15553332222' }],
+			callParameters,
+			{ onError: 'continueRegularOutput' },
+		);
+		expect(execution.status).toBe('success');
+		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(output[0].json).toMatchObject({
+			error:
+				'HelloAnnie failed (HTTP 500): Internal server error. The request may or may not have been processed',
+			details: { httpCode: '500', description: expect.stringMatching(/it was not sent again, so it cannot happen twice/) },
+		});
+		expect(output[1].json).toEqual({ conversationId: expect.stringMatching(UUID) });
+		expect(requests.map((r) => [r.method, r.path, r.status])).toEqual([
+			['POST', '/calls', 500],
+			['POST', '/calls', 200],
+		]);
+	});
+
+	test("stop on fail: an injected 500 fails the execution with the node's message", async () => {
+		await ctx.sandbox.inject({
+			provider: 'helloannie',
+			method: 'POST',
+			path: '/calls',
+			times: 1,
+			fault: { status: 500 },
+		});
+		const { execution, requests } = await runOperation(
+			ctx,
+			'call 500 stop',
+			[{ phone: '+15559876543' }, { phone: '+15553332222' }],
+			callParameters,
+		);
+		expect(execution.status).toBe('error');
+		const error = executionError(execution);
+		expect(error.message).toBe(
+			'HelloAnnie failed (HTTP 500): Internal server error. The request may or may not have been processed',
+		);
+		expect(error.description).toMatch(
+			/Check with Conversation → Get Many before running this item again/,
+		);
+		expect(error.node).toBe('HelloAnnie');
+		expect(execution.data.resultData.lastNodeExecuted).toBe('HelloAnnie');
+		// The first item failed: the second was never sent.
+		expect(requests.map((r) => [r.method, r.path, r.status])).toEqual([['POST', '/calls', 500]]);
+	});
+
+	test('stop on fail: a bad phone number fails the execution before anything is sent', async () => {
+		const { execution, requests } = await runOperation(
+			ctx,
+			'sms bad phone stop',
+			[{ phone: '555-0142' }],
+			smsParameters,
+		);
+		expect(execution.status).toBe('error');
+		expect(executionError(execution)).toMatchObject({ message: PHONE_RULE, node: 'HelloAnnie' });
+		expect(requests).toEqual([]);
+	});
+
+	test("a credential with a wrong key fails with the node's 401 message", async () => {
+		const { execution, requests } = await runOperation(
+			ctx,
+			'wrong key',
+			[{}],
+			{ resource: 'phoneNumber', operation: 'getAll', returnAll: true },
+			{ credential: ctx.state.credentials.helloAnnieWrongKey },
+		);
+		expect(execution.status).toBe('error');
+		const error = executionError(execution);
+		expect(error.message).toMatch(WRONG_KEY_PATTERN);
+		expect(error.description).toBe('Check the API key and the Base URL in the credential.');
+		// A 401 is final: not retried.
+		expect(requests.map((r) => [r.method, r.path, r.status])).toEqual([
+			['GET', '/phone-numbers', 401],
+		]);
+	});
+
+	/**
+	 * "On Error: Continue (using error output)" routes an item to the error output only when
+	 * `item.error` is set or its json holds nothing but error/message/details
+	 * (n8n-core WorkflowExecute.handleNodeErrorOutput): the node's error items are
+	 * `{ error, details }`.
+	 */
+	test('continue using error output: a refused item goes to the error output', async () => {
+		const { execution, requests } = await runOperation(
+			ctx,
+			'sms error output',
+			[{ phone: '555-0142' }, { phone: '+15559876543' }],
+			smsParameters,
+			{ onError: 'continueErrorOutput' },
+		);
+		expect(execution.status).toBe('success');
+		const run = execution.data.resultData.runData.HelloAnnie[0];
+		const [success, failed] = run.data?.main ?? [];
+		expect(success?.map((item) => item.pairedItem)).toEqual([{ item: 1 }]);
+		expect(failed?.map((item) => item.pairedItem)).toEqual([{ item: 0 }]);
+		expect(failed?.[0].json.error).toBe(PHONE_RULE);
+		expect(requests).toHaveLength(1);
+	});
+});
+
+describe('credential test through n8n (POST /rest/credentials/test)', () => {
+	/**
+	 * As the editor tests a saved credential: it holds the data redacted (no API key) and sends it
+	 * back; n8n puts the stored secret in before testing.
+	 */
+	async function testStored(credential: typeof ctx.state.credentials.helloAnnie) {
+		const stored = await ctx.n8n.rest<{ data: Record<string, string> }>(
+			'GET',
+			`/rest/credentials/${credential.id}?includeData=true`,
+		);
+		expect(stored.data.baseUrl).toBe(ctx.state.helloAnnieBaseUrl);
+		return await ctx.n8n.testCredential(credential, stored.data);
+	}
+
+	test('the stored sandbox credential passes; the sandbox saw the read-only test request', async () => {
+		const result = await testStored(ctx.state.credentials.helloAnnie);
+		expect(result.status).toBe('OK');
+		const requests = await ctx.sandbox.requests();
+		expect(requests.map(wire)).toEqual([
+			{ method: 'GET', path: '/phone-numbers', query: {}, body: undefined },
+		]);
+		expectBearer(requests[0], apiKey);
+	});
+
+	test('a wrong key fails, stored or typed into the form', async () => {
+		const stored = await testStored(ctx.state.credentials.helloAnnieWrongKey);
+		expect(stored.status).toBe('Error');
+
+		const typed = await ctx.n8n.testCredential(ctx.state.credentials.helloAnnie, {
+			apiKey: 'annie-sk-v1-typo',
+			baseUrl: ctx.state.helloAnnieBaseUrl,
+		});
+		expect(typed.status).toBe('Error');
+		expect(typed.message).toMatch(/401|Unauthorized|Authorization failed/i);
+
+		// n8n may send a failing test request more than once; each one was refused by the sandbox,
+		// and the typed key (not the stored one) is what went out for the second test.
+		const requests = await ctx.sandbox.requests();
+		expect(requests.length).toBeGreaterThanOrEqual(2);
+		for (const request of requests)
+			expect([request.method, request.path, request.status]).toEqual([
+				'GET',
+				'/phone-numbers',
+				401,
+			]);
+		expectBearer(requests[requests.length - 1], 'annie-sk-v1-typo');
+	});
+});

@@ -1,0 +1,262 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/require-node-api-error -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
+/**
+ * Helpers for the e2e test files: the n8n REST client (logged in as the owner), the sandbox's
+ * control API over HTTP (it runs in jest's parent process), one-node workflows, and the lock
+ * that keeps the test files from running at the same time.
+ */
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+
+import {
+	N8nClient,
+	NODE_TYPES,
+	nodeOutput,
+	waitFor,
+	type CredentialRef,
+	type Execution,
+	type WorkflowJson,
+} from '../../scripts/lib/n8n-harness';
+import type { HELLOANNIE_FIXTURES } from '../sandbox/providers/helloannie';
+import type { RecordedRequest } from '../sandbox/types';
+import { readState, type E2eState } from './state';
+
+export type HelloAnnieFixtures = typeof HELLOANNIE_FIXTURES;
+
+/** A fault rule as the control API takes it (JSON: a RegExp path is `{ regex }`). */
+export interface FaultRuleJson {
+	provider?: 'helloannie';
+	method?: string;
+	path?: string | { regex: string; flags?: string };
+	times?: number | 'Infinity';
+	fault:
+		| { status: number; body?: unknown; headers?: Record<string, string> }
+		| { kind: string; ms?: number };
+}
+
+/** The sandbox's control API (GET /__sandbox/requests, POST /__sandbox/reset, POST /__sandbox/faults). */
+export class SandboxControl {
+	constructor(readonly url: string) {}
+
+	private async call<T>(method: string, route: string, body?: unknown): Promise<T> {
+		const response = await fetch(`${this.url}/__sandbox${route}`, {
+			method,
+			headers: { 'content-type': 'application/json' },
+			body: body === undefined ? undefined : JSON.stringify(body),
+			signal: AbortSignal.timeout(10_000),
+		});
+		const text = await response.text();
+		if (!response.ok)
+			throw new Error(`sandbox ${method} ${route} answered ${response.status}: ${text}`);
+		return JSON.parse(text) as T;
+	}
+
+	async requests(): Promise<RecordedRequest[]> {
+		return await this.call<RecordedRequest[]>('GET', '/requests?provider=helloannie');
+	}
+
+	/** Empties the recorded requests and faults and restores the seeded fixtures. */
+	async reset(): Promise<void> {
+		await this.call('POST', '/reset');
+	}
+
+	async inject(rule: FaultRuleJson): Promise<void> {
+		await this.call('POST', '/faults', rule);
+	}
+
+	async fixtures(): Promise<HelloAnnieFixtures> {
+		return (await this.call<{ helloAnnie: HelloAnnieFixtures }>('GET', '/fixtures')).helloAnnie;
+	}
+}
+
+export interface E2eContext {
+	state: E2eState;
+	n8n: N8nClient;
+	sandbox: SandboxControl;
+	fixtures: HelloAnnieFixtures;
+	/** Releases the test-file lock. */
+	close(): Promise<void>;
+}
+
+/** For beforeAll: waits for the other test file, logs in, reads the sandbox fixtures. */
+export async function openContext(): Promise<E2eContext> {
+	const state = readState();
+	await acquireLock(state.lockDir);
+	try {
+		const n8n = new N8nClient(state.n8nUrl);
+		await n8n.login();
+		const sandbox = new SandboxControl(state.sandboxUrl);
+		await sandbox.reset();
+		const fixtures = await sandbox.fixtures();
+		return { state, n8n, sandbox, fixtures, close: () => releaseLock(state.lockDir) };
+	} catch (error) {
+		await releaseLock(state.lockDir);
+		throw error;
+	}
+}
+
+function processAlive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/**
+ * Jest runs test files in parallel workers, but they share one sandbox (reset() is global):
+ * a directory lock makes them take turns. A lock whose holder died is taken over.
+ */
+/** How long a test file waits for the other one to finish. */
+export const LOCK_WAIT_MS = 10 * 60_000;
+
+async function acquireLock(lockDir: string): Promise<void> {
+	const pidFile = path.join(lockDir, 'pid');
+	await waitFor(
+		'the other e2e test file to finish',
+		async () => {
+			try {
+				await fs.mkdir(lockDir);
+				await fs.writeFile(pidFile, String(process.pid));
+				return true;
+			} catch (error) {
+				if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+				const holder = Number(await fs.readFile(pidFile, 'utf8').catch(() => ''));
+				if (holder && !processAlive(holder)) await fs.rm(lockDir, { recursive: true, force: true });
+				return undefined;
+			}
+		},
+		{ timeoutMs: LOCK_WAIT_MS, intervalMs: 200 },
+	);
+}
+
+async function releaseLock(lockDir: string): Promise<void> {
+	await fs.rm(lockDir, { recursive: true, force: true });
+}
+
+// -------------------------------------------------------------------------------------------------
+// Workflows
+
+export const TRIGGER = 'Input';
+export const NODE = 'HelloAnnie';
+
+export interface OperationOptions {
+	credential: CredentialRef;
+	onError?: INode['onError'];
+}
+
+/**
+ * Manual Trigger with the input items pinned → one HelloAnnie node. Pinned trigger data is how
+ * the editor feeds sample items; each item drives the node through expressions such as
+ * `{{ $json.phone }}`, as in a real workflow.
+ */
+export function operationWorkflow(
+	title: string,
+	items: IDataObject[],
+	parameters: INodeParameters,
+	options: OperationOptions,
+): WorkflowJson {
+	const node: INode = {
+		id: randomUUID(),
+		name: NODE,
+		type: NODE_TYPES.helloAnnie,
+		typeVersion: 1,
+		position: [240, 0],
+		parameters,
+		credentials: {
+			[options.credential.type]: { id: options.credential.id, name: options.credential.name },
+		},
+	};
+	if (options.onError) node.onError = options.onError;
+	return {
+		name: `e2e ${title} ${randomUUID().slice(0, 8)}`,
+		nodes: [
+			{
+				id: randomUUID(),
+				name: TRIGGER,
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
+			node,
+		],
+		connections: { [TRIGGER]: { main: [[{ node: NODE, type: 'main', index: 0 }]] } },
+		settings: { executionOrder: 'v1' },
+		pinData: { [TRIGGER]: items.map((json) => ({ json })) },
+	};
+}
+
+export interface OperationRun {
+	execution: Execution;
+	/** The node's first output ([] when the execution failed). */
+	output: INodeExecutionData[];
+	/** Every HelloAnnie request the sandbox received during the run. */
+	requests: RecordedRequest[];
+}
+
+/**
+ * Saves the workflow, runs it as "Execute workflow" in the editor does, waits for the end.
+ * A manual run rather than a production webhook: the run call returns the execution id (a webhook
+ * answer does not carry it) and nothing has to be activated first (a production webhook is
+ * registered ~0.3 s after activation).
+ */
+export async function runOperation(
+	ctx: E2eContext,
+	title: string,
+	items: IDataObject[],
+	parameters: INodeParameters,
+	options: Partial<OperationOptions> = {},
+): Promise<OperationRun> {
+	const workflow = operationWorkflow(title, items, parameters, {
+		credential: ctx.state.credentials.helloAnnie,
+		...options,
+	});
+	const stored = await ctx.n8n.createWorkflow(workflow);
+	const executionId = await ctx.n8n.runManually(stored.id, TRIGGER);
+	const execution = await ctx.n8n.waitForExecution(executionId);
+	const output = execution.status === 'success' ? nodeOutput(execution, NODE) : [];
+	return { execution, output, requests: await ctx.sandbox.requests() };
+}
+
+/** The error an execution stopped with, as the editor shows it. */
+export function executionError(execution: Execution): {
+	message: string;
+	description?: string | null;
+	node?: string;
+} {
+	const error = execution.data.resultData.error as
+		| { message: string; description?: string | null; node?: { name: string } }
+		| undefined;
+	if (!error)
+		throw new Error(`execution ${execution.id} has no error (status ${execution.status})`);
+	return { message: error.message, description: error.description, node: error.node?.name };
+}
+
+/**
+ * Checks the Authorization header without ever printing the key: a mismatch names only the
+ * scheme and the length of what was sent.
+ */
+export function expectBearer(request: RecordedRequest, key: string): void {
+	const sent = request.headers.authorization ?? '';
+	if (sent !== `Bearer ${key}`) {
+		const shape = sent ? `"${sent.split(' ')[0]} …" (${sent.length} characters)` : 'missing';
+		throw new Error(
+			`${request.method} ${request.path}: Authorization was ${shape}, not the expected Bearer key`,
+		);
+	}
+}
+
+/** The parts of a recorded request a test compares (never the headers: they hold the key). */
+export function wire(request: RecordedRequest): {
+	method: string;
+	path: string;
+	query: Record<string, string>;
+	body: unknown;
+} {
+	return { method: request.method, path: request.path, query: request.query, body: request.body };
+}
+
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
