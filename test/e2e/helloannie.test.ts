@@ -465,7 +465,7 @@ describe('errors', () => {
 		expect(output[0].json).toEqual({ conversationId: expect.stringMatching(UUID) });
 		expect(output[1].json).toEqual({
 			error: PHONE_RULE,
-			description: 'Nothing was sent for this item.',
+			details: { description: 'Nothing was sent for this item.' },
 		});
 		expect(output[2].json).toEqual({ conversationId: expect.stringMatching(UUID) });
 		// The refused item never reached HelloAnnie.
