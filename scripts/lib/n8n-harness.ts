@@ -234,12 +234,53 @@ export async function ensureRuntime(): Promise<Runtime> {
 }
 
 /** `npm run build` then `npm pack` into `destDir`; returns the tarball's path. */
+/**
+ * A directory lock across processes (tests, demo, benchmarks run side by side on one checkout).
+ * A lock whose holder died is taken over.
+ */
+export async function withDirLock<T>(
+	lockDir: string,
+	what: string,
+	task: () => Promise<T>,
+): Promise<T> {
+	const pidFile = path.join(lockDir, 'pid');
+	await fs.mkdir(path.dirname(lockDir), { recursive: true });
+	await waitFor(
+		what,
+		async () => {
+			try {
+				await fs.mkdir(lockDir);
+				await fs.writeFile(pidFile, String(process.pid));
+				return true;
+			} catch (error) {
+				if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+				const holder = Number(await fs.readFile(pidFile, 'utf8').catch(() => ''));
+				if (holder && !processAlive(holder)) await fs.rm(lockDir, { recursive: true, force: true });
+				return undefined;
+			}
+		},
+		{ timeoutMs: 10 * 60_000, intervalMs: 200 },
+	);
+	try {
+		return await task();
+	} finally {
+		await fs.rm(lockDir, { recursive: true, force: true });
+	}
+}
+
 export async function buildAndPack(destDir: string): Promise<string> {
-	await runCommand('npm', ['run', 'build'], { timeoutMs: 5 * 60_000 });
 	await fs.mkdir(destDir, { recursive: true });
-	const { stdout } = await runCommand('npm', ['pack', '--json', '--pack-destination', destDir], {
-		timeoutMs: 2 * 60_000,
-	});
+	// `n8n-node build` empties dist/ first: two builds at once would pack a half-built package.
+	const { stdout } = await withDirLock(
+		path.join(REPO_ROOT, '.cache', 'build.lock'),
+		'another build of the package to finish',
+		async () => {
+			await runCommand('npm', ['run', 'build'], { timeoutMs: 5 * 60_000 });
+			return await runCommand('npm', ['pack', '--json', '--pack-destination', destDir], {
+				timeoutMs: 2 * 60_000,
+			});
+		},
+	);
 	const [info] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
 	const tarball = path.join(destDir, info.filename);
 	if (!existsSync(tarball))
