@@ -49,7 +49,13 @@ export interface PropertyOutcome {
  * NodeOperationError naming their field and sent nothing; valid sets sent a request that
  * passed the sandbox's contract, and failed (if at all) only with a provider error.
  */
-export function checkRun(sets: ParameterSet[], result: NodeRunResult, requests: RecordedRequest[], requestsPerValidSet = 1): string[] {
+export function checkRun(
+	sets: ParameterSet[],
+	result: NodeRunResult,
+	requests: RecordedRequest[],
+	/** Requests each valid set makes, or (for batches) a function of the number of valid sets. */
+	expectedRequests: number | ((validSets: number) => number) = 1,
+): string[] {
 	const failures: string[] = [];
 	if (result.error) failures.push(`the node crashed: ${result.error.message}`);
 	// Output items in input order, grouped by the input item they are paired to.
@@ -77,7 +83,8 @@ export function checkRun(sets: ParameterSet[], result: NodeRunResult, requests: 
 		}
 	});
 	const validCount = sets.filter((s) => !s.invalidField).length;
-	if (requests.length !== validCount * requestsPerValidSet) {
+	const expected = typeof expectedRequests === 'function' ? expectedRequests(validCount) : validCount * expectedRequests;
+	if (requests.length !== expected) {
 		failures.push(`${requests.length} requests for ${validCount} valid sets`);
 	}
 	for (const request of requests) {
@@ -118,6 +125,28 @@ export const notUuid = fc.oneof(fc.constantFrom('org-1', '1234', 'not-a-uuid', '
 export const pastDate = fc.date({ min: new Date('1920-01-01T00:00:00Z'), max: new Date("2015-12-31T00:00:00Z"), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
 
 export const badDate = fc.constantFrom('1988-02-30', '1988-13-01', '03/22/1988', 'yesterday', '2999-01-01', '19880322', '1988-3-22');
+
+/** One invalid field applied to an otherwise valid set. */
+export function mutate(
+	valid: fc.Arbitrary<IDataObject>,
+	mutations: Array<[string, fc.Arbitrary<(p: IDataObject) => IDataObject>]>,
+): fc.Arbitrary<ParameterSet> {
+	return fc
+		.tuple(valid, fc.oneof(...mutations.map(([field, change]) => change.map((apply) => ({ field, apply })))))
+		.map(([params, { field, apply }]): ParameterSet => ({ params: apply(structuredClone(params)), invalidField: field }));
+}
+
+/** Sets one field: `set('a', v)(params)`. */
+export const set = (field: string, value: unknown) => (p: IDataObject) => ({ ...p, [field]: value });
+
+export const httpsUrl = fc
+	.tuple(fc.stringMatching(/^[a-z][a-z0-9-]{0,15}[a-z0-9]$/), fc.constantFrom('com', 'org', 'io'), fc.stringMatching(/^[a-zA-Z0-9/_-]{0,20}$/))
+	.map(([host, tld, path]) => `https://${host}.${tld}/${path}`);
+
+export const email = fc
+	.tuple(fc.stringMatching(/^[a-z][a-z0-9._]{0,15}[a-z0-9]$/), fc.stringMatching(/^[a-z][a-z0-9]{1,12}$/), fc.constantFrom('com', 'net', 'clinic'))
+	.filter(([local]) => !local.includes('..'))
+	.map(([local, domain, tld]) => `${local}@${domain}.${tld}`);
 
 export const offsetDateTime = fc
 	.tuple(

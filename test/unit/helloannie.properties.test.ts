@@ -12,6 +12,7 @@ import {
 	checkRun,
 	fromItem,
 	invalidPhone,
+	mutate,
 	notUuid,
 	pastDate,
 	sample,
@@ -44,13 +45,6 @@ async function check(operation: IDataObject, names: Array<string | [string, stri
 	const failures = checkRun(sets, result, sandbox.requestsFor('helloannie'), requestsPerValidSet);
 	expect(failures.slice(0, 10)).toEqual([]);
 	expect(sets.length).toBeGreaterThanOrEqual(SETS);
-}
-
-/** One invalid field applied to an otherwise valid set. */
-function mutate(valid: fc.Arbitrary<IDataObject>, mutations: Array<[string, fc.Arbitrary<(p: IDataObject) => IDataObject>]>) {
-	return fc.tuple(valid, fc.oneof(...mutations.map(([field, change]) => change.map((apply) => ({ field, apply }))))).map(
-		([params, { field, apply }]): ParameterSet => ({ params: apply(structuredClone(params)), invalidField: field }),
-	);
 }
 
 const fromNumber = fc.constantFrom(...F.phoneNumbers.map((p) => p.number), '+1 (555) 123-4567');

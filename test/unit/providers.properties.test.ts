@@ -1,0 +1,240 @@
+/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
+/**
+ * Bad input, property-based, for AlloMia and AICaller: 1,000 generated parameter sets per
+ * operation, half valid, half invalid in one field. The node never crashes, every invalid set
+ * gives a NodeOperationError naming its field and sends nothing, every valid set passes the
+ * sandbox's contract validation.
+ */
+import fc from 'fast-check';
+import type { IDataObject } from 'n8n-workflow';
+import {
+	checkRun,
+	email,
+	fromItem,
+	httpsUrl,
+	invalidPhone,
+	mutate,
+	notUuid,
+	sample,
+	set,
+	text,
+	tooLong,
+	uuid,
+	validPhone,
+	type ParameterSet,
+} from '../helpers/properties';
+import type { NodeRunResult } from '../helpers/n8n-harness';
+import { runAiCaller, runAlloMia, type RunOptions } from '../helpers/providers';
+import { SANDBOX_FIXTURES, startSandbox, type ProviderName, type Sandbox } from '../sandbox/server';
+
+const SETS = 1000;
+const M = SANDBOX_FIXTURES.alloMia;
+const C = SANDBOX_FIXTURES.aiCaller;
+
+let sandbox: Sandbox;
+beforeAll(async () => {
+	sandbox = await startSandbox({ logErrors: false });
+});
+afterAll(async () => {
+	await sandbox.close();
+});
+beforeEach(() => sandbox.reset());
+
+async function check(
+	run: (sandbox: Sandbox, params: IDataObject, options: RunOptions) => Promise<NodeRunResult>,
+	provider: ProviderName,
+	parameters: IDataObject,
+	sets: ParameterSet[],
+	expectedRequests: number | ((valid: number) => number) = 1,
+) {
+	const result = await run(sandbox, parameters, { items: sets.map((set) => ({ p: set.params })), continueOnFail: true });
+	const failures = checkRun(sets, result, sandbox.requestsFor(provider), expectedRequests);
+	expect(failures.slice(0, 10)).toEqual([]);
+	expect(sets.length).toBeGreaterThanOrEqual(SETS);
+}
+
+const paging = fc.record({ returnAll: fc.boolean(), limit: fc.integer({ min: 1, max: 120 }) });
+const badLimit: [string, fc.Arbitrary<(p: IDataObject) => IDataObject>] = [
+	'limit',
+	fc.integer({ min: -5, max: 0 }).map((v) => (p: IDataObject) => ({ ...p, returnAll: false, limit: v })),
+];
+const hex24 = fc.hexaString({ minLength: 24, maxLength: 24 });
+const notHex24 = fc.oneof(fc.constantFrom('team-1', '', '12345'), fc.hexaString({ minLength: 1, maxLength: 23 }).filter((s) => s.length > 0));
+
+describe('AlloMia', () => {
+	test('Call → Create Outbound', async () => {
+		const variables = fc.dictionary(
+			fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_]{0,15}$/),
+			fc.oneof(text(40), fc.integer(), fc.boolean()),
+			{ maxKeys: 4 },
+		);
+		const valid = fc.record(
+			{
+				phoneNumber: validPhone,
+				assistantId: fc.oneof(fc.constantFrom(...M.assistants.map((a) => a.id)), uuid),
+				phoneNumberId: fc.constantFrom(...M.phoneNumbers.map((p) => p.id)),
+				customerName: text(60),
+				vars: variables,
+				callbackUrl: httpsUrl,
+			},
+			{ requiredKeys: ['phoneNumber', 'assistantId', 'phoneNumberId'] },
+		);
+		const invalid = mutate(valid, [
+			['phoneNumber', invalidPhone.map((v) => set('phoneNumber', v))],
+			['phoneNumber', fc.constantFrom('+1234567', '+12345678').map((v) => set('phoneNumber', v))],
+			['assistantId', notUuid.map((v) => set('assistantId', v))],
+			['phoneNumberId', notUuid.map((v) => set('phoneNumberId', v))],
+			['callbackUrl', fc.constantFrom('ftp://example.com/x', 'not a url', 'example.com/hook').map((v) => set('callbackUrl', v))],
+			['dynamicVariables', fc.constant(set('vars', { slot: { at: '10:00' } }))],
+			['dynamicVariables', fc.constant(set('vars', ['a', 'b']))],
+		]);
+		await check(
+			runAlloMia,
+			'allomia',
+			{
+				resource: 'call',
+				operation: 'createOutbound',
+				...fromItem(['phoneNumber', 'assistantId', 'phoneNumberId', 'customerName', 'callbackUrl']),
+				dynamicVariablesMode: 'json',
+				dynamicVariablesJson: '={{ $json.p.vars }}',
+			},
+			sample(valid, invalid, SETS, 11),
+		);
+	});
+
+	test('Call → Get Status', async () => {
+		const valid = fc.record({ outboundCallId: fc.oneof(fc.constantFrom(...M.outboundCalls.map((c) => c.outboundCallId)), uuid) });
+		const invalid = mutate(valid, [['outboundCallId', notUuid.map((v) => set('outboundCallId', v))]]);
+		await check(runAlloMia, 'allomia', { resource: 'call', operation: 'getStatus', ...fromItem(['outboundCallId']) }, sample(valid, invalid, SETS, 12));
+	});
+
+	test('Call → Get', async () => {
+		const valid = fc.record({ callId: fc.oneof(fc.constantFrom(...M.calls.map((c) => c.id)), uuid) });
+		const invalid = mutate(valid, [['callId', notUuid.map((v) => set('callId', v))]]);
+		await check(runAlloMia, 'allomia', { resource: 'call', operation: 'get', ...fromItem(['callId']) }, sample(valid, invalid, SETS, 13));
+	});
+
+	test('Call → Get Many', async () => {
+		const date = fc
+			.date({ min: new Date('2024-01-01T00:00:00Z'), max: new Date('2026-12-31T00:00:00Z'), noInvalidDate: true })
+			.map((d) => d.toISOString());
+		const valid = fc.record({
+			organizationId: fc.constantFrom(M.organizationId, ''),
+			returnAll: fc.boolean(),
+			limit: fc.integer({ min: 1, max: 120 }),
+			filters: fc.record(
+				{
+					callType: fc.constantFrom('Inbound', 'Outbound', 'Web'),
+					agentName: text(30),
+					from: date,
+					to: date,
+					sort: fc.constantFrom('asc', 'desc', 'duration_desc', 'duration_asc'),
+				},
+				{ requiredKeys: [] },
+			),
+		});
+		const invalid = mutate(valid, [
+			badLimit,
+			['organizationId', notUuid.filter((v) => v !== '').map((v) => set('organizationId', v))],
+			['filters.callType', fc.constantFrom('Phone', 'outbound').map((v) => (p: IDataObject) => ({ ...p, filters: { callType: v } }))],
+			['filters.sort', fc.constantFrom('random', 'newest').map((v) => (p: IDataObject) => ({ ...p, filters: { sort: v } }))],
+			['filters.from', fc.constantFrom('yesterday', '2025-13-01').map((v) => (p: IDataObject) => ({ ...p, filters: { from: v } }))],
+		]);
+		await check(
+			runAlloMia,
+			'allomia',
+			{
+				resource: 'call',
+				operation: 'getAll',
+				...fromItem(['organizationId', 'returnAll', 'limit', ['filters', ['callType', 'agentName', 'from', 'to', 'sort']]]),
+			},
+			sample(valid, invalid, SETS, 14),
+			// Few calls exist: one page answers every valid set.
+			1,
+		);
+	});
+});
+
+describe('AICaller', () => {
+	const call = fc.record(
+		{
+			teamId: fc.constant(C.teamId),
+			callTemplateId: fc.constantFrom(...C.callTemplates.map((t) => t._id)),
+			nameOfHuman: text(40),
+			toPhoneNumber: validPhone,
+			varKey: fc.stringMatching(/^[a-z][a-z_]{0,15}$/),
+			varValue: text(30),
+			additionalFields: fc.record(
+				{
+					fromPhoneNumber: validPhone,
+					toEmailAddress: email,
+					status: fc.constantFrom('queued', 'ringing', 'inProgress', 'busy', 'failed', 'noAnswer', 'cancelled', 'completed'),
+					telephonyProvider: fc.constantFrom('twilio', 'plivo', 'telnyx'),
+					record: fc.boolean(),
+					callDelayedUntil: fc
+						.date({ min: new Date('2031-01-01T00:00:00Z'), max: new Date('2035-12-31T00:00:00Z'), noInvalidDate: true })
+						.map((d) => d.toISOString()),
+				},
+				{ requiredKeys: [] },
+			),
+			hookUrl: httpsUrl,
+			hookSecret: fc.stringMatching(/^[A-Za-z0-9]{8,32}$/),
+		},
+		{ requiredKeys: ['teamId', 'callTemplateId', 'nameOfHuman', 'toPhoneNumber', 'varKey', 'varValue', 'hookUrl'] },
+	);
+	const callMutations: Array<[string, fc.Arbitrary<(p: IDataObject) => IDataObject>]> = [
+		['teamId', notHex24.map((v) => set('teamId', v))],
+		['callTemplateId', notHex24.map((v) => set('callTemplateId', v))],
+		['nameOfHuman', fc.constantFrom('', '   ').map((v) => set('nameOfHuman', v))],
+		['toPhoneNumber', invalidPhone.map((v) => set('toPhoneNumber', v))],
+		['promptVariableValues.0.key', fc.constant(set('varKey', ''))],
+		['additionalFields.toEmailAddress', fc.constantFrom('someone@', 'a b@c.com', 'no-at-sign').map((v) => (p: IDataObject) => ({ ...p, additionalFields: { toEmailAddress: v } }))],
+		['additionalFields.telephonyProvider', fc.constantFrom('vonage', 'Twilio').map((v) => (p: IDataObject) => ({ ...p, additionalFields: { telephonyProvider: v } }))],
+		['additionalFields.status', fc.constantFrom('done', 'canceled ').map((v) => (p: IDataObject) => ({ ...p, additionalFields: { status: v } }))],
+		['additionalFields.callDelayedUntil', fc.constantFrom('2023-10-12T09:08:00.387Z', '2020-01-01T00:00:00', 'tomorrow').map((v) => (p: IDataObject) => ({ ...p, additionalFields: { callDelayedUntil: v } }))],
+		['phoneCallWebhooks.0.url', fc.constantFrom('hooks', 'ftp://hooks.example.com/').map((v) => set('hookUrl', v))],
+	];
+	const callParameters = {
+		resource: 'phoneCall',
+		...fromItem([
+			'teamId',
+			'callTemplateId',
+			'nameOfHuman',
+			'toPhoneNumber',
+			['additionalFields', ['fromPhoneNumber', 'toEmailAddress', 'status', 'telephonyProvider', 'record', 'callDelayedUntil']],
+		]),
+		promptVariableValues: { variable: [{ key: '={{ $json.p.varKey }}', value: '={{ $json.p.varValue }}' }] },
+		phoneCallWebhooks: {
+			webhook: [{ url: '={{ $json.p.hookUrl }}', subscribedEvent: 'phoneCall.completed', secret: '={{ $json.p.hookSecret }}' }],
+		},
+	};
+
+	test('Phone Call → Create', async () => {
+		await check(runAiCaller, 'aicaller', { ...callParameters, operation: 'create' }, sample(call, mutate(call, callMutations), SETS, 21));
+	});
+
+	test('Phone Call → Create Many', async () => {
+		await check(
+			runAiCaller,
+			'aicaller',
+			{ ...callParameters, operation: 'createMany', batchSize: 100 },
+			sample(call, mutate(call, callMutations), SETS, 22),
+			(valid) => Math.ceil(valid / 100),
+		);
+	});
+
+	test('Phone Call → Get', async () => {
+		const valid = fc.record({ phoneCallId: fc.oneof(fc.constantFrom(...C.calls.map((c) => c._id)), hex24) });
+		const invalid = mutate(valid, [['phoneCallId', notHex24.map((v) => set('phoneCallId', v))]]);
+		await check(runAiCaller, 'aicaller', { resource: 'phoneCall', operation: 'get', ...fromItem(['phoneCallId']) }, sample(valid, invalid, SETS, 23));
+	});
+
+	test('Phone Call → Get Many', async () => {
+		await check(
+			runAiCaller,
+			'aicaller',
+			{ resource: 'phoneCall', operation: 'getAll', ...fromItem(['returnAll', 'limit']) },
+			sample(paging, mutate(paging, [badLimit]), SETS, 24),
+		);
+	});
+});
