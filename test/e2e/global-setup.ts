@@ -29,6 +29,8 @@ export default async function globalSetup(): Promise<void> {
 			n8nUrl: stack.n8n.url,
 			sandboxUrl: stack.sandbox.url,
 			helloAnnieBaseUrl: stack.sandbox.baseUrls.helloAnnie,
+			alloMiaBaseUrl: stack.sandbox.baseUrls.alloMia,
+			aiCallerBaseUrl: stack.sandbox.baseUrls.aiCaller,
 			runDir: stack.runDir,
 			userFolder: stack.userFolder,
 			filesDir: stack.filesDir,

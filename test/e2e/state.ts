@@ -16,13 +16,23 @@ export interface E2eState {
 	/** http://127.0.0.1:PORT of the sandbox (control API under /__sandbox) */
 	sandboxUrl: string;
 	helloAnnieBaseUrl: string;
+	/** The credentials' Base URLs of the other two providers on the same sandbox. */
+	alloMiaBaseUrl: string;
+	aiCallerBaseUrl: string;
 	runDir: string;
 	userFolder: string;
 	/** Folder n8n's file nodes may read (N8N_RESTRICT_FILE_ACCESS_TO); holds examples/data. */
 	filesDir: string;
 	/** Serializes the test files: they share one sandbox, whose reset() is global. */
 	lockDir: string;
-	credentials: { helloAnnie: CredentialRef; helloAnnieWrongKey: CredentialRef };
+	credentials: {
+		helloAnnie: CredentialRef;
+		helloAnnieWrongKey: CredentialRef;
+		alloMia: CredentialRef;
+		alloMiaWrongKey: CredentialRef;
+		aiCaller: CredentialRef;
+		aiCallerWrongKey: CredentialRef;
+	};
 }
 
 export function readState(): E2eState {

@@ -137,7 +137,9 @@ export function mutate(
 }
 
 /** Sets one field: `set('a', v)(params)`. */
-export const set = (field: string, value: unknown) => (p: IDataObject) => ({ ...p, [field]: value });
+export const set =
+	(field: string, value: unknown) =>
+	(p: IDataObject): IDataObject => ({ ...p, [field]: value as IDataObject[string] });
 
 export const httpsUrl = fc
 	.tuple(fc.stringMatching(/^[a-z][a-z0-9-]{0,15}[a-z0-9]$/), fc.constantFrom('com', 'org', 'io'), fc.stringMatching(/^[a-zA-Z0-9/_-]{0,20}$/))

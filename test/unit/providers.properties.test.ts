@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * Bad input, property-based, for AlloMia and AICaller: 1,000 generated parameter sets per
  * operation, half valid, half invalid in one field. The node never crashes, every invalid set
@@ -18,7 +17,6 @@ import {
 	sample,
 	set,
 	text,
-	tooLong,
 	uuid,
 	validPhone,
 	type ParameterSet,
