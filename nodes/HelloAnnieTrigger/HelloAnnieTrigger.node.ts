@@ -1,0 +1,106 @@
+import {
+	NodeConnectionTypes,
+	type IHookFunctions,
+	type INodeType,
+	type INodeTypeDescription,
+	type IWebhookFunctions,
+	type IWebhookResponseData,
+} from 'n8n-workflow';
+import { searchBots } from '../HelloAnnie/listSearch';
+import { botLocator } from '../HelloAnnie/resources/locators';
+import { bearerToken, bodyItems, generateToken, headerValue, refuseRequest, safeEqual } from '../shared/webhookAuth';
+import {
+	deleteBotWebhook,
+	getBotWebhook,
+	readBotId,
+	registered,
+	remember,
+	upsertBotWebhook,
+} from './botWebhook';
+
+export class HelloAnnieTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'HelloAnnie Trigger',
+		name: 'helloAnnieTrigger',
+		icon: { light: 'file:helloannieTrigger.svg', dark: 'file:helloannieTrigger.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{"Bot " + ($parameter["botId"].cachedResultName || $parameter["botId"].value)}}',
+		description: 'Starts the workflow when HelloAnnie calls a bot\'s webhook',
+		defaults: { name: 'HelloAnnie Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'helloAnnieApi', required: true }],
+		webhooks: [
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				responseMode: 'onReceived',
+				// Empty on purpose: without it n8n 2.41 answers the literal text "firstEntryJson";
+				// empty, it answers {"message":"Workflow was started"} like its own Webhook node.
+				responseData: '',
+				path: 'webhook',
+			},
+		],
+		properties: [
+			{
+				displayName:
+					'When the workflow is activated, the bot\'s webhook is set to this workflow (with a new secret token) and removed again on deactivation. A bot has one webhook: activating a second workflow for the same bot, or listening for a test event, takes it over.',
+				name: 'notice',
+				type: 'notice',
+				default: '',
+			},
+			botLocator('The bot whose webhook starts this workflow'),
+		],
+	};
+
+	methods = { listSearch: { searchBots } };
+
+	webhookMethods = {
+		default: {
+			// Registered only if HelloAnnie still points the bot at this URL and the token that goes
+			// with it is known here (HelloAnnie never returns the token).
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				const botId = readBotId(this);
+				const url = this.getNodeWebhookUrl('default') ?? '';
+				const mine = registered(this);
+				if (!mine || mine.botId !== botId || mine.url !== url) return false;
+				const remote = await getBotWebhook(this, botId);
+				return remote?.url === url && remote.authTokenSet !== false;
+			},
+
+			// A new token at every activation: a token seen before (a log, an old copy of the
+			// workflow) stops working when the workflow is activated again.
+			async create(this: IHookFunctions): Promise<boolean> {
+				const botId = readBotId(this);
+				const url = this.getNodeWebhookUrl('default') ?? '';
+				const authToken = generateToken();
+				await upsertBotWebhook(this, botId, url, authToken);
+				remember(this, { botId, authToken, url });
+				return true;
+			},
+
+			// Removes the bot's webhook only while it still points here: if another workflow has
+			// taken the bot over since, its webhook stays.
+			async delete(this: IHookFunctions): Promise<boolean> {
+				const mine = registered(this);
+				// Nothing registered by this node (activation failed before the upsert): nothing to remove.
+				if (!mine) return true;
+				const remote = await getBotWebhook(this, mine.botId);
+				if (remote?.url === mine.url) await deleteBotWebhook(this, mine.botId);
+				remember(this, undefined);
+				return true;
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const expected = this.getWorkflowStaticData('node').authToken;
+		const given = bearerToken(headerValue(this.getHeaderData(), 'authorization'));
+		if (typeof expected !== 'string' || given === undefined || !safeEqual(given, expected)) {
+			return refuseRequest(this, 'Bearer');
+		}
+		// HelloAnnie documents neither the events nor their payload: passed on as received.
+		return { workflowData: [bodyItems(this.getBodyData())] };
+	}
+}

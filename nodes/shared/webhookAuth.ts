@@ -1,0 +1,140 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'crypto';
+import type {
+	IDataObject,
+	INodeExecutionData,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
+
+/**
+ * How the trigger nodes decide whether a request really comes from the provider. Written once
+ * here and used by the three triggers:
+ * - every secret comparison runs in constant time, so a forger learns nothing from timing;
+ * - a refused request is answered 401 by the node itself and starts no execution (an error
+ *   thrown from `webhook()` would start one that fails);
+ * - the secrets themselves never reach an output item, an error or a log.
+ */
+
+/**
+ * The shortest shared secret the triggers accept (a URL token or a webhook secret). 24 random
+ * characters are beyond guessing; `openssl rand -hex 32` gives 64.
+ */
+export const MIN_SECRET_LENGTH = 24;
+
+const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
+/**
+ * Whether `given` equals `expected`, in constant time. `timingSafeEqual` needs buffers of equal
+ * length; comparing SHA-256 digests gives that and does not reveal the expected length either.
+ * An empty expected secret never matches.
+ */
+export function safeEqual(given: string, expected: string): boolean {
+	if (expected.length === 0) return false;
+	return timingSafeEqual(sha256(given), sha256(expected));
+}
+
+/** A header's value as one string (Node gives repeated headers as an array: the first counts). */
+export function headerValue(headers: IDataObject | Record<string, unknown>, name: string): string | undefined {
+	const value = headers[name.toLowerCase()];
+	if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : undefined;
+	return typeof value === 'string' ? value : undefined;
+}
+
+/** The token of an `Authorization: Bearer <token>` header (scheme case-insensitive), if any. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+	const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? '');
+	return match ? match[1] : undefined;
+}
+
+/** HMAC-SHA256 of `data` keyed with `secret`, lower-case hex. */
+export function hmacSha256Hex(secret: string, data: Buffer | string): string {
+	return createHmac('sha256', secret).update(data).digest('hex');
+}
+
+/**
+ * Whether `signature` (`sha256=<hex>`, or the bare hex) is the HMAC-SHA256 of the exact bytes
+ * received. The raw body is required: a body parsed and serialized again may differ byte for
+ * byte (key order, spaces, escapes) from what was signed.
+ */
+export function signatureMatches(secret: string, rawBody: Buffer | string | undefined, signature: string | undefined): boolean {
+	if (rawBody === undefined || signature === undefined || secret.length === 0) return false;
+	const match = /^(?:sha256=)?([0-9a-f]{64})$/i.exec(signature.trim());
+	if (!match) return false;
+	return safeEqual(match[1].toLowerCase(), hmacSha256Hex(secret, rawBody));
+}
+
+/** A new random token: 32 bytes from the OS's CSPRNG, as 64 hex characters (URL- and header-safe). */
+export function generateToken(): string {
+	return randomBytes(32).toString('hex');
+}
+
+/**
+ * Why a secret the user set is not usable, or undefined when it is. Only its length and
+ * characters are described, never the value.
+ */
+export function secretProblem(secret: string, label: string, urlSafe = false): string | undefined {
+	if (secret.length < MIN_SECRET_LENGTH) {
+		return `${label} must be at least ${MIN_SECRET_LENGTH} characters long (it has ${secret.length}); generate one, e.g. with "openssl rand -hex 32"`;
+	}
+	if (urlSafe && !/^[A-Za-z0-9._~-]+$/.test(secret)) {
+		return `${label} may contain only letters, digits and . _ ~ - (it is put into a URL as it is)`;
+	}
+	return undefined;
+}
+
+/** The part of n8n's (express) response object the triggers use. */
+interface WebhookResponse {
+	setHeader(name: string, value: string): unknown;
+	status(code: number): WebhookResponse;
+	json(body: unknown): unknown;
+}
+
+/**
+ * The exact bytes of the request body. n8n reads them before parsing a JSON body and keeps them
+ * on the request (`rawBody`, a Buffer); undefined when it did not (e.g. a multipart body).
+ */
+export function rawRequestBody(fn: IWebhookFunctions): Buffer | undefined {
+	const { rawBody } = fn.getRequestObject() as unknown as { rawBody?: unknown };
+	return Buffer.isBuffer(rawBody) ? rawBody : undefined;
+}
+
+/**
+ * Answers 401 and starts nothing. The answer says only "Unauthorized": what was wrong (missing,
+ * malformed, mismatched) would help a forger.
+ */
+export function refuseRequest(fn: IWebhookFunctions, wwwAuthenticate?: string): IWebhookResponseData {
+	const response = fn.getResponseObject() as unknown as WebhookResponse;
+	if (wwwAuthenticate) response.setHeader('WWW-Authenticate', wwwAuthenticate);
+	response.status(401).json({ message: 'Unauthorized' });
+	return { noWebhookResponse: true };
+}
+
+/**
+ * Answers 200 and starts nothing: an authentic request for something the user filtered out
+ * (another event or status). 200 so that the provider does not retry it.
+ */
+export function ignoreRequest(reason: string): IWebhookResponseData {
+	return { webhookResponse: { received: true, ignored: reason } };
+}
+
+/**
+ * The parsed request body, or an empty object: n8n leaves it undefined for a content type it does
+ * not parse, and a check that read a property of it would throw, which n8n turns into an
+ * execution (a failed one): a forged request must never start anything.
+ */
+export function requestBody(fn: IWebhookFunctions): IDataObject {
+	const body = fn.getBodyData() as IDataObject | undefined;
+	return body !== null && typeof body === 'object' ? body : {};
+}
+
+/**
+ * The request body as output items: an object is one item, an array one item per entry, anything
+ * else (a string, a number) an item `{ body }`. Payloads the providers do not document are
+ * passed on as received.
+ */
+export function bodyItems(body: unknown): INodeExecutionData[] {
+	const toJson = (value: unknown): IDataObject =>
+		value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as IDataObject) : { body: value as IDataObject[keyof IDataObject] };
+	if (Array.isArray(body)) return body.length ? body.map((entry) => ({ json: toJson(entry) })) : [{ json: {} }];
+	return [{ json: toJson(body ?? {}) }];
+}
