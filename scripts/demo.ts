@@ -1,13 +1,29 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-globals -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
+/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * `npm run demo` (npx tsx scripts/demo.ts [--wait-seconds N]): builds the package, starts the
- * sandbox and the pinned n8n with the package installed as a community package, runs both
- * example workflows and prints what was sent to whom and what came back. Patient names and dates
- * of birth are masked, phone numbers shortened to their last four digits, API keys never shown.
- * Everything it started is stopped on exit, on failure and on Ctrl-C.
+ * sandbox and the pinned n8n with the package installed as a community package, runs every
+ * example workflow and prints what was sent to whom and what came back, then a summary. Patient
+ * and contact names and dates of birth are masked, phone numbers shortened to their last four
+ * digits, API keys never shown. Everything it started is stopped on exit, on failure and on Ctrl-C.
  */
-import { EXAMPLES, prepareExample, sampleBooking, webhookPathOf } from './lib/examples';
-import { nodeOutput, startStack, stopOnSignals, type Stack } from './lib/n8n-harness';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+
+import {
+	EXAMPLES,
+	prepareExample,
+	sampleBooking,
+	sampleContact,
+	webhookPathOf,
+} from './lib/examples';
+import {
+	nodeOutput,
+	startStack,
+	stopOnSignals,
+	waitFor,
+	type Execution,
+	type Stack,
+} from './lib/n8n-harness';
 import type { RecordedRequest, Sandbox } from '../test/sandbox/server';
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -89,7 +105,10 @@ function endCallsAfter(sandbox: Sandbox, afterMs: number): () => void {
 	return () => clearInterval(timer);
 }
 
-async function runAppointmentExample(stack: Stack, waitSeconds: number): Promise<void> {
+/** One line per example for the closing summary. */
+type Summary = { file: string; result: string };
+
+async function runAppointmentExample(stack: Stack, waitSeconds: number): Promise<Summary> {
 	const example = EXAMPLES.appointment;
 	out(`\n== ${example.file}`);
 	const workflow = prepareExample(example.file, { credentialId: stack.credentials.helloAnnie.id });
@@ -118,9 +137,11 @@ async function runAppointmentExample(stack: Stack, waitSeconds: number): Promise
 			`the appointment workflow ended with ${result.execution.status} / HTTP ${result.answer.status}`,
 		);
 	}
+	const { outcome } = result.answer.body as { outcome?: string };
+	return { file: example.file, result: `call placed; the booking system got "${outcome}"` };
 }
 
-async function runSmsCampaignExample(stack: Stack): Promise<void> {
+async function runSmsCampaignExample(stack: Stack): Promise<Summary> {
 	const example = EXAMPLES.smsCampaign;
 	out(`\n== ${example.file} (examples/data/${example.csvFile})`);
 	const workflow = prepareExample(example.file, {
@@ -164,6 +185,142 @@ async function runSmsCampaignExample(stack: Stack): Promise<void> {
 		out(`HelloAnnie:  ${describeRequest(request)}`);
 		if (body?.message) out(`             "${maskedText(body.message, body.patientInfo)}"`);
 	}
+	return { file: example.file, result: `${total} rows: ${sent} SMS sent, ${failed} refused` };
+}
+
+function contractVerdict(request: RecordedRequest): string {
+	return request.valid
+		? 'matches the contract'
+		: `breaks the contract: ${request.validationErrors.join('; ')}`;
+}
+
+/**
+ * AlloMia: a CRM posts a contact; the call goes out with the workflow's resume URL as callback;
+ * after `callSeconds` the sandbox ends the call and POSTs the outcome, which resumes the workflow
+ * into its CRM record.
+ */
+async function runAlloMiaExample(stack: Stack, callSeconds: number): Promise<Summary> {
+	const example = EXAMPLES.alloMiaCrm;
+	out(`\n== ${example.file}`);
+	const workflow = prepareExample(example.file, {
+		credentialIds: { alloMia: stack.credentials.alloMia.id },
+	});
+	const stored = await stack.client.createWorkflow(workflow);
+	await stack.client.activateWorkflow(stored);
+	stack.sandbox.reset();
+
+	const input = sampleContact();
+	out(
+		`contact in:  ${input.contact.id} ${input.contact.name.split(' ').map(maskName).join(' ')}, phone ${maskPhone(input.contact.phone)}, ` +
+			`appointment ${input.appointment.slot} with ${input.appointment.practitioner}`,
+	);
+	const before = await stack.client.latestExecutionId(stored.id);
+	const answer = await stack.client.callWebhook(webhookPathOf(workflow), input);
+	if (answer.status !== 200)
+		throw new Error(`the AlloMia workflow's webhook answered ${answer.status}`);
+	const executionId = await waitFor(
+		'the AlloMia workflow to start',
+		async () => {
+			const latest = await stack.client.latestExecutionId(stored.id);
+			return latest > before ? String(latest) : undefined;
+		},
+		{ timeoutMs: 30_000, intervalMs: 50 },
+	);
+	const waiting = await waitFor(
+		'the AlloMia workflow to wait for the callback',
+		async () => {
+			const execution = await stack.client.getExecution(executionId);
+			return ['running', 'new'].includes(execution.status) ? undefined : execution;
+		},
+		{ timeoutMs: 30_000, intervalMs: 50 },
+	);
+	if (waiting.status !== 'waiting')
+		throw new Error(`the AlloMia workflow ended with ${waiting.status} instead of waiting`);
+
+	const [request] = stack.sandbox.requestsFor('allomia');
+	const body = request.body as { phoneNumber: string; callbackUrl: string };
+	const callbackUrl = new URL(body.callbackUrl);
+	out(
+		`AlloMia:     ${request.method} ${request.path} to ${maskPhone(body.phoneNumber)} → HTTP ${request.status}, ${contractVerdict(request)}`,
+	);
+	out(
+		`             callbackUrl = ${callbackUrl.origin}${callbackUrl.pathname}?signature=… (this execution's resume URL)`,
+	);
+	const outboundCallId = String(nodeOutput(waiting, example.callNode)[0].json.outboundCallId);
+	out(`n8n:         execution ${executionId} is waiting for the call ${outboundCallId} to end`);
+
+	// The person talks to the assistant for a while, then hangs up.
+	await new Promise((resolve) => setTimeout(resolve, callSeconds * 1000));
+	const completion = await stack.sandbox.alloMia.complete(outboundCallId, 'completed', {
+		duration: 87,
+	});
+	out(
+		`AlloMia → n8n: POST resume URL ${JSON.stringify(completion.status)} → HTTP ${completion.callback?.status ?? 0}`,
+	);
+	const execution: Execution = await stack.client.waitForExecution(executionId);
+	if (execution.status !== 'success')
+		throw new Error(`the AlloMia workflow ended with ${execution.status}`);
+	const [record] = nodeOutput(execution, example.crmNode);
+	out(`CRM record:  ${JSON.stringify(record.json)}`);
+	const { callStatus, callOutcome, durationSeconds } = record.json as {
+		callStatus: string;
+		callOutcome: string;
+		durationSeconds: number;
+	};
+	return {
+		file: example.file,
+		result: `resumed by AlloMia's callback: call ${callStatus} (${durationSeconds} s), CRM record "${callOutcome}"`,
+	};
+}
+
+/** AICaller: a CSV of contacts → Create Many (one batch request) → a results CSV on disk. */
+async function runAiCallerExample(stack: Stack): Promise<Summary> {
+	const example = EXAMPLES.aiCallerCampaign;
+	const resultsPath = path.join(stack.filesDir, 'contacts-results.csv');
+	out(`\n== ${example.file} (examples/data/${example.csvFile})`);
+	const workflow = prepareExample(example.file, {
+		credentialIds: { aiCaller: stack.credentials.aiCaller.id },
+		csvPath: path.join(stack.filesDir, example.csvFile),
+		resultsPath,
+	});
+	const stored = await stack.client.createWorkflow(workflow);
+	stack.sandbox.reset();
+	await fs.rm(resultsPath, { force: true });
+	const execution = await stack.client.waitForExecution(
+		await stack.client.runManually(stored.id, example.triggerNode),
+	);
+	if (execution.status !== 'success')
+		throw new Error(`the AICaller campaign ended with ${execution.status}`);
+
+	const rows = nodeOutput(execution, example.resultNode).map(
+		(item) => item.json as Record<string, string>,
+	);
+	for (const row of rows) {
+		const who =
+			`${row.contact_id}  ${maskName(row.first_name)} ${maskName(row.last_name)}  ${maskPhone(row.phone)}`.padEnd(
+				42,
+			);
+		out(
+			`  ${who} ${row.call_id ? `call ${row.call_id} ${row.call_status}` : `not created: ${row.error}`}`,
+		);
+	}
+	const requests = stack.sandbox.requestsFor('aicaller');
+	for (const request of requests) {
+		const calls = (request.body as { phoneCalls?: unknown[] } | undefined)?.phoneCalls ?? [];
+		out(
+			`AICaller:    ${request.method} ${request.path} with ${calls.length} calls → HTTP ${request.status}, ${contractVerdict(request)}`,
+		);
+	}
+	const written = (await fs.readFile(resultsPath, 'utf8')).replace(/^\uFEFF/, '');
+	const lines = written.trim().split(/\r?\n/);
+	out(
+		`results:     ${path.basename(resultsPath)} written to n8n's files folder: ${lines.length - 1} rows, columns ${lines[0]}`,
+	);
+	const created = rows.filter((row) => row.call_id).length;
+	return {
+		file: example.file,
+		result: `${rows.length} rows: ${created} calls created in ${requests.length} batch request${requests.length === 1 ? '' : 's'}, ${rows.length - created} refused; results CSV written`,
+	};
 }
 
 async function main(): Promise<number> {
@@ -175,8 +332,15 @@ async function main(): Promise<number> {
 		log(
 			`[demo] n8n 2.41.1 ready in ${stack.timings.total} s at ${stack.n8n.url}; sandbox at ${stack.sandbox.url}`,
 		);
-		await runAppointmentExample(stack, waitSeconds);
-		await runSmsCampaignExample(stack);
+		const summaries = [
+			await runAppointmentExample(stack, waitSeconds),
+			await runSmsCampaignExample(stack),
+			await runAlloMiaExample(stack, waitSeconds),
+			await runAiCallerExample(stack),
+		];
+		out('\n== Summary');
+		const width = Math.max(...summaries.map((summary) => summary.file.length));
+		for (const summary of summaries) out(`${summary.file.padEnd(width)}  ${summary.result}`);
 		out(`\nDemo finished in ${Math.round((Date.now() - started) / 1000)} s.`);
 		return 0;
 	} catch (error) {

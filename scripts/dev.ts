@@ -48,9 +48,19 @@ async function main(): Promise<void> {
 		const existing = new Set((await stack.client.listWorkflows()).map((w) => w.name));
 		const credentialId = stack.credentials.helloAnnie.id;
 		const csvPath = path.join(stack.filesDir, EXAMPLES.smsCampaign.csvFile);
+		const credentialIds = {
+			alloMia: stack.credentials.alloMia.id,
+			aiCaller: stack.credentials.aiCaller.id,
+		};
 		for (const workflow of [
 			prepareExample(EXAMPLES.appointment.file, { credentialId }),
 			prepareExample(EXAMPLES.smsCampaign.file, { credentialId, csvPath }),
+			prepareExample(EXAMPLES.alloMiaCrm.file, { credentialIds }),
+			prepareExample(EXAMPLES.aiCallerCampaign.file, {
+				credentialIds,
+				csvPath: path.join(stack.filesDir, EXAMPLES.aiCallerCampaign.csvFile),
+				resultsPath: path.join(stack.filesDir, 'contacts-results.csv'),
+			}),
 		]) {
 			if (existing.has(workflow.name)) continue;
 			await stack.client.createWorkflow(workflow);
@@ -67,6 +77,7 @@ async function main(): Promise<void> {
 		`login        ${OWNER.email} / ${OWNER.password}   (local instance only)`,
 		`credentials  "${stack.credentials.helloAnnie.name}" → the sandbox, valid key`,
 		`             "${stack.credentials.helloAnnieWrongKey.name}" → the sandbox, refused key (401 paths)`,
+		`             "${stack.credentials.alloMia.name}", "${stack.credentials.aiCaller.name}" (and their "… wrong key") likewise`,
 		`sandbox      ${stack.sandbox.url}   requests seen: ${stack.sandbox.url}/__sandbox/requests`,
 		`examples     ${imported.length ? `imported: ${imported.join(', ')}` : 'already in the instance'}`,
 		`CSV          ${path.join(stack.filesDir, EXAMPLES.smsCampaign.csvFile)} (n8n may read files in that folder)`,

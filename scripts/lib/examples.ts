@@ -1,7 +1,7 @@
 /* eslint-disable @n8n/community-nodes/no-restricted-imports -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * The importable example workflows in examples/, prepared for a given n8n: the credential
- * placeholder replaced by a real credential id, the CSV path pointed at the run's files folder.
+ * placeholders replaced by real credential ids, the CSV paths pointed at the run's files folder.
  * Shared by the e2e tests and the demo so both run exactly the files users import.
  */
 import { randomUUID } from 'node:crypto';
@@ -29,16 +29,58 @@ export const EXAMPLES = {
 		summaryNode: 'Campaign summary',
 		csvFile: 'patients.csv',
 	},
+	alloMiaCrm: {
+		file: 'allomia-outbound-call-crm-update.json',
+		webhookNode: 'New contact to call',
+		callNode: 'Call the contact',
+		waitNode: 'Wait for the call outcome',
+		crmNode: 'CRM record',
+		notPlacedNode: 'CRM record: call not placed',
+	},
+	aiCallerCampaign: {
+		file: 'aicaller-calls-from-spreadsheet.json',
+		triggerNode: 'Run campaign',
+		settingsNode: 'Campaign settings',
+		callNode: 'Create calls',
+		resultNode: 'Result per contact',
+		writeNode: 'Write results CSV',
+		csvFile: 'contacts.csv',
+	},
 } as const;
 
 /** The id the examples carry; n8n users pick their own credential after importing. */
 export const CREDENTIAL_PLACEHOLDER = 'REPLACE_WITH_HELLOANNIE_CREDENTIAL_ID';
 export const CREDENTIAL_NAME = 'HelloAnnie account';
 
+/** Per provider: the credential slot the examples fill in, with its placeholder id and name. */
+export const EXAMPLE_CREDENTIALS = {
+	helloAnnie: {
+		type: CREDENTIAL_TYPES.helloAnnie,
+		placeholder: CREDENTIAL_PLACEHOLDER,
+		name: CREDENTIAL_NAME,
+	},
+	alloMia: {
+		type: CREDENTIAL_TYPES.alloMia,
+		placeholder: 'REPLACE_WITH_ALLOMIA_CREDENTIAL_ID',
+		name: 'AlloMia account',
+	},
+	aiCaller: {
+		type: CREDENTIAL_TYPES.aiCaller,
+		placeholder: 'REPLACE_WITH_AICALLER_CREDENTIAL_ID',
+		name: 'AICaller account',
+	},
+} as const;
+export type ExampleProvider = keyof typeof EXAMPLE_CREDENTIALS;
+
 export interface PrepareOptions {
-	credentialId: string;
-	/** Absolute path of the CSV for the SMS campaign's "Campaign settings". */
+	/** The HelloAnnie credential's id (the HelloAnnie examples). */
+	credentialId?: string;
+	/** Credential ids by provider (the AlloMia and AICaller examples); wins over credentialId. */
+	credentialIds?: Partial<Record<ExampleProvider, string>>;
+	/** Absolute path of the CSV the example reads (its "Campaign settings" csvPath). */
 	csvPath?: string;
+	/** Absolute path the AICaller example writes its results CSV to (resultsPath). */
+	resultsPath?: string;
 	/** A webhook path of its own (paths are unique per n8n instance). */
 	webhookPath?: string;
 	/** Workflow name suffix, to tell copies apart in the editor. */
@@ -52,15 +94,24 @@ export function readExample(file: string): WorkflowJson {
 export function prepareExample(file: string, options: PrepareOptions): WorkflowJson {
 	const workflow = readExample(file);
 	let credentialSlots = 0;
+	const ids: Partial<Record<ExampleProvider, string>> = {
+		helloAnnie: options.credentialId,
+		...options.credentialIds,
+	};
 	for (const node of workflow.nodes) {
-		const slot = node.credentials?.[CREDENTIAL_TYPES.helloAnnie];
-		if (slot) {
-			if (slot.id !== CREDENTIAL_PLACEHOLDER || slot.name !== CREDENTIAL_NAME) {
+		for (const [provider, expected] of Object.entries(EXAMPLE_CREDENTIALS) as Array<
+			[ExampleProvider, (typeof EXAMPLE_CREDENTIALS)[ExampleProvider]]
+		>) {
+			const slot = node.credentials?.[expected.type];
+			if (!slot) continue;
+			if (slot.id !== expected.placeholder || slot.name !== expected.name) {
 				throw new Error(
-					`${file}: node "${node.name}" must reference "${CREDENTIAL_NAME}" with id ${CREDENTIAL_PLACEHOLDER}`,
+					`${file}: node "${node.name}" must reference "${expected.name}" with id ${expected.placeholder}`,
 				);
 			}
-			slot.id = options.credentialId;
+			const id = ids[provider];
+			if (!id) throw new Error(`${file} needs a ${expected.type} credential id`);
+			slot.id = id;
 			credentialSlots++;
 		}
 		if (options.webhookPath && node.type === 'n8n-nodes-base.webhook') {
@@ -68,11 +119,20 @@ export function prepareExample(file: string, options: PrepareOptions): WorkflowJ
 			node.webhookId = randomUUID();
 		}
 	}
-	if (credentialSlots === 0) throw new Error(`${file} has no HelloAnnie credential to substitute`);
-	if (options.csvPath)
-		setAssignment(workflow, EXAMPLES.smsCampaign.settingsNode, 'csvPath', options.csvPath);
+	if (credentialSlots === 0) throw new Error(`${file} has no credential to substitute`);
+	if (options.csvPath) setAssignment(workflow, settingsNodeOf(file), 'csvPath', options.csvPath);
+	if (options.resultsPath)
+		setAssignment(workflow, settingsNodeOf(file), 'resultsPath', options.resultsPath);
 	if (options.nameSuffix) workflow.name = `${workflow.name} ${options.nameSuffix}`;
 	return workflow;
+}
+
+/** The node of an example that holds its settings (file paths, IDs). */
+function settingsNodeOf(file: string): string {
+	for (const example of Object.values(EXAMPLES)) {
+		if (example.file === file && 'settingsNode' in example) return example.settingsNode;
+	}
+	throw new Error(`${file} has no settings node`);
 }
 
 interface Assignment {
@@ -99,6 +159,14 @@ export function webhookPathOf(workflow: WorkflowJson): string {
 	if (!node || typeof node.parameters.path !== 'string')
 		throw new Error(`${workflow.name} has no webhook`);
 	return node.parameters.path;
+}
+
+/** What a CRM would POST to the AlloMia example (a fictional contact; seed 002's variables). */
+export function sampleContact() {
+	return {
+		contact: { id: 'CRM-2041', name: 'John Doe', phone: '+1 (514) 555-1234' },
+		appointment: { slot: '2026-04-01T10:00:00Z', practitioner: 'Dr. Smith' },
+	};
 }
 
 /** What a booking system / EHR would POST to the appointment example (fictional patient). */

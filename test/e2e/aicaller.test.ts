@@ -1,0 +1,570 @@
+/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets, @n8n/community-nodes/no-restricted-imports -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
+/**
+ * Every AICaller operation run inside a real n8n 2.41.1 (the packed package installed as a
+ * community package) against the sandbox: the items n8n got out of the node and the exact
+ * request the sandbox received; Create Many's batches; errors with Continue On Fail on and off;
+ * the credential test through n8n's REST API; and examples/aicaller-calls-from-spreadsheet.json,
+ * whose results CSV is read back from disk. Setup: global-setup.ts; helpers: support.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
+
+import { NODE_TYPES, nodeOutput } from '../../scripts/lib/n8n-harness';
+import { EXAMPLES, prepareExample } from '../../scripts/lib/examples';
+import {
+	executionError,
+	expectKeyHeader,
+	LOCK_WAIT_MS,
+	openContext,
+	runOperation,
+	wire,
+	type AiCallerFixtures,
+	type E2eContext,
+	type OperationOptions,
+} from './support';
+import type { RecordedRequest } from '../sandbox/types';
+
+const NODE = { type: NODE_TYPES.aiCaller, name: 'AICaller' };
+const KEY_HEADER = 'aicaller-api-key';
+/** Seed 003 uses this one ID for the team, the call template and the phone number. */
+const ID = '363573667364666473667332';
+const OBJECT_ID = /^[0-9a-f]{24}$/;
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+let ctx: E2eContext;
+let fixtures: AiCallerFixtures;
+
+// The longest run (250 items) takes about a second; the margin is for slow CI machines.
+jest.setTimeout(120_000);
+
+// Waits for the other e2e test files first (they share the sandbox).
+beforeAll(async () => {
+	ctx = await openContext();
+	fixtures = (await ctx.sandbox.allFixtures()).aiCaller;
+}, LOCK_WAIT_MS + 60_000);
+
+afterAll(async () => {
+	await ctx?.close();
+});
+
+beforeEach(async () => {
+	await ctx.sandbox.reset();
+});
+
+/** Manual Trigger with the items pinned → one AICaller node, with the sandbox credential. */
+async function run(
+	title: string,
+	items: IDataObject[],
+	parameters: INodeParameters,
+	options: Partial<OperationOptions> = {},
+) {
+	return await runOperation(ctx, `aicaller ${title}`, items, parameters, {
+		credential: ctx.state.credentials.aiCaller,
+		node: NODE,
+		provider: 'aicaller',
+		...options,
+	});
+}
+
+function expectKey(request: RecordedRequest, key = fixtures.apiKey): void {
+	expectKeyHeader(request, KEY_HEADER, key);
+	expect(request.headers.authorization).toBeUndefined();
+}
+
+// Seed 003's callDelayedUntil (2023) is in the past, which the node refuses: a future date
+// stands in for it.
+const DELAYED_UNTIL = '2030-10-12T09:08:00.387Z';
+const SECRET = 'NjUyOTgwMjkpJU0NmY25yzWkJFWDBE12';
+
+/** Seed 003's example request, the person's values coming from the item through expressions. */
+const seedParameters: INodeParameters = {
+	resource: 'phoneCall',
+	operation: 'create',
+	teamId: ID,
+	callTemplateId: ID,
+	nameOfHuman: '={{ $json.name }}',
+	toPhoneNumber: '={{ $json.phone }}',
+	promptVariableValues: { variable: [{ key: 'customer_name', value: '={{ $json.name }}' }] },
+	additionalFields: {
+		phoneNumberId: ID,
+		fromPhoneNumber: '+1234567890',
+		toEmailAddress: '={{ $json.email }}',
+		status: 'queued',
+		telephonyProvider: 'twilio',
+		record: false,
+		callDelayedUntil: DELAYED_UNTIL,
+	},
+	phoneCallWebhooks: {
+		webhook: [
+			{ url: 'https://hooks.abc.com/', subscribedEvent: 'phoneCall.completed', secret: SECRET },
+		],
+	},
+};
+const seedItem = { name: 'John', phone: '+1234567890', email: 'someone@email.com' };
+const seedBody = {
+	teamId: ID,
+	phoneNumberId: ID,
+	callTemplateId: ID,
+	nameOfHuman: 'John',
+	fromPhoneNumber: '+1234567890',
+	toPhoneNumber: '+1234567890',
+	toEmailAddress: 'someone@email.com',
+	status: 'queued',
+	telephonyProvider: 'twilio',
+	promptVariableValues: [{ key: 'customer_name', value: 'John' }],
+	record: false,
+	callDelayedUntil: DELAYED_UNTIL,
+	phoneCallWebhooks: [
+		{ url: 'https://hooks.abc.com/', subscribedEvent: 'phoneCall.completed', secret: SECRET },
+	],
+};
+
+describe('Phone Call → Create', () => {
+	test("sends seed 003's example field for field and outputs the created call", async () => {
+		const { execution, output, requests } = await run('create', [seedItem], seedParameters);
+		expect(execution.status).toBe('success');
+		expect(output).toEqual([
+			{
+				json: {
+					...seedBody,
+					_id: expect.stringMatching(OBJECT_ID),
+					createdAt: expect.stringMatching(ISO),
+					updatedAt: expect.stringMatching(ISO),
+				},
+				pairedItem: { item: 0 },
+			},
+		]);
+		expect(requests.map(wire)).toEqual([
+			{ method: 'POST', path: '/v1/phoneCalls', query: {}, body: seedBody },
+		]);
+		expect(requests[0].rawBody).toBe(JSON.stringify(seedBody));
+		expectKey(requests[0]);
+		expect(requests[0].headers['content-type']).toMatch(/^application\/json/);
+		expect(requests[0].valid).toBe(true);
+	});
+});
+
+describe('Phone Call → Create Many', () => {
+	const many: INodeParameters = {
+		resource: 'phoneCall',
+		operation: 'createMany',
+		teamId: ID,
+		callTemplateId: ID,
+		nameOfHuman: '={{ $json.name }}',
+		toPhoneNumber: '={{ $json.phone }}',
+		promptVariableValues: { variable: [{ key: 'row', value: '={{ $json.row }}' }] },
+		batchSize: 100,
+	};
+	const rows = (count: number) =>
+		Array.from({ length: count }, (_, row) => ({
+			row,
+			name: `Contact ${row}`,
+			phone: `+1 555 ${String(row).padStart(7, '0')}`,
+		}));
+	const phoneOf = (row: number) => `+1555${String(row).padStart(7, '0')}`;
+	const batchSizes = (requests: RecordedRequest[]) =>
+		requests.map((r) => (r.body as { phoneCalls: unknown[] }).phoneCalls.length);
+
+	test('250 items with batch size 100: 3 requests, 250 results each paired to its item', async () => {
+		const { execution, output, requests } = await run('create many', rows(250), many);
+		expect(execution.status).toBe('success');
+		expect(requests.map((r) => [r.method, r.path, r.status, r.valid])).toEqual([
+			['POST', '/v1/phoneCalls/batch', 200, true],
+			['POST', '/v1/phoneCalls/batch', 200, true],
+			['POST', '/v1/phoneCalls/batch', 200, true],
+		]);
+		expect(batchSizes(requests)).toEqual([100, 100, 50]);
+		for (const request of requests) expectKey(request);
+		// The rows go out in input order, each as the documented call object.
+		expect((requests[1].body as { phoneCalls: unknown[] }).phoneCalls[0]).toEqual({
+			teamId: ID,
+			callTemplateId: ID,
+			nameOfHuman: 'Contact 100',
+			toPhoneNumber: phoneOf(100),
+			promptVariableValues: [{ key: 'row', value: '100' }],
+			record: false,
+		});
+
+		expect(output).toHaveLength(250);
+		output.forEach((item, index) => {
+			expect(item.pairedItem).toEqual({ item: index });
+			expect(item.json).toMatchObject({
+				_id: expect.stringMatching(OBJECT_ID),
+				nameOfHuman: `Contact ${index}`,
+				toPhoneNumber: phoneOf(index),
+				status: 'queued',
+			});
+		});
+		expect(new Set(output.map((item) => item.json._id)).size).toBe(250);
+	});
+
+	test('continue on fail: a refused row is reported on its own, a rejected batch marks each of its items', async () => {
+		await ctx.sandbox.inject({
+			provider: 'aicaller',
+			method: 'POST',
+			path: '/v1/phoneCalls/batch',
+			times: 1,
+			fault: { status: 400, body: { error: { message: 'Invalid batch', statusCode: 400 } } },
+		});
+		const input = rows(250);
+		input[7].phone = '555-0142';
+		const { execution, output, requests } = await run('create many continue', input, many, {
+			onError: 'continueRegularOutput',
+		});
+		expect(execution.status).toBe('success');
+		// Row 7 never left n8n; the others went out in full batches.
+		expect(batchSizes(requests)).toEqual([100, 100, 49]);
+		expect(requests.map((r) => r.status)).toEqual([400, 200, 200]);
+		expect(output.map((item) => item.pairedItem)).toEqual(input.map((_, item) => ({ item })));
+		expect(output[7].json).toEqual({
+			error: expect.stringMatching(
+				/^To Phone Number \(toPhoneNumber\) must be a phone number in E\.164 format/,
+			),
+			details: { description: 'Nothing was sent for this item.' },
+		});
+		// The first batch (rows 0–100 without row 7) was refused as a whole.
+		for (const index of [0, 6, 8, 100]) {
+			expect(output[index].json).toMatchObject({
+				error: 'AICaller refused the request (HTTP 400): Invalid batch',
+				details: expect.objectContaining({ httpCode: '400' }),
+			});
+		}
+		expect(output.filter((item) => item.json.error)).toHaveLength(101);
+		expect(output[101].json).toMatchObject({
+			_id: expect.stringMatching(OBJECT_ID),
+			toPhoneNumber: phoneOf(101),
+		});
+		expect(output[249].json).toMatchObject({ toPhoneNumber: phoneOf(249) });
+	});
+
+	test('stop on fail: a 500 on the second batch fails the execution, says what was already sent, and is not retried', async () => {
+		// Faults are consumed in order: a zero delay lets the first batch through unchanged.
+		await ctx.sandbox.inject({
+			provider: 'aicaller',
+			method: 'POST',
+			path: '/v1/phoneCalls/batch',
+			times: 1,
+			fault: { kind: 'delay', ms: 0 },
+		});
+		await ctx.sandbox.inject({
+			provider: 'aicaller',
+			method: 'POST',
+			path: '/v1/phoneCalls/batch',
+			times: 1,
+			fault: { status: 500 },
+		});
+		const { execution, requests } = await run('create many 500', rows(250), many);
+		expect(execution.status).toBe('error');
+		const error = executionError(execution);
+		expect(error.message).toMatch(
+			/^AICaller failed \(HTTP 500\).*\. The request may or may not have been processed$/,
+		);
+		expect(error.description).toMatch(
+			/Items before item 100 were already sent in earlier batches \(100 items\)\.$/,
+		);
+		expect(error.node).toBe('AICaller');
+		// The third batch was not sent, the second not sent again.
+		expect(requests.map((r) => r.status)).toEqual([200, 500]);
+	});
+});
+
+describe('Phone Call → Get / Get Many', () => {
+	test('Get returns the call with its results', async () => {
+		const [call] = fixtures.calls;
+		const { execution, output, requests } = await run('get', [{ id: call._id }], {
+			resource: 'phoneCall',
+			operation: 'get',
+			phoneCallId: '={{ $json.id }}',
+		});
+		expect(execution.status).toBe('success');
+		expect(output.map((item) => item.json)).toEqual([call]);
+		expect(requests.map(wire)).toEqual([
+			{ method: 'GET', path: `/v1/phoneCalls/${call._id}`, query: {}, body: undefined },
+		]);
+		expectKey(requests[0]);
+		expect(requests[0].valid).toBe(true);
+	});
+
+	test('Get Many with a limit, and with Return All', async () => {
+		const newestFirst = [...fixtures.calls].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+		const limited = await run('get many limit', [{}], {
+			resource: 'phoneCall',
+			operation: 'getAll',
+			returnAll: false,
+			limit: 2,
+		});
+		expect(limited.execution.status).toBe('success');
+		expect(limited.output.map((item) => item.json)).toEqual(newestFirst.slice(0, 2));
+		expect(limited.requests.map(wire)).toEqual([
+			{ method: 'GET', path: '/v1/phoneCalls', query: { page: '1', limit: '2' }, body: undefined },
+		]);
+		expectKey(limited.requests[0]);
+
+		await ctx.sandbox.reset();
+		const all = await run('get many all', [{}], {
+			resource: 'phoneCall',
+			operation: 'getAll',
+			returnAll: true,
+		});
+		expect(all.output.map((item) => item.json._id)).toEqual(newestFirst.map((call) => call._id));
+		expect(all.requests.map(wire)).toEqual([
+			{
+				method: 'GET',
+				path: '/v1/phoneCalls',
+				query: { page: '1', limit: '100' },
+				body: undefined,
+			},
+		]);
+	});
+});
+
+describe('errors', () => {
+	test("stop on fail: an unknown call gives AICaller's 404", async () => {
+		const { execution, requests } = await run('get unknown', [{}], {
+			resource: 'phoneCall',
+			operation: 'get',
+			phoneCallId: 'ffffffffffffffffffffffff',
+		});
+		expect(execution.status).toBe('error');
+		expect(executionError(execution)).toMatchObject({
+			message: 'AICaller could not find it (HTTP 404): Phone call not found',
+			node: 'AICaller',
+		});
+		expect(requests.map((r) => [r.method, r.path, r.status])).toEqual([
+			['GET', '/v1/phoneCalls/ffffffffffffffffffffffff', 404],
+		]);
+	});
+
+	test('continue on fail: a malformed ID becomes an error item; the other item is read', async () => {
+		const [call] = fixtures.calls;
+		const { execution, output, requests } = await run(
+			'get continue',
+			[{ id: 'not-an-id' }, { id: call._id }],
+			{ resource: 'phoneCall', operation: 'get', phoneCallId: '={{ $json.id }}' },
+			{ onError: 'continueRegularOutput' },
+		);
+		expect(execution.status).toBe('success');
+		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(output[0].json).toEqual({
+			error: 'Phone Call ID (phoneCallId) must be an AICaller ID: 24 hexadecimal characters',
+			details: { description: 'Nothing was sent for this item.' },
+		});
+		expect(output[1].json).toEqual(call);
+		expect(requests.map((r) => r.path)).toEqual([`/v1/phoneCalls/${call._id}`]);
+	});
+
+	test("a credential with a wrong key fails with the node's 401 message, not retried", async () => {
+		const { execution, requests } = await run('wrong key', [seedItem], seedParameters, {
+			credential: ctx.state.credentials.aiCallerWrongKey,
+		});
+		expect(execution.status).toBe('error');
+		expect(executionError(execution).message).toBe(
+			'AICaller did not accept the API key (HTTP 401): Invalid or missing API key',
+		);
+		expect(JSON.stringify(execution.data.resultData.error)).not.toContain(
+			'aicaller-not-a-valid-key',
+		);
+		expect(requests.map((r) => [r.method, r.path, r.status])).toEqual([
+			['POST', '/v1/phoneCalls', 401],
+		]);
+	});
+});
+
+describe('credential test through n8n (POST /rest/credentials/test)', () => {
+	/** The credential as the editor holds it (API key redacted; n8n puts the stored one back). */
+	async function stored(credential: typeof ctx.state.credentials.aiCaller) {
+		const answer = await ctx.n8n.rest<{ data: Record<string, string> }>(
+			'GET',
+			`/rest/credentials/${credential.id}?includeData=true`,
+		);
+		expect(answer.data.baseUrl).toBe(ctx.state.aiCallerBaseUrl);
+		return answer.data;
+	}
+
+	test('the sandbox credential passes with one read-only request', async () => {
+		const credential = ctx.state.credentials.aiCaller;
+		const result = await ctx.n8n.testCredential(credential, await stored(credential));
+		expect(result.status).toBe('OK');
+		const requests = await ctx.sandbox.requests('aicaller');
+		expect(requests.map(wire)).toEqual([
+			{ method: 'GET', path: '/v1/phoneCalls', query: {}, body: undefined },
+		]);
+		expectKey(requests[0]);
+		expect(requests[0].valid).toBe(true);
+	});
+
+	test('a wrong key fails, stored or typed into the form', async () => {
+		const wrong = ctx.state.credentials.aiCallerWrongKey;
+		const storedResult = await ctx.n8n.testCredential(wrong, await stored(wrong));
+		expect(storedResult.status).toBe('Error');
+		expect(storedResult.message).toMatch(/401|Unauthorized|Authorization failed/i);
+
+		const typed = await ctx.n8n.testCredential(ctx.state.credentials.aiCaller, {
+			apiKey: 'aicaller-typo',
+			baseUrl: ctx.state.aiCallerBaseUrl,
+		});
+		expect(typed.status).toBe('Error');
+		expect(typed.message).toMatch(/401|Unauthorized|Authorization failed/i);
+
+		const requests = await ctx.sandbox.requests('aicaller');
+		expect(requests.length).toBeGreaterThanOrEqual(2);
+		for (const request of requests)
+			expect([request.method, request.path, request.status]).toEqual([
+				'GET',
+				'/v1/phoneCalls',
+				401,
+			]);
+		expectKey(requests[requests.length - 1], 'aicaller-typo');
+	});
+});
+
+/** A small RFC 4180 reader: quoted fields may hold commas, quotes ("") and line breaks. */
+function parseCsv(content: string): Array<Record<string, string>> {
+	// n8n's Convert to File starts a CSV with a UTF-8 byte order mark (so Excel reads it as UTF-8).
+	const text = content.replace(/^\uFEFF/, '');
+	const records: string[][] = [];
+	let field = '';
+	let record: string[] = [];
+	let quoted = false;
+	for (let i = 0; i < text.length; i++) {
+		const char = text[i];
+		if (quoted) {
+			if (char === '"' && text[i + 1] === '"') {
+				field += '"';
+				i++;
+			} else if (char === '"') quoted = false;
+			else field += char;
+		} else if (char === '"') quoted = true;
+		else if (char === ',') {
+			record.push(field);
+			field = '';
+		} else if (char === '\n' || char === '\r') {
+			if (char === '\r' && text[i + 1] === '\n') i++;
+			record.push(field);
+			records.push(record);
+			record = [];
+			field = '';
+		} else field += char;
+	}
+	if (field || record.length) records.push([...record, field]);
+	const [header, ...rows] = records;
+	return rows.map((row) => Object.fromEntries(header.map((name, i) => [name, row[i] ?? ''])));
+}
+
+describe('examples/aicaller-calls-from-spreadsheet.json', () => {
+	const example = EXAMPLES.aiCallerCampaign;
+
+	test('reads examples/data/contacts.csv, creates the calls in one batch, writes a results CSV', async () => {
+		// A file name of its own: the test cannot pass on a file an earlier run left behind.
+		const resultsFile = `contacts-results-${randomUUID().slice(0, 8)}.csv`;
+		const workflow = prepareExample(example.file, {
+			credentialIds: { aiCaller: ctx.state.credentials.aiCaller.id },
+			csvPath: path.join(ctx.state.filesDir, example.csvFile),
+			resultsPath: path.join(ctx.state.filesDir, resultsFile),
+		});
+		const stored = await ctx.n8n.createWorkflow(workflow);
+		const execution = await ctx.n8n.waitForExecution(
+			await ctx.n8n.runManually(stored.id, example.triggerNode),
+		);
+		expect(execution.status).toBe('success');
+
+		// One batch request with the three rows AICaller can take, in spreadsheet order.
+		const requests = await ctx.sandbox.requests('aicaller');
+		expect(requests.map(wire)).toEqual([
+			{
+				method: 'POST',
+				path: '/v1/phoneCalls/batch',
+				query: {},
+				body: {
+					phoneCalls: [
+						{
+							teamId: ID,
+							callTemplateId: ID,
+							nameOfHuman: 'John',
+							toPhoneNumber: '+15550102030',
+							toEmailAddress: 'john.doe@example.com',
+							promptVariableValues: [
+								{ key: 'customer_name', value: 'John' },
+								{ key: 'appointment', value: 'Tuesday at 10:00 AM' },
+							],
+							record: false,
+						},
+						{
+							teamId: ID,
+							callTemplateId: ID,
+							nameOfHuman: 'Amelia',
+							toPhoneNumber: '+442079460321',
+							promptVariableValues: [
+								{ key: 'customer_name', value: 'Amelia' },
+								{ key: 'appointment', value: 'Wednesday at 2:30 PM' },
+							],
+							record: false,
+						},
+						{
+							teamId: ID,
+							callTemplateId: ID,
+							nameOfHuman: 'Hana',
+							toPhoneNumber: '+33144556677',
+							toEmailAddress: 'hana.sato@example.com',
+							promptVariableValues: [
+								{ key: 'customer_name', value: 'Hana' },
+								{ key: 'appointment', value: 'Friday at 4:15 PM' },
+							],
+							record: false,
+						},
+					],
+				},
+			},
+		]);
+		expectKey(requests[0]);
+		expect(requests[0].valid).toBe(true);
+
+		// The results file on disk: one row per contact, the refused one with its reason.
+		const written = await fs.readFile(path.join(ctx.state.filesDir, resultsFile), 'utf8');
+		const results = parseCsv(written);
+		const ids = nodeOutput(execution, example.callNode).map((item) => String(item.json._id ?? ''));
+		expect(results).toEqual([
+			{
+				contact_id: 'CUS-2001',
+				first_name: 'John',
+				last_name: 'Doe',
+				phone: '+1 (555) 010-2030',
+				call_id: expect.stringMatching(OBJECT_ID),
+				call_status: 'queued',
+				error: '',
+			},
+			{
+				contact_id: 'CUS-2002',
+				first_name: 'Amelia',
+				last_name: 'Clarke',
+				phone: '+44 20 7946 0321',
+				call_id: expect.stringMatching(OBJECT_ID),
+				call_status: 'queued',
+				error: '',
+			},
+			{
+				contact_id: 'CUS-2003',
+				first_name: 'Luis',
+				last_name: 'Ortega',
+				phone: '555-0199',
+				call_id: '',
+				call_status: 'not created',
+				error:
+					'To Phone Number (toPhoneNumber) must be a phone number in E.164 format with its country code, e.g. +15551234567',
+			},
+			{
+				contact_id: 'CUS-2004',
+				first_name: 'Hana',
+				last_name: 'Sato',
+				phone: '0033 1 44 55 66 77',
+				call_id: expect.stringMatching(OBJECT_ID),
+				call_status: 'queued',
+				error: '',
+			},
+		]);
+		// The IDs written are the calls AICaller created, row by row.
+		expect(results.map((row) => row.call_id)).toEqual(ids);
+	});
+});

@@ -1,0 +1,677 @@
+/**
+ * Every AlloMia operation run inside a real n8n 2.41.1 (the packed package installed as a
+ * community package) against the sandbox: the items n8n got out of the node and the exact
+ * request the sandbox received; errors with Continue On Fail on and off; the credential test
+ * through n8n's REST API; and examples/allomia-outbound-call-crm-update.json, whose Wait node is
+ * resumed by the sandbox's callback. Setup: global-setup.ts; helpers: support.ts.
+ */
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
+
+import { NODE_TYPES, nodeOutput, waitFor, type Execution } from '../../scripts/lib/n8n-harness';
+import { EXAMPLES, prepareExample, sampleContact, webhookPathOf } from '../../scripts/lib/examples';
+import {
+	executionError,
+	expectBearer,
+	LOCK_WAIT_MS,
+	openContext,
+	runOperation,
+	UUID,
+	wire,
+	type AlloMiaFixtures,
+	type E2eContext,
+	type OperationOptions,
+} from './support';
+
+const NODE = { type: NODE_TYPES.alloMia, name: 'AlloMia' };
+const WRONG_KEY = 'AlloMia did not accept the API key (HTTP 401): Invalid or missing API key';
+
+let ctx: E2eContext;
+let fixtures: AlloMiaFixtures;
+
+// One workflow run takes well under a second; the margin is for slow CI machines.
+jest.setTimeout(120_000);
+
+// Waits for the other e2e test files first (they share the sandbox).
+beforeAll(async () => {
+	ctx = await openContext();
+	fixtures = (await ctx.sandbox.allFixtures()).alloMia;
+}, LOCK_WAIT_MS + 60_000);
+
+afterAll(async () => {
+	await ctx?.close();
+});
+
+beforeEach(async () => {
+	await ctx.sandbox.reset();
+});
+
+/** Manual Trigger with the items pinned → one AlloMia node, with the sandbox credential. */
+async function run(
+	title: string,
+	items: IDataObject[],
+	parameters: INodeParameters,
+	options: Partial<OperationOptions> = {},
+) {
+	return await runOperation(ctx, `allomia ${title}`, items, parameters, {
+		credential: ctx.state.credentials.alloMia,
+		node: NODE,
+		provider: 'allomia',
+		...options,
+	});
+}
+
+/** Seed 002's example request, the values coming from the item through expressions. */
+const seedItem = {
+	phone: '+1 (514) 555-1234',
+	name: 'John Doe',
+	patientId: '12345',
+	slot: '2026-04-01T10:00:00Z',
+	practitioner: 'Dr. Smith',
+};
+const seedParameters: INodeParameters = {
+	resource: 'call',
+	operation: 'createOutbound',
+	phoneNumber: '={{ $json.phone }}',
+	assistantId: 'a1b2c3d4-e5f6-7890-abcd-123456789012',
+	phoneNumberId: 'b2c3d4e5-f6a7-8901-bcde-234567890123',
+	customerName: '={{ $json.name }}',
+	dynamicVariablesMode: 'fields',
+	dynamicVariables: {
+		variable: [
+			{ key: 'patientId', value: '={{ $json.patientId }}' },
+			{ key: 'appointmentSlot', value: '={{ $json.slot }}' },
+			{ key: 'practitioner', value: '={{ $json.practitioner }}' },
+		],
+	},
+	callbackUrl: 'https://partner.example.com/webhooks/call-status',
+};
+const seedBody = {
+	phoneNumber: '+15145551234',
+	assistantId: 'a1b2c3d4-e5f6-7890-abcd-123456789012',
+	phoneNumberId: 'b2c3d4e5-f6a7-8901-bcde-234567890123',
+	customerName: 'John Doe',
+	dynamicVariables: {
+		patientId: '12345',
+		appointmentSlot: '2026-04-01T10:00:00Z',
+		practitioner: 'Dr. Smith',
+	},
+	callbackUrl: 'https://partner.example.com/webhooks/call-status',
+};
+
+/** A call record as GET /api/calls lists it (without the detail fields of GET /api/calls/{id}). */
+function listed(call: AlloMiaFixtures['calls'][number]): IDataObject {
+	const rest: IDataObject = { ...call };
+	for (const key of ['summary', 'sentiment', 'intent', 'hasTranscript', 'hasRecording'])
+		delete rest[key];
+	return rest;
+}
+
+describe('Call → Create Outbound', () => {
+	test("sends seed 002's example field for field and outputs the dispatched call", async () => {
+		const { execution, output, requests } = await run('create', [seedItem], seedParameters);
+		expect(execution.status).toBe('success');
+		expect(output).toEqual([
+			{
+				json: {
+					outboundCallId: expect.stringMatching(UUID),
+					contactId: expect.stringMatching(UUID),
+					status: 'calling',
+					message: 'Outbound call dispatched',
+				},
+				pairedItem: { item: 0 },
+			},
+		]);
+		expect(requests.map(wire)).toEqual([
+			{ method: 'POST', path: '/api/outbound', query: {}, body: seedBody },
+		]);
+		expect(requests[0].rawBody).toBe(JSON.stringify(seedBody));
+		expectBearer(requests[0], fixtures.apiKey);
+		expect(requests[0].headers['content-type']).toMatch(/^application\/json/);
+		expect(requests[0].valid).toBe(true);
+	});
+
+	test('dynamic variables from a JSON object: every value is sent as a string', async () => {
+		const { execution, requests } = await run(
+			'create json vars',
+			[{ phone: '0015145551234', vars: { patientId: 12345, confirmed: true, room: 'B' } }],
+			{
+				...seedParameters,
+				customerName: '',
+				callbackUrl: '',
+				dynamicVariablesMode: 'json',
+				dynamicVariablesJson: '={{ $json.vars }}',
+			},
+		);
+		expect(execution.status).toBe('success');
+		expect(requests.map(wire)).toEqual([
+			{
+				method: 'POST',
+				path: '/api/outbound',
+				query: {},
+				body: {
+					phoneNumber: '+15145551234',
+					assistantId: seedBody.assistantId,
+					phoneNumberId: seedBody.phoneNumberId,
+					dynamicVariables: { patientId: '12345', confirmed: 'true', room: 'B' },
+				},
+			},
+		]);
+		expect(requests[0].valid).toBe(true);
+	});
+});
+
+describe('Call → Get Status / Get / Get Many', () => {
+	test('Get Status follows a call placed in n8n from calling to completed', async () => {
+		const created = await run('create for status', [seedItem], seedParameters);
+		const id = String(created.output[0].json.outboundCallId);
+
+		// No sandbox reset here: it would forget the call. Its requests are counted from here on.
+		const before = created.requests.length;
+		const statusParameters = {
+			resource: 'call',
+			operation: 'getStatus',
+			outboundCallId: '={{ $json.id }}',
+		};
+		const calling = await run('status calling', [{ id }], statusParameters);
+		expect(calling.execution.status).toBe('success');
+		expect(calling.output.map((item) => item.json)).toEqual([
+			{ outboundCallId: id, contactId: created.output[0].json.contactId, status: 'calling' },
+		]);
+		const statusRequests = calling.requests.slice(before);
+		expect(statusRequests.map(wire)).toEqual([
+			{ method: 'GET', path: `/api/outbound/${id}/status`, query: {}, body: undefined },
+		]);
+		expectBearer(statusRequests[0], fixtures.apiKey);
+		expect(statusRequests[0].valid).toBe(true);
+
+		const completion = await ctx.sandbox.completeAlloMiaCall(id, 'completed', { duration: 94 });
+		const completed = await run('status completed', [{ id }], statusParameters);
+		expect(completed.output.map((item) => item.json)).toEqual([completion.status]);
+		expect(completion.status).toEqual({
+			outboundCallId: id,
+			contactId: created.output[0].json.contactId,
+			status: 'completed',
+			callDetails: {
+				startedAt: expect.any(String),
+				endedAt: expect.any(String),
+				duration: 94,
+				endedReason: 'customer-ended-call',
+			},
+		});
+	});
+
+	test('Get returns summary, sentiment and the links, with when they expire', async () => {
+		const [call] = fixtures.calls;
+		const before = Date.now();
+		const { execution, output, requests } = await run('get', [{ id: call.id }], {
+			resource: 'call',
+			operation: 'get',
+			callId: '={{ $json.id }}',
+		});
+		const after = Date.now();
+		expect(execution.status).toBe('success');
+		const { hasTranscript, hasRecording, ...record } = call;
+		expect({ hasTranscript, hasRecording }).toEqual({ hasTranscript: true, hasRecording: true });
+		expect(output.map((item) => item.json)).toEqual([
+			{
+				...record,
+				transcriptUrl: expect.stringMatching(
+					new RegExp(
+						`^https://storage\\.allomia\\.com/transcripts/${call.id}\\.json\\?.*X-Amz-Expires=3600`,
+					),
+				),
+				recordingUrl: expect.stringMatching(
+					new RegExp(
+						`^https://storage\\.allomia\\.com/recordings/${call.id}\\.mp3\\?.*X-Amz-Expires=3600`,
+					),
+				),
+				linksExpireAt: expect.any(String),
+				linksNote:
+					'transcriptUrl and recordingUrl are pre-signed and expire one hour after they were fetched',
+			},
+		]);
+		// One hour after the node read the call: between the test's clock before and after the run.
+		const expires = Date.parse(String(output[0].json.linksExpireAt));
+		expect(expires).toBeGreaterThanOrEqual(before + 3600_000 - 1000);
+		expect(expires).toBeLessThanOrEqual(after + 3600_000 + 1000);
+		expect(requests.map(wire)).toEqual([
+			{ method: 'GET', path: `/api/calls/${call.id}`, query: {}, body: undefined },
+		]);
+		expectBearer(requests[0], fixtures.apiKey);
+	});
+
+	test('Get Many sends the filters, and the limit as the page size', async () => {
+		const { execution, output, requests } = await run('get many filtered', [{}], {
+			resource: 'call',
+			operation: 'getAll',
+			organizationId: fixtures.organizationId,
+			returnAll: false,
+			limit: 5,
+			filters: {
+				agentName: 'mia reception',
+				from: '2025-03-04T00:00:00Z',
+				to: '2025-03-31T23:59:59Z',
+				sort: 'asc',
+			},
+		});
+		expect(execution.status).toBe('success');
+		// Mia Reception's calls from March 4th on, oldest first: the inbound call, then the unanswered one.
+		const byId = new Map(fixtures.calls.map((call) => [call.id, call]));
+		expect(output.map((item) => item.json)).toEqual([
+			listed(byId.get('e3f4a5b6-c7d8-4e9f-8a0b-1c2d3e4f5a63')!),
+			listed(byId.get('c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e62')!),
+		]);
+		expect(requests.map(wire)).toEqual([
+			{
+				method: 'GET',
+				path: '/api/calls',
+				query: {
+					organizationId: fixtures.organizationId,
+					page: '1',
+					limit: '5',
+					agentName: 'mia reception',
+					from: '2025-03-04T00:00:00.000Z',
+					to: '2025-03-31T23:59:59.000Z',
+					sort: 'asc',
+				},
+				body: undefined,
+			},
+		]);
+		expectBearer(requests[0], fixtures.apiKey);
+		expect(requests[0].valid).toBe(true);
+	});
+
+	test("Get Many with Return All and no Organization ID lists the credential's organization", async () => {
+		const { execution, output, requests } = await run('get many all', [{}], {
+			resource: 'call',
+			operation: 'getAll',
+			returnAll: true,
+			filters: { callType: 'Outbound' },
+		});
+		expect(execution.status).toBe('success');
+		expect(output.map((item) => item.json.id)).toEqual([
+			'c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e62',
+			'c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e51',
+		]);
+		expect(requests.map(wire)).toEqual([
+			{
+				method: 'GET',
+				path: '/api/calls',
+				query: {
+					organizationId: fixtures.organizationId,
+					page: '1',
+					limit: '20',
+					callType: 'Outbound',
+				},
+				body: undefined,
+			},
+		]);
+	});
+});
+
+describe('errors', () => {
+	const PHONE_RULE = /^Phone Number \(phoneNumber\) must be a phone number in E\.164 format/;
+
+	test('continue on fail: a refused row and a 400 become error items paired to their inputs; the others are called', async () => {
+		await ctx.sandbox.inject({
+			provider: 'allomia',
+			method: 'POST',
+			path: '/api/outbound',
+			times: 1,
+			fault: {
+				status: 400,
+				body: {
+					error: 'Invalid request data',
+					details: [
+						{
+							field: 'phoneNumber',
+							message: 'Phone number must be at least 10 digits',
+							code: 'too_small',
+						},
+						{ field: 'assistantId', message: 'Invalid uuid', code: 'invalid_string' },
+					],
+				},
+			},
+		});
+		const { execution, output, requests } = await run(
+			'continue on fail',
+			[
+				{ ...seedItem, phone: '+15145550001' },
+				{ ...seedItem, phone: '514-555-0002' },
+				{ ...seedItem, phone: '+15145550003' },
+			],
+			seedParameters,
+			{ onError: 'continueRegularOutput' },
+		);
+		expect(execution.status).toBe('success');
+		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(output[0].json).toEqual({
+			error:
+				'AlloMia refused the request (HTTP 400): Invalid request data — phoneNumber: Phone number must be at least 10 digits; assistantId: Invalid uuid',
+			details: expect.objectContaining({ httpCode: '400' }),
+		});
+		expect(output[1].json).toEqual({
+			error: expect.stringMatching(PHONE_RULE),
+			details: { description: 'Nothing was sent for this item.' },
+		});
+		expect(output[2].json).toMatchObject({
+			status: 'calling',
+			outboundCallId: expect.stringMatching(UUID),
+		});
+		// The refused row never reached AlloMia.
+		expect(
+			requests.map((r) => [r.path, (r.body as { phoneNumber: string }).phoneNumber, r.status]),
+		).toEqual([
+			['/api/outbound', '+15145550001', 400],
+			['/api/outbound', '+15145550003', 200],
+		]);
+	});
+
+	test("stop on fail: a 500 fails the execution with the node's message, is not retried, and the next row is not called", async () => {
+		await ctx.sandbox.inject({
+			provider: 'allomia',
+			method: 'POST',
+			path: '/api/outbound',
+			times: 1,
+			fault: { status: 500 },
+		});
+		const { execution, requests } = await run(
+			'stop on fail 500',
+			[seedItem, { ...seedItem, phone: '+15145550003' }],
+			seedParameters,
+		);
+		expect(execution.status).toBe('error');
+		const error = executionError(execution);
+		expect(error.message).toBe(
+			'AlloMia failed (HTTP 500): Internal server error occurred. The request may or may not have been processed',
+		);
+		expect(error.description).toMatch(
+			/Check with Call → Get Many \(sorted newest first\) before running this item again/,
+		);
+		expect(error.node).toBe('AlloMia');
+		expect(requests.map((r) => [r.method, r.path, r.status])).toEqual([
+			['POST', '/api/outbound', 500],
+		]);
+	});
+
+	test('stop on fail: an unknown assistant gives the documented 404', async () => {
+		const { execution, requests } = await run('unknown assistant', [seedItem], {
+			...seedParameters,
+			assistantId: '00000000-0000-4000-8000-000000000000',
+		});
+		expect(execution.status).toBe('error');
+		expect(executionError(execution)).toMatchObject({
+			message: 'AlloMia could not find it (HTTP 404): Assistant or phone number not found',
+			node: 'AlloMia',
+		});
+		expect(requests.map((r) => [r.method, r.path, r.status])).toEqual([
+			['POST', '/api/outbound', 404],
+		]);
+	});
+
+	test('stop on fail: a bad phone number fails the execution before anything is sent', async () => {
+		const { execution, requests } = await run(
+			'bad phone stop',
+			[{ ...seedItem, phone: '555-0142' }],
+			seedParameters,
+		);
+		expect(execution.status).toBe('error');
+		expect(executionError(execution).message).toMatch(PHONE_RULE);
+		expect(requests).toEqual([]);
+	});
+
+	test("a credential with a wrong key fails with the node's 401 message, not retried", async () => {
+		const { execution, requests } = await run(
+			'wrong key',
+			[{ id: fixtures.calls[0].id }],
+			{ resource: 'call', operation: 'get', callId: '={{ $json.id }}' },
+			{ credential: ctx.state.credentials.alloMiaWrongKey },
+		);
+		expect(execution.status).toBe('error');
+		const error = executionError(execution);
+		expect(error.message).toBe(WRONG_KEY);
+		expect(JSON.stringify(execution.data.resultData.error)).not.toContain(
+			'allomia-not-a-valid-key',
+		);
+		expect(requests.map((r) => [r.method, r.path, r.status])).toEqual([
+			['GET', `/api/calls/${fixtures.calls[0].id}`, 401],
+		]);
+	});
+});
+
+describe('credential test through n8n (POST /rest/credentials/test)', () => {
+	/** The credential as the editor holds it (API key redacted; n8n puts the stored one back). */
+	async function stored(credential: typeof ctx.state.credentials.alloMia) {
+		const answer = await ctx.n8n.rest<{ data: Record<string, string> }>(
+			'GET',
+			`/rest/credentials/${credential.id}?includeData=true`,
+		);
+		expect(answer.data.baseUrl).toBe(ctx.state.alloMiaBaseUrl);
+		expect(answer.data.organizationId).toBe(fixtures.organizationId);
+		return answer.data;
+	}
+
+	test('the sandbox credential passes with one read-only request for one call of its organization', async () => {
+		const credential = ctx.state.credentials.alloMia;
+		const result = await ctx.n8n.testCredential(credential, await stored(credential));
+		expect(result.status).toBe('OK');
+		const requests = await ctx.sandbox.requests('allomia');
+		expect(requests.map(wire)).toEqual([
+			{
+				method: 'GET',
+				path: '/api/calls',
+				query: { organizationId: fixtures.organizationId, limit: '1' },
+				body: undefined,
+			},
+		]);
+		expectBearer(requests[0], fixtures.apiKey);
+		expect(requests[0].valid).toBe(true);
+	});
+
+	test('a wrong key is reported as such, stored or typed into the form', async () => {
+		const wrong = ctx.state.credentials.alloMiaWrongKey;
+		const storedResult = await ctx.n8n.testCredential(wrong, await stored(wrong));
+		expect(storedResult).toEqual({
+			status: 'Error',
+			message: 'AlloMia did not accept the API key',
+		});
+
+		const typed = await ctx.n8n.testCredential(ctx.state.credentials.alloMia, {
+			apiKey: 'allomia-typo',
+			organizationId: fixtures.organizationId,
+			baseUrl: ctx.state.alloMiaBaseUrl,
+		});
+		expect(typed).toEqual({ status: 'Error', message: 'AlloMia did not accept the API key' });
+
+		const requests = await ctx.sandbox.requests('allomia');
+		expect(requests.length).toBeGreaterThanOrEqual(2);
+		for (const request of requests)
+			expect([request.method, request.path, request.status]).toEqual(['GET', '/api/calls', 401]);
+		expectBearer(requests[requests.length - 1], 'allomia-typo');
+	});
+
+	test('an empty Organization ID is reported as missing', async () => {
+		const credential = ctx.state.credentials.alloMia;
+		const result = await ctx.n8n.testCredential(credential, {
+			...(await stored(credential)),
+			organizationId: '',
+		});
+		expect(result).toEqual({
+			status: 'Error',
+			message:
+				'Enter the Organization ID: AlloMia needs it to check the key without placing a call',
+		});
+		const requests = await ctx.sandbox.requests('allomia');
+		expect(requests.length).toBeGreaterThanOrEqual(1);
+		for (const request of requests)
+			expect([request.method, request.path, request.status]).toEqual(['GET', '/api/calls', 400]);
+	});
+});
+
+describe('examples/allomia-outbound-call-crm-update.json', () => {
+	const example = EXAMPLES.alloMiaCrm;
+	let workflowId: string;
+	let webhookPath: string;
+
+	beforeAll(async () => {
+		const workflow = prepareExample(example.file, {
+			credentialIds: { alloMia: ctx.state.credentials.alloMia.id },
+		});
+		webhookPath = webhookPathOf(workflow);
+		const stored = await ctx.n8n.createWorkflow(workflow);
+		await ctx.n8n.activateWorkflow(stored);
+		workflowId = stored.id;
+	});
+
+	/** Posts a contact as the CRM would; returns the execution once it waits for the callback. */
+	async function startCall(body: unknown): Promise<Execution> {
+		const before = await ctx.n8n.latestExecutionId(workflowId);
+		const answer = await ctx.n8n.callWebhook(webhookPath, body);
+		expect(answer.status).toBe(200);
+		const id = await waitFor(
+			'the execution the webhook started',
+			async () => {
+				const latest = await ctx.n8n.latestExecutionId(workflowId);
+				return latest > before ? String(latest) : undefined;
+			},
+			{ timeoutMs: 30_000, intervalMs: 50 },
+		);
+		return await waitFor(
+			`execution ${id} to wait or end`,
+			async () => {
+				const execution = await ctx.n8n.getExecution(id);
+				return execution.status === 'running' || execution.status === 'new' ? undefined : execution;
+			},
+			{ timeoutMs: 30_000, intervalMs: 50 },
+		);
+	}
+
+	test('the call is placed with the resume URL; the callback resumes the workflow, which writes the CRM record', async () => {
+		const waiting = await startCall(sampleContact());
+		expect(waiting.status).toBe('waiting');
+		const [placed] = nodeOutput(waiting, example.callNode);
+		const outboundCallId = String(placed.json.outboundCallId);
+		expect(placed.json).toEqual({
+			outboundCallId: expect.stringMatching(UUID),
+			contactId: expect.stringMatching(UUID),
+			status: 'calling',
+			message: 'Outbound call dispatched',
+		});
+
+		const requests = await ctx.sandbox.requests('allomia');
+		expect(requests).toHaveLength(1);
+		const body = requests[0].body as { callbackUrl: string };
+		expect(wire(requests[0])).toEqual({
+			method: 'POST',
+			path: '/api/outbound',
+			query: {},
+			body: {
+				phoneNumber: '+15145551234',
+				assistantId: 'a1b2c3d4-e5f6-7890-abcd-123456789012',
+				phoneNumberId: 'b2c3d4e5-f6a7-8901-bcde-234567890123',
+				customerName: 'John Doe',
+				dynamicVariables: {
+					crmContactId: 'CRM-2041',
+					appointmentSlot: '2026-04-01T10:00:00Z',
+					practitioner: 'Dr. Smith',
+				},
+				callbackUrl: body.callbackUrl,
+			},
+		});
+		expectBearer(requests[0], fixtures.apiKey);
+		expect(requests[0].valid).toBe(true);
+		// $execution.resumeUrl: this execution's waiting webhook, signed with its resume token.
+		const resumeUrl = new URL(body.callbackUrl);
+		expect(`${resumeUrl.origin}${resumeUrl.pathname}`).toBe(
+			`${ctx.state.n8nUrl.replace('127.0.0.1', 'localhost')}/webhook-waiting/${waiting.id}`,
+		);
+		expect(resumeUrl.searchParams.get('signature')).toMatch(/.{16,}/);
+
+		// Someone who knows the execution id but not the token cannot resume it.
+		const forged = await fetch(`${ctx.state.n8nUrl}/webhook-waiting/${waiting.id}`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ outboundCallId, status: 'completed' }),
+		});
+		expect(forged.status).toBe(401);
+		expect((await ctx.n8n.getExecution(waiting.id)).status).toBe('waiting');
+
+		// The call ends: the sandbox POSTs the documented payload (= Get Status) to the callback URL.
+		const completion = await ctx.sandbox.completeAlloMiaCall(outboundCallId, 'completed', {
+			duration: 94,
+		});
+		expect(completion.callback).toMatchObject({ url: body.callbackUrl, status: 200 });
+		const execution = await ctx.n8n.waitForExecution(waiting.id);
+		expect(execution.status).toBe('success');
+
+		const [resumed] = nodeOutput(execution, example.waitNode);
+		expect(resumed.json.body).toEqual({
+			outboundCallId,
+			contactId: placed.json.contactId,
+			status: 'completed',
+			callDetails: {
+				startedAt: expect.any(String),
+				endedAt: expect.any(String),
+				duration: 94,
+				endedReason: 'customer-ended-call',
+			},
+		});
+		expect(resumed.json.body).toEqual(completion.status);
+		const details = completion.status.callDetails!;
+		expect(nodeOutput(execution, example.crmNode).map((item) => item.json)).toEqual([
+			{
+				crmContactId: 'CRM-2041',
+				outboundCallId,
+				callStatus: 'completed',
+				callOutcome: 'reached',
+				durationSeconds: 94,
+				endedReason: 'customer-ended-call',
+				callStartedAt: details.startedAt,
+				callEndedAt: details.endedAt,
+				nextStep: 'read the summary with AlloMia Call → Get',
+			},
+		]);
+		const callbacks = (await ctx.sandbox.callbacks()).filter((c) => c.provider === 'allomia');
+		expect(callbacks.map((c) => [c.event, c.url, c.status])).toEqual([
+			['status', body.callbackUrl, 200],
+		]);
+	});
+
+	test('an unanswered call lands in the CRM as "retry later"', async () => {
+		const waiting = await startCall(sampleContact());
+		expect(waiting.status).toBe('waiting');
+		const outboundCallId = String(nodeOutput(waiting, example.callNode)[0].json.outboundCallId);
+		await ctx.sandbox.completeAlloMiaCall(outboundCallId, 'no-answer');
+		const execution = await ctx.n8n.waitForExecution(waiting.id);
+		expect(execution.status).toBe('success');
+		expect(nodeOutput(execution, example.crmNode)[0].json).toMatchObject({
+			crmContactId: 'CRM-2041',
+			outboundCallId,
+			callStatus: 'no-answer',
+			callOutcome: 'retry later',
+			durationSeconds: 0,
+			endedReason: 'customer-did-not-answer',
+			nextStep: 'schedule another call',
+		});
+	});
+
+	test('a phone number without country code is recorded as not placed; nothing is sent', async () => {
+		const contact = sampleContact();
+		contact.contact.phone = '514-555-1234';
+		const execution = await startCall(contact);
+		expect(execution.status).toBe('success');
+		expect(nodeOutput(execution, example.notPlacedNode).map((item) => item.json)).toEqual([
+			{
+				crmContactId: 'CRM-2041',
+				callStatus: 'not placed',
+				callOutcome: 'call not placed',
+				error: expect.stringMatching(
+					/^Phone Number \(phoneNumber\) must be a phone number in E\.164 format/,
+				),
+				nextStep: "fix the contact's phone number",
+			},
+		]);
+		expect(execution.data.resultData.runData[example.waitNode]).toBeUndefined();
+		expect(await ctx.sandbox.requests('allomia')).toEqual([]);
+	});
+});
