@@ -40,8 +40,16 @@ import type { Sandbox } from '../../test/sandbox/server';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const PACKAGE_NAME = 'n8n-nodes-ai-phone-agents';
-export const NODE_TYPES = { helloAnnie: `${PACKAGE_NAME}.helloAnnie` } as const;
-export const CREDENTIAL_TYPES = { helloAnnie: 'helloAnnieApi' } as const;
+export const NODE_TYPES = {
+	helloAnnie: `${PACKAGE_NAME}.helloAnnie`,
+	alloMia: `${PACKAGE_NAME}.alloMia`,
+	aiCaller: `${PACKAGE_NAME}.aiCaller`,
+} as const;
+export const CREDENTIAL_TYPES = {
+	helloAnnie: 'helloAnnieApi',
+	alloMia: 'alloMiaApi',
+	aiCaller: 'aiCallerApi',
+} as const;
 
 /**
  * Fixed so that a kept run folder (E2E_KEEP=1, the dev folder) can be reopened; these are throwaway
@@ -70,12 +78,36 @@ export const CREDENTIALS = {
 		name: 'HelloAnnie wrong key',
 		type: CREDENTIAL_TYPES.helloAnnie,
 	},
+	/** The sandbox's AlloMia key and organization (the credential test lists that org's calls). */
+	alloMia: {
+		id: 'sbxAlloMia000001',
+		name: 'AlloMia account',
+		type: CREDENTIAL_TYPES.alloMia,
+	},
+	alloMiaWrongKey: {
+		id: 'sbxAlloMia000401',
+		name: 'AlloMia wrong key',
+		type: CREDENTIAL_TYPES.alloMia,
+	},
+	aiCaller: {
+		id: 'sbxAiCaller00001',
+		name: 'AICaller account',
+		type: CREDENTIAL_TYPES.aiCaller,
+	},
+	aiCallerWrongKey: {
+		id: 'sbxAiCaller00401',
+		name: 'AICaller wrong key',
+		type: CREDENTIAL_TYPES.aiCaller,
+	},
 } as const;
 export type CredentialRef = { id: string; name: string; type: string };
 
 /** The sandbox's valid HelloAnnie key (a fixture, but still never printed). */
 const SANDBOX_HELLOANNIE_KEY = 'annie-sk-v1-sandbox';
 const WRONG_HELLOANNIE_KEY = 'annie-sk-v1-not-a-valid-key';
+/** Keys the sandbox refuses (401); the valid keys come from its fixtures. */
+const WRONG_ALLOMIA_KEY = 'allomia-not-a-valid-key';
+const WRONG_AICALLER_KEY = 'aicaller-not-a-valid-key';
 
 export type Log = (message: string) => void;
 
@@ -130,7 +162,7 @@ export function runCommand(
 	});
 }
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 	if (child.pid === undefined) return;
 	try {
 		process.kill(-child.pid, signal);
@@ -437,6 +469,32 @@ process.stdin.on('end', kill); process.stdin.on('error', kill); process.stdin.re
 setInterval(() => { if (!alive()) process.exit(0); }, 1000);
 `;
 
+/**
+ * Starts the watchdog above for a detached child (its own process group), for processes other
+ * than n8n that a run starts (queue mode's Redis and Postgres, scripts/lib/queue-mode.ts). Destroy
+ * the returned process's stdin, then SIGKILL it, once the child was stopped normally.
+ */
+export function watchProcessGroup(child: ChildProcess): ChildProcess {
+	const watchdog = spawn(process.execPath, ['-e', WATCHDOG, String(child.pid)], {
+		detached: true,
+		stdio: ['pipe', 'ignore', 'ignore'],
+	});
+	watchdog.unref();
+	(watchdog.stdin as unknown as net.Socket | null)?.unref?.();
+	return watchdog;
+}
+
+/**
+ * What an N8nServer runs: `n8n start` (the default) or, in queue mode, `n8n worker` with its
+ * flags, whose health server (QUEUE_HEALTH_CHECK_PORT) answers /healthz/readiness on `port`.
+ */
+export interface N8nProcessRole {
+	command: 'start' | 'worker';
+	args?: string[];
+	/** Where /healthz/readiness answers; default N8N_PORT. */
+	port?: number;
+}
+
 export class N8nServer {
 	private exited = false;
 
@@ -456,19 +514,20 @@ export class N8nServer {
 		});
 	}
 
-	/** Starts `n8n start` and waits until it answers /healthz/readiness. */
+	/** Starts `n8n start` (or `role`) and waits until it answers /healthz/readiness. */
 	static async start(
 		runtime: Runtime,
 		env: NodeJS.ProcessEnv,
 		logFile: string,
 		readyTimeoutMs = 180_000,
+		role: N8nProcessRole = { command: 'start' },
 	): Promise<N8nServer> {
-		const port = Number(env.N8N_PORT);
+		const port = role.port ?? Number(env.N8N_PORT);
 		await assertPortFree(port);
 		const logFd = openSync(logFile, 'a');
 		let child: ChildProcess;
 		try {
-			child = spawn(runtime.nodeBin, [runtime.n8nBin, 'start'], {
+			child = spawn(runtime.nodeBin, [runtime.n8nBin, role.command, ...(role.args ?? [])], {
 				cwd: path.dirname(logFile),
 				env,
 				detached: true, // its own process group: n8n + its task runner are stopped together
@@ -509,6 +568,11 @@ export class N8nServer {
 
 	get running(): boolean {
 		return !this.exited;
+	}
+
+	/** The `n8n start` process (the benchmarks sample its memory). */
+	get pid(): number | undefined {
+		return this.child.pid;
 	}
 
 	logTail(lines = 40): string {
@@ -560,6 +624,13 @@ export interface Execution {
 	mode: string;
 	workflowId: string;
 	data: IRunExecutionData;
+}
+
+export interface PublicationStatus {
+	status: 'in_progress' | 'not_published' | 'published' | 'partial' | 'failed';
+	liveVersionId: string | null;
+	pendingVersionId: string | null;
+	triggers: Array<{ nodeId: string; status: string; errorMessage: string | null }>;
 }
 
 export interface HttpAnswer {
@@ -652,6 +723,18 @@ export class N8nClient {
 		await this.login();
 	}
 
+	/**
+	 * The owner's session cookie, to hand to another client (the e2e test files): n8n allows 5
+	 * logins per minute per account, fewer than the test files that start within a minute.
+	 */
+	get sessionCookie(): string {
+		return this.cookie;
+	}
+
+	useSessionCookie(cookie: string): void {
+		this.cookie = cookie;
+	}
+
 	async login(): Promise<void> {
 		await this.rest('POST', '/rest/login', {
 			emailOrLdapLoginId: OWNER.email,
@@ -678,6 +761,45 @@ export class N8nClient {
 		await this.rest('POST', `/rest/workflows/${workflow.id}/activate`, {
 			versionId: workflow.versionId,
 		});
+	}
+
+	/**
+	 * Unpublishes (deactivates) the workflow: n8n removes its production webhooks and runs the
+	 * trigger nodes' webhookMethods.delete (e.g. the HelloAnnie bot webhook is deleted).
+	 */
+	async deactivateWorkflow(workflowId: string): Promise<void> {
+		await this.rest('POST', `/rest/workflows/${workflowId}/deactivate`, {});
+	}
+
+	/**
+	 * n8n 2.41 publishes (activates and deactivates) through an outbox, after the REST call has
+	 * answered: this is where a trigger's activation result shows — `published`, or `failed` with
+	 * the node's error message.
+	 */
+	async publicationStatus(workflowId: string): Promise<PublicationStatus> {
+		return await this.rest<PublicationStatus>(
+			'GET',
+			`/rest/workflows/${workflowId}/publication-status`,
+		);
+	}
+
+	/** Waits until n8n has applied the last activation / deactivation of the workflow. */
+	async waitForPublication(workflowId: string, timeoutMs = 30_000): Promise<PublicationStatus> {
+		return await waitFor(
+			`n8n to finish publishing workflow ${workflowId}`,
+			async () => {
+				const status = await this.publicationStatus(workflowId);
+				return status.status === 'in_progress' ? undefined : status;
+			},
+			{ timeoutMs, intervalMs: 50 },
+		);
+	}
+
+	/** The workflow as stored, with its static data (what trigger nodes keep between requests). */
+	async getWorkflow(
+		workflowId: string,
+	): Promise<StoredWorkflow & { active: boolean; staticData?: unknown; nodes: INode[] }> {
+		return await this.rest('GET', `/rest/workflows/${workflowId}`);
 	}
 
 	async listWorkflows(): Promise<Array<{ id: string; name: string }>> {
@@ -734,6 +856,16 @@ export class N8nClient {
 			`/rest/executions?filter=${filter}&limit=1`,
 		);
 		return list.results.length ? Number(list.results[0].id) : 0;
+	}
+
+	/** Ids of the executions of a workflow, oldest first (the newest 100: n8n's page limit). */
+	async executionIds(workflowId: string): Promise<string[]> {
+		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
+		const list = await this.rest<{ results: Array<{ id: string }> }>(
+			'GET',
+			`/rest/executions?filter=${filter}&limit=100`,
+		);
+		return list.results.map((r) => r.id).sort((a, b) => Number(a) - Number(b));
 	}
 
 	/**
@@ -907,8 +1039,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 		});
 		const credentialsReady = timed(timings, 'sandbox+import:credentials', async () => {
 			// Loaded here, not at the top: the test workers use this module's client only.
-			const { startSandbox } = await import('../../test/sandbox/server');
+			const { startSandbox, SANDBOX_FIXTURES } = await import('../../test/sandbox/server');
 			sandbox = await startSandbox({ port: options.sandboxPort ?? 0 });
+			const { alloMia, aiCaller } = SANDBOX_FIXTURES;
 			await importCredentials(runtime, env, runDir, [
 				{
 					...CREDENTIALS.helloAnnie,
@@ -917,6 +1050,30 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 				{
 					...CREDENTIALS.helloAnnieWrongKey,
 					data: { apiKey: WRONG_HELLOANNIE_KEY, baseUrl: sandbox.baseUrls.helloAnnie },
+				},
+				{
+					...CREDENTIALS.alloMia,
+					data: {
+						apiKey: alloMia.apiKey,
+						organizationId: alloMia.organizationId,
+						baseUrl: sandbox.baseUrls.alloMia,
+					},
+				},
+				{
+					...CREDENTIALS.alloMiaWrongKey,
+					data: {
+						apiKey: WRONG_ALLOMIA_KEY,
+						organizationId: alloMia.organizationId,
+						baseUrl: sandbox.baseUrls.alloMia,
+					},
+				},
+				{
+					...CREDENTIALS.aiCaller,
+					data: { apiKey: aiCaller.apiKey, baseUrl: sandbox.baseUrls.aiCaller },
+				},
+				{
+					...CREDENTIALS.aiCallerWrongKey,
+					data: { apiKey: WRONG_AICALLER_KEY, baseUrl: sandbox.baseUrls.aiCaller },
 				},
 			]);
 		});
@@ -935,16 +1092,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 		await timed(timings, 'owner+checks', async () => {
 			await client.ensureOwner();
 			const nodeTypes = await client.nodeTypeNames();
-			if (!nodeTypes.includes(NODE_TYPES.helloAnnie)) {
-				throw new Error(
-					`n8n did not load ${NODE_TYPES.helloAnnie} from the installed package. Log:\n${n8n?.logTail()}`,
-				);
+			for (const nodeType of Object.values(NODE_TYPES)) {
+				if (!nodeTypes.includes(nodeType)) {
+					throw new Error(
+						`n8n did not load ${nodeType} from the installed package. Log:\n${n8n?.logTail()}`,
+					);
+				}
 			}
 			const credentialTypes = await client.credentialTypeNames();
-			if (!credentialTypes.includes(CREDENTIAL_TYPES.helloAnnie)) {
-				throw new Error(
-					`n8n did not load the ${CREDENTIAL_TYPES.helloAnnie} credential type. Log:\n${n8n?.logTail()}`,
-				);
+			for (const credentialType of Object.values(CREDENTIAL_TYPES)) {
+				if (!credentialTypes.includes(credentialType)) {
+					throw new Error(
+						`n8n did not load the ${credentialType} credential type. Log:\n${n8n?.logTail()}`,
+					);
+				}
 			}
 		});
 		timings.total = Math.round((Date.now() - started) / 100) / 10;

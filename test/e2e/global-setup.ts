@@ -36,6 +36,7 @@ export default async function globalSetup(): Promise<void> {
 			filesDir: stack.filesDir,
 			lockDir: path.join(stack.runDir, 'test-file.lock'),
 			credentials: stack.credentials,
+			authCookie: stack.client.sessionCookie,
 		};
 		const file = path.join(stack.runDir, 'e2e-state.json');
 		await fs.writeFile(file, JSON.stringify(state, null, 2));

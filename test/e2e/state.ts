@@ -25,6 +25,8 @@ export interface E2eState {
 	filesDir: string;
 	/** Serializes the test files: they share one sandbox, whose reset() is global. */
 	lockDir: string;
+	/** The owner's session cookie from the setup, so that test files need not log in again. */
+	authCookie?: string;
 	credentials: {
 		helloAnnie: CredentialRef;
 		helloAnnieWrongKey: CredentialRef;

@@ -18,15 +18,23 @@ import {
 	type Execution,
 	type WorkflowJson,
 } from '../../scripts/lib/n8n-harness';
+import type { AICALLER_FIXTURES } from '../sandbox/providers/aicaller';
+import type {
+	AlloMiaCompletion,
+	AlloMiaOutcome,
+	ALLOMIA_FIXTURES,
+} from '../sandbox/providers/allomia';
 import type { HELLOANNIE_FIXTURES } from '../sandbox/providers/helloannie';
-import type { RecordedRequest } from '../sandbox/types';
+import type { CallbackAttempt, ProviderName, RecordedRequest } from '../sandbox/types';
 import { readState, type E2eState } from './state';
 
 export type HelloAnnieFixtures = typeof HELLOANNIE_FIXTURES;
+export type AlloMiaFixtures = typeof ALLOMIA_FIXTURES;
+export type AiCallerFixtures = typeof AICALLER_FIXTURES;
 
 /** A fault rule as the control API takes it (JSON: a RegExp path is `{ regex }`). */
 export interface FaultRuleJson {
-	provider?: 'helloannie';
+	provider?: ProviderName;
 	method?: string;
 	path?: string | { regex: string; flags?: string };
 	times?: number | 'Infinity';
@@ -52,8 +60,27 @@ export class SandboxControl {
 		return JSON.parse(text) as T;
 	}
 
-	async requests(): Promise<RecordedRequest[]> {
-		return await this.call<RecordedRequest[]>('GET', '/requests?provider=helloannie');
+	/** The requests one provider received (HelloAnnie unless told). */
+	async requests(provider: ProviderName = 'helloannie'): Promise<RecordedRequest[]> {
+		return await this.call<RecordedRequest[]>('GET', `/requests?provider=${provider}`);
+	}
+
+	/** The callback / webhook POSTs the sandbox made (AlloMia callbackUrl, AICaller webhooks). */
+	async callbacks(): Promise<CallbackAttempt[]> {
+		return await this.call<CallbackAttempt[]>('GET', '/callbacks');
+	}
+
+	/** Ends an AlloMia outbound call; answers once its callbackUrl POST got an answer. */
+	async completeAlloMiaCall(
+		outboundCallId: string,
+		outcome: AlloMiaOutcome = 'completed',
+		details: Record<string, unknown> = {},
+	): Promise<AlloMiaCompletion> {
+		return await this.call<AlloMiaCompletion>(
+			'POST',
+			`/allomia/calls/${encodeURIComponent(outboundCallId)}/complete`,
+			{ outcome, details },
+		);
 	}
 
 	/** Empties the recorded requests and faults and restores the seeded fixtures. */
@@ -67,6 +94,14 @@ export class SandboxControl {
 
 	async fixtures(): Promise<HelloAnnieFixtures> {
 		return (await this.call<{ helloAnnie: HelloAnnieFixtures }>('GET', '/fixtures')).helloAnnie;
+	}
+
+	async allFixtures(): Promise<{
+		helloAnnie: HelloAnnieFixtures;
+		alloMia: AlloMiaFixtures;
+		aiCaller: AiCallerFixtures;
+	}> {
+		return await this.call('GET', '/fixtures');
 	}
 }
 
@@ -85,7 +120,9 @@ export async function openContext(): Promise<E2eContext> {
 	await acquireLock(state.lockDir);
 	try {
 		const n8n = new N8nClient(state.n8nUrl);
-		await n8n.login();
+		// The setup's session: a login per test file would run into n8n's 5 logins per minute.
+		if (state.authCookie) n8n.useSessionCookie(state.authCookie);
+		else await n8n.login();
 		const sandbox = new SandboxControl(state.sandboxUrl);
 		await sandbox.reset();
 		const fixtures = await sandbox.fixtures();
@@ -145,6 +182,8 @@ export const NODE = 'HelloAnnie';
 export interface OperationOptions {
 	credential: CredentialRef;
 	onError?: INode['onError'];
+	/** The node under test; HelloAnnie unless told. */
+	node?: { type: string; name: string };
 }
 
 /**
@@ -158,10 +197,11 @@ export function operationWorkflow(
 	parameters: INodeParameters,
 	options: OperationOptions,
 ): WorkflowJson {
+	const { type, name } = options.node ?? { type: NODE_TYPES.helloAnnie, name: NODE };
 	const node: INode = {
 		id: randomUUID(),
-		name: NODE,
-		type: NODE_TYPES.helloAnnie,
+		name,
+		type,
 		typeVersion: 1,
 		position: [240, 0],
 		parameters,
@@ -183,7 +223,7 @@ export function operationWorkflow(
 			},
 			node,
 		],
-		connections: { [TRIGGER]: { main: [[{ node: NODE, type: 'main', index: 0 }]] } },
+		connections: { [TRIGGER]: { main: [[{ node: name, type: 'main', index: 0 }]] } },
 		settings: { executionOrder: 'v1' },
 		pinData: { [TRIGGER]: items.map((json) => ({ json })) },
 	};
@@ -193,7 +233,7 @@ export interface OperationRun {
 	execution: Execution;
 	/** The node's first output ([] when the execution failed). */
 	output: INodeExecutionData[];
-	/** Every HelloAnnie request the sandbox received during the run. */
+	/** Every request of the node's provider the sandbox received during the run. */
 	requests: RecordedRequest[];
 }
 
@@ -208,7 +248,7 @@ export async function runOperation(
 	title: string,
 	items: IDataObject[],
 	parameters: INodeParameters,
-	options: Partial<OperationOptions> = {},
+	options: Partial<OperationOptions> & { provider?: ProviderName } = {},
 ): Promise<OperationRun> {
 	const workflow = operationWorkflow(title, items, parameters, {
 		credential: ctx.state.credentials.helloAnnie,
@@ -217,8 +257,9 @@ export async function runOperation(
 	const stored = await ctx.n8n.createWorkflow(workflow);
 	const executionId = await ctx.n8n.runManually(stored.id, TRIGGER);
 	const execution = await ctx.n8n.waitForExecution(executionId);
-	const output = execution.status === 'success' ? nodeOutput(execution, NODE) : [];
-	return { execution, output, requests: await ctx.sandbox.requests() };
+	const output =
+		execution.status === 'success' ? nodeOutput(execution, options.node?.name ?? NODE) : [];
+	return { execution, output, requests: await ctx.sandbox.requests(options.provider) };
 }
 
 /** The error an execution stopped with, as the editor shows it. */
@@ -245,6 +286,17 @@ export function expectBearer(request: RecordedRequest, key: string): void {
 		const shape = sent ? `"${sent.split(' ')[0]} …" (${sent.length} characters)` : 'missing';
 		throw new Error(
 			`${request.method} ${request.path}: Authorization was ${shape}, not the expected Bearer key`,
+		);
+	}
+}
+
+/** As expectBearer, for a key sent in a header of its own (AICaller's `aicaller-api-key`). */
+export function expectKeyHeader(request: RecordedRequest, header: string, key: string): void {
+	const sent = request.headers[header.toLowerCase()];
+	if (sent !== key) {
+		const shape = sent === undefined ? 'missing' : `${sent.length} characters`;
+		throw new Error(
+			`${request.method} ${request.path}: ${header} was ${shape}, not the expected key`,
 		);
 	}
 }
