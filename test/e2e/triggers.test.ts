@@ -68,7 +68,11 @@ beforeAll(async () => {
 			{ botId: { __rl: true, mode: 'id', value: UNKNOWN_BOT } },
 			'helloannie unknown bot',
 		),
-		alloMia: startRefusedActivation('alloMia', { token: WEAK_TOKEN, statuses: [] }, 'allomia weak token'),
+		alloMia: startRefusedActivation(
+			'alloMia',
+			{ token: WEAK_TOKEN, statuses: [] },
+			'allomia weak token',
+		),
 		aiCaller: startRefusedActivation(
 			'aiCaller',
 			{ events: ['phoneCall.completed'], secret: WEAK_SECRET, secretCheck: 'any' },
@@ -95,7 +99,9 @@ const newSecret = () => randomBytes(32).toString('hex');
 /** A token's shape, for assertions that must not print it. */
 function shapeOf(token: unknown): string {
 	if (typeof token !== 'string') return `not a string (${typeof token})`;
-	return /^[0-9a-f]{64}$/.test(token) ? '64 hex characters' : `${token.length} characters, not 64 hex`;
+	return /^[0-9a-f]{64}$/.test(token)
+		? '64 hex characters'
+		: `${token.length} characters, not 64 hex`;
 }
 
 interface Trigger {
@@ -141,7 +147,11 @@ async function createTrigger(
 	const stored = await ctx.n8n.createWorkflow(workflow);
 	const route = `webhook/${webhookId}/${PATHS[provider]}`;
 	const port = new URL(ctx.state.n8nUrl).port;
-	return { id: stored.id, url: `http://localhost:${port}/${route}`, localUrl: `${ctx.state.n8nUrl}/${route}` };
+	return {
+		id: stored.id,
+		url: `http://localhost:${port}/${route}`,
+		localUrl: `${ctx.state.n8nUrl}/${route}`,
+	};
 }
 
 /** Activates the workflow and waits until n8n has run the trigger's activation. */
@@ -196,7 +206,11 @@ interface Answer {
 	headers: Headers;
 }
 
-async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+async function post(
+	url: string,
+	body: unknown,
+	headers: Record<string, string> = {},
+): Promise<Answer> {
 	const response = await fetch(url, {
 		method: 'POST',
 		headers: { 'content-type': 'application/json', ...headers },
@@ -220,12 +234,29 @@ async function control<T>(route: string, body: unknown = {}): Promise<{ status: 
 }
 
 /** Runs `act` and returns the executions of the workflow it started (ids, oldest first). */
-async function executionsStartedBy(workflowId: string, act: () => Promise<unknown>): Promise<string[]> {
+async function executionsStartedBy(
+	workflowId: string,
+	act: () => Promise<unknown>,
+): Promise<string[]> {
 	const before = new Set(await ctx.n8n.executionIds(workflowId));
 	await act();
-	// A webhook answers only after n8n has created the execution it started (responseMode
-	// onReceived), so what is not listed now was not started.
-	return (await ctx.n8n.executionIds(workflowId)).filter((id) => !before.has(id));
+	// n8n answers a webhook once it has taken the execution on, but on a loaded machine the
+	// execution can reach the list a moment later: look for a few seconds. (For a refused
+	// request that means three quiet seconds before "nothing started" is concluded.)
+	const started = async () =>
+		(await ctx.n8n.executionIds(workflowId)).filter((id) => !before.has(id));
+	try {
+		return await waitFor(
+			'an execution to be listed',
+			async () => {
+				const ids = await started();
+				return ids.length ? ids : undefined;
+			},
+			{ timeoutMs: 3000, intervalMs: 100 },
+		);
+	} catch {
+		return await started();
+	}
 }
 
 async function onlyExecution(ids: string[]): Promise<Execution> {
@@ -237,10 +268,15 @@ async function onlyExecution(ids: string[]): Promise<Execution> {
 }
 
 const outputOf = (execution: Execution) => nodeOutput(execution, TRIGGER).map((item) => item.json);
-const contains = (execution: Execution, secret: string) => JSON.stringify(execution.data).includes(secret);
+const contains = (execution: Execution, secret: string) =>
+	JSON.stringify(execution.data).includes(secret);
 
 async function fixtures(): Promise<{
-	alloMia: { apiKey: string; assistants: Array<{ id: string }>; phoneNumbers: Array<{ id: string }> };
+	alloMia: {
+		apiKey: string;
+		assistants: Array<{ id: string }>;
+		phoneNumbers: Array<{ id: string }>;
+	};
 	aiCaller: { apiKey: string; teamId: string; callTemplates: Array<{ _id: string }> };
 }> {
 	const response = await fetch(`${ctx.state.sandboxUrl}/__sandbox/fixtures`);
@@ -269,11 +305,14 @@ describe('HelloAnnie Trigger', () => {
 	const botRequests = async () =>
 		(await ctx.sandbox.requests()).filter((r) => r.path !== webhookPath(UNKNOWN_BOT));
 
-	async function fire(botId: string, payload: unknown): Promise<{ status: number; body: CallbackAttempt }> {
+	async function fire(
+		botId: string,
+		payload: unknown,
+	): Promise<{ status: number; body: CallbackAttempt }> {
 		return await control<CallbackAttempt>(`/helloannie/bots/${botId}/webhook/fire`, payload);
 	}
 
-	test('activation upserts the bot webhook (production URL, new token); the bot\'s webhook starts the workflow; deactivation deletes it', async () => {
+	test("activation upserts the bot webhook (production URL, new token); the bot's webhook starts the workflow; deactivation deletes it", async () => {
 		const trigger = await createTrigger('helloAnnie', bot(FRONT_DESK_BOT), 'helloannie lifecycle');
 		expect((await activate(trigger)).status).toBe('published');
 
@@ -356,18 +395,38 @@ describe('HelloAnnie Trigger', () => {
 		expect((await activate(a)).status).toBe('published');
 		expect((await activate(b)).status).toBe('published');
 		const upserts = await botRequests();
-		const tokenA = tokenOf(upserts.find((r) => r.path === webhookPath(FRONT_DESK_BOT)) as RecordedRequest);
-		const tokenB = tokenOf(upserts.find((r) => r.path === webhookPath(RECALL_BOT)) as RecordedRequest);
+		const tokenA = tokenOf(
+			upserts.find((r) => r.path === webhookPath(FRONT_DESK_BOT)) as RecordedRequest,
+		);
+		const tokenB = tokenOf(
+			upserts.find((r) => r.path === webhookPath(RECALL_BOT)) as RecordedRequest,
+		);
 		expect(tokenA === tokenB).toBe(false);
 
 		const payload = { event: 'conversation.ended', conversationId: 'forged' };
 		const forgeries: Array<{ what: string; url: string; headers: Record<string, string> }> = [
 			{ what: 'no Authorization header', url: a.localUrl, headers: {} },
-			{ what: 'a wrong token', url: a.localUrl, headers: { authorization: `Bearer ${newSecret()}` } },
-			{ what: 'the token cut short', url: a.localUrl, headers: { authorization: `Bearer ${tokenA.slice(0, -1)}` } },
-			{ what: 'the token as Basic', url: a.localUrl, headers: { authorization: `Basic ${tokenA}` } },
+			{
+				what: 'a wrong token',
+				url: a.localUrl,
+				headers: { authorization: `Bearer ${newSecret()}` },
+			},
+			{
+				what: 'the token cut short',
+				url: a.localUrl,
+				headers: { authorization: `Bearer ${tokenA.slice(0, -1)}` },
+			},
+			{
+				what: 'the token as Basic',
+				url: a.localUrl,
+				headers: { authorization: `Basic ${tokenA}` },
+			},
 			{ what: 'the token alone', url: a.localUrl, headers: { authorization: tokenA } },
-			{ what: "A's token at B's URL", url: b.localUrl, headers: { authorization: `Bearer ${tokenA}` } },
+			{
+				what: "A's token at B's URL",
+				url: b.localUrl,
+				headers: { authorization: `Bearer ${tokenA}` },
+			},
 			{
 				what: 'a wrong token with a body n8n does not parse',
 				url: b.localUrl,
@@ -399,7 +458,7 @@ describe('HelloAnnie Trigger', () => {
 		expect(startedA).toEqual([]);
 	});
 
-	test('activation with a bot HelloAnnie does not know fails with HelloAnnie\'s message', async () => {
+	test("activation with a bot HelloAnnie does not know fails with HelloAnnie's message", async () => {
 		const { trigger, status } = await refused.helloAnnie;
 		expect(status.triggers.map((t) => t.errorMessage)).toEqual([
 			'HelloAnnie could not find it (HTTP 404): Bot not found',
@@ -436,7 +495,9 @@ describe('AlloMia Trigger', () => {
 	}
 
 	async function endCall(outboundCallId: string, outcome: string): Promise<Completion> {
-		const answer = await control<Completion>(`/allomia/calls/${outboundCallId}/complete`, { outcome });
+		const answer = await control<Completion>(`/allomia/calls/${outboundCallId}/complete`, {
+			outcome,
+		});
 		expect(answer.status).toBe(200);
 		return answer.body;
 	}
@@ -466,7 +527,11 @@ describe('AlloMia Trigger', () => {
 
 	test('Statuses: a call that ended otherwise is acknowledged (200) and starts nothing', async () => {
 		const token = newSecret();
-		const trigger = await createTrigger('alloMia', { token, statuses: ['completed'] }, 'allomia statuses');
+		const trigger = await createTrigger(
+			'alloMia',
+			{ token, statuses: ['completed'] },
+			'allomia statuses',
+		);
 		expect((await activate(trigger)).status).toBe('published');
 
 		const busyCall = await placeCall(`${trigger.url}?token=${token}`);
@@ -482,7 +547,9 @@ describe('AlloMia Trigger', () => {
 		});
 
 		const completedCall = await placeCall(`${trigger.url}?token=${token}`);
-		const started = await executionsStartedBy(trigger.id, () => endCall(completedCall, 'completed'));
+		const started = await executionsStartedBy(trigger.id, () =>
+			endCall(completedCall, 'completed'),
+		);
 		expect(outputOf(await onlyExecution(started))).toEqual([
 			expect.objectContaining({ outboundCallId: completedCall, status: 'completed' }),
 		]);
@@ -507,7 +574,11 @@ describe('AlloMia Trigger', () => {
 			{ what: 'a wrong token', url: `${a.localUrl}?token=${newSecret()}` },
 			{ what: 'the token cut short', url: `${a.localUrl}?token=${tokenA.slice(0, -1)}` },
 			{ what: 'the token twice', url: `${a.localUrl}?token=${tokenA}&token=${tokenA}` },
-			{ what: 'the token as a Bearer header', url: a.localUrl, headers: { authorization: `Bearer ${tokenA}` } },
+			{
+				what: 'the token as a Bearer header',
+				url: a.localUrl,
+				headers: { authorization: `Bearer ${tokenA}` },
+			},
 			{ what: "A's token at B's URL", url: `${b.localUrl}?token=${tokenA}` },
 			{
 				what: 'no token, a body n8n does not parse',
@@ -558,7 +629,9 @@ describe('AICaller Trigger', () => {
 	}
 
 	/** Creates a call at the sandbox's AICaller with these webhook subscriptions. */
-	async function createCall(webhooks: Array<{ url: string; subscribedEvent: string; secret: string }>): Promise<string> {
+	async function createCall(
+		webhooks: Array<{ url: string; subscribedEvent: string; secret: string }>,
+	): Promise<string> {
 		const { aiCaller } = await fixtures();
 		const answer = await post(
 			`${ctx.state.sandboxUrl}/aicaller/v1/phoneCalls`,
@@ -576,7 +649,9 @@ describe('AICaller Trigger', () => {
 		return (answer.body as { data: { _id: string } }).data._id;
 	}
 
-	async function completeCall(id: string): Promise<{ call: Record<string, unknown>; webhooks: CallbackAttempt[] }> {
+	async function completeCall(
+		id: string,
+	): Promise<{ call: Record<string, unknown>; webhooks: CallbackAttempt[] }> {
 		const answer = await control<{ call: Record<string, unknown>; webhooks: CallbackAttempt[] }>(
 			`/aicaller/calls/${id}/complete`,
 			{ outcome: 'completed' },
@@ -608,11 +683,17 @@ describe('AICaller Trigger', () => {
 		'phoneCall.completed with the secret sent as %s starts the workflow (Secret Check: Any Supported); the secret is in no output',
 		async (mode) => {
 			const secret = newSecret();
-			const trigger = await createTrigger('aiCaller', parameters(secret, 'any'), `aicaller any ${mode}`);
+			const trigger = await createTrigger(
+				'aiCaller',
+				parameters(secret, 'any'),
+				`aicaller any ${mode}`,
+			);
 			expect((await activate(trigger)).status).toBe('published');
 			await setSecretMode(mode);
 
-			const id = await createCall([{ url: trigger.url, subscribedEvent: 'phoneCall.completed', secret }]);
+			const id = await createCall([
+				{ url: trigger.url, subscribedEvent: 'phoneCall.completed', secret },
+			]);
 			let completion: { call: Record<string, unknown>; webhooks: CallbackAttempt[] } | undefined;
 			const started = await executionsStartedBy(trigger.id, async () => {
 				completion = await completeCall(id);
@@ -631,7 +712,11 @@ describe('AICaller Trigger', () => {
 		const checks = ['header', 'hmac', 'bodyField'] as const;
 		const triggers = {} as Record<(typeof checks)[number], Trigger>;
 		for (const check of checks) {
-			triggers[check] = await createTrigger('aiCaller', parameters(secret, check), `aicaller ${check}`);
+			triggers[check] = await createTrigger(
+				'aiCaller',
+				parameters(secret, check),
+				`aicaller ${check}`,
+			);
 			expect((await activate(triggers[check])).status).toBe('published');
 		}
 		const expectedCheck: Record<SandboxMode, (typeof checks)[number]> = {
@@ -643,7 +728,11 @@ describe('AICaller Trigger', () => {
 		for (const mode of ['header', 'hmac', 'body'] as const) {
 			await setSecretMode(mode);
 			const id = await createCall(
-				checks.map((check) => ({ url: triggers[check].url, subscribedEvent: 'phoneCall.completed', secret })),
+				checks.map((check) => ({
+					url: triggers[check].url,
+					subscribedEvent: 'phoneCall.completed',
+					secret,
+				})),
 			);
 			const { webhooks } = await completeCall(id);
 			// One POST per subscription, in order: only the trigger checking that place accepts.
@@ -660,7 +749,11 @@ describe('AICaller Trigger', () => {
 
 	test('HMAC: the signature is checked on the raw body as received, not on the parsed JSON', async () => {
 		const secret = newSecret();
-		const trigger = await createTrigger('aiCaller', parameters(secret, 'hmac'), 'aicaller raw body');
+		const trigger = await createTrigger(
+			'aiCaller',
+			parameters(secret, 'hmac'),
+			'aicaller raw body',
+		);
 		expect((await activate(trigger)).status).toBe('published');
 		// Spacing, key order and escapes that JSON.stringify of the parsed body would not reproduce.
 		const raw =
@@ -682,7 +775,7 @@ describe('AICaller Trigger', () => {
 		expect(reserialized).toEqual([]);
 	});
 
-	test('forged requests (no secret, wrong secret in each place, another workflow\'s signed request replayed) get 401 and start nothing', async () => {
+	test("forged requests (no secret, wrong secret in each place, another workflow's signed request replayed) get 401 and start nothing", async () => {
 		const secretA = newSecret();
 		const secretB = newSecret();
 		const a = await createTrigger('aiCaller', parameters(secretA, 'any'), 'aicaller forged a');
@@ -690,16 +783,45 @@ describe('AICaller Trigger', () => {
 		expect((await activate(a)).status).toBe('published');
 		expect((await activate(b)).status).toBe('published');
 
-		const body = { event: 'phoneCall.completed', data: { _id: '6553a1f0c2b4d5e6f7a8b9c1', status: 'completed' } };
+		const body = {
+			event: 'phoneCall.completed',
+			data: { _id: '6553a1f0c2b4d5e6f7a8b9c1', status: 'completed' },
+		};
 		const raw = JSON.stringify(body);
-		const sign = (secret: string, text = raw) => `sha256=${createHmac('sha256', secret).update(text).digest('hex')}`;
+		const sign = (secret: string, text = raw) =>
+			`sha256=${createHmac('sha256', secret).update(text).digest('hex')}`;
 		const wrong = newSecret();
-		const forgeries: Array<{ what: string; url: string; body: string; headers: Record<string, string> }> = [
+		const forgeries: Array<{
+			what: string;
+			url: string;
+			body: string;
+			headers: Record<string, string>;
+		}> = [
 			{ what: 'no secret', url: a.localUrl, body: raw, headers: {} },
-			{ what: 'a wrong header secret', url: a.localUrl, body: raw, headers: { 'x-aicaller-secret': wrong } },
-			{ what: 'a signature with a wrong secret', url: a.localUrl, body: raw, headers: { 'x-aicaller-signature': sign(wrong) } },
-			{ what: 'a malformed signature', url: a.localUrl, body: raw, headers: { 'x-aicaller-signature': secretA } },
-			{ what: 'a wrong body secret', url: a.localUrl, body: JSON.stringify({ ...body, secret: wrong }), headers: {} },
+			{
+				what: 'a wrong header secret',
+				url: a.localUrl,
+				body: raw,
+				headers: { 'x-aicaller-secret': wrong },
+			},
+			{
+				what: 'a signature with a wrong secret',
+				url: a.localUrl,
+				body: raw,
+				headers: { 'x-aicaller-signature': sign(wrong) },
+			},
+			{
+				what: 'a malformed signature',
+				url: a.localUrl,
+				body: raw,
+				headers: { 'x-aicaller-signature': secretA },
+			},
+			{
+				what: 'a wrong body secret',
+				url: a.localUrl,
+				body: JSON.stringify({ ...body, secret: wrong }),
+				headers: {},
+			},
 			{
 				what: 'a right header with a wrong signature',
 				url: a.localUrl,
@@ -712,8 +834,18 @@ describe('AICaller Trigger', () => {
 				body: JSON.stringify({ ...body, event: 'phoneCall.failed' }),
 				headers: { 'x-aicaller-signature': sign(secretA) },
 			},
-			{ what: "A's signed request at B's URL", url: b.localUrl, body: raw, headers: { 'x-aicaller-signature': sign(secretA) } },
-			{ what: "A's header secret at B's URL", url: b.localUrl, body: raw, headers: { 'x-aicaller-secret': secretA } },
+			{
+				what: "A's signed request at B's URL",
+				url: b.localUrl,
+				body: raw,
+				headers: { 'x-aicaller-signature': sign(secretA) },
+			},
+			{
+				what: "A's header secret at B's URL",
+				url: b.localUrl,
+				body: raw,
+				headers: { 'x-aicaller-secret': secretA },
+			},
 			{
 				what: 'no secret, a body n8n does not parse',
 				url: b.localUrl,
@@ -737,19 +869,32 @@ describe('AICaller Trigger', () => {
 
 		// The same request signed with B's secret starts B.
 		const started = await executionsStartedBy(b.id, async () => {
-			expect((await post(b.localUrl, raw, { 'x-aicaller-signature': sign(secretB) })).status).toBe(200);
+			expect((await post(b.localUrl, raw, { 'x-aicaller-signature': sign(secretB) })).status).toBe(
+				200,
+			);
 		});
 		expect(outputOf(await onlyExecution(started))).toEqual([body]);
 	});
 
 	test('Events: an event not selected is acknowledged (200) and starts nothing; phoneCall.* takes it', async () => {
 		const secret = newSecret();
-		const completedOnly = await createTrigger('aiCaller', parameters(secret, 'header'), 'aicaller completed only');
-		const everything = await createTrigger('aiCaller', parameters(secret, 'header', ['phoneCall.*']), 'aicaller all events');
+		const completedOnly = await createTrigger(
+			'aiCaller',
+			parameters(secret, 'header'),
+			'aicaller completed only',
+		);
+		const everything = await createTrigger(
+			'aiCaller',
+			parameters(secret, 'header', ['phoneCall.*']),
+			'aicaller all events',
+		);
 		expect((await activate(completedOnly)).status).toBe('published');
 		expect((await activate(everything)).status).toBe('published');
 
-		const failed = { event: 'phoneCall.failed', data: { _id: '6553a1f0c2b4d5e6f7a8b9c1', status: 'failed' } };
+		const failed = {
+			event: 'phoneCall.failed',
+			data: { _id: '6553a1f0c2b4d5e6f7a8b9c1', status: 'failed' },
+		};
 		const none = await executionsStartedBy(completedOnly.id, async () => {
 			const answer = await post(completedOnly.localUrl, failed, { 'x-aicaller-secret': secret });
 			expect({ status: answer.status, body: answer.body }).toEqual({
@@ -760,7 +905,9 @@ describe('AICaller Trigger', () => {
 		expect(none).toEqual([]);
 
 		const started = await executionsStartedBy(everything.id, async () => {
-			expect((await post(everything.localUrl, failed, { 'x-aicaller-secret': secret })).status).toBe(200);
+			expect(
+				(await post(everything.localUrl, failed, { 'x-aicaller-secret': secret })).status,
+			).toBe(200);
 		});
 		expect(outputOf(await onlyExecution(started))).toEqual([failed]);
 	});
@@ -770,7 +917,11 @@ describe('AICaller Trigger', () => {
 		expect(status.triggers.map((t) => t.errorMessage)).toEqual([
 			'Secret must be at least 24 characters long (it has 6); generate one, e.g. with "openssl rand -hex 32"',
 		]);
-		const answer = await post(trigger.localUrl, { event: 'phoneCall.completed' }, { 'x-aicaller-secret': WEAK_SECRET });
+		const answer = await post(
+			trigger.localUrl,
+			{ event: 'phoneCall.completed' },
+			{ 'x-aicaller-secret': WEAK_SECRET },
+		);
 		expect(answer.status).toBe(404);
 		expect(await ctx.n8n.executionIds(trigger.id)).toEqual([]);
 	});
