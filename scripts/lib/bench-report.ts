@@ -1,0 +1,368 @@
+/**
+ * docs/benchmarks.md, written by `npm run bench` (scripts/bench.ts) from the figures it measured:
+ * the tables, the goals, and what the figures mean.
+ */
+import type {
+	BenchReport,
+	ComparisonFigures,
+	CreateManyFigures,
+	MemoryFigures,
+	PacingResult,
+	PackageFigures,
+	PerItemResult,
+} from '../bench';
+import type { Spread } from './bench-stats';
+
+const number = (value: number, digits = 0) =>
+	value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+
+/** `1,234 (1,100–1,400)`: the median, then the range of the runs. */
+function withSpread(value: Spread, unit = '', digits = 0): string {
+	const range =
+		value.min === value.max ? '' : ` (${number(value.min, digits)}–${number(value.max, digits)})`;
+	return `${number(value.median, digits)}${unit}${range}`;
+}
+
+const verdict = (met: boolean) => (met ? '**met**' : '**not met**');
+const provider = (c: ComparisonFigures) => c.operation.split(' ')[0];
+
+function comparisonTable(result: PerItemResult): string[] {
+	const lines = [
+		'| Operation | Expressions per item (node / HTTP) | Node (ms) | HTTP Request (ms) | Ratio of medians | Ratio per round | Extra per item |',
+		'| --- | --- | --- | --- | --- | --- | --- |',
+	];
+	for (const c of result.comparisons) {
+		lines.push(
+			`| ${c.operation} | ${c.expressionsPerItem.node} / ${c.expressionsPerItem.http} | ${withSpread(c.nodeMs)} | ${withSpread(c.httpMs)} | **${c.ratio}×** | ${withSpread(c.roundRatios, '×', 2)} | ${number(c.overheadPerItemMs, 2)} ms |`,
+		);
+	}
+	lines.push(
+		'',
+		`Rounds: ${result.comparisons.map((c) => `${provider(c)} ${c.rounds}`).join(', ')}. ` +
+			'First to last request at the sandbox (ms, node / HTTP Request): ' +
+			result.comparisons
+				.map(
+					(c) =>
+						`${provider(c)} ${withSpread(c.nodeSandboxSpanMs)} / ${withSpread(c.httpSandboxSpanMs)}`,
+				)
+				.join('; ') +
+			'. Growth of the n8n process memory during a run (MB, node / HTTP Request): ' +
+			result.comparisons
+				.map(
+					(c) =>
+						`${provider(c)} ${withSpread(c.nodeRssGrowthMb)} / ${withSpread(c.httpRssGrowthMb)}`,
+				)
+				.join('; ') +
+			'.',
+		'',
+	);
+	return lines;
+}
+
+function createManyTable(many: CreateManyFigures): string[] {
+	return [
+		'| | Requests | Time (ms) |',
+		'| --- | --- | --- |',
+		`| Phone Call → Create (one request per row) | ${number(many.createRequests)} | ${withSpread(many.createMs)} |`,
+		`| Phone Call → Create Many (batch size ${many.batchSize}) | ${number(many.createManyRequests)} | ${withSpread(many.createManyMs)} |`,
+		'',
+		`Create Many is **${many.speedup}× faster** (ratio of medians over ${many.rounds} rounds; per round ${withSpread(many.roundSpeedups, '×', 1)}).`,
+		'',
+	];
+}
+
+/** ms per expression evaluation, from the same runs with and without expressions. */
+function expressionCost(
+	withExpressions: ComparisonFigures | undefined,
+	typedIn: ComparisonFigures | undefined,
+): number | undefined {
+	if (!withExpressions || !typedIn || withExpressions.expressionsPerItem.node === 0)
+		return undefined;
+	return (
+		(withExpressions.nodeMs.median - typedIn.nodeMs.median) /
+		withExpressions.items /
+		withExpressions.expressionsPerItem.node
+	);
+}
+
+function pacingSection(pacing: PacingResult): string[] {
+	const node = pacing.variants[0];
+	const seconds = pacing.windowMs / 1000;
+	const lines = [
+		`## Pacing: ${pacing.items} HelloAnnie calls, ${pacing.limit} requests allowed per ${seconds} s`,
+		'',
+		`HelloAnnie documents 60 requests per minute. The sandbox enforces ${pacing.limit} per ${seconds} s — the same ` +
+			`${pacing.limit} per window, the window shortened so that the run stays short — with the documented headers ` +
+			'(`X-RateLimit-Remaining`, `X-RateLimit-Reset` in epoch seconds) and answers 429 beyond it; a window opens with ' +
+			`the first request after the previous one ended. Allowed rate: ${pacing.allowedPerSecond}/s. ${pacing.rounds} rounds; medians (min–max).`,
+		'',
+		'| | Time (ms) | Items OK | Items failed | Requests | 429 answers | Calls created | People called twice | Efficiency | Against the best the header allows |',
+		'| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+	];
+	for (const v of pacing.variants) {
+		lines.push(
+			`| ${v.label} | ${withSpread(v.nodeMs)} | ${withSpread(v.succeededItems)} | ${withSpread(v.failedItems)} | ${withSpread(v.requests)} | ${withSpread(v.refused429)} | ${withSpread(v.created)} | ${withSpread(v.duplicateCalls)} | ${v.efficiency ? withSpread(v.efficiency, '', 2) : '–'} | ${v.informedEfficiency ? withSpread(v.informedEfficiency, '', 2) : '–'} |`,
+		);
+	}
+	lines.push('');
+	for (const v of pacing.variants)
+		lines.push(`- **${v.label}**: ${v.description}. Executions: ${v.executionStatus.join(', ')}.`);
+	lines.push(
+		'',
+		'**Efficiency** = accepted requests per second over the windows the run filled (all but the last, which ' +
+			`${pacing.items} requests only partly fill) ÷ the allowed rate. A client that fills each window and starts the next ` +
+			'the moment it opens scores 1.0; waiting longer than needed, or spending requests on 429s, scores less. ' +
+			'**Against the best the header allows**: the same, measured against a client that resumes exactly at ' +
+			'`X-RateLimit-Reset`. That header is in whole seconds, so even the best client loses up to a second per window ' +
+			`(on average half of one): up to 1/${seconds} of the rate with this ${seconds}-second window, 1/60 with the real one.`,
+		'',
+		"Windows of the node's first run (start in ms after the first request: requests / accepted): " +
+			node.exampleWindows.map((w) => `${number(w.start)}: ${w.count}/${w.accepted}`).join(' · ') +
+			'.',
+		'',
+	);
+	return lines;
+}
+
+function memorySection(memory: MemoryFigures): string[] {
+	const row = (run: MemoryFigures['node']) =>
+		`| ${run.label} | ${number(run.rssBeforeMb)} | ${number(run.rssPeakMb)} | ${number(run.rssPeakMb - memory.idleRssMb)} | ${number(run.nodeMs)} |`;
+	return [
+		`## Memory: ${number(memory.items)} items through a node`,
+		'',
+		'Resident memory (RSS) of the `n8n start` process, read from `/proc/<pid>/status` every 20 ms. Measured first, on the ' +
+			'freshly started n8n (after a 100-item warm-up of each workflow), because the V8 heap keeps what it once grew to; ' +
+			'for the same reason each workflow runs once, in order of the memory it needs, so that each peak shows what its run ' +
+			"needed beyond the one before: n8n's No Operation node passing the items on, n8n's Edit Fields node writing 10,000 new " +
+			'items, then the node. A peak includes garbage V8 has not collected yet, so work that allocates more raises it more.',
+		'',
+		'| | RSS before (MB) | Peak RSS (MB) | Peak above idle (MB) | Time (ms, one run) |',
+		'| --- | --- | --- | --- | --- |',
+		`| n8n idle, before the scenario | ${number(memory.idleRssMb)} | | | |`,
+		row(memory.noOp),
+		row(memory.set),
+		row(memory.node),
+		'',
+		`The node's run peaks ${number(memory.node.rssPeakMb - memory.set.rssPeakMb)} MB above n8n's own Edit Fields run over the same items. ` +
+			'Create Many reads and validates every item, sends 100 requests of 100 calls and pairs each of the 10,000 answers with its item; ' +
+			'its values are typed in so that the run takes seconds (10,000 single calls, or 40,000 expression evaluations, would take minutes ' +
+			'on this machine). The per-item runs above report the memory growth of 1,000 single calls with expressions.',
+		'',
+	];
+}
+
+function packageSection(pkg: PackageFigures): string[] {
+	return [
+		'## Package',
+		'',
+		'| | |',
+		'| --- | --- |',
+		`| Packed tarball (\`npm pack\`) | ${number(pkg.tarballBytes / 1024, 1)} KiB (${pkg.tarball}) |`,
+		`| Unpacked | ${number(pkg.unpackedBytes / 1024, 1)} KiB in ${pkg.files} files |`,
+		`| Cold load of all ${pkg.nodes} nodes and ${pkg.credentials} credentials | ${withSpread(pkg.loadMs, ' ms', 1)} |`,
+		`| n8n-workflow and zod (loaded by n8n already; not counted above) | ${withSpread(pkg.sharedDependenciesMs, ' ms', 1)} |`,
+		'',
+		`Cold load: ${pkg.runs} fresh Node processes (n8n's Node 24), each resolving modules from n8n's own node_modules ` +
+			'as n8n does, loading n8n-workflow and zod first, then timing `require` of every node and credential file ' +
+			'of the installed package plus constructing each class (n8n reads each description that way at start-up). ' +
+			'The package has no runtime dependencies.',
+		'',
+	];
+}
+
+function meaning(report: BenchReport): string[] {
+	const lines = ['## What the figures mean', ''];
+	const per = report.perItem?.comparisons ?? [];
+	const typed = report.decomposition?.comparisons ?? [];
+	const typedFor = (c: ComparisonFigures) => typed.find((t) => t.provider === c.provider);
+	if (per.length) {
+		const worst = Math.max(...per.map((c) => c.ratio));
+		const typedWorst = typed.length ? Math.max(...typed.map((t) => t.ratio)) : undefined;
+		lines.push(
+			`- **Per-item overhead** (goal ≤ 1.1×): ${verdict(worst <= 1.1)} with the fields mapped by expressions — ${per.map((c) => `${provider(c)} ${c.ratio}×`).join(', ')}` +
+				(typedWorst !== undefined
+					? `; ${verdict(typedWorst <= 1.1)} for the nodes' own work, measured with every value typed in — ${typed.map((t) => `${provider(t)} ${t.ratio}×`).join(', ')}`
+					: '') +
+				'. What makes up the difference:',
+		);
+		const costs = per.flatMap((c) => {
+			const cost = expressionCost(c, typedFor(c));
+			return cost === undefined ? [] : [`${number(cost, 2)} ms (${provider(c)})`];
+		});
+		lines.push(
+			'  - *Expressions.* n8n 2.41 evaluates every expression in an isolated V8 context (its default `N8N_EXPRESSION_ENGINE=vm`), at a fixed cost per evaluation' +
+				(costs.length
+					? ` — here about ${costs.join(', ')} per expression and item, from the runs with and without expressions`
+					: '') +
+				`. The nodes map each field with its own expression (${per.map((c) => `${provider(c)} ${c.expressionsPerItem.node}`).join(', ')} per item here); ` +
+				'the HTTP Request user writes the whole body as one. Every n8n node with fields pays this, in proportion to the fields mapped.',
+		);
+		const pacingHttp = report.pacing?.variants[1];
+		lines.push(
+			'  - *One request at a time.* The HTTP Request node starts all 1,000 requests at once and waits for them together; the nodes send them one after ' +
+				'the other, in item order. That is deliberate: each create is a phone call, a failing item stops the node before the next one dials ' +
+				"(without Continue On Fail), and the provider's rate limit is honoured instead of being hit with every item at once" +
+				(pacingHttp
+					? ` (under a rate limit the HTTP Request node with its defaults failed ${pacingHttp.failedItems.median} of ${report.pacing?.items} items, see *Pacing*)`
+					: '') +
+				'. On a busy machine each round trip also waits for a CPU, which a sequential client pays per item and a concurrent one about once.',
+		);
+		if (typed.length) {
+			lines.push(
+				'  - With every value typed in (no expression on either side): ' +
+					typed
+						.map(
+							(t) =>
+								`${t.operation} ${withSpread(t.nodeMs)} ms against ${withSpread(t.httpMs)} ms for the HTTP Request node, **${t.ratio}×**`,
+						)
+						.join('; ') +
+					((typedWorst ?? Infinity) <= 1.1
+						? ". Sending one request at a time plus the nodes' validation and transport costs about what the HTTP Request node's " +
+							'concurrent requests cost; the difference above is the expressions.'
+						: ". That much is sending one request at a time plus the nodes' validation and transport; the rest of the " +
+							'difference above is the expressions.'),
+			);
+		}
+		if (!typed.length && report.decompositionSkipped)
+			lines.push(`  - The same runs with typed-in values were ${report.decompositionSkipped}.`);
+		lines.push(
+			`  - In absolute terms the nodes add ${per.map((c) => `${number(c.overheadPerItemMs, 2)} ms (${provider(c)})`).join(', ')} per item on this machine: ` +
+				"a campaign of 1,000 calls spends seconds in n8n, against the 17 minutes HelloAnnie's documented 60 requests per minute impose on it.",
+		);
+	}
+	const many = report.perItem?.createMany;
+	if (many) {
+		const typedMany = report.decomposition?.createMany;
+		lines.push(
+			`- **AICaller Create Many** (goal ≥ 10× faster than Create): ${verdict(many.speedup >= 10)} — ${many.speedup}× faster, ` +
+				`${many.createManyRequests} requests instead of ${number(many.createRequests)}. ` +
+				(typedMany && typedMany.speedup > many.speedup * 1.5
+					? "With its fields mapped by expressions, most of Create Many's time is n8n evaluating them for each item, which batching cannot save; " +
+						`with the values typed in, Create Many is ${typedMany.speedup}× faster (${withSpread(typedMany.createManyMs)} ms against ${withSpread(typedMany.createMs)} ms)`
+					: typedMany
+						? `With the values typed in, Create Many is ${typedMany.speedup}× faster (${withSpread(typedMany.createManyMs)} ms against ${withSpread(typedMany.createMs)} ms)`
+						: "With its fields mapped by expressions, much of Create Many's time is n8n evaluating them for each item, which batching cannot save") +
+				'. Batching cuts the requests, and with them the rate limit spent, a hundredfold either way.',
+		);
+	}
+	if (report.pacing) {
+		const node = report.pacing.variants[0];
+		const others = report.pacing.variants.slice(1);
+		const met = (node.efficiency?.median ?? 0) >= 0.9 && node.failedItems.max === 0;
+		lines.push(
+			`- **Pacing** (goal ≥ 0.9 of the allowed rate with 0 failed items): ${verdict(met)} — the node used ${node.efficiency?.median ?? '–'} of the allowed rate ` +
+				`(${node.informedEfficiency?.median ?? '–'} of what the whole-second reset header allows any client), with ${node.refused429.median} requests refused and ${node.failedItems.max} items failed in any round. ` +
+				`n8n's HTTP Request node with the same limit: ${others
+					.map(
+						(v) =>
+							`${v.label.replace('HTTP Request, ', '')} — ${v.failedItems.median} of ${report.pacing?.items} items failed, ${v.refused429.median} answers 429` +
+							(v.duplicateCalls.median
+								? `, **${v.duplicateCalls.median} people called twice**`
+								: ''),
+					)
+					.join('; ')}. ` +
+				'Its batching option works when set to exactly the allowed rate; Retry On Fail reruns the whole node, including the items that had already succeeded, which is how calls get placed twice.',
+		);
+	}
+	if (report.memory) {
+		const memory = report.memory;
+		lines.push(
+			`- **Memory**: with ${number(memory.items)} items, n8n's peak rises from ${number(memory.idleRssMb)} MB idle to ${number(memory.noOp.rssPeakMb)} MB through its No Operation node, ` +
+				`${number(memory.set.rssPeakMb)} MB through its Edit Fields node and ${number(memory.node.rssPeakMb)} MB through AICaller Create Many.`,
+		);
+	}
+	if (report.package) {
+		lines.push(
+			`- **Package**: ${number(report.package.tarballBytes / 1024, 1)} KiB packed; all nodes and credentials load in ${number(report.package.loadMs.median, 1)} ms.`,
+		);
+	}
+	lines.push('');
+	return lines;
+}
+
+export function renderMarkdown(report: BenchReport): string {
+	const m = report.machine;
+	const lines: string[] = [
+		'# Benchmarks',
+		'',
+		`Written by \`${report.command}\` on ${report.date.slice(0, 10)} in ${report.wallSeconds} s; every run's figures are in [benchmarks.json](benchmarks.json). ` +
+			'Every scenario runs in the real n8n, with the packed package installed as a community package, against the local provider sandbox ' +
+			"(`test/sandbox/`), next to n8n's built-in HTTP Request node sending the same requests in the same run. " +
+			'The machines are shared and noisy: each time is the **median** of several runs, shown with the range of the runs (min–max); ' +
+			"the sides of a comparison take turns within each round, and ratios compare medians. Times are the node's own `executionTime` " +
+			"from n8n's run data (what the editor shows under the node).",
+		'',
+		'## Machine',
+		'',
+		'| | |',
+		'| --- | --- |',
+		`| CPUs | ${m.cpus} × ${m.cpuModel} |`,
+		`| Memory | ${m.memoryGb} GB |`,
+		`| OS | ${m.os} |`,
+		`| Load average (1 min) at start / end | ${m.loadAverage.start} / ${m.loadAverage.end} (other work on the machine; above ${m.cpus} the CPUs are oversubscribed) |`,
+		`| n8n | ${m.n8n} on Node ${m.n8nNode} |`,
+		`| Benchmark driver and sandbox | Node ${m.benchNode} |`,
+		'',
+		`Setup (s): ${Object.entries(report.setupSeconds)
+			.map(([step, seconds]) => `${step} ${seconds}`)
+			.join(', ')}.`,
+		'',
+		...meaning(report),
+	];
+	if (report.perItem) {
+		lines.push(
+			'## Per-item overhead: 1,000 items through each create operation',
+			'',
+			"Each node's create operation, its fields mapped from the item with expressions as users do, against n8n's HTTP Request node " +
+				'(version 4.5, what a user adds today) sending the same requests — same method, URL, headers and body, authenticated by the same ' +
+				'credential, the body written as one expression. A warm-up run of 100 items on each side first checks that both send identical ' +
+				'requests (compared field by field) and that all are accepted; every measured run is checked for 1,000 accepted requests.',
+			'',
+			...comparisonTable(report.perItem),
+		);
+	}
+	if (report.decomposition) {
+		lines.push(
+			'### The same with every value typed in',
+			'',
+			"No expression on either side: the first patient's values typed into the node's fields and the body typed into the HTTP " +
+				"Request node. What remains is the nodes' own work and sequential sending.",
+			'',
+			...comparisonTable(report.decomposition),
+		);
+	}
+	if (report.perItem?.createMany) {
+		lines.push(
+			'## AICaller: Create Many vs Create, 1,000 rows',
+			'',
+			...createManyTable(report.perItem.createMany),
+		);
+		lines.push(
+			'Both create the same 1,000 calls (compared on the warm-up run). ' +
+				(report.decomposition?.createMany
+					? `With the values typed in: Create ${withSpread(report.decomposition.createMany.createMs)} ms, Create Many ${withSpread(report.decomposition.createMany.createManyMs)} ms, **${report.decomposition.createMany.speedup}×**.`
+					: ''),
+			'',
+		);
+	}
+	if (report.pacing) lines.push(...pacingSection(report.pacing));
+	if (report.memory) lines.push(...memorySection(report.memory));
+	if (report.package) lines.push(...packageSection(report.package));
+	lines.push(
+		'## Running it',
+		'',
+		'```bash',
+		'npm ci && npm run bench            # writes docs/benchmarks.json and docs/benchmarks.md',
+		'npm run bench -- --runs 7          # more rounds where the time budget allows (at least 3 always)',
+		'npm run bench -- --only pacing     # some scenarios: package, memory, per-item, decomposition, pacing',
+		'npm run bench -- --out /tmp/b      # write elsewhere',
+		'```',
+		'',
+		'The first run on a machine installs the pinned n8n runtime into `~/.cache/n8n-nodes-ai-phone-agents/` ' +
+			'(about 4 minutes); later runs reuse it. Each comparison runs at least 3 rounds and adds rounds (up to `--runs`, default 5) ' +
+			'only while its time budget lasts, and the typed-in runs are skipped when, judging by how long the per-item runs took, ' +
+			'they would push the command past 9.5 minutes.',
+		'',
+	);
+	return `${lines.join('\n')}\n`;
+}
