@@ -14,6 +14,7 @@ import {
 	refuseRequest,
 	requestBody,
 	secretProblem,
+	receivingWebhook,
 } from '../shared/webhookAuth';
 import { eventSelected, secretAccepted, withoutSecret, type SecretCheck } from './secretCheck';
 
@@ -29,25 +30,16 @@ export class AiCallerTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{$parameter["events"].join(", ")}}',
-		description: 'Starts the workflow when AICaller sends a phone call webhook event (e.g. phoneCall.completed)',
+		description:
+			'Starts the workflow when AICaller sends a phone call webhook event (e.g. phoneCall.completed)',
 		defaults: { name: 'AICaller Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		webhooks: [
-			{
-				name: 'default',
-				httpMethod: 'POST',
-				responseMode: 'onReceived',
-				// Empty on purpose: without it n8n 2.41 answers the literal text "firstEntryJson";
-				// empty, it answers {"message":"Workflow was started"} like its own Webhook node.
-				responseData: '',
-				path: 'webhook',
-			},
-		],
+		webhooks: [receivingWebhook('webhook')],
 		properties: [
 			{
 				displayName:
-					'In AICaller → Phone Call → Create (Webhooks), set URL to this node\'s Production URL, Subscribed Event to phoneCall.completed or phoneCall.*, and Secret to the Secret below. Requests whose secret does not match are refused (401).',
+					"In AICaller → Phone Call → Create (Webhooks), set URL to this node's Production URL, Subscribed Event to phoneCall.completed or phoneCall.*, and Secret to the Secret below. Requests whose secret does not match are refused (401).",
 				name: 'notice',
 				type: 'notice',
 				default: '',
@@ -107,7 +99,8 @@ export class AiCallerTrigger implements INodeType {
 					{
 						name: 'Body Field',
 						value: 'bodyField',
-						description: 'The body\'s top-level field "secret" must equal the secret (it is removed from the output)',
+						description:
+							'The body\'s top-level field "secret" must equal the secret (it is removed from the output)',
 					},
 				],
 				default: 'any',
@@ -129,7 +122,7 @@ export class AiCallerTrigger implements INodeType {
 				const problem = secretProblem(configuredSecret(this), 'Secret');
 				if (problem) {
 					throw new NodeOperationError(this.getNode(), problem, {
-						description: 'The secret is what tells AICaller\'s webhooks from forged requests.',
+						description: "The secret is what tells AICaller's webhooks from forged requests.",
 					});
 				}
 				return true;
@@ -155,7 +148,8 @@ export class AiCallerTrigger implements INodeType {
 		if (!accepted) return refuseRequest(this);
 
 		const events = this.getNodeParameter('events', []) as string[];
-		if (!eventSelected(body.event, events)) return ignoreRequest('event not selected in the trigger');
+		if (!eventSelected(body.event, events))
+			return ignoreRequest('event not selected in the trigger');
 		return { workflowData: [bodyItems(withoutSecret(body, secret))] };
 	}
 }

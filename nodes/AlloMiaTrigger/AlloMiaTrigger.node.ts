@@ -15,6 +15,7 @@ import {
 	requestBody,
 	safeEqual,
 	secretProblem,
+	receivingWebhook,
 } from '../shared/webhookAuth';
 
 /**
@@ -43,26 +44,18 @@ export class AlloMiaTrigger implements INodeType {
 		icon: { light: 'file:allomiaTrigger.svg', dark: 'file:allomiaTrigger.dark.svg' },
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{$parameter["statuses"].length ? $parameter["statuses"].join(", ") : "Any status"}}',
-		description: 'Starts the workflow when an AlloMia outbound call has ended (the call\'s callback)',
+		subtitle:
+			'={{$parameter["statuses"].length ? $parameter["statuses"].join(", ") : "Any status"}}',
+		description:
+			"Starts the workflow when an AlloMia outbound call has ended (the call's callback)",
 		defaults: { name: 'AlloMia Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		webhooks: [
-			{
-				name: 'default',
-				httpMethod: 'POST',
-				responseMode: 'onReceived',
-				// Empty on purpose: without it n8n 2.41 answers the literal text "firstEntryJson";
-				// empty, it answers {"message":"Workflow was started"} like its own Webhook node.
-				responseData: '',
-				path: 'callback',
-			},
-		],
+		webhooks: [receivingWebhook('callback')],
 		properties: [
 			{
 				displayName:
-					'In AlloMia → Call → Create Outbound, set Callback URL to this node\'s Production URL followed by ?token= and the Token below. Requests without that token are refused (401).',
+					"In AlloMia → Call → Create Outbound, set Callback URL to this node's Production URL followed by ?token= and the Token below. Requests without that token are refused (401).",
 				name: 'notice',
 				type: 'notice',
 				default: '',
@@ -84,7 +77,8 @@ export class AlloMiaTrigger implements INodeType {
 				type: 'multiOptions',
 				options: STATUSES,
 				default: [],
-				description: 'Start the workflow only for calls that ended with one of these; none selected = every status',
+				description:
+					'Start the workflow only for calls that ended with one of these; none selected = every status',
 			},
 		],
 	};
@@ -101,7 +95,8 @@ export class AlloMiaTrigger implements INodeType {
 				const problem = secretProblem(configuredToken(this), 'Token', true);
 				if (problem) {
 					throw new NodeOperationError(this.getNode(), problem, {
-						description: 'The token is what keeps others from starting this workflow with a forged callback.',
+						description:
+							'The token is what keeps others from starting this workflow with a forged callback.',
 					});
 				}
 				return true;

@@ -8,7 +8,15 @@ import {
 } from 'n8n-workflow';
 import { searchBots } from '../HelloAnnie/listSearch';
 import { botLocator } from '../HelloAnnie/resources/locators';
-import { bearerToken, bodyItems, generateToken, headerValue, refuseRequest, safeEqual } from '../shared/webhookAuth';
+import {
+	bearerToken,
+	bodyItems,
+	generateToken,
+	headerValue,
+	refuseRequest,
+	safeEqual,
+	receivingWebhook,
+} from '../shared/webhookAuth';
 import {
 	deleteBotWebhook,
 	getBotWebhook,
@@ -26,26 +34,16 @@ export class HelloAnnieTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{"Bot " + ($parameter["botId"].cachedResultName || $parameter["botId"].value)}}',
-		description: 'Starts the workflow when HelloAnnie calls a bot\'s webhook',
+		description: "Starts the workflow when HelloAnnie calls a bot's webhook",
 		defaults: { name: 'HelloAnnie Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'helloAnnieApi', required: true }],
-		webhooks: [
-			{
-				name: 'default',
-				httpMethod: 'POST',
-				responseMode: 'onReceived',
-				// Empty on purpose: without it n8n 2.41 answers the literal text "firstEntryJson";
-				// empty, it answers {"message":"Workflow was started"} like its own Webhook node.
-				responseData: '',
-				path: 'webhook',
-			},
-		],
+		webhooks: [receivingWebhook('webhook')],
 		properties: [
 			{
 				displayName:
-					'When the workflow is activated, the bot\'s webhook is set to this workflow (with a new secret token) and removed again on deactivation. A bot has one webhook: activating a second workflow for the same bot, or listening for a test event, takes it over.',
+					"When the workflow is activated, the bot's webhook is set to this workflow (with a new secret token) and removed again on deactivation. A bot has one webhook: activating a second workflow for the same bot, or listening for a test event, takes it over.",
 				name: 'notice',
 				type: 'notice',
 				default: '',

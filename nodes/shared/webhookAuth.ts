@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'crypto';
 import type {
+	IWebhookDescription,
 	IDataObject,
 	INodeExecutionData,
 	IWebhookFunctions,
@@ -34,7 +35,10 @@ export function safeEqual(given: string, expected: string): boolean {
 }
 
 /** A header's value as one string (Node gives repeated headers as an array: the first counts). */
-export function headerValue(headers: IDataObject | Record<string, unknown>, name: string): string | undefined {
+export function headerValue(
+	headers: IDataObject | Record<string, unknown>,
+	name: string,
+): string | undefined {
 	const value = headers[name.toLowerCase()];
 	if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : undefined;
 	return typeof value === 'string' ? value : undefined;
@@ -56,7 +60,11 @@ export function hmacSha256Hex(secret: string, data: Buffer | string): string {
  * received. The raw body is required: a body parsed and serialized again may differ byte for
  * byte (key order, spaces, escapes) from what was signed.
  */
-export function signatureMatches(secret: string, rawBody: Buffer | string | undefined, signature: string | undefined): boolean {
+export function signatureMatches(
+	secret: string,
+	rawBody: Buffer | string | undefined,
+	signature: string | undefined,
+): boolean {
 	if (rawBody === undefined || signature === undefined || secret.length === 0) return false;
 	const match = /^(?:sha256=)?([0-9a-f]{64})$/i.exec(signature.trim());
 	if (!match) return false;
@@ -102,7 +110,10 @@ export function rawRequestBody(fn: IWebhookFunctions): Buffer | undefined {
  * Answers 401 and starts nothing. The answer says only "Unauthorized": what was wrong (missing,
  * malformed, mismatched) would help a forger.
  */
-export function refuseRequest(fn: IWebhookFunctions, wwwAuthenticate?: string): IWebhookResponseData {
+export function refuseRequest(
+	fn: IWebhookFunctions,
+	wwwAuthenticate?: string,
+): IWebhookResponseData {
 	const response = fn.getResponseObject() as unknown as WebhookResponse;
 	if (wwwAuthenticate) response.setHeader('WWW-Authenticate', wwwAuthenticate);
 	response.status(401).json({ message: 'Unauthorized' });
@@ -134,7 +145,25 @@ export function requestBody(fn: IWebhookFunctions): IDataObject {
  */
 export function bodyItems(body: unknown): INodeExecutionData[] {
 	const toJson = (value: unknown): IDataObject =>
-		value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as IDataObject) : { body: value as IDataObject[keyof IDataObject] };
-	if (Array.isArray(body)) return body.length ? body.map((entry) => ({ json: toJson(entry) })) : [{ json: {} }];
+		value !== null && typeof value === 'object' && !Array.isArray(value)
+			? (value as IDataObject)
+			: { body: value as IDataObject[keyof IDataObject] };
+	if (Array.isArray(body))
+		return body.length ? body.map((entry) => ({ json: toJson(entry) })) : [{ json: {} }];
 	return [{ json: toJson(body ?? {}) }];
+}
+
+/**
+ * The one webhook every trigger of this package has: a POST answered as soon as it is received.
+ * `responseData` is empty on purpose: without it n8n 2.41 answers the literal text
+ * "firstEntryJson"; empty, it answers {"message":"Workflow was started"} like its own Webhook node.
+ */
+export function receivingWebhook(path: string): IWebhookDescription {
+	return {
+		name: 'default',
+		httpMethod: 'POST',
+		responseMode: 'onReceived',
+		responseData: '',
+		path,
+	};
 }
