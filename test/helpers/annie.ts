@@ -1,6 +1,7 @@
 /* eslint-disable @n8n/community-nodes/no-hardcoded-secrets -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 import type { IDataObject } from 'n8n-workflow';
-import { runNode, type NodeRunResult } from './n8n-harness';
+import type { NodeRunResult } from './n8n-harness';
+import { runHelloAnnie } from './providers';
 import type { Sandbox } from '../sandbox/server';
 
 export const ANNIE_KEY = 'annie-sk-v1-sandbox';
@@ -19,21 +20,18 @@ export const SEED_APPOINTMENT = {
 	appointmentDescription: '6-month routine cleaning and exam',
 	appointmentId: '81260683',
 };
-export const SEED_CONTEXT = 'Confirming upcoming cleaning appointment scheduled for March 10th at 3:00 PM';
+export const SEED_CONTEXT =
+	'Confirming upcoming cleaning appointment scheduled for March 10th at 3:00 PM';
 
 export function runAnnie(
 	sandbox: Sandbox,
 	parameters: IDataObject,
-	options: { items?: IDataObject[]; continueOnFail?: boolean; apiKey?: string; timezone?: string } = {},
+	options: {
+		items?: IDataObject[];
+		continueOnFail?: boolean;
+		apiKey?: string;
+		timezone?: string;
+	} = {},
 ): Promise<NodeRunResult> {
-	return runNode({
-		type: 'n8n-nodes-ai-phone-agents.helloAnnie',
-		parameters,
-		items: options.items,
-		continueOnFail: options.continueOnFail,
-		timezone: options.timezone,
-		credentials: {
-			helloAnnieApi: { apiKey: options.apiKey ?? ANNIE_KEY, baseUrl: sandbox.baseUrls.helloAnnie },
-		},
-	});
+	return runHelloAnnie(sandbox, parameters, options);
 }

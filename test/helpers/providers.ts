@@ -1,4 +1,4 @@
-import type { IDataObject } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 import { runNode, type NodeRunResult } from './n8n-harness';
 import { SANDBOX_FIXTURES, type Sandbox } from '../sandbox/server';
 
@@ -14,33 +14,71 @@ export interface RunOptions {
 export const ALLOMIA_KEY = SANDBOX_FIXTURES.alloMia.apiKey;
 export const AICALLER_KEY = SANDBOX_FIXTURES.aiCaller.apiKey;
 
-export function runAlloMia(sandbox: Sandbox, parameters: IDataObject, options: RunOptions = {}): Promise<NodeRunResult> {
+/** One node run against the sandbox with that provider's credential; the three providers differ only in these. */
+function runProvider(
+	type: string,
+	credentialType: string,
+	credential: IDataObject,
+	parameters: IDataObject,
+	options: RunOptions,
+): Promise<NodeRunResult> {
 	return runNode({
-		type: 'n8n-nodes-ai-phone-agents.alloMia',
+		type: `n8n-nodes-ai-phone-agents.${type}`,
 		parameters,
 		items: options.items,
 		continueOnFail: options.continueOnFail,
 		timezone: options.timezone,
 		credentials: {
-			alloMiaApi: {
-				apiKey: options.apiKey ?? ALLOMIA_KEY,
-				organizationId: SANDBOX_FIXTURES.alloMia.organizationId,
-				baseUrl: sandbox.baseUrls.alloMia,
-				...options.credential,
-			},
+			[credentialType]: { ...credential, ...options.credential } as ICredentialDataDecryptedObject,
 		},
 	});
 }
 
-export function runAiCaller(sandbox: Sandbox, parameters: IDataObject, options: RunOptions = {}): Promise<NodeRunResult> {
-	return runNode({
-		type: 'n8n-nodes-ai-phone-agents.aiCaller',
-		parameters,
-		items: options.items,
-		continueOnFail: options.continueOnFail,
-		timezone: options.timezone,
-		credentials: {
-			aiCallerApi: { apiKey: options.apiKey ?? AICALLER_KEY, baseUrl: sandbox.baseUrls.aiCaller, ...options.credential },
+export function runHelloAnnie(
+	sandbox: Sandbox,
+	parameters: IDataObject,
+	options: RunOptions = {},
+): Promise<NodeRunResult> {
+	return runProvider(
+		'helloAnnie',
+		'helloAnnieApi',
+		{
+			apiKey: options.apiKey ?? SANDBOX_FIXTURES.helloAnnie.apiKey,
+			baseUrl: sandbox.baseUrls.helloAnnie,
 		},
-	});
+		parameters,
+		options,
+	);
+}
+
+export function runAlloMia(
+	sandbox: Sandbox,
+	parameters: IDataObject,
+	options: RunOptions = {},
+): Promise<NodeRunResult> {
+	return runProvider(
+		'alloMia',
+		'alloMiaApi',
+		{
+			apiKey: options.apiKey ?? ALLOMIA_KEY,
+			organizationId: SANDBOX_FIXTURES.alloMia.organizationId,
+			baseUrl: sandbox.baseUrls.alloMia,
+		},
+		parameters,
+		options,
+	);
+}
+
+export function runAiCaller(
+	sandbox: Sandbox,
+	parameters: IDataObject,
+	options: RunOptions = {},
+): Promise<NodeRunResult> {
+	return runProvider(
+		'aiCaller',
+		'aiCallerApi',
+		{ apiKey: options.apiKey ?? AICALLER_KEY, baseUrl: sandbox.baseUrls.aiCaller },
+		parameters,
+		options,
+	);
 }
