@@ -47,17 +47,8 @@ function transportOptions(fn: IExecuteFunctions): TransportOptions {
 	};
 }
 
-/** Reads an operation's own top-level fields of one item, by their documented names. */
-export function readParameters(fn: IExecuteFunctions, itemIndex: number, properties: INodeProperties[]): IDataObject {
-	const input: IDataObject = {};
-	for (const property of properties) {
-		input[property.name] = fn.getNodeParameter(property.name, itemIndex, property.default, {
-			// A resource locator's value, whichever mode (list, typed, expression) was used.
-			extractValue: property.type === 'resourceLocator',
-		}) as IDataObject[string];
-	}
-	return input;
-}
+/** An operation's own top-level fields of one item, by their documented names (see parameters.ts). */
+export { readParameters } from './parameters';
 
 /** Everything a node's `execute` does: find the operation, then run it for every item. */
 export async function executeOperation(

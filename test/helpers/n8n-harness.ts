@@ -65,6 +65,11 @@ const NODE_TYPES: Record<string, INodeType> = {
 	'n8n-nodes-ai-phone-agents.aiCaller': new AiCaller(),
 };
 
+/** Adds a node type that only a test uses (e.g. one that calls a shared helper directly). */
+export function registerNodeType(type: string, node: INodeType): void {
+	NODE_TYPES[type] = node;
+}
+
 const CREDENTIAL_TYPES: Record<string, ICredentialType> = {
 	helloAnnieApi: new HelloAnnieApi(),
 	alloMiaApi: new AlloMiaApi(),

@@ -1,0 +1,246 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+
+/**
+ * Reads an operation's fields for one item.
+ *
+ * n8n evaluates every expression on its own: each `getNodeParameter` builds a fresh data proxy
+ * and, with n8n 2's default expression engine, enters an isolated V8 context. A node whose
+ * fields are each mapped with `{{ $json.… }}` pays that once per field and item, which the
+ * benchmarks (`npm run bench`) showed to be most of the node's time. So the fields' expressions
+ * of one item are evaluated together, as one expression `{{ [ (a), (b), … ] }}`, and each result
+ * is put back where its expression was.
+ *
+ * The result must be what `getNodeParameter` would have returned, so the combination is only
+ * used where it provably is:
+ * - only expressions that are one `{{ … }}` and nothing else (a template with text around it
+ *   is evaluated on its own, as n8n does, because n8n's rules for joining text and values are
+ *   its own);
+ * - not for expressions using `$parameter` / `$rawParameter` (they see sibling fields, which
+ *   differ per nesting level) or `$fromAI` (filled in by an agent);
+ * - not for fields n8n post-processes (`validateType`, resource mappers, filters, regex
+ *   `extractValue`);
+ * - only when the expression engine hands back an array's values unchanged (checked once per
+ *   run: an engine that serialises results, turning `undefined` into `null`, is not combined);
+ * - and whenever anything goes wrong the item is read again field by field through
+ *   `getNodeParameter`, so errors are exactly n8n's own. If that second reading succeeds, the
+ *   combination itself was the problem and it is not used again in this run.
+ */
+
+type PathKey = string | number;
+
+interface Slot {
+	path: PathKey[];
+	/** The expression without its leading `=`, as `evaluateExpression` takes it. */
+	expression: string;
+	/** The code between `{{` and `}}` when the expression is exactly one such block. */
+	code?: string;
+}
+
+interface Plan {
+	properties: INodeProperties[];
+	raw: IDataObject;
+	slots: Slot[];
+	/** Slots evaluated together, in the order of `combined`'s array. */
+	combinedSlots: Slot[];
+	combined?: string;
+	/** False: read every item field by field (n8n's own path). */
+	fast: boolean;
+	/** Whether the engine returns arrays unchanged; decided on the first combined read. */
+	engineKeepsArrays?: boolean;
+}
+
+const plans = new WeakMap<IExecuteFunctions, Map<INodeProperties[], Plan>>();
+
+/** Expressions whose value depends on where in the parameters they sit, or on an agent. */
+const CONTEXT_DEPENDENT = /\$(raw)?parameter|fromai/i;
+
+export function readParameters(fn: IExecuteFunctions, itemIndex: number, properties: INodeProperties[]): IDataObject {
+	const plan = planFor(fn, properties);
+	if (!plan.fast) return readEachField(fn, itemIndex, properties);
+	try {
+		return readCombined(fn, itemIndex, plan);
+	} catch {
+		const input = readEachField(fn, itemIndex, properties);
+		plan.fast = false;
+		return input;
+	}
+}
+
+/** n8n's own reading, one `getNodeParameter` per field. */
+export function readEachField(fn: IExecuteFunctions, itemIndex: number, properties: INodeProperties[]): IDataObject {
+	const input: IDataObject = {};
+	for (const property of properties) {
+		input[property.name] = fn.getNodeParameter(property.name, itemIndex, property.default, {
+			// A resource locator's value, whichever mode (list, typed, expression) was used.
+			extractValue: property.type === 'resourceLocator',
+		}) as IDataObject[string];
+	}
+	return input;
+}
+
+function planFor(fn: IExecuteFunctions, properties: INodeProperties[]): Plan {
+	let perRun = plans.get(fn);
+	if (!perRun) {
+		perRun = new Map();
+		plans.set(fn, perRun);
+	}
+	let plan = perRun.get(properties);
+	if (!plan) {
+		plan = makePlan(fn, properties);
+		perRun.set(properties, plan);
+	}
+	return plan;
+}
+
+function makePlan(fn: IExecuteFunctions, properties: INodeProperties[]): Plan {
+	const plan: Plan = { properties, raw: {}, slots: [], combinedSlots: [], fast: false };
+	if (typeof fn.evaluateExpression !== 'function' || !properties.every(isPlainlyResolved)) return plan;
+	for (const property of properties) {
+		const raw = fn.getNodeParameter(property.name, 0, property.default, { rawExpressions: true });
+		plan.raw[property.name] = raw as IDataObject[string];
+		collectSlots(raw, [property.name], plan.slots);
+	}
+	if (plan.slots.some((slot) => CONTEXT_DEPENDENT.test(slot.expression))) return plan;
+	plan.combinedSlots = plan.slots.filter((slot) => slot.code !== undefined);
+	if (plan.combinedSlots.length > 1) {
+		// A newline before each closing parenthesis ends a trailing `// comment` in the code.
+		plan.combined = `{{ [${plan.combinedSlots.map((slot) => `(\n${slot.code}\n)`).join(',')}] }}`;
+	} else {
+		plan.combinedSlots = [];
+	}
+	plan.fast = true;
+	return plan;
+}
+
+/** Fields whose value n8n hands over as resolved, without checks or conversions of its own. */
+function isPlainlyResolved(property: INodeProperties | INodePropertyOptions): boolean {
+	if (!('type' in property)) return true;
+	if (property.validateType || property.extractValue) return false;
+	if (property.type === 'resourceMapper' || property.type === 'filter') return false;
+	if (property.type === 'resourceLocator' && (property.modes ?? []).some((mode) => mode.extractValue)) return false;
+	for (const option of property.options ?? []) {
+		if ('values' in option && Array.isArray(option.values)) {
+			if (!option.values.every(isPlainlyResolved)) return false;
+		} else if (!isPlainlyResolved(option as INodeProperties)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+function collectSlots(value: unknown, path: PathKey[], slots: Slot[]): void {
+	if (typeof value === 'string') {
+		if (!value.startsWith('=')) return;
+		const expression = value.slice(1);
+		slots.push({ path, expression, code: singleBlockCode(expression) });
+	} else if (Array.isArray(value)) {
+		value.forEach((entry, index) => collectSlots(entry, [...path, index], slots));
+	} else if (value !== null && typeof value === 'object') {
+		for (const [key, entry] of Object.entries(value)) collectSlots(entry, [...path, key], slots);
+	}
+}
+
+/**
+ * `{{ code }}` with nothing around it and no other `{{` or `}}` inside: n8n then returns the
+ * code's value as it is (not text), the same value it has as an element of an array.
+ */
+function singleBlockCode(expression: string): string | undefined {
+	if (!expression.startsWith('{{') || !expression.endsWith('}}')) return undefined;
+	if (expression.indexOf('{{', 1) !== -1 || expression.indexOf('}}') !== expression.length - 2) return undefined;
+	const code = expression.slice(2, -2);
+	return code.trim() ? code : undefined;
+}
+
+class NotCombinable extends Error {}
+
+function readCombined(fn: IExecuteFunctions, itemIndex: number, plan: Plan): IDataObject {
+	const input = cloneJson(plan.raw) as IDataObject;
+	const evaluated = new Map<Slot, unknown>();
+	if (plan.combined) {
+		if (plan.engineKeepsArrays === undefined) plan.engineKeepsArrays = engineKeepsArrays(fn, itemIndex);
+		if (!plan.engineKeepsArrays) throw new NotCombinable();
+		const values = fn.evaluateExpression(plan.combined, itemIndex) as unknown;
+		if (!Array.isArray(values) || values.length !== plan.combinedSlots.length) throw new NotCombinable();
+		plan.combinedSlots.forEach((slot, index) => evaluated.set(slot, values[index]));
+	}
+	for (const slot of plan.slots) {
+		const value = evaluated.has(slot) ? evaluated.get(slot) : fn.evaluateExpression(slot.expression, itemIndex);
+		// n8n refuses a function as a field's value with its own message; get that message.
+		if (typeof value === 'function') throw new NotCombinable();
+		setAt(input, slot.path, value);
+	}
+	for (const property of plan.properties) {
+		const value: unknown = input[property.name];
+		cleanupDates(value);
+		if (property.type === 'resourceLocator' && isLocatorValue(value)) {
+			input[property.name] = value.value as IDataObject[string];
+		}
+	}
+	return input;
+}
+
+/**
+ * Whether values come back from an array as they would alone. n8n 2's isolated engine and the
+ * legacy one keep them; an engine that passes results as JSON turns `undefined` and `Infinity`
+ * inside an array into `null` while keeping them at the top.
+ */
+function engineKeepsArrays(fn: IExecuteFunctions, itemIndex: number): boolean {
+	try {
+		const probe = fn.evaluateExpression('{{ [undefined, 1/0, new Date(0)] }}', itemIndex) as unknown;
+		return (
+			Array.isArray(probe) &&
+			probe.length === 3 &&
+			probe[0] === undefined &&
+			probe[1] === Infinity &&
+			probe[2] instanceof Date &&
+			probe[2].getTime() === 0
+		);
+	} catch {
+		return false;
+	}
+}
+
+function setAt(target: IDataObject, path: PathKey[], value: unknown): void {
+	let node = target as Record<PathKey, unknown>;
+	for (const key of path.slice(0, -1)) node = node[key] as Record<PathKey, unknown>;
+	node[path[path.length - 1]] = value;
+}
+
+function cloneJson(value: unknown): unknown {
+	if (Array.isArray(value)) return value.map(cloneJson);
+	if (value !== null && typeof value === 'object') {
+		const copy: Record<string, unknown> = {};
+		for (const [key, entry] of Object.entries(value)) copy[key] = cloneJson(entry);
+		return copy;
+	}
+	return value;
+}
+
+/** luxon's own test (`DateTime.isDateTime`), without importing luxon. */
+function isDateTime(value: unknown): boolean {
+	return value !== null && typeof value === 'object' && (value as { isLuxonDateTime?: unknown }).isLuxonDateTime === true;
+}
+
+/**
+ * What n8n does to a resolved parameter: a luxon DateTime held inside an object or array becomes
+ * its ISO text; a DateTime that is the whole value stays one.
+ */
+function cleanupDates(value: unknown): void {
+	if (value === null || typeof value !== 'object' || isDateTime(value)) return;
+	if (Array.isArray(value)) {
+		value.forEach(cleanupDates);
+		return;
+	}
+	const record = value as Record<string, unknown>;
+	for (const key of Object.keys(record)) {
+		const entry = record[key];
+		if (entry !== null && typeof entry === 'object') {
+			if (isDateTime(entry)) record[key] = String(entry);
+			else cleanupDates(entry);
+		}
+	}
+}
+
+function isLocatorValue(value: unknown): value is { mode: unknown; value: unknown } {
+	return value !== null && typeof value === 'object' && 'mode' in value && 'value' in value;
+}
