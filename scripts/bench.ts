@@ -8,8 +8,10 @@
  * Scenarios, in the order they run (names for --only):
  *   package        cold load time of the nodes and credentials, tarball size
  *   memory         10,000 items through a node: peak memory of the n8n process (first, while it is fresh)
- *   per-item       1,000 items through each node's create operation vs the HTTP Request node
+ *   per-item       1,000 items through each node's create operation vs the HTTP Request node,
+ *                  fields mapped as dragged from the input (`{{ $json.phone }}`)
  *                  (AICaller: also Create Many, the same 1,000 calls in batches of 100)
+ *   computed       the same with every field computed by an expression (`{{ $json.phone.trim() }}`)
  *   decomposition  HelloAnnie and AICaller again with every value typed in (no expressions)
  *   pacing         150 HelloAnnie calls against 60 requests per 10 s vs the HTTP Request node
  *
@@ -54,7 +56,7 @@ const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 // -------------------------------------------------------------------------------------------------
 // Arguments and sizes
 
-const SCENARIOS = ['package', 'memory', 'per-item', 'decomposition', 'pacing'] as const;
+const SCENARIOS = ['package', 'memory', 'per-item', 'computed', 'decomposition', 'pacing'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function argument(name: string): string | undefined {
@@ -87,7 +89,7 @@ const MIN_ROUNDS = 3;
  * command must finish within 10 minutes on a clean checkout; on a quiet machine the budgets buy
  * more rounds, on a busy one each comparison stops at MIN_ROUNDS.
  */
-const BUDGET_MS = { perItem: 35_000, decomposition: 25_000 } as const;
+const BUDGET_MS = { perItem: 35_000, computed: 25_000, decomposition: 25_000 } as const;
 /** The whole command should end within this (ms); the optional decomposition gives way to it. */
 const TOTAL_BUDGET_MS = 9.5 * 60_000;
 /** The pacing scenario's length (ms): rate-limit waits, about the same on any machine. */
@@ -124,11 +126,25 @@ export function patients(count: number): IDataObject[] {
 type Provider = 'helloAnnie' | 'alloMia' | 'aiCaller';
 
 /**
- * How the fields get their values: `expressions` maps each field from the item (`{{ $json.phone }}`),
- * as users do; `constants` types the first patient's values in (no expression at all), which
- * leaves only the cost of the node itself and of n8n's request and credential helpers.
+ * How the fields get their values:
+ * - `dragged`: each field mapped from the item as dragging an input field onto it writes it
+ *   (`{{ $json.phone }}`), the most common mapping;
+ * - `computed`: each field's expression does a little work (`{{ $json.phone.trim() }}`), so that
+ *   n8n has to evaluate it; the HTTP Request node's body does the same work;
+ * - `constants`: the first patient's values typed in (no expression at all), which leaves only
+ *   the cost of the node itself and of n8n's request and credential helpers.
  */
-export type Mapping = 'expressions' | 'constants';
+export type Mapping = 'dragged' | 'computed' | 'constants';
+
+/** `{{ $json.phone }}` → `{{ $json.phone.trim() }}`, in a parameter or in a body expression. */
+function computed<T>(value: T): T {
+	if (typeof value === 'string')
+		return value.replace(/\$json\.(\w+)(?![\w.(])/g, (_, key: string) => `$json.${key}.trim()`) as T;
+	if (Array.isArray(value)) return value.map((entry: unknown) => computed(entry)) as T;
+	if (value && typeof value === 'object')
+		return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, computed(entry)])) as T;
+	return value;
+}
 
 export interface NodeSpec {
 	type: string;
@@ -159,12 +175,12 @@ function typedIn<T>(value: T, item: IDataObject): T {
 export function createNode(
 	stack: Stack,
 	provider: Provider,
-	mapping: Mapping = 'expressions',
+	mapping: Mapping = 'dragged',
 ): NodeSpec {
 	const spec = createNodeWithExpressions(stack, provider);
-	return mapping === 'constants'
-		? { ...spec, parameters: typedIn(spec.parameters, patients(1)[0]) }
-		: spec;
+	if (mapping === 'constants') return { ...spec, parameters: typedIn(spec.parameters, patients(1)[0]) };
+	if (mapping === 'computed') return { ...spec, parameters: computed(spec.parameters) };
+	return spec;
 }
 
 function createNodeWithExpressions(stack: Stack, provider: Provider): NodeSpec {
@@ -288,7 +304,7 @@ export function httpNode(
 	stack: Stack,
 	provider: Provider,
 	extra: IDataObject = {},
-	mapping: Mapping = 'expressions',
+	mapping: Mapping = 'dragged',
 ): NodeSpec {
 	const baseUrl: Record<Provider, string> = {
 		helloAnnie: stack.sandbox.baseUrls.helloAnnie,
@@ -312,7 +328,7 @@ export function httpNode(
 			jsonBody:
 				mapping === 'constants'
 					? JSON.stringify(TYPED_BODIES[provider](patients(1)[0]))
-					: `={{ JSON.stringify(${HTTP_BODIES[provider].body}) }}`,
+					: `={{ JSON.stringify(${mapping === 'computed' ? computed(HTTP_BODIES[provider].body) : HTTP_BODIES[provider].body}) }}`,
 			options: extra as INodeParameters,
 		},
 	};
@@ -1152,6 +1168,7 @@ export interface BenchReport {
 	wallSeconds: number;
 	package?: PackageFigures;
 	perItem?: PerItemResult;
+	computed?: PerItemResult;
 	decomposition?: PerItemResult;
 	/** Why the decomposition was not measured, when it was not. */
 	decompositionSkipped?: string;
@@ -1186,15 +1203,23 @@ async function main(): Promise<number> {
 		if (ONLY.has('per-item'))
 			report.perItem = await perItem(
 				stack,
-				'expressions',
+				'dragged',
 				['helloAnnie', 'alloMia', 'aiCaller'],
 				BUDGET_MS.perItem,
+			);
+		const perItemMs = Date.now() - perItemStarted;
+		if (ONLY.has('computed'))
+			report.computed = await perItem(
+				stack,
+				'computed',
+				['helloAnnie', 'alloMia', 'aiCaller'],
+				BUDGET_MS.computed,
 			);
 		if (ONLY.has('decomposition')) {
 			// Optional: explains the per-item and Create Many figures. Left out when, judging by how
 			// long the per-item runs took, it would push the whole command past its budget.
 			const elapsed = Date.now() - started;
-			const estimate = DECOMPOSITION_SHARE * (Date.now() - perItemStarted);
+			const estimate = DECOMPOSITION_SHARE * perItemMs;
 			const pacingLeft = ONLY.has('pacing') ? PACING_ESTIMATE_MS : 0;
 			if (elapsed + estimate + pacingLeft <= TOTAL_BUDGET_MS)
 				report.decomposition = await perItem(

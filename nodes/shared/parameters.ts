@@ -1,4 +1,10 @@
-import type { IDataObject, IExecuteFunctions, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+	INodePropertyOptions,
+} from 'n8n-workflow';
 
 /**
  * Reads an operation's fields for one item.
@@ -6,9 +12,12 @@ import type { IDataObject, IExecuteFunctions, INodeProperties, INodePropertyOpti
  * n8n evaluates every expression on its own: each `getNodeParameter` builds a fresh data proxy
  * and, with n8n 2's default expression engine, enters an isolated V8 context. A node whose
  * fields are each mapped with `{{ $json.… }}` pays that once per field and item, which the
- * benchmarks (`npm run bench`) showed to be most of the node's time. So the fields' expressions
- * of one item are evaluated together, as one expression `{{ [ (a), (b), … ] }}`, and each result
- * is put back where its expression was.
+ * benchmarks (`npm run bench`) showed to be most of the node's time. So:
+ * - a field mapped as `{{ $json.a.b }}` or `{{ $json["a b"] }}` (what dragging an input field
+ *   onto a parameter writes) is looked up in the item directly, when the path leads through plain
+ *   objects and arrays to plain data; otherwise it is evaluated like any other expression;
+ * - the other expressions of one item are evaluated together, as one expression
+ *   `{{ [ (a), (b), … ] }}`, and each result is put back where its expression was.
  *
  * The result must be what `getNodeParameter` would have returned, so the combination is only
  * used where it provably is:
@@ -34,12 +43,16 @@ interface Slot {
 	expression: string;
 	/** The code between `{{` and `}}` when the expression is exactly one such block. */
 	code?: string;
+	/** The keys when the code is only `$json` followed by property accesses. */
+	jsonPath?: string[];
 }
 
 interface Plan {
 	properties: INodeProperties[];
 	raw: IDataObject;
 	slots: Slot[];
+	/** The node's input items: `$json` is the `json` of the item being read. */
+	items: INodeExecutionData[];
 	/** Slots evaluated together, in the order of `combined`'s array. */
 	combinedSlots: Slot[];
 	combined?: string;
@@ -93,7 +106,7 @@ function planFor(fn: IExecuteFunctions, properties: INodeProperties[]): Plan {
 }
 
 function makePlan(fn: IExecuteFunctions, properties: INodeProperties[]): Plan {
-	const plan: Plan = { properties, raw: {}, slots: [], combinedSlots: [], fast: false };
+	const plan: Plan = { properties, raw: {}, items: [], slots: [], combinedSlots: [], fast: false };
 	if (typeof fn.evaluateExpression !== 'function' || !properties.every(isPlainlyResolved)) return plan;
 	for (const property of properties) {
 		const raw = fn.getNodeParameter(property.name, 0, property.default, { rawExpressions: true });
@@ -101,7 +114,8 @@ function makePlan(fn: IExecuteFunctions, properties: INodeProperties[]): Plan {
 		collectSlots(raw, [property.name], plan.slots);
 	}
 	if (plan.slots.some((slot) => CONTEXT_DEPENDENT.test(slot.expression))) return plan;
-	plan.combinedSlots = plan.slots.filter((slot) => slot.code !== undefined);
+	plan.items = fn.getInputData();
+	plan.combinedSlots = plan.slots.filter((slot) => slot.code !== undefined && !slot.jsonPath);
 	if (plan.combinedSlots.length > 1) {
 		// A newline before each closing parenthesis ends a trailing `// comment` in the code.
 		plan.combined = `{{ [${plan.combinedSlots.map((slot) => `(\n${slot.code}\n)`).join(',')}] }}`;
@@ -132,7 +146,8 @@ function collectSlots(value: unknown, path: PathKey[], slots: Slot[]): void {
 	if (typeof value === 'string') {
 		if (!value.startsWith('=')) return;
 		const expression = value.slice(1);
-		slots.push({ path, expression, code: singleBlockCode(expression) });
+		const code = singleBlockCode(expression);
+		slots.push({ path, expression, code, jsonPath: code === undefined ? undefined : jsonPathOf(code) });
 	} else if (Array.isArray(value)) {
 		value.forEach((entry, index) => collectSlots(entry, [...path, index], slots));
 	} else if (value !== null && typeof value === 'object') {
@@ -151,6 +166,65 @@ function singleBlockCode(expression: string): string | undefined {
 	return code.trim() ? code : undefined;
 }
 
+const IDENTIFIER = /^\.\s*([A-Za-z_$][\w$]*)/;
+const BRACKET = /^\[\s*(?:(\d+)|"([^"\\]*)"|'([^'\\]*)')\s*\]/;
+
+/** `$json.a["b c"][0]` → `['a', 'b c', '0']`; undefined for any other code. */
+function jsonPathOf(code: string): string[] | undefined {
+	let rest = code.trim();
+	if (!rest.startsWith('$json')) return undefined;
+	rest = rest.slice('$json'.length);
+	const keys: string[] = [];
+	while (rest) {
+		const match = IDENTIFIER.exec(rest) ?? BRACKET.exec(rest);
+		if (!match) return undefined;
+		keys.push(match[1] ?? match[2] ?? match[3]);
+		rest = rest.slice(match[0].length).trimStart();
+	}
+	return keys;
+}
+
+const NOT_PLAIN = Symbol('not plain');
+
+/**
+ * The value at `keys` in an item's json, as n8n's expression would give it (a copy, as the
+ * isolated engine returns), or NOT_PLAIN where JavaScript itself would have to decide: a step
+ * through something that is not an object (an error, or a string's own properties), an
+ * inherited property, or a value that is not plain data (a Date, a Buffer, a class instance).
+ */
+function lookUp(json: unknown, keys: string[]): unknown {
+	let current = json;
+	for (const key of keys) {
+		if (current === null || typeof current !== 'object') return NOT_PLAIN;
+		if (Object.prototype.hasOwnProperty.call(current, key)) current = (current as Record<string, unknown>)[key];
+		else if (key in current) return NOT_PLAIN;
+		else current = undefined;
+	}
+	return plainCopy(current);
+}
+
+function plainCopy(value: unknown): unknown {
+	if (value === null || typeof value !== 'object') return typeof value === 'function' ? NOT_PLAIN : value;
+	if (Array.isArray(value)) {
+		const copy: unknown[] = [];
+		for (const entry of value) {
+			const entryCopy = plainCopy(entry);
+			if (entryCopy === NOT_PLAIN) return NOT_PLAIN;
+			copy.push(entryCopy);
+		}
+		return copy;
+	}
+	const prototype = Object.getPrototypeOf(value) as unknown;
+	if (prototype !== Object.prototype && prototype !== null) return NOT_PLAIN;
+	const copy: Record<string, unknown> = {};
+	for (const [key, entry] of Object.entries(value)) {
+		const entryCopy = plainCopy(entry);
+		if (entryCopy === NOT_PLAIN) return NOT_PLAIN;
+		copy[key] = entryCopy;
+	}
+	return copy;
+}
+
 class NotCombinable extends Error {}
 
 function readCombined(fn: IExecuteFunctions, itemIndex: number, plan: Plan): IDataObject {
@@ -164,7 +238,10 @@ function readCombined(fn: IExecuteFunctions, itemIndex: number, plan: Plan): IDa
 		plan.combinedSlots.forEach((slot, index) => evaluated.set(slot, values[index]));
 	}
 	for (const slot of plan.slots) {
-		const value = evaluated.has(slot) ? evaluated.get(slot) : fn.evaluateExpression(slot.expression, itemIndex);
+		let value: unknown = NOT_PLAIN;
+		if (evaluated.has(slot)) value = evaluated.get(slot);
+		else if (slot.jsonPath) value = lookUp(plan.items[itemIndex]?.json, slot.jsonPath);
+		if (value === NOT_PLAIN) value = fn.evaluateExpression(slot.expression, itemIndex);
 		// n8n refuses a function as a field's value with its own message; get that message.
 		if (typeof value === 'function') throw new NotCombinable();
 		setAt(input, slot.path, value);

@@ -71,19 +71,22 @@ function createManyTable(many: CreateManyFigures): string[] {
 	];
 }
 
-/** ms per expression evaluation, from the same runs with and without expressions. */
-function expressionCost(
-	withExpressions: ComparisonFigures | undefined,
-	typedIn: ComparisonFigures | undefined,
+/** Extra ms per item of the computed runs over the dragged ones: what evaluating costs the node. */
+function evaluationCost(
+	computed: ComparisonFigures | undefined,
+	dragged: ComparisonFigures | undefined,
 ): number | undefined {
-	if (!withExpressions || !typedIn || withExpressions.expressionsPerItem.node === 0)
-		return undefined;
-	return (
-		(withExpressions.nodeMs.median - typedIn.nodeMs.median) /
-		withExpressions.items /
-		withExpressions.expressionsPerItem.node
-	);
+	if (!computed || !dragged) return undefined;
+	return (computed.nodeMs.median - dragged.nodeMs.median) / computed.items;
 }
+
+/** Evaluations per item the node makes for its mapped fields (see nodes/shared/parameters.ts). */
+const NODE_EVALUATIONS: Record<string, Record<ComparisonFigures['mapping'], number>> = {
+	helloAnnie: { dragged: 0, computed: 1, constants: 0 },
+	// Customer Name is text around two expressions: n8n evaluates such a template on its own.
+	alloMia: { dragged: 0, computed: 2, constants: 0 },
+	aiCaller: { dragged: 0, computed: 1, constants: 0 },
+};
 
 function pacingSection(pacing: PacingResult): string[] {
 	const node = pacing.variants[0];
@@ -145,8 +148,8 @@ function memorySection(memory: MemoryFigures): string[] {
 		'',
 		`The node's run peaks ${number(memory.node.rssPeakMb - memory.set.rssPeakMb)} MB above n8n's own Edit Fields run over the same items. ` +
 			'Create Many reads and validates every item, sends 100 requests of 100 calls and pairs each of the 10,000 answers with its item; ' +
-			'its values are typed in so that the run takes seconds (10,000 single calls, or 40,000 expression evaluations, would take minutes ' +
-			'on this machine). The per-item runs above report the memory growth of 1,000 single calls with expressions.',
+			'its values are typed in, so that the peak is what the node holds for 10,000 items rather than what evaluating expressions ' +
+			'allocates. The per-item runs above report the memory growth of 1,000 single calls with mapped fields.',
 		'',
 	];
 }
@@ -172,30 +175,40 @@ function packageSection(pkg: PackageFigures): string[] {
 
 function meaning(report: BenchReport): string[] {
 	const lines = ['## What the figures mean', ''];
-	const per = report.perItem?.comparisons ?? [];
+	const dragged = report.perItem?.comparisons ?? [];
+	const computed = report.computed?.comparisons ?? [];
 	const typed = report.decomposition?.comparisons ?? [];
-	const typedFor = (c: ComparisonFigures) => typed.find((t) => t.provider === c.provider);
-	if (per.length) {
-		const worst = Math.max(...per.map((c) => c.ratio));
-		const typedWorst = typed.length ? Math.max(...typed.map((t) => t.ratio)) : undefined;
+	const all = [...dragged, ...computed];
+	const list = (comparisons: ComparisonFigures[]) =>
+		comparisons.map((c) => `${provider(c)} ${c.ratio}×`).join(', ');
+	if (all.length) {
+		const worst = Math.max(...all.map((c) => c.ratio));
 		lines.push(
-			`- **Per-item overhead** (goal ≤ 1.1×): ${verdict(worst <= 1.1)} with the fields mapped by expressions — ${per.map((c) => `${provider(c)} ${c.ratio}×`).join(', ')}` +
-				(typedWorst !== undefined
-					? `; ${verdict(typedWorst <= 1.1)} for the nodes' own work, measured with every value typed in — ${typed.map((t) => `${provider(t)} ${t.ratio}×`).join(', ')}`
-					: '') +
-				'. What makes up the difference:',
+			`- **Per-item overhead** (goal ≤ 1.1×): ${verdict(worst <= 1.1)}` +
+				(dragged.length ? ` — fields dragged from the input (\`{{ $json.phone }}\`): ${list(dragged)}` : '') +
+				(computed.length ? `; fields computed by expressions (\`{{ $json.phone.trim() }}\`): ${list(computed)}` : '') +
+				'. What goes into these figures:',
 		);
-		const costs = per.flatMap((c) => {
-			const cost = expressionCost(c, typedFor(c));
+		const costs = computed.flatMap((c) => {
+			const cost = evaluationCost(
+				c,
+				dragged.find((d) => d.provider === c.provider),
+			);
 			return cost === undefined ? [] : [`${number(cost, 2)} ms (${provider(c)})`];
 		});
 		lines.push(
-			'  - *Expressions.* n8n 2.41 evaluates every expression in an isolated V8 context (its default `N8N_EXPRESSION_ENGINE=vm`), at a fixed cost per evaluation' +
-				(costs.length
-					? ` — here about ${costs.join(', ')} per expression and item, from the runs with and without expressions`
-					: '') +
-				`. The nodes map each field with its own expression (${per.map((c) => `${provider(c)} ${c.expressionsPerItem.node}`).join(', ')} per item here); ` +
-				'the HTTP Request user writes the whole body as one. Every n8n node with fields pays this, in proportion to the fields mapped.',
+			'  - *Expressions.* n8n 2.41 evaluates each expression in an isolated V8 context (its default `N8N_EXPRESSION_ENGINE=vm`) at a fixed cost ' +
+				"per evaluation, and n8n's `getNodeParameter` evaluates each field on its own: a node mapping seven fields pays seven times per item. " +
+				"The nodes therefore read an item's fields themselves (`nodes/shared/parameters.ts`): a field dragged from the input is looked up in " +
+				'the item without evaluating anything, the other expressions of the item are evaluated together as one, and whatever that cannot ' +
+				"reproduce exactly is left to n8n's own reading. Evaluations per item here: dragged — the nodes 0, the HTTP Request node 1 (its body); " +
+				`computed — ${all
+					.filter((c) => c.mapping === 'computed')
+					.map((c) => `${provider(c)} ${NODE_EVALUATIONS[c.provider]?.computed ?? '?'}`)
+					.join(', ')}, the HTTP Request node 1` +
+				(costs.length ? `; the computed runs take ${costs.join(', ')} per item longer than the dragged ones` : '') +
+				'. With one evaluation per field, as n8n reads parameters, the dragged runs measured 1.21–1.61× (HelloAnnie 7, AlloMia 4, ' +
+				'AICaller 3 evaluations per item; the figures of that version are in the history of this file).',
 		);
 		const pacingHttp = report.pacing?.variants[1];
 		lines.push(
@@ -216,33 +229,33 @@ function meaning(report: BenchReport): string[] {
 								`${t.operation} ${withSpread(t.nodeMs)} ms against ${withSpread(t.httpMs)} ms for the HTTP Request node, **${t.ratio}×**`,
 						)
 						.join('; ') +
-					((typedWorst ?? Infinity) <= 1.1
-						? ". Sending one request at a time plus the nodes' validation and transport costs about what the HTTP Request node's " +
-							'concurrent requests cost; the difference above is the expressions.'
-						: ". That much is sending one request at a time plus the nodes' validation and transport; the rest of the " +
-							'difference above is the expressions.'),
+					". That is the nodes' validation, transport and sequential sending alone.",
 			);
 		}
 		if (!typed.length && report.decompositionSkipped)
 			lines.push(`  - The same runs with typed-in values were ${report.decompositionSkipped}.`);
 		lines.push(
-			`  - In absolute terms the nodes add ${per.map((c) => `${number(c.overheadPerItemMs, 2)} ms (${provider(c)})`).join(', ')} per item on this machine: ` +
-				"a campaign of 1,000 calls spends seconds in n8n, against the 17 minutes HelloAnnie's documented 60 requests per minute impose on it.",
+			`  - In absolute terms the nodes add ${all.map((c) => `${number(c.overheadPerItemMs, 2)} ms (${provider(c)}, ${c.mapping})`).join(', ')} per item on this machine ` +
+				'(negative: less than the HTTP Request node): a campaign of 1,000 calls spends seconds in n8n, against the 17 minutes ' +
+				"HelloAnnie's documented 60 requests per minute impose on it.",
 		);
 	}
 	const many = report.perItem?.createMany;
-	if (many) {
+	const computedMany = report.computed?.createMany;
+	if (many || computedMany) {
+		const first = many ?? computedMany;
 		const typedMany = report.decomposition?.createMany;
+		const figures = [
+			many ? `${many.speedup}× with the fields dragged from the input` : '',
+			computedMany ? `${computedMany.speedup}× with the fields computed by expressions` : '',
+			typedMany ? `${typedMany.speedup}× with the values typed in` : '',
+		].filter(Boolean);
+		const worst = Math.min(...[many, computedMany].flatMap((m) => (m ? [m.speedup] : [])));
 		lines.push(
-			`- **AICaller Create Many** (goal ≥ 10× faster than Create): ${verdict(many.speedup >= 10)} — ${many.speedup}× faster, ` +
-				`${many.createManyRequests} requests instead of ${number(many.createRequests)}. ` +
-				(typedMany && typedMany.speedup > many.speedup * 1.5
-					? "With its fields mapped by expressions, most of Create Many's time is n8n evaluating them for each item, which batching cannot save; " +
-						`with the values typed in, Create Many is ${typedMany.speedup}× faster (${withSpread(typedMany.createManyMs)} ms against ${withSpread(typedMany.createMs)} ms)`
-					: typedMany
-						? `With the values typed in, Create Many is ${typedMany.speedup}× faster (${withSpread(typedMany.createManyMs)} ms against ${withSpread(typedMany.createMs)} ms)`
-						: "With its fields mapped by expressions, much of Create Many's time is n8n evaluating them for each item, which batching cannot save") +
-				'. Batching cuts the requests, and with them the rate limit spent, a hundredfold either way.',
+			`- **AICaller Create Many** (goal ≥ 10× faster than Create): ${verdict(worst >= 10)} — ${figures.join(', ')}; ` +
+				`${first?.createManyRequests} requests instead of ${number(first?.createRequests ?? 0)}. ` +
+				'Batching cuts the requests, and with them the rate limit spent, a hundredfold; what remains of Create Many\'s time is reading ' +
+				'and checking each row, and evaluating its expressions where the fields are computed.',
 		);
 	}
 	if (report.pacing) {
@@ -309,21 +322,40 @@ export function renderMarkdown(report: BenchReport): string {
 		'',
 		...meaning(report),
 	];
-	if (report.perItem) {
+	if (report.perItem || report.computed) {
 		lines.push(
 			'## Per-item overhead: 1,000 items through each create operation',
 			'',
-			"Each node's create operation, its fields mapped from the item with expressions as users do, against n8n's HTTP Request node " +
-				'(version 4.5, what a user adds today) sending the same requests — same method, URL, headers and body, authenticated by the same ' +
-				'credential, the body written as one expression. A warm-up run of 100 items on each side first checks that both send identical ' +
-				'requests (compared field by field) and that all are accepted; every measured run is checked for 1,000 accepted requests.',
+			"Each node's create operation against n8n's HTTP Request node (version 4.5, what a user adds today) sending the same " +
+				'requests — same method, URL, headers and body, authenticated by the same credential, the body written as one expression. ' +
+				'A warm-up run of 100 items on each side first checks that both send identical requests (compared field by field) and that ' +
+				'all are accepted; every measured run is checked for 1,000 accepted requests.',
+			'',
+		);
+	}
+	if (report.perItem) {
+		lines.push(
+			'### Fields dragged from the input',
+			'',
+			"Each field mapped as dragging an input field onto it writes it: `{{ $json.phone }}`. The HTTP Request node's body: " +
+				'`{{ JSON.stringify({ toNumber: $json.phone, … }) }}`.',
 			'',
 			...comparisonTable(report.perItem),
 		);
 	}
+	if (report.computed) {
+		lines.push(
+			'### Fields computed by expressions',
+			'',
+			"Each field's expression does a little work, so that it has to be evaluated: `{{ $json.phone.trim() }}`; the HTTP Request " +
+				"node's body does the same work (`toNumber: $json.phone.trim(), …`).",
+			'',
+			...comparisonTable(report.computed),
+		);
+	}
 	if (report.decomposition) {
 		lines.push(
-			'### The same with every value typed in',
+			'### Every value typed in',
 			'',
 			"No expression on either side: the first patient's values typed into the node's fields and the body typed into the HTTP " +
 				"Request node. What remains is the nodes' own work and sequential sending.",
@@ -331,19 +363,16 @@ export function renderMarkdown(report: BenchReport): string {
 			...comparisonTable(report.decomposition),
 		);
 	}
-	if (report.perItem?.createMany) {
-		lines.push(
-			'## AICaller: Create Many vs Create, 1,000 rows',
-			'',
-			...createManyTable(report.perItem.createMany),
-		);
-		lines.push(
-			'Both create the same 1,000 calls (compared on the warm-up run). ' +
-				(report.decomposition?.createMany
-					? `With the values typed in: Create ${withSpread(report.decomposition.createMany.createMs)} ms, Create Many ${withSpread(report.decomposition.createMany.createManyMs)} ms, **${report.decomposition.createMany.speedup}×**.`
-					: ''),
-			'',
-		);
+	const manyRuns: Array<[string, CreateManyFigures | undefined]> = [
+		['fields dragged from the input', report.perItem?.createMany],
+		['fields computed by expressions', report.computed?.createMany],
+		['values typed in', report.decomposition?.createMany],
+	];
+	const measuredMany = manyRuns.filter((entry): entry is [string, CreateManyFigures] => entry[1] !== undefined);
+	if (measuredMany.length) {
+		lines.push('## AICaller: Create Many vs Create, 1,000 rows', '');
+		for (const [label, figures] of measuredMany) lines.push(`### With the ${label}`, '', ...createManyTable(figures));
+		lines.push('Both create the same 1,000 calls (compared on each warm-up run).', '');
 	}
 	if (report.pacing) lines.push(...pacingSection(report.pacing));
 	if (report.memory) lines.push(...memorySection(report.memory));
@@ -354,7 +383,7 @@ export function renderMarkdown(report: BenchReport): string {
 		'```bash',
 		'npm ci && npm run bench            # writes docs/benchmarks.json and docs/benchmarks.md',
 		'npm run bench -- --runs 7          # more rounds where the time budget allows (at least 3 always)',
-		'npm run bench -- --only pacing     # some scenarios: package, memory, per-item, decomposition, pacing',
+		'npm run bench -- --only pacing     # some scenarios: package, memory, per-item, computed, decomposition, pacing',
 		'npm run bench -- --out /tmp/b      # write elsewhere',
 		'```',
 		'',

@@ -115,6 +115,69 @@ describe('Call → Start', () => {
 	});
 });
 
+describe('expressions in n8n\'s own engine', () => {
+	// The node reads an item's fields with one evaluation (nodes/shared/parameters.ts); in the
+	// real n8n that is its isolated expression engine. What it sends must be what each field's
+	// expression gives, and a field whose expression fails must fail as n8n makes it fail.
+	const parameters = (toNumber: string) => ({
+		resource: 'call',
+		operation: 'start',
+		fromNumber: FROM_NUMBER,
+		toNumber,
+		patientInfo: {
+			firstName: '={{ ($json.name ?? $("Nowhere").item.json.name).split(" ")[0] }}',
+			lastName: '={{ $json.name.split(" ").slice(1).join(" ") }}',
+			dateOfBirth: '={{ $json.dob }}',
+			patientId: '={{ "PAT-" + ($itemIndex + 100) }}',
+		},
+		appointmentInfo: {
+			startTime: '={{ DateTime.fromISO($json.start, { setZone: true }).plus({ days: 1 }).toISO() }}',
+			appointmentId: '={{ $json.ids[1] }}',
+		},
+		context: '=Appointment {{ $itemIndex + 1 }} for {{ $json.name }}',
+		voicemailMessage: '={{ `Hi ${$json.name.toUpperCase()}, please call us back.` // shouted\n }}',
+	});
+	const items = [
+		{ phone: '+1 555 987 6543', name: 'Sarah Ann Johnson', dob: '1988-03-22', start: '2025-03-10T15:00:00-06:00', ids: ['a', '81260683'] },
+		{ phone: '+15550001111', dob: '1990-01-01', start: '2025-03-11T09:00:00+01:00', ids: [] },
+		{ phone: '+1 (555) 222-3333', name: 'Li Wei', dob: '1975-12-31', start: '2025-03-12T08:30:00Z', ids: ['b', 'APT-2'] },
+	];
+	const expected = [
+		{
+			toNumber: '+15559876543',
+			patientInfo: { firstName: 'Sarah', lastName: 'Ann Johnson', dateOfBirth: '1988-03-22T00:00:00.000Z', patientId: 'PAT-100' },
+			appointmentInfo: { startTime: '2025-03-11T15:00:00-06:00', appointmentId: '81260683' },
+			context: 'Appointment 1 for Sarah Ann Johnson',
+			voicemailMessage: 'Hi SARAH ANN JOHNSON, please call us back.',
+		},
+		{
+			toNumber: '+15552223333',
+			patientInfo: { firstName: 'Li', lastName: 'Wei', dateOfBirth: '1975-12-31T00:00:00.000Z', patientId: 'PAT-102' },
+			appointmentInfo: { startTime: '2025-03-13T08:30:00Z', appointmentId: 'APT-2' },
+			context: 'Appointment 3 for Li Wei',
+			voicemailMessage: 'Hi LI WEI, please call us back.',
+		},
+	];
+
+	test.each([
+		['combined', '={{ $json.phone.replace(/ /g, "") }}'],
+		// A trailing semicolon cannot go inside the combined expression: read field by field.
+		['field by field', '={{ $json.phone.replace(/ /g, ""); }}'],
+	])('%s: the values each expression gives; an item whose expression fails is an error item', async (_, toNumber) => {
+		const { execution, output, requests } = await runOperation(ctx, 'call start expressions', items, parameters(toNumber), {
+			onError: 'continueRegularOutput',
+		});
+		expect(execution.status).toBe('success');
+		expect(requests.map((request) => wire(request).body)).toEqual(expected.map((body) => ({ fromNumber: FROM, ...body })));
+		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(output[0].json).toEqual({ conversationId: expect.stringMatching(UUID) });
+		// The second item has no name, and its First Name expression then refers to a node that
+		// is not there: n8n's own error for it.
+		expect(output[1].json.error).toMatch(/Referenced node doesn't exist/);
+		expect(output[2].json).toEqual({ conversationId: expect.stringMatching(UUID) });
+	});
+});
+
 describe('SMS → Start Conversation', () => {
 	test('sends one request per item, each output item paired to its input', async () => {
 		const { execution, output, requests } = await runOperation(

@@ -1,3 +1,4 @@
+/* eslint-disable @n8n/community-nodes/no-restricted-imports -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * The nodes read an item's fields with one expression evaluation where n8n would use one per
  * field (nodes/shared/parameters.ts). These tests run a test node inside n8n's execution engine
@@ -91,7 +92,7 @@ class ReadBothWays implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const calls = { evaluateExpression: 0, getNodeParameter: 0 };
-		const target = this;
+		const target: IExecuteFunctions = this; // eslint-disable-line @typescript-eslint/no-this-alias -- the Proxy below needs the real context
 		// Counts what the combined reading asks of n8n; the methods run on the real context.
 		const counted = new Proxy(target, {
 			get(object, key: string | symbol) {
@@ -191,6 +192,43 @@ describe('reading an item\'s fields with one evaluation', () => {
 		expect(out.map((row) => row.fieldReads)).toEqual([FIELDS.length, 0, 0, 0]);
 	});
 
+	test('fields dragged from the input ({{ $json.… }}): looked up in the item, no evaluation at all', async () => {
+		const items = ITEMS.map((item) => ({ ...item, 'first name': item.first }));
+		const out = await readAll(
+			{
+				to: '={{ $json.phone }}',
+				bot: { __rl: true, mode: 'id', value: "={{ $json['id'] }}" },
+				info: { firstName: '={{ $json["first name"] }}', count: '={{ $json.n }}', flag: '={{ $json.missing }}' },
+				vars: { variable: [{ key: 'k', value: '={{ $json.obj.k }}' }, { key: 't', value: '={{ $json.tags[0] }}' }] },
+				note: '={{ $json }}',
+			},
+			items,
+		);
+		for (const row of out) expect(row.same).toBe(true);
+		expect(out[0].combined.value).toEqual({
+			to: '+15551230001',
+			bot: 'bot-1',
+			info: { firstName: 'Ann', count: 3, flag: undefined },
+			vars: { variable: [{ key: 'k', value: 'v' }, { key: 't', value: 'a' }] },
+			note: items[0],
+		});
+		// Item 2 has no `obj`: `$json.obj.k` is left to n8n, which evaluates it as it always does.
+		expect(out.map((row) => row.evaluations)).toEqual([0, 0, 1, 0]);
+		// What the node got is a copy: changing it cannot change the item.
+		expect((out[0].combined.value as IDataObject).note).not.toBe(items[0]);
+	});
+
+	test('a path through a string or to an inherited property: evaluated by n8n', async () => {
+		const out = await readAll({ to: '={{ $json.first.length }}', note: '={{ $json.tags.length }}', info: { firstName: '={{ $json.obj.toString }}' } });
+		for (const row of out) expect(row.same).toBe(true);
+		expect(out[0].combined.error?.message).toMatch(/this is a function, please add \(\)/);
+		const withoutFunction = await readAll({ to: '={{ $json.first.length }}', note: '={{ $json.tags.length }}' });
+		for (const row of withoutFunction) expect(row.same).toBe(true);
+		expect(withoutFunction[1].combined.value).toMatchObject({ to: 2, note: 0 });
+		// The string's length is evaluated by n8n; the array's own `length` is looked up.
+		expect(withoutFunction.map((row) => row.evaluations)).toEqual([1, 1, 1, 1]);
+	});
+
 	test('text around an expression: evaluated on its own, as n8n does, the rest still combined', async () => {
 		const out = await readAll({
 			...MAPPED,
@@ -202,8 +240,8 @@ describe('reading an item\'s fields with one evaluation', () => {
 		expect((out[0].combined.value as IDataObject).to).toBe(' +15551230001');
 		expect((out[0].combined.value as IDataObject).note).toBe('Hello Ann, see you 10.03.');
 		expect((out[0].combined.value as IDataObject).info).toEqual({ firstName: 'Ann3', count: 3 });
-		// Three evaluated on their own, the other four together (plus the engine check on item 0).
-		expect(out.map((row) => row.evaluations)).toEqual([5, 4, 4, 4]);
+		// The three with text around them are evaluated on their own; the `$json.…` ones are looked up.
+		expect(out.map((row) => row.evaluations)).toEqual([3, 3, 3, 3]);
 	});
 
 	test('no expressions: the typed values, without evaluating or reading per item', async () => {
