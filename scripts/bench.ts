@@ -11,7 +11,8 @@
  *   per-item       1,000 items through each node's create operation vs the HTTP Request node,
  *                  fields mapped as dragged from the input (`{{ $json.phone }}`)
  *                  (AICaller: also Create Many, the same 1,000 calls in batches of 100)
- *   computed       the same with every field computed by an expression (`{{ $json.phone.trim() }}`)
+ *   computed       HelloAnnie and AICaller with every field computed by an expression
+ *                  (`{{ $json.phone.trim() }}`), so that n8n has to evaluate it
  *   decomposition  HelloAnnie and AICaller again with every value typed in (no expressions)
  *   pacing         150 HelloAnnie calls against 60 requests per 10 s vs the HTTP Request node
  *
@@ -94,6 +95,12 @@ const BUDGET_MS = { perItem: 35_000, computed: 25_000, decomposition: 25_000 } a
 const TOTAL_BUDGET_MS = 9.5 * 60_000;
 /** The pacing scenario's length (ms): rate-limit waits, about the same on any machine. */
 const PACING_ESTIMATE_MS = 200_000;
+/**
+ * Extra rounds (beyond MIN_ROUNDS) only start before this point of the run (ms after start), so
+ * that a run that began with the runtime's one-time install still leaves time for the rest.
+ */
+const EXTRA_ROUNDS_UNTIL_MS = TOTAL_BUDGET_MS - PACING_ESTIMATE_MS - 60_000;
+const BENCH_STARTED = Date.now();
 /** The decomposition runs two of the per-item scenario's three comparisons, without expressions. */
 const DECOMPOSITION_SHARE = 0.5;
 
@@ -528,7 +535,7 @@ async function alternate<K extends string>(
 		K,
 		RunResult[]
 	>;
-	const deadline = Date.now() + budgetMs;
+	const deadline = Math.min(Date.now() + budgetMs, BENCH_STARTED + EXTRA_ROUNDS_UNTIL_MS);
 	for (let r = 0; r < RUNS && (r < MIN_ROUNDS || Date.now() < deadline); r++) {
 		const order = keys.map((_, i) => keys[(i + r) % keys.length]);
 		for (const key of order) result[key].push(await sides[key]());
@@ -1209,12 +1216,9 @@ async function main(): Promise<number> {
 			);
 		const perItemMs = Date.now() - perItemStarted;
 		if (ONLY.has('computed'))
-			report.computed = await perItem(
-				stack,
-				'computed',
-				['helloAnnie', 'alloMia', 'aiCaller'],
-				BUDGET_MS.computed,
-			);
+			// HelloAnnie maps the most fields, AICaller adds Create Many; AlloMia's Customer Name is a
+			// template, which n8n evaluates on its own anyway.
+			report.computed = await perItem(stack, 'computed', ['helloAnnie', 'aiCaller'], BUDGET_MS.computed);
 		if (ONLY.has('decomposition')) {
 			// Optional: explains the per-item and Create Many figures. Left out when, judging by how
 			// long the per-item runs took, it would push the whole command past its budget.

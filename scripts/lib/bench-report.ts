@@ -71,15 +71,6 @@ function createManyTable(many: CreateManyFigures): string[] {
 	];
 }
 
-/** Extra ms per item of the computed runs over the dragged ones: what evaluating costs the node. */
-function evaluationCost(
-	computed: ComparisonFigures | undefined,
-	dragged: ComparisonFigures | undefined,
-): number | undefined {
-	if (!computed || !dragged) return undefined;
-	return (computed.nodeMs.median - dragged.nodeMs.median) / computed.items;
-}
-
 /** Evaluations per item the node makes for its mapped fields (see nodes/shared/parameters.ts). */
 const NODE_EVALUATIONS: Record<string, Record<ComparisonFigures['mapping'], number>> = {
 	helloAnnie: { dragged: 0, computed: 1, constants: 0 },
@@ -189,13 +180,6 @@ function meaning(report: BenchReport): string[] {
 				(computed.length ? `; fields computed by expressions (\`{{ $json.phone.trim() }}\`): ${list(computed)}` : '') +
 				'. What goes into these figures:',
 		);
-		const costs = computed.flatMap((c) => {
-			const cost = evaluationCost(
-				c,
-				dragged.find((d) => d.provider === c.provider),
-			);
-			return cost === undefined ? [] : [`${number(cost, 2)} ms (${provider(c)})`];
-		});
 		lines.push(
 			'  - *Expressions.* n8n 2.41 evaluates each expression in an isolated V8 context (its default `N8N_EXPRESSION_ENGINE=vm`) at a fixed cost ' +
 				"per evaluation, and n8n's `getNodeParameter` evaluates each field on its own: a node mapping seven fields pays seven times per item. " +
@@ -205,9 +189,8 @@ function meaning(report: BenchReport): string[] {
 				`computed — ${all
 					.filter((c) => c.mapping === 'computed')
 					.map((c) => `${provider(c)} ${NODE_EVALUATIONS[c.provider]?.computed ?? '?'}`)
-					.join(', ')}, the HTTP Request node 1` +
-				(costs.length ? `; the computed runs take ${costs.join(', ')} per item longer than the dragged ones` : '') +
-				'. With one evaluation per field, as n8n reads parameters, the dragged runs measured 1.21–1.61× (HelloAnnie 7, AlloMia 4, ' +
+					.join(', ')}, the HTTP Request node 1. ` +
+				'With one evaluation per field, as n8n reads parameters, the dragged runs measured 1.21–1.61× (HelloAnnie 7, AlloMia 4, ' +
 				'AICaller 3 evaluations per item; the figures of that version are in the history of this file).',
 		);
 		const pacingHttp = report.pacing?.variants[1];
@@ -242,20 +225,24 @@ function meaning(report: BenchReport): string[] {
 	}
 	const many = report.perItem?.createMany;
 	const computedMany = report.computed?.createMany;
+	const typedMany = report.decomposition?.createMany;
 	if (many || computedMany) {
 		const first = many ?? computedMany;
-		const typedMany = report.decomposition?.createMany;
-		const figures = [
-			many ? `${many.speedup}× with the fields dragged from the input` : '',
-			computedMany ? `${computedMany.speedup}× with the fields computed by expressions` : '',
-			typedMany ? `${typedMany.speedup}× with the values typed in` : '',
-		].filter(Boolean);
-		const worst = Math.min(...[many, computedMany].flatMap((m) => (m ? [m.speedup] : [])));
 		lines.push(
-			`- **AICaller Create Many** (goal ≥ 10× faster than Create): ${verdict(worst >= 10)} — ${figures.join(', ')}; ` +
-				`${first?.createManyRequests} requests instead of ${number(first?.createRequests ?? 0)}. ` +
-				'Batching cuts the requests, and with them the rate limit spent, a hundredfold; what remains of Create Many\'s time is reading ' +
-				'and checking each row, and evaluating its expressions where the fields are computed.',
+			'- **AICaller Create Many** (goal ≥ 10× faster than Create): ' +
+				(many
+					? `${verdict(many.speedup >= 10)} for rows whose columns are dragged onto the fields, as a spreadsheet's rows are mapped — **${many.speedup}×**` +
+						(typedMany ? ` (${typedMany.speedup}× with the values typed in)` : '')
+					: '') +
+				(computedMany
+					? `${many ? '; ' : ''}${verdict(computedMany.speedup >= 10)} with every field computed by an expression — **${computedMany.speedup}×**` +
+						(computedMany.speedup < 10
+							? ': then n8n evaluates one expression per row whichever operation runs, at a fixed cost per evaluation that ' +
+								"batching cannot remove and that becomes most of Create Many's time"
+							: '')
+					: '') +
+				`. Either way ${first?.createManyRequests} requests instead of ${number(first?.createRequests ?? 0)}, ` +
+				'which also spends a hundredth of the rate limit.',
 		);
 	}
 	if (report.pacing) {
