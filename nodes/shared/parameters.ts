@@ -228,7 +228,10 @@ function plainCopy(value: unknown): unknown {
 class NotCombinable extends Error {}
 
 function readCombined(fn: IExecuteFunctions, itemIndex: number, plan: Plan): IDataObject {
-	const input = cloneJson(plan.raw) as IDataObject;
+	// The raw parameters are the workflow's JSON; the copy is filled in with this item's values.
+	const copy = plainCopy(plan.raw);
+	if (copy === NOT_PLAIN) throw new NotCombinable();
+	const input = copy as IDataObject;
 	const evaluated = new Map<Slot, unknown>();
 	if (plan.combined) {
 		if (plan.engineKeepsArrays === undefined) plan.engineKeepsArrays = engineKeepsArrays(fn, itemIndex);
@@ -281,16 +284,6 @@ function setAt(target: IDataObject, path: PathKey[], value: unknown): void {
 	let node = target as Record<PathKey, unknown>;
 	for (const key of path.slice(0, -1)) node = node[key] as Record<PathKey, unknown>;
 	node[path[path.length - 1]] = value;
-}
-
-function cloneJson(value: unknown): unknown {
-	if (Array.isArray(value)) return value.map(cloneJson);
-	if (value !== null && typeof value === 'object') {
-		const copy: Record<string, unknown> = {};
-		for (const [key, entry] of Object.entries(value)) copy[key] = cloneJson(entry);
-		return copy;
-	}
-	return value;
 }
 
 /** luxon's own test (`DateTime.isDateTime`), without importing luxon. */
