@@ -7,6 +7,7 @@
  * comparison is not vacuous) that the combined reading really evaluated once per item.
  */
 import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
 import {
 	NodeConnectionTypes,
 	type IDataObject,
@@ -296,5 +297,57 @@ describe('reading an item\'s fields with one evaluation', () => {
 		for (const row of out) expect(row.same).toBe(true);
 		expect(out.map((row) => row.evaluations)).toEqual([0, 0, 0, 0]);
 		expect(out.map((row) => row.fieldReads)).toEqual([2 * FIELDS.length, FIELDS.length, FIELDS.length, FIELDS.length]);
+	});
+});
+
+describe('random expressions and items', () => {
+	// Keys the expressions refer to; the items hold some of them, with values of every JSON type.
+	const KEYS = ['a', 'b', 'first name', 'n', 'list', 'obj'];
+	const jsonValue = fc.letrec<{ value: unknown }>((tie) => ({
+		value: fc.oneof(
+			{ depthSize: 'small', withCrossShrink: true },
+			fc.string({ maxLength: 8 }),
+			fc.integer({ min: -1000, max: 1000 }),
+			fc.double({ noNaN: true, noDefaultInfinity: true }),
+			fc.boolean(),
+			fc.constant(null),
+			fc.array(tie('value'), { maxLength: 3 }),
+			fc.dictionary(fc.constantFrom(...KEYS), tie('value'), { maxKeys: 3 }),
+		),
+	})).value;
+	const item = fc.dictionary(fc.constantFrom(...KEYS), jsonValue, { maxKeys: KEYS.length });
+	const access = fc.constantFrom(...KEYS).map((key) => (/^\w+$/.test(key) ? `.${key}` : `["${key}"]`));
+	const path = fc.array(fc.oneof(access, fc.constantFrom('[0]', '[1]', '.length')), { minLength: 1, maxLength: 3 }).map((steps) => `$json${steps.join('')}`);
+	// What users write: dragged paths, small computations, optional chaining, text around values,
+	// code that cannot be combined, and code that fails.
+	const expression = fc.oneof(
+		path.map((p) => `={{ ${p} }}`),
+		path.map((p) => `={{ ${p}?.toString() }}`),
+		path.map((p) => `={{ ${p} ?? "none" }}`),
+		path.map((p) => `={{ typeof ${p} }}`),
+		path.map((p) => `={{ JSON.stringify(${p}) }}`),
+		path.map((p) => `=Hello {{ ${p} }}!`),
+		path.map((p) => `={{ ${p}; }}`),
+		fc.constantFrom('={{ $json }}', '={{ $itemIndex * 2 }}', '={{ [1, 2].sum() }}', '={{ {a: 1} }}', '={{ $json.a.b.c.d }}'),
+		fc.string({ maxLength: 6 }).filter((text) => !text.startsWith('=')),
+	);
+	const parameters = fc.record({
+		to: expression,
+		bot: expression.map((value) => ({ __rl: true, mode: 'id', value })),
+		info: fc.record({ firstName: expression, when: expression }, { requiredKeys: [] }),
+		vars: fc.array(fc.record({ key: fc.constantFrom('x', 'y'), value: expression }), { maxLength: 3 }).map((variable) => ({ variable })),
+		note: expression,
+	});
+
+	test('every field of every item reads as n8n reads it, value or error', async () => {
+		await fc.assert(
+			fc.asyncProperty(parameters, fc.array(item, { minLength: 1, maxLength: 4 }), async (fields, items) => {
+				const out = await readAll(fields as IDataObject, items as IDataObject[]);
+				for (const row of out) {
+					if (!row.same) throw new Error(`differs: ${JSON.stringify({ combined: row.combined, eachField: row.eachField })}`);
+				}
+			}),
+			{ numRuns: 300 },
+		);
 	});
 });
