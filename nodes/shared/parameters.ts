@@ -17,7 +17,11 @@ import type {
  *   onto a parameter writes) is looked up in the item directly, when the path leads through plain
  *   objects and arrays to plain data; otherwise it is evaluated like any other expression;
  * - the other expressions of one item are evaluated together, as one expression
- *   `{{ [ (a), (b), … ] }}`, and each result is put back where its expression was.
+ *   `{{ [ (a), (b), … ] }}`, and each result is put back where its expression was;
+ * - an operation that reads all items before sending any (Create Many) may let the expressions
+ *   of many items be evaluated at once (`readAheadInWindows`): each item's `$json` is then the
+ *   `json` of `$input.all()[i]`, the same object. Only for code whose one `$` variable is `$json`
+ *   (no `$itemIndex`, `$now`, `$('Node')`…, whose value would differ).
  *
  * The result must be what `getNodeParameter` would have returned, so the combination is only
  * used where it provably is:
@@ -53,9 +57,16 @@ interface Plan {
 	slots: Slot[];
 	/** The node's input items: `$json` is the `json` of the item being read. */
 	items: INodeExecutionData[];
-	/** Slots evaluated together, in the order of `combined`'s array. */
+	/** Slots evaluated together, in this order: every single-block code that is not a `$json` path. */
 	combinedSlots: Slot[];
+	/** Their evaluation for one item, when there are two or more. */
 	combined?: string;
+	/** Their codes as array elements, when they may be evaluated for many items at once. */
+	windowElements?: string;
+	/** Values of items evaluated ahead, by item index; taken out when read. */
+	ahead: Map<number, unknown[]>;
+	/** Items before this index are not read ahead again: their window failed. */
+	aheadFailedUntil: number;
 	/** False: read every item field by field (n8n's own path). */
 	fast: boolean;
 	/** Whether the engine returns arrays unchanged; decided on the first combined read. */
@@ -63,6 +74,16 @@ interface Plan {
 }
 
 const plans = new WeakMap<IExecuteFunctions, Map<INodeProperties[], Plan>>();
+const readAhead = new WeakMap<IExecuteFunctions, number>();
+
+/**
+ * Lets `readParameters` evaluate the fields of up to `items` items in one evaluation, for an
+ * operation that reads every item before it sends anything (so that reading early changes
+ * nothing). Set once per run of the node.
+ */
+export function readAheadInWindows(fn: IExecuteFunctions, items: number): void {
+	readAhead.set(fn, items);
+}
 
 /** Expressions whose value depends on where in the parameters they sit, or on an agent. */
 const CONTEXT_DEPENDENT = /\$(raw)?parameter|fromai/i;
@@ -106,7 +127,16 @@ function planFor(fn: IExecuteFunctions, properties: INodeProperties[]): Plan {
 }
 
 function makePlan(fn: IExecuteFunctions, properties: INodeProperties[]): Plan {
-	const plan: Plan = { properties, raw: {}, items: [], slots: [], combinedSlots: [], fast: false };
+	const plan: Plan = {
+		properties,
+		raw: {},
+		items: [],
+		slots: [],
+		combinedSlots: [],
+		ahead: new Map(),
+		aheadFailedUntil: 0,
+		fast: false,
+	};
 	if (typeof fn.evaluateExpression !== 'function' || !properties.every(isPlainlyResolved)) return plan;
 	for (const property of properties) {
 		const raw = fn.getNodeParameter(property.name, 0, property.default, { rawExpressions: true });
@@ -116,11 +146,16 @@ function makePlan(fn: IExecuteFunctions, properties: INodeProperties[]): Plan {
 	if (plan.slots.some((slot) => CONTEXT_DEPENDENT.test(slot.expression))) return plan;
 	plan.items = fn.getInputData();
 	plan.combinedSlots = plan.slots.filter((slot) => slot.code !== undefined && !slot.jsonPath);
-	if (plan.combinedSlots.length > 1) {
-		// A newline before each closing parenthesis ends a trailing `// comment` in the code.
-		plan.combined = `{{ [${plan.combinedSlots.map((slot) => `(\n${slot.code}\n)`).join(',')}] }}`;
-	} else {
-		plan.combinedSlots = [];
+	// A newline before each closing parenthesis ends a trailing `// comment` in the code.
+	const elements = plan.combinedSlots.map((slot) => `(\n${slot.code}\n)`).join(',');
+	if (plan.combinedSlots.length > 1) plan.combined = `{{ [${elements}] }}`;
+	if (
+		plan.combinedSlots.length > 0 &&
+		plan.combinedSlots.every((slot) => readableInWindows(slot.code ?? '')) &&
+		// In n8n's "combined" binary mode `$input.all()` holds the json objects themselves.
+		fn.getWorkflowSettings().binaryMode !== 'combined'
+	) {
+		plan.windowElements = elements;
 	}
 	plan.fast = true;
 	return plan;
@@ -227,18 +262,67 @@ function plainCopy(value: unknown): unknown {
 
 class NotCombinable extends Error {}
 
+/** The name of the window's item inside the evaluated code; code that mentions it is not rewritten. */
+const WINDOW_ITEM = 'windowItem';
+
+/** Code whose value depends on the item only through `$json`. */
+function readableInWindows(code: string): boolean {
+	const variables = code.match(/\$[\w$]*/g) ?? [];
+	return variables.every((name) => name === '$json') && !/\b(this|arguments)\b/.test(code) && !code.includes(WINDOW_ITEM);
+}
+
+/**
+ * The combined slots' values for `itemIndex` from a window of items evaluated at once, or
+ * undefined where that is not allowed or did not work (the item is then evaluated on its own).
+ */
+function valuesReadAhead(fn: IExecuteFunctions, itemIndex: number, plan: Plan): unknown[] | undefined {
+	const window = readAhead.get(fn) ?? 0;
+	if (window < 2 || plan.windowElements === undefined || itemIndex < plan.aheadFailedUntil) return undefined;
+	if (!plan.ahead.has(itemIndex)) {
+		const end = Math.min(plan.items.length, itemIndex + window);
+		try {
+			if (!keepsArrays(fn, itemIndex, plan)) throw new NotCombinable();
+			// `$json` as the parameter's name: inside, it is the window item's json.
+			const rows = fn.evaluateExpression(
+				`{{ $input.all().slice(${itemIndex}, ${end}).map((${WINDOW_ITEM}) => (($json) => [${plan.windowElements}])(${WINDOW_ITEM}.json)) }}`,
+				itemIndex,
+			) as unknown;
+			const width = plan.combinedSlots.length;
+			if (
+				!Array.isArray(rows) ||
+				rows.length !== end - itemIndex ||
+				!rows.every((row) => Array.isArray(row) && row.length === width)
+			) {
+				throw new NotCombinable();
+			}
+			(rows as unknown[][]).forEach((row, offset) => plan.ahead.set(itemIndex + offset, row));
+		} catch {
+			// Some item of the window fails, or the engine would not do it: each is read on its own.
+			plan.aheadFailedUntil = end;
+			return undefined;
+		}
+	}
+	const values = plan.ahead.get(itemIndex);
+	plan.ahead.delete(itemIndex);
+	return values;
+}
+
 function readCombined(fn: IExecuteFunctions, itemIndex: number, plan: Plan): IDataObject {
 	// The raw parameters are the workflow's JSON; the copy is filled in with this item's values.
 	const copy = plainCopy(plan.raw);
 	if (copy === NOT_PLAIN) throw new NotCombinable();
 	const input = copy as IDataObject;
 	const evaluated = new Map<Slot, unknown>();
-	if (plan.combined) {
-		if (plan.engineKeepsArrays === undefined) plan.engineKeepsArrays = engineKeepsArrays(fn, itemIndex);
-		if (!plan.engineKeepsArrays) throw new NotCombinable();
-		const values = fn.evaluateExpression(plan.combined, itemIndex) as unknown;
-		if (!Array.isArray(values) || values.length !== plan.combinedSlots.length) throw new NotCombinable();
-		plan.combinedSlots.forEach((slot, index) => evaluated.set(slot, values[index]));
+	let values = valuesReadAhead(fn, itemIndex, plan);
+	if (!values && plan.combined) {
+		if (!keepsArrays(fn, itemIndex, plan)) throw new NotCombinable();
+		const result = fn.evaluateExpression(plan.combined, itemIndex) as unknown;
+		if (!Array.isArray(result) || result.length !== plan.combinedSlots.length) throw new NotCombinable();
+		values = result;
+	}
+	if (values) {
+		const evaluatedValues = values;
+		plan.combinedSlots.forEach((slot, index) => evaluated.set(slot, evaluatedValues[index]));
 	}
 	for (const slot of plan.slots) {
 		let value: unknown = NOT_PLAIN;
@@ -264,20 +348,23 @@ function readCombined(fn: IExecuteFunctions, itemIndex: number, plan: Plan): IDa
  * legacy one keep them; an engine that passes results as JSON turns `undefined` and `Infinity`
  * inside an array into `null` while keeping them at the top.
  */
-function engineKeepsArrays(fn: IExecuteFunctions, itemIndex: number): boolean {
-	try {
-		const probe = fn.evaluateExpression('{{ [undefined, 1/0, new Date(0)] }}', itemIndex) as unknown;
-		return (
-			Array.isArray(probe) &&
-			probe.length === 3 &&
-			probe[0] === undefined &&
-			probe[1] === Infinity &&
-			probe[2] instanceof Date &&
-			probe[2].getTime() === 0
-		);
-	} catch {
-		return false;
+function keepsArrays(fn: IExecuteFunctions, itemIndex: number, plan: Plan): boolean {
+	if (plan.engineKeepsArrays === undefined) {
+		const unchanged = (values: unknown) =>
+			Array.isArray(values) &&
+			values[0] === undefined &&
+			values[1] === Infinity &&
+			values[2] instanceof Date &&
+			values[2].getTime() === 0;
+		try {
+			// Inside an array, and inside an array inside an array (a window's rows).
+			const probe = fn.evaluateExpression('{{ [undefined, 1/0, new Date(0), [undefined, 1/0, new Date(0)]] }}', itemIndex) as unknown;
+			plan.engineKeepsArrays = Array.isArray(probe) && unchanged(probe) && unchanged(probe[3]);
+		} catch {
+			plan.engineKeepsArrays = false;
+		}
 	}
+	return plan.engineKeepsArrays;
 }
 
 function setAt(target: IDataObject, path: PathKey[], value: unknown): void {

@@ -3,6 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { findOperation } from './description';
 import { forEachBatch } from './batch';
 import { forEachItem } from './items';
+import { readAheadInWindows } from './parameters';
 import { DEFAULT_TRANSPORT_OPTIONS, RequestSession, type TransportOptions } from './transport';
 import type { ProviderDefinition, Resource, ValidationEnv } from './types';
 import { collectLabels, parseInput } from './validate';
@@ -47,6 +48,9 @@ function transportOptions(fn: IExecuteFunctions): TransportOptions {
 	};
 }
 
+/** Items whose mapped fields a batch operation evaluates in one go (see parameters.ts). */
+const READ_AHEAD_ITEMS = 100;
+
 /** An operation's own top-level fields of one item, by their documented names (see parameters.ts). */
 export { readParameters } from './parameters';
 
@@ -72,6 +76,8 @@ export async function executeOperation(
 
 	if (operation.batch) {
 		const batch = operation.batch;
+		// Every item is read and checked before the first batch goes out, so reading ahead changes nothing.
+		readAheadInWindows(fn, READ_AHEAD_ITEMS);
 		const output = await forEachBatch(fn, {
 			size: batch.size(fn),
 			provider: provider.displayName,

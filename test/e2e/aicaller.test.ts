@@ -200,6 +200,41 @@ describe('Phone Call → Create Many', () => {
 		expect(new Set(output.map((item) => item.json._id)).size).toBe(250);
 	});
 
+	test('fields computed by expressions, read 100 rows at a time in n8n\'s engine: the same calls; a row whose expression fails is its own error', async () => {
+		const input = rows(250).map((row) => ({ ...row, name: `  contact ${row.row}  `, tag: row.row === 150 ? 'twelve' : String(row.row) }));
+		const { execution, output, requests } = await run(
+			'create many computed',
+			input,
+			{
+				...many,
+				nameOfHuman: '={{ $json.name.trim().toTitleCase() }}',
+				toPhoneNumber: '={{ $json.phone.replace(/ /g, "") }}',
+				// n8n's toNumber() refuses "twelve" (row 150) with an error of its own.
+				promptVariableValues: { variable: [{ key: 'row', value: '={{ $json.tag.toNumber() * 2 }}' }] },
+			},
+			{ onError: 'continueRegularOutput' },
+		);
+		expect(execution.status).toBe('success');
+		expect(batchSizes(requests)).toEqual([100, 100, 49]);
+		const calls = requests.flatMap((r) => (r.body as { phoneCalls: IDataObject[] }).phoneCalls);
+		expect(calls).toEqual(
+			input
+				.filter((row) => row.row !== 150)
+				.map((row) => ({
+					teamId: ID,
+					callTemplateId: ID,
+					nameOfHuman: `Contact ${row.row}`,
+					toPhoneNumber: phoneOf(row.row),
+					promptVariableValues: [{ key: 'row', value: String(row.row * 2) }],
+					record: false,
+				})),
+		);
+		expect(output.map((item) => item.pairedItem)).toEqual(input.map((_, item) => ({ item })));
+		expect(output[150].json.error).toMatch(/number/i);
+		expect(output.filter((item) => item.json.error)).toHaveLength(1);
+		expect(output[151].json).toMatchObject({ nameOfHuman: 'Contact 151', toPhoneNumber: phoneOf(151) });
+	});
+
 	test('continue on fail: a refused row is reported on its own, a rejected batch marks each of its items', async () => {
 		await ctx.sandbox.inject({
 			provider: 'aicaller',

@@ -17,7 +17,7 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import { readEachField, readParameters } from '../../nodes/shared/parameters';
+import { readAheadInWindows, readEachField, readParameters } from '../../nodes/shared/parameters';
 import { registerNodeType, runNode } from '../helpers/n8n-harness';
 
 const FIELDS: INodeProperties[] = [
@@ -78,58 +78,63 @@ function read(reader: () => IDataObject): Reading {
 	}
 }
 
-class ReadBothWays implements INodeType {
-	description = {
-		displayName: 'Read Both Ways',
-		name: 'readBothWays',
-		group: ['transform'],
-		version: 1,
-		description: 'Reads its fields per item through readParameters and through getNodeParameter',
-		defaults: { name: 'Read Both Ways' },
-		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
-		properties: FIELDS,
-	} as INodeTypeDescription;
+/** A node that reads FIELDS both ways; `window`: items read ahead in one evaluation (as Create Many allows). */
+function readBothWays(window: number): INodeType {
+	return {
+		description: {
+			displayName: 'Read Both Ways',
+			name: 'readBothWays',
+			group: ['transform'],
+			version: 1,
+			description: 'Reads its fields per item through readParameters and through getNodeParameter',
+			defaults: { name: 'Read Both Ways' },
+			inputs: [NodeConnectionTypes.Main],
+			outputs: [NodeConnectionTypes.Main],
+			properties: FIELDS,
+		} as INodeTypeDescription,
 
-	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const calls = { evaluateExpression: 0, getNodeParameter: 0 };
-		const target: IExecuteFunctions = this; // eslint-disable-line @typescript-eslint/no-this-alias -- the Proxy below needs the real context
-		// Counts what the combined reading asks of n8n; the methods run on the real context.
-		const counted = new Proxy(target, {
-			get(object, key: string | symbol) {
-				const member = Reflect.get(object, key) as unknown;
-				if (typeof member !== 'function') return member;
-				if (key === 'evaluateExpression' || key === 'getNodeParameter') {
-					return (...args: unknown[]) => {
-						calls[key] += 1;
-						return (member as (...a: unknown[]) => unknown).apply(object, args);
+		async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+			const calls = { evaluateExpression: 0, getNodeParameter: 0 };
+			const target: IExecuteFunctions = this; // eslint-disable-line @typescript-eslint/no-this-alias -- the Proxy below needs the real context
+			// Counts what the combined reading asks of n8n; the methods run on the real context.
+			const counted = new Proxy(target, {
+				get(object, key: string | symbol) {
+					const member = Reflect.get(object, key) as unknown;
+					if (typeof member !== 'function') return member;
+					if (key === 'evaluateExpression' || key === 'getNodeParameter') {
+						return (...args: unknown[]) => {
+							calls[key] += 1;
+							return (member as (...a: unknown[]) => unknown).apply(object, args);
+						};
+					}
+					return (member as (...a: unknown[]) => unknown).bind(object);
+				},
+			});
+			if (window) readAheadInWindows(counted, window);
+			return [
+				target.getInputData().map((_, itemIndex) => {
+					const before = { ...calls };
+					const combined = read(() => readParameters(counted, itemIndex, FIELDS));
+					const used = {
+						evaluations: calls.evaluateExpression - before.evaluateExpression,
+						fieldReads: calls.getNodeParameter - before.getNodeParameter,
 					};
-				}
-				return (member as (...a: unknown[]) => unknown).bind(object);
-			},
-		});
-		return [
-			this.getInputData().map((_, itemIndex) => {
-				const before = { ...calls };
-				const combined = read(() => readParameters(counted, itemIndex, FIELDS));
-				const used = {
-					evaluations: calls.evaluateExpression - before.evaluateExpression,
-					fieldReads: calls.getNodeParameter - before.getNodeParameter,
-				};
-				const eachField = read(() => readEachField(target, itemIndex, FIELDS));
-				const json: IDataObject = {
-					same: isDeepStrictEqual(combined, eachField),
-					combined: combined as IDataObject,
-					eachField: eachField as IDataObject,
-					...used,
-				};
-				return { json, pairedItem: { item: itemIndex } };
-			}),
-		];
-	}
+					const eachField = read(() => readEachField(target, itemIndex, FIELDS));
+					const json: IDataObject = {
+						same: isDeepStrictEqual(combined, eachField),
+						combined: combined as IDataObject,
+						eachField: eachField as IDataObject,
+						...used,
+					};
+					return { json, pairedItem: { item: itemIndex } };
+				}),
+			];
+		},
+	};
 }
 
-registerNodeType('test.readBothWays', new ReadBothWays());
+registerNodeType('test.readBothWays', readBothWays(0));
+registerNodeType('test.readBothWaysAhead', readBothWays(3));
 
 const ITEMS: IDataObject[] = [
 	{ phone: '+15551230001', id: 'bot-1', first: 'Ann', start: '2027-03-10T15:00:00Z', n: 3, tags: ['a', 'b'], obj: { k: 'v' } },
@@ -138,8 +143,8 @@ const ITEMS: IDataObject[] = [
 	{ phone: '+15551230004', id: 'bot-4', first: 'Di', start: '2027-03-13T12:00:00Z', n: 7, tags: ['d'], obj: { k: 'x' } },
 ];
 
-async function readAll(parameters: IDataObject, items: IDataObject[] = ITEMS) {
-	const result = await runNode({ type: 'test.readBothWays', parameters, items, credentials: {}, timezone: 'Europe/Berlin' });
+async function readAll(parameters: IDataObject, items: IDataObject[] = ITEMS, type = 'test.readBothWays') {
+	const result = await runNode({ type, parameters, items, credentials: {}, timezone: 'Europe/Berlin' });
 	expect(result.error).toBeUndefined();
 	expect(result.items).toHaveLength(items.length);
 	return result.items.map((item) => item.json as IDataObject & { combined: Reading; eachField: Reading });
@@ -300,6 +305,37 @@ describe('reading an item\'s fields with one evaluation', () => {
 	});
 });
 
+describe('reading ahead, as Create Many does (windows of 3 items here)', () => {
+	const AHEAD = 'test.readBothWaysAhead';
+
+	test('the computed fields of a window of items in one evaluation, with the same values', async () => {
+		const out = await readAll(MAPPED, ITEMS, AHEAD);
+		for (const row of out) expect(row.same).toBe(true);
+		expect((out[1].combined.value as IDataObject).info).toEqual({ firstName: 'BO', when: '2027-03-11T09:30:00.000+02:00', count: 0, flag: false });
+		// Item 0: the engine check and the window of items 0–2; item 3 opens the next window.
+		expect(out.map((row) => row.evaluations)).toEqual([2, 0, 0, 1]);
+		expect(out.map((row) => row.fieldReads)).toEqual([FIELDS.length, 0, 0, 0]);
+	});
+
+	test('a window with a failing item: each of its items is read on its own, with n8n\'s own error', async () => {
+		// n8n's `toNumber()` refuses text that is not a number with an error of its own.
+		const items = ITEMS.map((item, index) => ({ ...item, raw: index === 1 ? 'twelve' : '12' }));
+		const out = await readAll({ ...MAPPED, info: { count: '={{ $json.raw.toNumber() + $json.n }}' } }, items, AHEAD);
+		for (const row of out) expect(row.same).toBe(true);
+		expect(out[1].combined.error?.message).toMatch(/number/i);
+		expect((out[2].combined.value as IDataObject).info).toEqual({ count: 10.5 });
+		// Item 0: engine check, the failed window, then its own; items 1–2 on their own; item 3 a new window.
+		expect(out.map((row) => row.evaluations)).toEqual([3, 1, 1, 1]);
+	});
+
+	test('code that uses more of the item than $json ($itemIndex, $input, $now…) is never read ahead', async () => {
+		const out = await readAll({ ...MAPPED, note: '={{ $itemIndex * 2 }}' }, ITEMS, AHEAD);
+		for (const row of out) expect(row.same).toBe(true);
+		expect(out.map((row) => (row.combined.value as IDataObject).note)).toEqual([0, 2, 4, 6]);
+		expect(out.map((row) => row.evaluations)).toEqual([2, 1, 1, 1]);
+	});
+});
+
 describe('random expressions and items', () => {
 	// Keys the expressions refer to; the items hold some of them, with values of every JSON type.
 	const KEYS = ['a', 'b', 'first name', 'n', 'list', 'obj'];
@@ -341,8 +377,8 @@ describe('random expressions and items', () => {
 
 	test('every field of every item reads as n8n reads it, value or error', async () => {
 		await fc.assert(
-			fc.asyncProperty(parameters, fc.array(item, { minLength: 1, maxLength: 4 }), async (fields, items) => {
-				const out = await readAll(fields as IDataObject, items as IDataObject[]);
+			fc.asyncProperty(parameters, fc.array(item, { minLength: 1, maxLength: 5 }), fc.boolean(), async (fields, items, ahead) => {
+				const out = await readAll(fields as IDataObject, items as IDataObject[], ahead ? 'test.readBothWaysAhead' : 'test.readBothWays');
 				for (const row of out) {
 					if (!row.same) throw new Error(`differs: ${JSON.stringify({ combined: row.combined, eachField: row.eachField })}`);
 				}
