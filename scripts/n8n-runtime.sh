@@ -61,7 +61,12 @@ log "installing n8n $N8N_VERSION (takes a few minutes) ..."
 log "building sqlite3 against Node $NODE24_VERSION ..."
 (
   cd "$RUNTIME_DIR/n8n"
-  PATH="$NODE_HOME/bin:$PATH" npm rebuild sqlite3 --nodedir="$NODE_HOME" --loglevel=error >&2
+  # Under `npm test` / `npm run bench` npm exports this project's `ignore-scripts=true` as
+  # npm_config_ignore_scripts, which would make the rebuild skip the very build it is for.
+  unset npm_config_ignore_scripts NPM_CONFIG_IGNORE_SCRIPTS
+  PATH="$NODE_HOME/bin:$PATH" npm rebuild sqlite3 --ignore-scripts=false --nodedir="$NODE_HOME" --loglevel=error >&2
+  # n8n only says "SQLite package has not been found" much later: check the module loads now.
+  "$NODE_HOME/bin/node" -e "require('sqlite3')" >&2 || { log "sqlite3 did not build for Node $NODE24_VERSION"; exit 1; }
 )
 
 cat > "$RUNTIME_DIR/env.sh" <<ENV
