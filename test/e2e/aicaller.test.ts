@@ -16,13 +16,8 @@ import { EXAMPLES, prepareExample } from '../../scripts/lib/examples';
 import {
 	executionError,
 	expectKeyHeader,
-	LOCK_WAIT_MS,
-	openContext,
-	runOperation,
 	wire,
-	type AiCallerFixtures,
-	type E2eContext,
-	type OperationOptions,
+	operationSuite,
 } from './support';
 import type { RecordedRequest } from '../sandbox/types';
 
@@ -33,42 +28,13 @@ const ID = '363573667364666473667332';
 const OBJECT_ID = /^[0-9a-f]{24}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-let ctx: E2eContext;
-let fixtures: AiCallerFixtures;
+const suite = operationSuite('aicaller', NODE);
+const run = suite.run;
 
 // The longest run (250 items) takes about a second; the margin is for slow CI machines.
 jest.setTimeout(120_000);
 
-// Waits for the other e2e test files first (they share the sandbox).
-beforeAll(async () => {
-	ctx = await openContext();
-	fixtures = (await ctx.sandbox.allFixtures()).aiCaller;
-}, LOCK_WAIT_MS + 60_000);
-
-afterAll(async () => {
-	await ctx?.close();
-});
-
-beforeEach(async () => {
-	await ctx.sandbox.reset();
-});
-
-/** Manual Trigger with the items pinned → one AICaller node, with the sandbox credential. */
-async function run(
-	title: string,
-	items: IDataObject[],
-	parameters: INodeParameters,
-	options: Partial<OperationOptions> = {},
-) {
-	return await runOperation(ctx, `aicaller ${title}`, items, parameters, {
-		credential: ctx.state.credentials.aiCaller,
-		node: NODE,
-		provider: 'aicaller',
-		...options,
-	});
-}
-
-function expectKey(request: RecordedRequest, key = fixtures.apiKey): void {
+function expectKey(request: RecordedRequest, key = suite.fixtures.apiKey): void {
 	expectKeyHeader(request, KEY_HEADER, key);
 	expect(request.headers.authorization).toBeUndefined();
 }
@@ -236,7 +202,7 @@ describe('Phone Call → Create Many', () => {
 	});
 
 	test('continue on fail: a refused row is reported on its own, a rejected batch marks each of its items', async () => {
-		await ctx.sandbox.inject({
+		await suite.ctx.sandbox.inject({
 			provider: 'aicaller',
 			method: 'POST',
 			path: '/v1/phoneCalls/batch',
@@ -276,14 +242,14 @@ describe('Phone Call → Create Many', () => {
 
 	test('stop on fail: a 500 on the second batch fails the execution, says what was already sent, and is not retried', async () => {
 		// Faults are consumed in order: a zero delay lets the first batch through unchanged.
-		await ctx.sandbox.inject({
+		await suite.ctx.sandbox.inject({
 			provider: 'aicaller',
 			method: 'POST',
 			path: '/v1/phoneCalls/batch',
 			times: 1,
 			fault: { kind: 'delay', ms: 0 },
 		});
-		await ctx.sandbox.inject({
+		await suite.ctx.sandbox.inject({
 			provider: 'aicaller',
 			method: 'POST',
 			path: '/v1/phoneCalls/batch',
@@ -307,7 +273,7 @@ describe('Phone Call → Create Many', () => {
 
 describe('Phone Call → Get / Get Many', () => {
 	test('Get returns the call with its results', async () => {
-		const [call] = fixtures.calls;
+		const [call] = suite.fixtures.calls;
 		const { execution, output, requests } = await run('get', [{ id: call._id }], {
 			resource: 'phoneCall',
 			operation: 'get',
@@ -323,7 +289,7 @@ describe('Phone Call → Get / Get Many', () => {
 	});
 
 	test('Get Many with a limit, and with Return All', async () => {
-		const newestFirst = [...fixtures.calls].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+		const newestFirst = [...suite.fixtures.calls].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 		const limited = await run('get many limit', [{}], {
 			resource: 'phoneCall',
 			operation: 'getAll',
@@ -337,7 +303,7 @@ describe('Phone Call → Get / Get Many', () => {
 		]);
 		expectKey(limited.requests[0]);
 
-		await ctx.sandbox.reset();
+		await suite.ctx.sandbox.reset();
 		const all = await run('get many all', [{}], {
 			resource: 'phoneCall',
 			operation: 'getAll',
@@ -373,7 +339,7 @@ describe('errors', () => {
 	});
 
 	test('continue on fail: a malformed ID becomes an error item; the other item is read', async () => {
-		const [call] = fixtures.calls;
+		const [call] = suite.fixtures.calls;
 		const { execution, output, requests } = await run(
 			'get continue',
 			[{ id: 'not-an-id' }, { id: call._id }],
@@ -392,7 +358,7 @@ describe('errors', () => {
 
 	test("a credential with a wrong key fails with the node's 401 message, not retried", async () => {
 		const { execution, requests } = await run('wrong key', [seedItem], seedParameters, {
-			credential: ctx.state.credentials.aiCallerWrongKey,
+			credential: suite.ctx.state.credentials.aiCallerWrongKey,
 		});
 		expect(execution.status).toBe('error');
 		expect(executionError(execution).message).toBe(
@@ -409,20 +375,20 @@ describe('errors', () => {
 
 describe('credential test through n8n (POST /rest/credentials/test)', () => {
 	/** The credential as the editor holds it (API key redacted; n8n puts the stored one back). */
-	async function stored(credential: typeof ctx.state.credentials.aiCaller) {
-		const answer = await ctx.n8n.rest<{ data: Record<string, string> }>(
+	async function stored(credential: typeof suite.ctx.state.credentials.aiCaller) {
+		const answer = await suite.ctx.n8n.rest<{ data: Record<string, string> }>(
 			'GET',
 			`/rest/credentials/${credential.id}?includeData=true`,
 		);
-		expect(answer.data.baseUrl).toBe(ctx.state.aiCallerBaseUrl);
+		expect(answer.data.baseUrl).toBe(suite.ctx.state.aiCallerBaseUrl);
 		return answer.data;
 	}
 
 	test('the sandbox credential passes with one read-only request', async () => {
-		const credential = ctx.state.credentials.aiCaller;
-		const result = await ctx.n8n.testCredential(credential, await stored(credential));
+		const credential = suite.ctx.state.credentials.aiCaller;
+		const result = await suite.ctx.n8n.testCredential(credential, await stored(credential));
 		expect(result.status).toBe('OK');
-		const requests = await ctx.sandbox.requests('aicaller');
+		const requests = await suite.ctx.sandbox.requests('aicaller');
 		expect(requests.map(wire)).toEqual([
 			{ method: 'GET', path: '/v1/phoneCalls', query: {}, body: undefined },
 		]);
@@ -431,19 +397,19 @@ describe('credential test through n8n (POST /rest/credentials/test)', () => {
 	});
 
 	test('a wrong key fails, stored or typed into the form', async () => {
-		const wrong = ctx.state.credentials.aiCallerWrongKey;
-		const storedResult = await ctx.n8n.testCredential(wrong, await stored(wrong));
+		const wrong = suite.ctx.state.credentials.aiCallerWrongKey;
+		const storedResult = await suite.ctx.n8n.testCredential(wrong, await stored(wrong));
 		expect(storedResult.status).toBe('Error');
 		expect(storedResult.message).toMatch(/401|Unauthorized|Authorization failed/i);
 
-		const typed = await ctx.n8n.testCredential(ctx.state.credentials.aiCaller, {
+		const typed = await suite.ctx.n8n.testCredential(suite.ctx.state.credentials.aiCaller, {
 			apiKey: 'aicaller-typo',
-			baseUrl: ctx.state.aiCallerBaseUrl,
+			baseUrl: suite.ctx.state.aiCallerBaseUrl,
 		});
 		expect(typed.status).toBe('Error');
 		expect(typed.message).toMatch(/401|Unauthorized|Authorization failed/i);
 
-		const requests = await ctx.sandbox.requests('aicaller');
+		const requests = await suite.ctx.sandbox.requests('aicaller');
 		expect(requests.length).toBeGreaterThanOrEqual(2);
 		for (const request of requests)
 			expect([request.method, request.path, request.status]).toEqual([
@@ -495,18 +461,18 @@ describe('examples/aicaller-calls-from-spreadsheet.json', () => {
 		// A file name of its own: the test cannot pass on a file an earlier run left behind.
 		const resultsFile = `contacts-results-${randomUUID().slice(0, 8)}.csv`;
 		const workflow = prepareExample(example.file, {
-			credentialIds: { aiCaller: ctx.state.credentials.aiCaller.id },
-			csvPath: path.join(ctx.state.filesDir, example.csvFile),
-			resultsPath: path.join(ctx.state.filesDir, resultsFile),
+			credentialIds: { aiCaller: suite.ctx.state.credentials.aiCaller.id },
+			csvPath: path.join(suite.ctx.state.filesDir, example.csvFile),
+			resultsPath: path.join(suite.ctx.state.filesDir, resultsFile),
 		});
-		const stored = await ctx.n8n.createWorkflow(workflow);
-		const execution = await ctx.n8n.waitForExecution(
-			await ctx.n8n.runManually(stored.id, example.triggerNode),
+		const stored = await suite.ctx.n8n.createWorkflow(workflow);
+		const execution = await suite.ctx.n8n.waitForExecution(
+			await suite.ctx.n8n.runManually(stored.id, example.triggerNode),
 		);
 		expect(execution.status).toBe('success');
 
 		// One batch request with the three rows AICaller can take, in spreadsheet order.
-		const requests = await ctx.sandbox.requests('aicaller');
+		const requests = await suite.ctx.sandbox.requests('aicaller');
 		expect(requests.map(wire)).toEqual([
 			{
 				method: 'POST',
@@ -557,7 +523,7 @@ describe('examples/aicaller-calls-from-spreadsheet.json', () => {
 		expect(requests[0].valid).toBe(true);
 
 		// The results file on disk: one row per contact, the refused one with its reason.
-		const written = await fs.readFile(path.join(ctx.state.filesDir, resultsFile), 'utf8');
+		const written = await fs.readFile(path.join(suite.ctx.state.filesDir, resultsFile), 'utf8');
 		const results = parseCsv(written);
 		const ids = nodeOutput(execution, example.callNode).map((item) => String(item.json._id ?? ''));
 		expect(results).toEqual([

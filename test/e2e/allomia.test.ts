@@ -12,53 +12,20 @@ import { EXAMPLES, prepareExample, sampleContact, webhookPathOf } from '../../sc
 import {
 	executionError,
 	expectBearer,
-	LOCK_WAIT_MS,
-	openContext,
-	runOperation,
 	UUID,
 	wire,
+	operationSuite,
 	type AlloMiaFixtures,
-	type E2eContext,
-	type OperationOptions,
 } from './support';
 
 const NODE = { type: NODE_TYPES.alloMia, name: 'AlloMia' };
 const WRONG_KEY = 'AlloMia did not accept the API key (HTTP 401): Invalid or missing API key';
 
-let ctx: E2eContext;
-let fixtures: AlloMiaFixtures;
+const suite = operationSuite('allomia', NODE);
+const run = suite.run;
 
 // One workflow run takes well under a second; the margin is for slow CI machines.
 jest.setTimeout(120_000);
-
-// Waits for the other e2e test files first (they share the sandbox).
-beforeAll(async () => {
-	ctx = await openContext();
-	fixtures = (await ctx.sandbox.allFixtures()).alloMia;
-}, LOCK_WAIT_MS + 60_000);
-
-afterAll(async () => {
-	await ctx?.close();
-});
-
-beforeEach(async () => {
-	await ctx.sandbox.reset();
-});
-
-/** Manual Trigger with the items pinned → one AlloMia node, with the sandbox credential. */
-async function run(
-	title: string,
-	items: IDataObject[],
-	parameters: INodeParameters,
-	options: Partial<OperationOptions> = {},
-) {
-	return await runOperation(ctx, `allomia ${title}`, items, parameters, {
-		credential: ctx.state.credentials.alloMia,
-		node: NODE,
-		provider: 'allomia',
-		...options,
-	});
-}
 
 /** Seed 002's example request, the values coming from the item through expressions. */
 const seedItem = {
@@ -125,7 +92,7 @@ describe('Call → Create Outbound', () => {
 			{ method: 'POST', path: '/api/outbound', query: {}, body: seedBody },
 		]);
 		expect(requests[0].rawBody).toBe(JSON.stringify(seedBody));
-		expectBearer(requests[0], fixtures.apiKey);
+		expectBearer(requests[0], suite.fixtures.apiKey);
 		expect(requests[0].headers['content-type']).toMatch(/^application\/json/);
 		expect(requests[0].valid).toBe(true);
 	});
@@ -181,10 +148,10 @@ describe('Call → Get Status / Get / Get Many', () => {
 		expect(statusRequests.map(wire)).toEqual([
 			{ method: 'GET', path: `/api/outbound/${id}/status`, query: {}, body: undefined },
 		]);
-		expectBearer(statusRequests[0], fixtures.apiKey);
+		expectBearer(statusRequests[0], suite.fixtures.apiKey);
 		expect(statusRequests[0].valid).toBe(true);
 
-		const completion = await ctx.sandbox.completeAlloMiaCall(id, 'completed', { duration: 94 });
+		const completion = await suite.ctx.sandbox.completeAlloMiaCall(id, 'completed', { duration: 94 });
 		const completed = await run('status completed', [{ id }], statusParameters);
 		expect(completed.output.map((item) => item.json)).toEqual([completion.status]);
 		expect(completion.status).toEqual({
@@ -201,7 +168,7 @@ describe('Call → Get Status / Get / Get Many', () => {
 	});
 
 	test('Get returns summary, sentiment and the links, with when they expire', async () => {
-		const [call] = fixtures.calls;
+		const [call] = suite.fixtures.calls;
 		const before = Date.now();
 		const { execution, output, requests } = await run('get', [{ id: call.id }], {
 			resource: 'call',
@@ -237,14 +204,14 @@ describe('Call → Get Status / Get / Get Many', () => {
 		expect(requests.map(wire)).toEqual([
 			{ method: 'GET', path: `/api/calls/${call.id}`, query: {}, body: undefined },
 		]);
-		expectBearer(requests[0], fixtures.apiKey);
+		expectBearer(requests[0], suite.fixtures.apiKey);
 	});
 
 	test('Get Many sends the filters, and the limit as the page size', async () => {
 		const { execution, output, requests } = await run('get many filtered', [{}], {
 			resource: 'call',
 			operation: 'getAll',
-			organizationId: fixtures.organizationId,
+			organizationId: suite.fixtures.organizationId,
 			returnAll: false,
 			limit: 5,
 			filters: {
@@ -256,7 +223,7 @@ describe('Call → Get Status / Get / Get Many', () => {
 		});
 		expect(execution.status).toBe('success');
 		// Mia Reception's calls from March 4th on, oldest first: the inbound call, then the unanswered one.
-		const byId = new Map(fixtures.calls.map((call) => [call.id, call]));
+		const byId = new Map(suite.fixtures.calls.map((call) => [call.id, call]));
 		expect(output.map((item) => item.json)).toEqual([
 			listed(byId.get('e3f4a5b6-c7d8-4e9f-8a0b-1c2d3e4f5a63')!),
 			listed(byId.get('c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e62')!),
@@ -266,7 +233,7 @@ describe('Call → Get Status / Get / Get Many', () => {
 				method: 'GET',
 				path: '/api/calls',
 				query: {
-					organizationId: fixtures.organizationId,
+					organizationId: suite.fixtures.organizationId,
 					page: '1',
 					limit: '5',
 					agentName: 'mia reception',
@@ -277,7 +244,7 @@ describe('Call → Get Status / Get / Get Many', () => {
 				body: undefined,
 			},
 		]);
-		expectBearer(requests[0], fixtures.apiKey);
+		expectBearer(requests[0], suite.fixtures.apiKey);
 		expect(requests[0].valid).toBe(true);
 	});
 
@@ -298,7 +265,7 @@ describe('Call → Get Status / Get / Get Many', () => {
 				method: 'GET',
 				path: '/api/calls',
 				query: {
-					organizationId: fixtures.organizationId,
+					organizationId: suite.fixtures.organizationId,
 					page: '1',
 					limit: '20',
 					callType: 'Outbound',
@@ -313,7 +280,7 @@ describe('errors', () => {
 	const PHONE_RULE = /^Phone Number \(phoneNumber\) must be a phone number in E\.164 format/;
 
 	test('continue on fail: a refused row and a 400 become error items paired to their inputs; the others are called', async () => {
-		await ctx.sandbox.inject({
+		await suite.ctx.sandbox.inject({
 			provider: 'allomia',
 			method: 'POST',
 			path: '/api/outbound',
@@ -368,7 +335,7 @@ describe('errors', () => {
 	});
 
 	test("stop on fail: a 500 fails the execution with the node's message, is not retried, and the next row is not called", async () => {
-		await ctx.sandbox.inject({
+		await suite.ctx.sandbox.inject({
 			provider: 'allomia',
 			method: 'POST',
 			path: '/api/outbound',
@@ -423,9 +390,9 @@ describe('errors', () => {
 	test("a credential with a wrong key fails with the node's 401 message, not retried", async () => {
 		const { execution, requests } = await run(
 			'wrong key',
-			[{ id: fixtures.calls[0].id }],
+			[{ id: suite.fixtures.calls[0].id }],
 			{ resource: 'call', operation: 'get', callId: '={{ $json.id }}' },
-			{ credential: ctx.state.credentials.alloMiaWrongKey },
+			{ credential: suite.ctx.state.credentials.alloMiaWrongKey },
 		);
 		expect(execution.status).toBe('error');
 		const error = executionError(execution);
@@ -434,56 +401,56 @@ describe('errors', () => {
 			'allomia-not-a-valid-key',
 		);
 		expect(requests.map((r) => [r.method, r.path, r.status])).toEqual([
-			['GET', `/api/calls/${fixtures.calls[0].id}`, 401],
+			['GET', `/api/calls/${suite.fixtures.calls[0].id}`, 401],
 		]);
 	});
 });
 
 describe('credential test through n8n (POST /rest/credentials/test)', () => {
 	/** The credential as the editor holds it (API key redacted; n8n puts the stored one back). */
-	async function stored(credential: typeof ctx.state.credentials.alloMia) {
-		const answer = await ctx.n8n.rest<{ data: Record<string, string> }>(
+	async function stored(credential: typeof suite.ctx.state.credentials.alloMia) {
+		const answer = await suite.ctx.n8n.rest<{ data: Record<string, string> }>(
 			'GET',
 			`/rest/credentials/${credential.id}?includeData=true`,
 		);
-		expect(answer.data.baseUrl).toBe(ctx.state.alloMiaBaseUrl);
-		expect(answer.data.organizationId).toBe(fixtures.organizationId);
+		expect(answer.data.baseUrl).toBe(suite.ctx.state.alloMiaBaseUrl);
+		expect(answer.data.organizationId).toBe(suite.fixtures.organizationId);
 		return answer.data;
 	}
 
 	test('the sandbox credential passes with one read-only request for one call of its organization', async () => {
-		const credential = ctx.state.credentials.alloMia;
-		const result = await ctx.n8n.testCredential(credential, await stored(credential));
+		const credential = suite.ctx.state.credentials.alloMia;
+		const result = await suite.ctx.n8n.testCredential(credential, await stored(credential));
 		expect(result.status).toBe('OK');
-		const requests = await ctx.sandbox.requests('allomia');
+		const requests = await suite.ctx.sandbox.requests('allomia');
 		expect(requests.map(wire)).toEqual([
 			{
 				method: 'GET',
 				path: '/api/calls',
-				query: { organizationId: fixtures.organizationId, limit: '1' },
+				query: { organizationId: suite.fixtures.organizationId, limit: '1' },
 				body: undefined,
 			},
 		]);
-		expectBearer(requests[0], fixtures.apiKey);
+		expectBearer(requests[0], suite.fixtures.apiKey);
 		expect(requests[0].valid).toBe(true);
 	});
 
 	test('a wrong key is reported as such, stored or typed into the form', async () => {
-		const wrong = ctx.state.credentials.alloMiaWrongKey;
-		const storedResult = await ctx.n8n.testCredential(wrong, await stored(wrong));
+		const wrong = suite.ctx.state.credentials.alloMiaWrongKey;
+		const storedResult = await suite.ctx.n8n.testCredential(wrong, await stored(wrong));
 		expect(storedResult).toEqual({
 			status: 'Error',
 			message: 'AlloMia did not accept the API key',
 		});
 
-		const typed = await ctx.n8n.testCredential(ctx.state.credentials.alloMia, {
+		const typed = await suite.ctx.n8n.testCredential(suite.ctx.state.credentials.alloMia, {
 			apiKey: 'allomia-typo',
-			organizationId: fixtures.organizationId,
-			baseUrl: ctx.state.alloMiaBaseUrl,
+			organizationId: suite.fixtures.organizationId,
+			baseUrl: suite.ctx.state.alloMiaBaseUrl,
 		});
 		expect(typed).toEqual({ status: 'Error', message: 'AlloMia did not accept the API key' });
 
-		const requests = await ctx.sandbox.requests('allomia');
+		const requests = await suite.ctx.sandbox.requests('allomia');
 		expect(requests.length).toBeGreaterThanOrEqual(2);
 		for (const request of requests)
 			expect([request.method, request.path, request.status]).toEqual(['GET', '/api/calls', 401]);
@@ -491,8 +458,8 @@ describe('credential test through n8n (POST /rest/credentials/test)', () => {
 	});
 
 	test('an empty Organization ID is reported as missing', async () => {
-		const credential = ctx.state.credentials.alloMia;
-		const result = await ctx.n8n.testCredential(credential, {
+		const credential = suite.ctx.state.credentials.alloMia;
+		const result = await suite.ctx.n8n.testCredential(credential, {
 			...(await stored(credential)),
 			organizationId: '',
 		});
@@ -501,7 +468,7 @@ describe('credential test through n8n (POST /rest/credentials/test)', () => {
 			message:
 				'Enter the Organization ID: AlloMia needs it to check the key without placing a call',
 		});
-		const requests = await ctx.sandbox.requests('allomia');
+		const requests = await suite.ctx.sandbox.requests('allomia');
 		expect(requests.length).toBeGreaterThanOrEqual(1);
 		for (const request of requests)
 			expect([request.method, request.path, request.status]).toEqual(['GET', '/api/calls', 400]);
@@ -515,23 +482,23 @@ describe('examples/allomia-outbound-call-crm-update.json', () => {
 
 	beforeAll(async () => {
 		const workflow = prepareExample(example.file, {
-			credentialIds: { alloMia: ctx.state.credentials.alloMia.id },
+			credentialIds: { alloMia: suite.ctx.state.credentials.alloMia.id },
 		});
 		webhookPath = webhookPathOf(workflow);
-		const stored = await ctx.n8n.createWorkflow(workflow);
-		await ctx.n8n.activateWorkflow(stored);
+		const stored = await suite.ctx.n8n.createWorkflow(workflow);
+		await suite.ctx.n8n.activateWorkflow(stored);
 		workflowId = stored.id;
 	});
 
 	/** Posts a contact as the CRM would; returns the execution once it waits for the callback. */
 	async function startCall(body: unknown): Promise<Execution> {
-		const before = await ctx.n8n.latestExecutionId(workflowId);
-		const answer = await ctx.n8n.callWebhook(webhookPath, body);
+		const before = await suite.ctx.n8n.latestExecutionId(workflowId);
+		const answer = await suite.ctx.n8n.callWebhook(webhookPath, body);
 		expect(answer.status).toBe(200);
 		const id = await waitFor(
 			'the execution the webhook started',
 			async () => {
-				const latest = await ctx.n8n.latestExecutionId(workflowId);
+				const latest = await suite.ctx.n8n.latestExecutionId(workflowId);
 				return latest > before ? String(latest) : undefined;
 			},
 			{ timeoutMs: 30_000, intervalMs: 50 },
@@ -539,7 +506,7 @@ describe('examples/allomia-outbound-call-crm-update.json', () => {
 		return await waitFor(
 			`execution ${id} to wait or end`,
 			async () => {
-				const execution = await ctx.n8n.getExecution(id);
+				const execution = await suite.ctx.n8n.getExecution(id);
 				return execution.status === 'running' || execution.status === 'new' ? undefined : execution;
 			},
 			{ timeoutMs: 30_000, intervalMs: 50 },
@@ -558,7 +525,7 @@ describe('examples/allomia-outbound-call-crm-update.json', () => {
 			message: 'Outbound call dispatched',
 		});
 
-		const requests = await ctx.sandbox.requests('allomia');
+		const requests = await suite.ctx.sandbox.requests('allomia');
 		expect(requests).toHaveLength(1);
 		const body = requests[0].body as { callbackUrl: string };
 		expect(wire(requests[0])).toEqual({
@@ -578,30 +545,30 @@ describe('examples/allomia-outbound-call-crm-update.json', () => {
 				callbackUrl: body.callbackUrl,
 			},
 		});
-		expectBearer(requests[0], fixtures.apiKey);
+		expectBearer(requests[0], suite.fixtures.apiKey);
 		expect(requests[0].valid).toBe(true);
 		// $execution.resumeUrl: this execution's waiting webhook, signed with its resume token.
 		const resumeUrl = new URL(body.callbackUrl);
 		expect(`${resumeUrl.origin}${resumeUrl.pathname}`).toBe(
-			`${ctx.state.n8nUrl.replace('127.0.0.1', 'localhost')}/webhook-waiting/${waiting.id}`,
+			`${suite.ctx.state.n8nUrl.replace('127.0.0.1', 'localhost')}/webhook-waiting/${waiting.id}`,
 		);
 		expect(resumeUrl.searchParams.get('signature')).toMatch(/.{16,}/);
 
 		// Someone who knows the execution id but not the token cannot resume it.
-		const forged = await fetch(`${ctx.state.n8nUrl}/webhook-waiting/${waiting.id}`, {
+		const forged = await fetch(`${suite.ctx.state.n8nUrl}/webhook-waiting/${waiting.id}`, {
 			method: 'POST',
 			headers: { 'content-type': 'application/json' },
 			body: JSON.stringify({ outboundCallId, status: 'completed' }),
 		});
 		expect(forged.status).toBe(401);
-		expect((await ctx.n8n.getExecution(waiting.id)).status).toBe('waiting');
+		expect((await suite.ctx.n8n.getExecution(waiting.id)).status).toBe('waiting');
 
 		// The call ends: the sandbox POSTs the documented payload (= Get Status) to the callback URL.
-		const completion = await ctx.sandbox.completeAlloMiaCall(outboundCallId, 'completed', {
+		const completion = await suite.ctx.sandbox.completeAlloMiaCall(outboundCallId, 'completed', {
 			duration: 94,
 		});
 		expect(completion.callback).toMatchObject({ url: body.callbackUrl, status: 200 });
-		const execution = await ctx.n8n.waitForExecution(waiting.id);
+		const execution = await suite.ctx.n8n.waitForExecution(waiting.id);
 		expect(execution.status).toBe('success');
 
 		const [resumed] = nodeOutput(execution, example.waitNode);
@@ -631,7 +598,7 @@ describe('examples/allomia-outbound-call-crm-update.json', () => {
 				nextStep: 'read the summary with AlloMia Call → Get',
 			},
 		]);
-		const callbacks = (await ctx.sandbox.callbacks()).filter((c) => c.provider === 'allomia');
+		const callbacks = (await suite.ctx.sandbox.callbacks()).filter((c) => c.provider === 'allomia');
 		expect(callbacks.map((c) => [c.event, c.url, c.status])).toEqual([
 			['status', body.callbackUrl, 200],
 		]);
@@ -641,8 +608,8 @@ describe('examples/allomia-outbound-call-crm-update.json', () => {
 		const waiting = await startCall(sampleContact());
 		expect(waiting.status).toBe('waiting');
 		const outboundCallId = String(nodeOutput(waiting, example.callNode)[0].json.outboundCallId);
-		await ctx.sandbox.completeAlloMiaCall(outboundCallId, 'no-answer');
-		const execution = await ctx.n8n.waitForExecution(waiting.id);
+		await suite.ctx.sandbox.completeAlloMiaCall(outboundCallId, 'no-answer');
+		const execution = await suite.ctx.n8n.waitForExecution(waiting.id);
 		expect(execution.status).toBe('success');
 		expect(nodeOutput(execution, example.crmNode)[0].json).toMatchObject({
 			crmContactId: 'CRM-2041',
@@ -672,6 +639,6 @@ describe('examples/allomia-outbound-call-crm-update.json', () => {
 			},
 		]);
 		expect(execution.data.resultData.runData[example.waitNode]).toBeUndefined();
-		expect(await ctx.sandbox.requests('allomia')).toEqual([]);
+		expect(await suite.ctx.sandbox.requests('allomia')).toEqual([]);
 	});
 });

@@ -8,12 +8,9 @@ import { NODE_TYPES } from '../../scripts/lib/n8n-harness';
 import {
 	executionError,
 	expectBearer,
-	LOCK_WAIT_MS,
-	openContext,
-	runOperation,
 	UUID,
 	wire,
-	type E2eContext,
+	operationSuite,
 } from './support';
 
 const FROM = '+15551234567';
@@ -21,30 +18,14 @@ const FROM = '+15551234567';
 const FROM_NUMBER = { __rl: true, mode: 'number', value: FROM };
 const WRONG_KEY_PATTERN = /HelloAnnie did not accept the API key \(HTTP 401\)/;
 
-let ctx: E2eContext;
-let apiKey: string;
+const suite = operationSuite('helloannie', { type: NODE_TYPES.helloAnnie, name: 'HelloAnnie' });
 
 // One workflow run takes well under a second; the margin is for slow CI machines.
 jest.setTimeout(120_000);
 
-// Waits for the other e2e test file first (they share the sandbox).
-beforeAll(async () => {
-	ctx = await openContext();
-	apiKey = ctx.fixtures.apiKey;
-}, LOCK_WAIT_MS + 60_000);
-
-afterAll(async () => {
-	await ctx?.close();
-});
-
-beforeEach(async () => {
-	await ctx.sandbox.reset();
-});
-
 describe('Call → Start', () => {
 	test('maps the item through expressions and posts the documented body', async () => {
-		const { execution, output, requests } = await runOperation(
-			ctx,
+		const { execution, output, requests } = await suite.run(
 			'call start',
 			[
 				{
@@ -108,7 +89,7 @@ describe('Call → Start', () => {
 				voicemailMessage: 'Hi Sarah, please call Bright Smiles Dental back to confirm.',
 			},
 		});
-		expectBearer(requests[0], apiKey);
+		expectBearer(requests[0], suite.fixtures.apiKey);
 		expect(requests[0].headers['content-type']).toMatch(/^application\/json/);
 		expect(requests[0].valid).toBe(true);
 		expect(requests[0].status).toBe(200);
@@ -164,7 +145,7 @@ describe('expressions in n8n\'s own engine', () => {
 		// A trailing semicolon cannot go inside the combined expression: read field by field.
 		['field by field', '={{ $json.phone.replace(/ /g, ""); }}'],
 	])('%s: the values each expression gives; an item whose expression fails is an error item', async (_, toNumber) => {
-		const { execution, output, requests } = await runOperation(ctx, 'call start expressions', items, parameters(toNumber), {
+		const { execution, output, requests } = await suite.run('call start expressions', items, parameters(toNumber), {
 			onError: 'continueRegularOutput',
 		});
 		expect(execution.status).toBe('success');
@@ -180,8 +161,7 @@ describe('expressions in n8n\'s own engine', () => {
 
 describe('SMS → Start Conversation', () => {
 	test('sends one request per item, each output item paired to its input', async () => {
-		const { execution, output, requests } = await runOperation(
-			ctx,
+		const { execution, output, requests } = await suite.run(
 			'sms start',
 			[
 				{ phone: '+15559876543', name: 'Sarah' },
@@ -230,7 +210,7 @@ describe('SMS → Start Conversation', () => {
 			},
 		]);
 		for (const request of requests) {
-			expectBearer(request, apiKey);
+			expectBearer(request, suite.fixtures.apiKey);
 			expect(request.valid).toBe(true);
 		}
 	});
@@ -238,11 +218,11 @@ describe('SMS → Start Conversation', () => {
 
 describe('Phone Number', () => {
 	test('Create buys a number in the area code and returns it', async () => {
-		const recallBot = ctx.fixtures.bots[1].id;
-		const { execution, output, requests } = await runOperation(ctx, 'phone create', [{}], {
+		const recallBot = suite.ctx.fixtures.bots[1].id;
+		const { execution, output, requests } = await suite.run('phone create', [{}], {
 			resource: 'phoneNumber',
 			operation: 'create',
-			orgId: ctx.fixtures.orgId,
+			orgId: suite.ctx.fixtures.orgId,
 			botId: { __rl: true, mode: 'list', value: recallBot },
 			name: 'Recall line',
 			language: 'SPANISH',
@@ -266,7 +246,7 @@ describe('Phone Number', () => {
 				path: '/phone-numbers',
 				query: {},
 				body: {
-					orgId: ctx.fixtures.orgId,
+					orgId: suite.ctx.fixtures.orgId,
 					botId: recallBot,
 					name: 'Recall line',
 					language: 'SPANISH',
@@ -276,42 +256,41 @@ describe('Phone Number', () => {
 				},
 			},
 		]);
-		expectBearer(requests[0], apiKey);
+		expectBearer(requests[0], suite.fixtures.apiKey);
 		expect(requests[0].valid).toBe(true);
 	});
 
 	test('Get Many returns one item per number, up to the limit', async () => {
-		const all = await runOperation(ctx, 'phone get many', [{}], {
+		const all = await suite.run('phone get many', [{}], {
 			resource: 'phoneNumber',
 			operation: 'getAll',
 			returnAll: true,
 		});
 		expect(all.execution.status).toBe('success');
 		expect(all.output.map((item) => item.json.number)).toEqual(
-			ctx.fixtures.phoneNumbers.map((p) => p.number),
+			suite.ctx.fixtures.phoneNumbers.map((p) => p.number),
 		);
-		expect(all.output[0].json).toEqual(ctx.fixtures.phoneNumbers[0]);
+		expect(all.output[0].json).toEqual(suite.ctx.fixtures.phoneNumbers[0]);
 		expect(all.requests.map(wire)).toEqual([
 			{ method: 'GET', path: '/phone-numbers', query: {}, body: undefined },
 		]);
-		expectBearer(all.requests[0], apiKey);
+		expectBearer(all.requests[0], suite.fixtures.apiKey);
 
-		await ctx.sandbox.reset();
-		const limited = await runOperation(ctx, 'phone get many limit', [{}], {
+		await suite.ctx.sandbox.reset();
+		const limited = await suite.run('phone get many limit', [{}], {
 			resource: 'phoneNumber',
 			operation: 'getAll',
 			returnAll: false,
 			limit: 1,
 		});
-		expect(limited.output.map((item) => item.json.id)).toEqual([ctx.fixtures.phoneNumbers[0].id]);
+		expect(limited.output.map((item) => item.json.id)).toEqual([suite.ctx.fixtures.phoneNumbers[0].id]);
 		expect(limited.requests).toHaveLength(1);
 	});
 
 	test('Attach to Bot moves a number to another bot', async () => {
-		const [frontDesk] = ctx.fixtures.bots;
-		const spanishLine = ctx.fixtures.phoneNumbers[1];
-		const { execution, output, requests } = await runOperation(
-			ctx,
+		const [frontDesk] = suite.ctx.fixtures.bots;
+		const spanishLine = suite.ctx.fixtures.phoneNumbers[1];
+		const { execution, output, requests } = await suite.run(
 			'phone attach',
 			[{ numberId: spanishLine.id, botId: frontDesk.id }],
 			{
@@ -336,20 +315,19 @@ describe('Phone Number', () => {
 				body: { botId: frontDesk.id },
 			},
 		]);
-		expectBearer(requests[0], apiKey);
+		expectBearer(requests[0], suite.fixtures.apiKey);
 		expect(requests[0].valid).toBe(true);
 	});
 });
 
 describe('Conversation', () => {
 	test('Get returns the conversation', async () => {
-		const { archived, parentConversationId, ...call } = ctx.fixtures.conversations[0];
+		const { archived, parentConversationId, ...call } = suite.ctx.fixtures.conversations[0];
 		expect({ archived, parentConversationId }).toEqual({
 			archived: false,
 			parentConversationId: null,
 		});
-		const { execution, output, requests } = await runOperation(
-			ctx,
+		const { execution, output, requests } = await suite.run(
 			'conversation get',
 			[{ id: call.conversationId }],
 			{
@@ -363,12 +341,12 @@ describe('Conversation', () => {
 		expect(requests.map(wire)).toEqual([
 			{ method: 'GET', path: `/conversations/${call.conversationId}`, query: {}, body: undefined },
 		]);
-		expectBearer(requests[0], apiKey);
+		expectBearer(requests[0], suite.fixtures.apiKey);
 	});
 
 	test('Get Many passes the filters and the limit as the page size', async () => {
-		const frontDesk = ctx.fixtures.bots[0].id;
-		const filtered = await runOperation(ctx, 'conversation get many', [{}], {
+		const frontDesk = suite.ctx.fixtures.bots[0].id;
+		const filtered = await suite.run('conversation get many', [{}], {
 			resource: 'conversation',
 			operation: 'getAll',
 			returnAll: false,
@@ -378,7 +356,7 @@ describe('Conversation', () => {
 		expect(filtered.execution.status).toBe('success');
 		// Archived and child conversations stay hidden unless asked for.
 		expect(filtered.output.map((item) => item.json.conversationId)).toEqual([
-			ctx.fixtures.conversations[0].conversationId,
+			suite.ctx.fixtures.conversations[0].conversationId,
 		]);
 		expect(filtered.requests.map(wire)).toEqual([
 			{
@@ -388,17 +366,17 @@ describe('Conversation', () => {
 				body: undefined,
 			},
 		]);
-		expectBearer(filtered.requests[0], apiKey);
+		expectBearer(filtered.requests[0], suite.fixtures.apiKey);
 		expect(filtered.requests[0].valid).toBe(true);
 
-		await ctx.sandbox.reset();
-		const everything = await runOperation(ctx, 'conversation get many all', [{}], {
+		await suite.ctx.sandbox.reset();
+		const everything = await suite.run('conversation get many all', [{}], {
 			resource: 'conversation',
 			operation: 'getAll',
 			returnAll: true,
 			filters: { includeArchived: true, includeChildren: true },
 		});
-		expect(everything.output).toHaveLength(ctx.fixtures.conversations.length);
+		expect(everything.output).toHaveLength(suite.ctx.fixtures.conversations.length);
 		expect(everything.requests.map(wire)).toEqual([
 			{
 				method: 'GET',
@@ -410,9 +388,9 @@ describe('Conversation', () => {
 	});
 
 	test('Get Messages returns one item per message', async () => {
-		const sms = ctx.fixtures.conversations[1];
-		const messages = ctx.fixtures.messages.filter((m) => m.conversationId === sms.conversationId);
-		const { execution, output, requests } = await runOperation(ctx, 'conversation messages', [{}], {
+		const sms = suite.ctx.fixtures.conversations[1];
+		const messages = suite.ctx.fixtures.messages.filter((m) => m.conversationId === sms.conversationId);
+		const { execution, output, requests } = await suite.run('conversation messages', [{}], {
 			resource: 'conversation',
 			operation: 'getMessages',
 			conversationId: sms.conversationId,
@@ -429,7 +407,7 @@ describe('Conversation', () => {
 				body: undefined,
 			},
 		]);
-		expectBearer(requests[0], apiKey);
+		expectBearer(requests[0], suite.fixtures.apiKey);
 	});
 });
 
@@ -441,8 +419,8 @@ describe("From Number and Bot lists (the editor's resource locator search)", () 
 		parameters: Record<string, unknown>,
 		filter?: string,
 	) {
-		const credential = ctx.state.credentials.helloAnnie;
-		return await ctx.n8n.rest<{ results: Array<{ name: string; value: string }> }>(
+		const credential = suite.ctx.state.credentials.helloAnnie;
+		return await suite.ctx.n8n.rest<{ results: Array<{ name: string; value: string }> }>(
 			'POST',
 			'/rest/dynamic-node-parameters/resource-locator-results',
 			{
@@ -464,7 +442,7 @@ describe("From Number and Bot lists (the editor's resource locator search)", () 
 		};
 		const all = await search('parameters.fromNumber', 'searchPhoneNumbers', parameters);
 		expect(all.results).toEqual(
-			ctx.fixtures.phoneNumbers.map((p) => ({ name: `${p.name} (${p.number})`, value: p.number })),
+			suite.ctx.fixtures.phoneNumbers.map((p) => ({ name: `${p.name} (${p.number})`, value: p.number })),
 		);
 		const filtered = await search(
 			'parameters.fromNumber',
@@ -473,12 +451,12 @@ describe("From Number and Bot lists (the editor's resource locator search)", () 
 			'main',
 		);
 		expect(filtered.results.map((r) => r.value)).toEqual([FROM]);
-		const requests = await ctx.sandbox.requests();
+		const requests = await suite.ctx.sandbox.requests();
 		expect(requests.map(wire)).toEqual([
 			{ method: 'GET', path: '/phone-numbers', query: {}, body: undefined },
 			{ method: 'GET', path: '/phone-numbers', query: {}, body: undefined },
 		]);
-		expectBearer(requests[0], apiKey);
+		expectBearer(requests[0], suite.fixtures.apiKey);
 	});
 
 	test("Bot lists the account's bots", async () => {
@@ -488,13 +466,13 @@ describe("From Number and Bot lists (the editor's resource locator search)", () 
 			botId: { __rl: true, mode: 'list', value: '' },
 		};
 		const { results } = await search('parameters.botId', 'searchBots', parameters);
-		expect(results).toEqual(ctx.fixtures.bots.map((b) => ({ name: b.name, value: b.id })));
-		const requests = await ctx.sandbox.requests();
+		expect(results).toEqual(suite.ctx.fixtures.bots.map((b) => ({ name: b.name, value: b.id })));
+		const requests = await suite.ctx.sandbox.requests();
 		expect(requests.map(wire)).toEqual([
 			{ method: 'GET', path: '/bots', query: {}, body: undefined },
 		]);
 		expect(requests[0].valid).toBe(true);
-		expectBearer(requests[0], apiKey);
+		expectBearer(requests[0], suite.fixtures.apiKey);
 	});
 });
 
@@ -516,8 +494,7 @@ describe('errors', () => {
 		'To Number (toNumber) must be a phone number in E.164 format with its country code, e.g. +15551234567';
 
 	test('continue on fail: a bad phone number becomes an error item paired to its input; the others are sent', async () => {
-		const { execution, output, requests } = await runOperation(
-			ctx,
+		const { execution, output, requests } = await suite.run(
 			'sms bad phone continue',
 			[{ phone: '+15559876543' }, { phone: '555-0142' }, { phone: '+15553332222' }],
 			smsParameters,
@@ -539,15 +516,14 @@ describe('errors', () => {
 	});
 
 	test('continue on fail: an injected 500 on a create is reported, not retried, and the next item goes on', async () => {
-		await ctx.sandbox.inject({
+		await suite.ctx.sandbox.inject({
 			provider: 'helloannie',
 			method: 'POST',
 			path: '/calls',
 			times: 1,
 			fault: { status: 500 },
 		});
-		const { execution, output, requests } = await runOperation(
-			ctx,
+		const { execution, output, requests } = await suite.run(
 			'call 500 continue',
 			[{ phone: '+15559876543' }, { phone: '+15553332222' }],
 			callParameters,
@@ -568,15 +544,14 @@ describe('errors', () => {
 	});
 
 	test("stop on fail: an injected 500 fails the execution with the node's message", async () => {
-		await ctx.sandbox.inject({
+		await suite.ctx.sandbox.inject({
 			provider: 'helloannie',
 			method: 'POST',
 			path: '/calls',
 			times: 1,
 			fault: { status: 500 },
 		});
-		const { execution, requests } = await runOperation(
-			ctx,
+		const { execution, requests } = await suite.run(
 			'call 500 stop',
 			[{ phone: '+15559876543' }, { phone: '+15553332222' }],
 			callParameters,
@@ -596,8 +571,7 @@ describe('errors', () => {
 	});
 
 	test('stop on fail: a bad phone number fails the execution before anything is sent', async () => {
-		const { execution, requests } = await runOperation(
-			ctx,
+		const { execution, requests } = await suite.run(
 			'sms bad phone stop',
 			[{ phone: '555-0142' }],
 			smsParameters,
@@ -608,12 +582,11 @@ describe('errors', () => {
 	});
 
 	test("a credential with a wrong key fails with the node's 401 message", async () => {
-		const { execution, requests } = await runOperation(
-			ctx,
+		const { execution, requests } = await suite.run(
 			'wrong key',
 			[{}],
 			{ resource: 'phoneNumber', operation: 'getAll', returnAll: true },
-			{ credential: ctx.state.credentials.helloAnnieWrongKey },
+			{ credential: suite.ctx.state.credentials.helloAnnieWrongKey },
 		);
 		expect(execution.status).toBe('error');
 		const error = executionError(execution);
@@ -632,8 +605,7 @@ describe('errors', () => {
 	 * `{ error, details }`.
 	 */
 	test('continue using error output: a refused item goes to the error output', async () => {
-		const { execution, requests } = await runOperation(
-			ctx,
+		const { execution, requests } = await suite.run(
 			'sms error output',
 			[{ phone: '555-0142' }, { phone: '+15559876543' }],
 			smsParameters,
@@ -654,39 +626,39 @@ describe('credential test through n8n (POST /rest/credentials/test)', () => {
 	 * As the editor tests a saved credential: it holds the data redacted (no API key) and sends it
 	 * back; n8n puts the stored secret in before testing.
 	 */
-	async function testStored(credential: typeof ctx.state.credentials.helloAnnie) {
-		const stored = await ctx.n8n.rest<{ data: Record<string, string> }>(
+	async function testStored(credential: typeof suite.ctx.state.credentials.helloAnnie) {
+		const stored = await suite.ctx.n8n.rest<{ data: Record<string, string> }>(
 			'GET',
 			`/rest/credentials/${credential.id}?includeData=true`,
 		);
-		expect(stored.data.baseUrl).toBe(ctx.state.helloAnnieBaseUrl);
-		return await ctx.n8n.testCredential(credential, stored.data);
+		expect(stored.data.baseUrl).toBe(suite.ctx.state.helloAnnieBaseUrl);
+		return await suite.ctx.n8n.testCredential(credential, stored.data);
 	}
 
 	test('the stored sandbox credential passes; the sandbox saw the read-only test request', async () => {
-		const result = await testStored(ctx.state.credentials.helloAnnie);
+		const result = await testStored(suite.ctx.state.credentials.helloAnnie);
 		expect(result.status).toBe('OK');
-		const requests = await ctx.sandbox.requests();
+		const requests = await suite.ctx.sandbox.requests();
 		expect(requests.map(wire)).toEqual([
 			{ method: 'GET', path: '/phone-numbers', query: {}, body: undefined },
 		]);
-		expectBearer(requests[0], apiKey);
+		expectBearer(requests[0], suite.fixtures.apiKey);
 	});
 
 	test('a wrong key fails, stored or typed into the form', async () => {
-		const stored = await testStored(ctx.state.credentials.helloAnnieWrongKey);
+		const stored = await testStored(suite.ctx.state.credentials.helloAnnieWrongKey);
 		expect(stored.status).toBe('Error');
 
-		const typed = await ctx.n8n.testCredential(ctx.state.credentials.helloAnnie, {
+		const typed = await suite.ctx.n8n.testCredential(suite.ctx.state.credentials.helloAnnie, {
 			apiKey: 'annie-sk-v1-typo',
-			baseUrl: ctx.state.helloAnnieBaseUrl,
+			baseUrl: suite.ctx.state.helloAnnieBaseUrl,
 		});
 		expect(typed.status).toBe('Error');
 		expect(typed.message).toMatch(/401|Unauthorized|Authorization failed/i);
 
 		// n8n may send a failing test request more than once; each one was refused by the sandbox,
 		// and the typed key (not the stored one) is what went out for the second test.
-		const requests = await ctx.sandbox.requests();
+		const requests = await suite.ctx.sandbox.requests();
 		expect(requests.length).toBeGreaterThanOrEqual(2);
 		for (const request of requests)
 			expect([request.method, request.path, request.status]).toEqual([

@@ -312,3 +312,69 @@ export function wire(request: RecordedRequest): {
 }
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+interface SuiteFixtures {
+	helloannie: HelloAnnieFixtures;
+	allomia: AlloMiaFixtures;
+	aicaller: AiCallerFixtures;
+}
+
+/** The sandbox's provider name → the key of its fixtures and of its e2e credential. */
+const PROVIDER_KEY = { helloannie: 'helloAnnie', allomia: 'alloMia', aicaller: 'aiCaller' } as const;
+
+export interface OperationSuite<P extends ProviderName> {
+	/** Open from the file's beforeAll on. */
+	readonly ctx: E2eContext;
+	readonly fixtures: SuiteFixtures[P];
+	/** Manual Trigger with the items pinned → the provider's node, with the sandbox credential. */
+	run(
+		title: string,
+		items: IDataObject[],
+		parameters: INodeParameters,
+		options?: Partial<OperationOptions>,
+	): Promise<OperationRun>;
+}
+
+/**
+ * What every file of one provider's operation tests sets up: the context, opened once per file
+ * (waiting for the other test files: they share the sandbox), a sandbox reset before each test,
+ * and a runner for the provider's node. Call it at the top level of the test file.
+ */
+export function operationSuite<P extends ProviderName>(
+	provider: P,
+	node: { type: string; name: string },
+): OperationSuite<P> {
+	let opened: { ctx: E2eContext; fixtures: SuiteFixtures[P] } | undefined;
+	const current = () => {
+		if (!opened) throw new Error('the e2e context is opened in beforeAll');
+		return opened;
+	};
+	beforeAll(async () => {
+		const ctx = await openContext();
+		const all = await ctx.sandbox.allFixtures();
+		opened = { ctx, fixtures: all[PROVIDER_KEY[provider]] as SuiteFixtures[P] };
+	}, LOCK_WAIT_MS + 60_000);
+	afterAll(async () => {
+		await opened?.ctx.close();
+	});
+	beforeEach(async () => {
+		await current().ctx.sandbox.reset();
+	});
+	return {
+		get ctx() {
+			return current().ctx;
+		},
+		get fixtures() {
+			return current().fixtures;
+		},
+		run: async (title, items, parameters, options = {}) => {
+			const { ctx } = current();
+			return await runOperation(ctx, `${provider} ${title}`, items, parameters, {
+				credential: ctx.state.credentials[PROVIDER_KEY[provider]],
+				node,
+				provider,
+				...options,
+			});
+		},
+	};
+}
