@@ -1,6 +1,5 @@
 import {
 	NodeConnectionTypes,
-	NodeOperationError,
 	type IHookFunctions,
 	type INodeType,
 	type INodeTypeDescription,
@@ -13,8 +12,9 @@ import {
 	rawRequestBody,
 	refuseRequest,
 	requestBody,
-	secretProblem,
 	receivingWebhook,
+	secretOnlyWebhookMethods,
+	secretProblem,
 } from '../shared/webhookAuth';
 import { eventSelected, secretAccepted, withoutSecret, type SecretCheck } from './secretCheck';
 
@@ -110,29 +110,12 @@ export class AiCallerTrigger implements INodeType {
 		],
 	};
 
-	webhookMethods = {
-		default: {
-			// Nothing is registered at AICaller from here (each call lists its webhooks when it is
-			// created), so activation always runs `create`, which refuses a guessable secret.
-			async checkExists(this: IHookFunctions): Promise<boolean> {
-				return false;
-			},
-
-			async create(this: IHookFunctions): Promise<boolean> {
-				const problem = secretProblem(configuredSecret(this), 'Secret');
-				if (problem) {
-					throw new NodeOperationError(this.getNode(), problem, {
-						description: "The secret is what tells AICaller's webhooks from forged requests.",
-					});
-				}
-				return true;
-			},
-
-			async delete(this: IHookFunctions): Promise<boolean> {
-				return true;
-			},
-		},
-	};
+	// Nothing is registered at AICaller from here: each call lists its webhooks when it is created.
+	webhookMethods = secretOnlyWebhookMethods({
+		secret: configuredSecret,
+		label: 'Secret',
+		why: "The secret is what tells AICaller's webhooks from forged requests.",
+	});
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const secret = configuredSecret(this);

@@ -1,6 +1,5 @@
 import {
 	NodeConnectionTypes,
-	NodeOperationError,
 	type IDataObject,
 	type IHookFunctions,
 	type INodeType,
@@ -14,8 +13,9 @@ import {
 	refuseRequest,
 	requestBody,
 	safeEqual,
-	secretProblem,
 	receivingWebhook,
+	secretOnlyWebhookMethods,
+	secretProblem,
 } from '../shared/webhookAuth';
 
 /**
@@ -83,30 +83,13 @@ export class AlloMiaTrigger implements INodeType {
 		],
 	};
 
-	webhookMethods = {
-		default: {
-			// Nothing is registered at AlloMia (the URL goes into each call's Callback URL), so
-			// activation always runs `create`, which refuses a guessable token.
-			async checkExists(this: IHookFunctions): Promise<boolean> {
-				return false;
-			},
-
-			async create(this: IHookFunctions): Promise<boolean> {
-				const problem = secretProblem(configuredToken(this), 'Token', true);
-				if (problem) {
-					throw new NodeOperationError(this.getNode(), problem, {
-						description:
-							'The token is what keeps others from starting this workflow with a forged callback.',
-					});
-				}
-				return true;
-			},
-
-			async delete(this: IHookFunctions): Promise<boolean> {
-				return true;
-			},
-		},
-	};
+	// Nothing is registered at AlloMia: the URL goes into each call's Callback URL.
+	webhookMethods = secretOnlyWebhookMethods({
+		secret: configuredToken,
+		label: 'Token',
+		urlSafe: true,
+		why: 'The token is what keeps others from starting this workflow with a forged callback.',
+	});
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const expected = configuredToken(this);

@@ -1,5 +1,8 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'crypto';
+import { NodeOperationError } from 'n8n-workflow';
 import type {
+	IHookFunctions,
+	INodeType,
 	IWebhookDescription,
 	IDataObject,
 	INodeExecutionData,
@@ -165,5 +168,38 @@ export function receivingWebhook(path: string): IWebhookDescription {
 		responseMode: 'onReceived',
 		responseData: '',
 		path,
+	};
+}
+
+/**
+ * The webhook methods of a trigger whose URL is registered nowhere by n8n (the user puts it into
+ * each call): nothing to check or delete, and activation refuses a missing or guessable secret.
+ */
+export function secretOnlyWebhookMethods(options: {
+	secret(fn: IHookFunctions): string;
+	/** The field's label in the refusal, e.g. "Token". */
+	label: string;
+	/** The secret travels in the URL, so it must be URL-safe. */
+	urlSafe?: boolean;
+	/** Why the secret matters, shown under the refusal. */
+	why: string;
+}): NonNullable<INodeType['webhookMethods']> {
+	return {
+		default: {
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				// Nothing is registered at the provider, so activation always runs `create`.
+				return false;
+			},
+
+			async create(this: IHookFunctions): Promise<boolean> {
+				const problem = secretProblem(options.secret(this), options.label, options.urlSafe);
+				if (problem) throw new NodeOperationError(this.getNode(), problem, { description: options.why });
+				return true;
+			},
+
+			async delete(this: IHookFunctions): Promise<boolean> {
+				return true;
+			},
+		},
 	};
 }

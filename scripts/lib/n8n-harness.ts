@@ -265,16 +265,11 @@ export async function ensureRuntime(): Promise<Runtime> {
 	return { dir, nodeHome, nodeBin: path.join(nodeHome, 'bin', 'node'), n8nBin };
 }
 
-/** `npm run build` then `npm pack` into `destDir`; returns the tarball's path. */
 /**
- * A directory lock across processes (tests, demo, benchmarks run side by side on one checkout).
- * A lock whose holder died is taken over.
+ * A directory lock across processes (tests, demo, benchmarks run side by side on one checkout;
+ * the e2e test files share one sandbox). A lock whose holder died is taken over.
  */
-export async function withDirLock<T>(
-	lockDir: string,
-	what: string,
-	task: () => Promise<T>,
-): Promise<T> {
+export async function acquireDirLock(lockDir: string, what: string, timeoutMs = 10 * 60_000): Promise<void> {
 	const pidFile = path.join(lockDir, 'pid');
 	await fs.mkdir(path.dirname(lockDir), { recursive: true });
 	await waitFor(
@@ -291,15 +286,29 @@ export async function withDirLock<T>(
 				return undefined;
 			}
 		},
-		{ timeoutMs: 10 * 60_000, intervalMs: 200 },
+		{ timeoutMs, intervalMs: 200 },
 	);
+}
+
+export async function releaseDirLock(lockDir: string): Promise<void> {
+	await fs.rm(lockDir, { recursive: true, force: true });
+}
+
+/** Runs `task` holding the lock (see acquireDirLock). */
+export async function withDirLock<T>(
+	lockDir: string,
+	what: string,
+	task: () => Promise<T>,
+): Promise<T> {
+	await acquireDirLock(lockDir, what);
 	try {
 		return await task();
 	} finally {
-		await fs.rm(lockDir, { recursive: true, force: true });
+		await releaseDirLock(lockDir);
 	}
 }
 
+/** `npm run build` then `npm pack` into `destDir`; returns the tarball's path. */
 export async function buildAndPack(destDir: string): Promise<string> {
 	await fs.mkdir(destDir, { recursive: true });
 	// `n8n-node build` empties dist/ first: two builds at once would pack a half-built package.

@@ -1,19 +1,18 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/require-node-api-error -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
+/* eslint-disable @n8n/community-nodes/require-node-api-error -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * Helpers for the e2e test files: the n8n REST client (logged in as the owner), the sandbox's
  * control API over HTTP (it runs in jest's parent process), one-node workflows, and the lock
  * that keeps the test files from running at the same time.
  */
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import {
+	acquireDirLock,
 	N8nClient,
 	NODE_TYPES,
 	nodeOutput,
-	waitFor,
+	releaseDirLock,
 	type CredentialRef,
 	type Execution,
 	type WorkflowJson,
@@ -117,7 +116,7 @@ export interface E2eContext {
 /** For beforeAll: waits for the other test file, logs in, reads the sandbox fixtures. */
 export async function openContext(): Promise<E2eContext> {
 	const state = readState();
-	await acquireLock(state.lockDir);
+	await acquireDirLock(state.lockDir, 'the other e2e test file to finish', LOCK_WAIT_MS);
 	try {
 		const n8n = new N8nClient(state.n8nUrl);
 		// The setup's session: a login per test file would run into n8n's 5 logins per minute.
@@ -126,52 +125,18 @@ export async function openContext(): Promise<E2eContext> {
 		const sandbox = new SandboxControl(state.sandboxUrl);
 		await sandbox.reset();
 		const fixtures = await sandbox.fixtures();
-		return { state, n8n, sandbox, fixtures, close: () => releaseLock(state.lockDir) };
+		return { state, n8n, sandbox, fixtures, close: () => releaseDirLock(state.lockDir) };
 	} catch (error) {
-		await releaseLock(state.lockDir);
+		await releaseDirLock(state.lockDir);
 		throw error;
 	}
 }
 
-function processAlive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch {
-		return false;
-	}
-}
-
 /**
- * Jest runs test files in parallel workers, but they share one sandbox (reset() is global):
- * a directory lock makes them take turns. A lock whose holder died is taken over.
+ * How long a test file waits for the others: jest runs test files in parallel workers, but they
+ * share one sandbox (reset() is global), so a directory lock makes them take turns.
  */
-/** How long a test file waits for the other one to finish. */
 export const LOCK_WAIT_MS = 10 * 60_000;
-
-async function acquireLock(lockDir: string): Promise<void> {
-	const pidFile = path.join(lockDir, 'pid');
-	await waitFor(
-		'the other e2e test file to finish',
-		async () => {
-			try {
-				await fs.mkdir(lockDir);
-				await fs.writeFile(pidFile, String(process.pid));
-				return true;
-			} catch (error) {
-				if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-				const holder = Number(await fs.readFile(pidFile, 'utf8').catch(() => ''));
-				if (holder && !processAlive(holder)) await fs.rm(lockDir, { recursive: true, force: true });
-				return undefined;
-			}
-		},
-		{ timeoutMs: LOCK_WAIT_MS, intervalMs: 200 },
-	);
-}
-
-async function releaseLock(lockDir: string): Promise<void> {
-	await fs.rm(lockDir, { recursive: true, force: true });
-}
 
 // -------------------------------------------------------------------------------------------------
 // Workflows
