@@ -3,7 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { findOperation } from './description';
 import { forEachBatch } from './batch';
 import { forEachItem } from './items';
-import { readAheadInWindows } from './parameters';
+import { readFields } from './fields';
 import { DEFAULT_TRANSPORT_OPTIONS, RequestSession, type TransportOptions } from './transport';
 import type { ProviderDefinition, Resource, ValidationEnv } from './types';
 import { collectLabels, parseInput } from './validate';
@@ -48,11 +48,6 @@ function transportOptions(fn: IExecuteFunctions): TransportOptions {
 	};
 }
 
-/** Items whose mapped fields a batch operation evaluates in one go (see parameters.ts). */
-const READ_AHEAD_ITEMS = 100;
-
-/** An operation's own top-level fields of one item, by their documented names (see parameters.ts). */
-export { readParameters } from './parameters';
 
 /** Everything a node's `execute` does: find the operation, then run it for every item. */
 export async function executeOperation(
@@ -71,13 +66,13 @@ export async function executeOperation(
 	const schema = operation.schema(env);
 	const labels = collectLabels(operation.properties);
 
-	const prepare = async (itemIndex: number) =>
-		parseInput(fn, itemIndex, schema, await operation.readInput(fn, itemIndex), labels);
+	// An operation reads its own panel fields unless it reshapes them (e.g. two input modes into one object).
+	const readInput = (itemIndex: number) =>
+		operation.readInput ? operation.readInput(fn, itemIndex) : readFields(fn, itemIndex, operation.properties);
+	const prepare = async (itemIndex: number) => parseInput(fn, itemIndex, schema, await readInput(itemIndex), labels);
 
 	if (operation.batch) {
 		const batch = operation.batch;
-		// Every item is read and checked before the first batch goes out, so reading ahead changes nothing.
-		readAheadInWindows(fn, READ_AHEAD_ITEMS);
 		const output = await forEachBatch(fn, {
 			size: batch.size(fn),
 			provider: provider.displayName,

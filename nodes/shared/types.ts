@@ -55,8 +55,11 @@ interface OperationBase<Schema extends z.ZodTypeAny> {
 	description: string;
 	properties: INodeProperties[];
 	schema(env: ValidationEnv): Schema;
-	/** Collects the item's parameters into the shape `schema` checks. */
-	readInput(fn: IExecuteFunctions, itemIndex: number): unknown;
+	/**
+	 * Collects the item's parameters into the shape `schema` checks. Without it, the operation's
+	 * `properties` are read by name with `getNodeParameter` (see fields.ts).
+	 */
+	readInput?(fn: IExecuteFunctions, itemIndex: number): unknown;
 	/** Panel fields that shape how the operation runs rather than what it sends (e.g. waiting). */
 	extraProperties?: INodeProperties[];
 }

@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
-import { readParameters } from '../../../shared/router';
+import { readFields } from '../../../shared/fields';
 import { compact, httpUrl, optional, phoneNumber, text, utcDateTime } from '../../../shared/schema';
 import type { ValidationEnv } from '../../../shared/types';
 
@@ -171,7 +171,7 @@ export const phoneCallProperties: INodeProperties[] = [
 
 /** The n8n lists (`{ variable: [...] }`, `{ webhook: [...] }`) become the documented arrays. */
 export function readPhoneCall(fn: IExecuteFunctions, itemIndex: number, properties: INodeProperties[]): IDataObject {
-	const raw = readParameters(fn, itemIndex, properties);
+	const raw = readFields(fn, itemIndex, properties);
 	const variables = (raw.promptVariableValues as IDataObject | undefined)?.variable;
 	const webhooks = (raw.phoneCallWebhooks as IDataObject | undefined)?.webhook;
 	return {

@@ -1,6 +1,5 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
-import { readParameters } from '../../../shared/router';
 import type { Operation } from '../../../shared/types';
 import type { AiCallerEnvelope } from '../../provider';
 import { objectId } from './fields';
@@ -25,7 +24,6 @@ export const getPhoneCall: Operation<ReturnType<typeof schema>> = {
 	description: 'Get a phone call with its status, result values, duration and recording link',
 	properties,
 	schema,
-	readInput: (fn, itemIndex) => readParameters(fn, itemIndex, properties),
 	async execute(ctx, input) {
 		const response = await ctx.request<AiCallerEnvelope<IDataObject>>({
 			method: 'GET',

@@ -2,7 +2,6 @@ import type { IDataObject } from 'n8n-workflow';
 import { z } from 'zod';
 import { returnAllAndLimit } from '../../../shared/description';
 import { collectPages } from '../../../shared/paging';
-import { readParameters } from '../../../shared/router';
 import type { Operation } from '../../../shared/types';
 import type { AiCallerEnvelope } from '../../provider';
 
@@ -20,7 +19,6 @@ export const getManyPhoneCalls: Operation<ReturnType<typeof schema>> = {
 	description: 'List phone calls',
 	properties,
 	schema,
-	readInput: (fn, itemIndex) => readParameters(fn, itemIndex, properties),
 	async execute(ctx, input) {
 		const pageSize = input.returnAll ? PAGE_SIZE : Math.min(PAGE_SIZE, input.limit);
 		let previousFirstId: unknown;

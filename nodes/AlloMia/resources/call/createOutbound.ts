@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
-import { readParameters } from '../../../shared/router';
+import { readFields } from '../../../shared/fields';
 import { compact, httpUrl, optional, phoneNumber, stringMap, text, uuid } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
 import { pick, waitForCallEnd, waitProperties } from '../../../shared/wait';
@@ -96,7 +96,7 @@ const properties: INodeProperties[] = [
 
 /** The parameters of the two input modes become the one documented `dynamicVariables` object. */
 function readInput(fn: IExecuteFunctions, itemIndex: number): IDataObject {
-	const raw = readParameters(fn, itemIndex, properties);
+	const raw = readFields(fn, itemIndex, properties);
 	const { dynamicVariablesMode, dynamicVariables, dynamicVariablesJson, ...rest } = raw;
 	let variables: IDataObject | IDataObject[] | string | undefined;
 	if (dynamicVariablesMode === 'fields') {

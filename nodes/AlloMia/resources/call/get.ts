@@ -1,6 +1,5 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
-import { readParameters } from '../../../shared/router';
 import { uuid } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
 
@@ -28,7 +27,6 @@ export const getCall: Operation<ReturnType<typeof schema>> = {
 		'Get a call with its summary, sentiment and intent. Its transcript and recording links expire one hour after this request.',
 	properties,
 	schema,
-	readInput: (fn, itemIndex) => readParameters(fn, itemIndex, properties),
 	async execute(ctx, input) {
 		const call = await ctx.request<IDataObject>({
 			method: 'GET',

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { z } from 'zod';
 import { returnAllAndLimit } from '../../../shared/description';
 import { collectPages } from '../../../shared/paging';
-import { readParameters } from '../../../shared/router';
+import { readFields } from '../../../shared/fields';
 import { compact, optional, text, utcDateTime, uuid } from '../../../shared/schema';
 import type { Operation, ValidationEnv } from '../../../shared/types';
 
@@ -72,7 +72,7 @@ const properties: INodeProperties[] = [
 ];
 
 async function readInput(fn: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
-	const input = readParameters(fn, itemIndex, properties);
+	const input = readFields(fn, itemIndex, properties);
 	if (!String(input.organizationId ?? '').trim()) {
 		const credentials = await fn.getCredentials('alloMiaApi', itemIndex);
 		input.organizationId = credentials.organizationId ?? '';

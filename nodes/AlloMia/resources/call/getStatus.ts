@@ -1,6 +1,5 @@
 import type { IDataObject } from 'n8n-workflow';
 import { z } from 'zod';
-import { readParameters } from '../../../shared/router';
 import { uuid } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
 import { outboundCallIdProperty } from './outboundCallId';
@@ -17,7 +16,6 @@ export const getOutboundCallStatus: Operation<ReturnType<typeof schema>> = {
 		'Get an outbound call\'s status (calling, completed, failed, busy, no-answer) and, once it ended, its details',
 	properties,
 	schema,
-	readInput: (fn, itemIndex) => readParameters(fn, itemIndex, properties),
 	async execute(ctx, input) {
 		return await ctx.request<IDataObject>({
 			method: 'GET',

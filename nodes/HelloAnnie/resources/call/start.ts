@@ -1,6 +1,5 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
-import { readParameters } from '../../../shared/router';
 import { compact, optional, phoneNumber, text } from '../../../shared/schema';
 import type { Operation, ValidationEnv } from '../../../shared/types';
 import { pick, waitForCallEnd, waitProperties } from '../../../shared/wait';
@@ -57,7 +56,6 @@ export const startCall: Operation<ReturnType<typeof schema>> = {
 	description: 'Place an outbound AI call to a patient. This dials a real phone number.',
 	properties,
 	schema,
-	readInput: (fn, itemIndex) => readParameters(fn, itemIndex, properties),
 	extraProperties: waitProperties,
 	async execute(ctx, body) {
 		const response = await ctx.request<AnnieEnvelope<{ conversationId: string }>>({

@@ -1,6 +1,5 @@
 import type { IDataObject } from 'n8n-workflow';
 import { z } from 'zod';
-import { readParameters } from '../../../shared/router';
 import { uuid } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
 import type { AnnieEnvelope } from '../../provider';
@@ -17,7 +16,6 @@ export const getConversation: Operation<ReturnType<typeof schema>> = {
 	description: 'Get a call or SMS conversation: status, summary, topic, duration, tags',
 	properties,
 	schema,
-	readInput: (fn, itemIndex) => readParameters(fn, itemIndex, properties),
 	async execute(ctx, input) {
 		const response = await ctx.request<AnnieEnvelope<IDataObject>>({
 			method: 'GET',

@@ -2,7 +2,6 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
 import { returnAllAndLimit } from '../../../shared/description';
 import { collectPages } from '../../../shared/paging';
-import { readParameters } from '../../../shared/router';
 import { compact, optional, uuid } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
 import type { AnnieEnvelope } from '../../provider';
@@ -78,7 +77,6 @@ export const getManyConversations: Operation<ReturnType<typeof schema>> = {
 	description: 'List conversations, newest first, with optional filters',
 	properties,
 	schema,
-	readInput: (fn, itemIndex) => readParameters(fn, itemIndex, properties),
 	async execute(ctx, input) {
 		const filters = compact(input.filters) ?? {};
 		return await collectPages(

@@ -1,7 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 import { z } from 'zod';
 import { returnAllAndLimit } from '../../../shared/description';
-import { readParameters } from '../../../shared/router';
 import { uuid } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
 import type { AnnieEnvelope } from '../../provider';
@@ -19,7 +18,6 @@ export const getConversationMessages: Operation<ReturnType<typeof schema>> = {
 	description: 'Get the messages of a conversation, one item per message (how an SMS exchange is read)',
 	properties,
 	schema,
-	readInput: (fn, itemIndex) => readParameters(fn, itemIndex, properties),
 	async execute(ctx, input) {
 		const response = await ctx.request<AnnieEnvelope<IDataObject[]>>({
 			method: 'GET',

@@ -1,6 +1,5 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
-import { readParameters } from '../../../shared/router';
 import { uuid } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
 import type { AnnieEnvelope } from '../../provider';
@@ -27,7 +26,6 @@ export const attachPhoneNumber: Operation<ReturnType<typeof schema>> = {
 	description: 'Attach an existing phone number to a bot',
 	properties,
 	schema,
-	readInput: (fn, itemIndex) => readParameters(fn, itemIndex, properties),
 	async execute(ctx, input) {
 		const response = await ctx.request<AnnieEnvelope<IDataObject>>({
 			method: 'POST',

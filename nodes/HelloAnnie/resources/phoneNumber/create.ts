@@ -1,6 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
-import { readParameters } from '../../../shared/router';
 import { compact, optional, phoneNumber, text, uuid } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
 import type { AnnieEnvelope } from '../../provider';
@@ -125,7 +124,6 @@ export const createPhoneNumber: Operation<ReturnType<typeof schema>> = {
 	description: 'Buy a new phone number and attach it to a bot. This purchases a number.',
 	properties,
 	schema,
-	readInput: (fn, itemIndex) => readParameters(fn, itemIndex, properties),
 	async execute(ctx, body) {
 		const response = await ctx.request<AnnieEnvelope<Record<string, unknown>>>({
 			method: 'POST',

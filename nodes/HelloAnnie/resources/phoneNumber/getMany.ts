@@ -1,7 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 import { z } from 'zod';
 import { returnAllAndLimit } from '../../../shared/description';
-import { readParameters } from '../../../shared/router';
 import type { Operation } from '../../../shared/types';
 import type { AnnieEnvelope } from '../../provider';
 
@@ -16,7 +15,6 @@ export const getManyPhoneNumbers: Operation<ReturnType<typeof schema>> = {
 	description: 'List the organization\'s phone numbers',
 	properties,
 	schema,
-	readInput: (fn, itemIndex) => readParameters(fn, itemIndex, properties),
 	async execute(ctx, input) {
 		// GET /phone-numbers documents no paging: the whole list comes in one answer.
 		const response = await ctx.request<AnnieEnvelope<{ phoneNumbers: IDataObject[] }>>({

@@ -1,6 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
-import { readParameters } from '../../../shared/router';
 import { compact, optional, phoneNumber, text } from '../../../shared/schema';
 import type { Operation, ValidationEnv } from '../../../shared/types';
 import type { AnnieEnvelope } from '../../provider';
@@ -57,7 +56,6 @@ export const startSmsConversation: Operation<ReturnType<typeof schema>> = {
 	description: 'Send a first SMS to a patient; Annie carries on the conversation. This texts a real phone number.',
 	properties,
 	schema,
-	readInput: (fn, itemIndex) => readParameters(fn, itemIndex, properties),
 	async execute(ctx, body) {
 		const response = await ctx.request<AnnieEnvelope<{ conversationId: string }>>({
 			method: 'POST',
