@@ -6,7 +6,7 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 import { buildProperties } from '../shared/description';
-import { executeOperation, requestOptionsProperty } from '../shared/router';
+import { executeOperation, requestOptionsProperties } from '../shared/router';
 import { aiCaller } from './provider';
 import { aiCallerResources } from './resources';
 
@@ -24,7 +24,7 @@ export class AiCaller implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'aiCallerApi', required: true }],
-		properties: buildProperties(aiCallerResources, [requestOptionsProperty]),
+		properties: buildProperties(aiCallerResources, requestOptionsProperties),
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -6,7 +6,7 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 import { buildProperties } from '../shared/description';
-import { executeOperation, requestOptionsProperty } from '../shared/router';
+import { executeOperation, requestOptionsProperties } from '../shared/router';
 import { alloMia } from './provider';
 import { alloMiaResources } from './resources';
 
@@ -24,7 +24,7 @@ export class AlloMia implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'alloMiaApi', required: true }],
-		properties: buildProperties(alloMiaResources, [requestOptionsProperty]),
+		properties: buildProperties(alloMiaResources, requestOptionsProperties),
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

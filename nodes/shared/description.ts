@@ -36,7 +36,10 @@ export function operationSelector(resource: Resource): INodeProperties {
 	};
 }
 
-export function buildProperties(resources: Resource[], shared: INodeProperties[] = []): INodeProperties[] {
+/** Fields every operation gets after its own, possibly depending on the operation. */
+export type SharedProperties = INodeProperties[] | ((operation: Operation) => INodeProperties[]);
+
+export function buildProperties(resources: Resource[], shared: SharedProperties = []): INodeProperties[] {
 	// The first resource is the default; a variable for the same reason as in operationSelector.
 	const defaultResource = resources[0].value;
 	const properties: INodeProperties[] = [
@@ -54,7 +57,8 @@ export function buildProperties(resources: Resource[], shared: INodeProperties[]
 	for (const resource of resources) properties.push(operationSelector(resource));
 	for (const resource of resources) {
 		for (const operation of resource.operations) {
-			for (const property of [...operation.properties, ...(operation.extraProperties ?? []), ...shared]) {
+			const common = typeof shared === 'function' ? shared(operation) : shared;
+			for (const property of [...operation.properties, ...(operation.extraProperties ?? []), ...common]) {
 				properties.push({
 					...property,
 					displayOptions: showFor(resource.value, operation.value, property.displayOptions),

@@ -5,40 +5,57 @@ import { forEachBatch } from './batch';
 import { forEachItem } from './items';
 import { readFields } from './fields';
 import { DEFAULT_TRANSPORT_OPTIONS, RequestSession, type TransportOptions } from './transport';
-import type { ProviderDefinition, Resource, ValidationEnv } from './types';
+import { COUNTRY_CODE_RULE, parseCountryCode } from './phone';
+import type { Operation, ProviderDefinition, Resource, ValidationEnv } from './types';
 import { collectLabels, parseInput } from './validate';
 
-/** The "Options" collection every operation of every node gets. */
-export const requestOptionsProperty: INodeProperties = {
-	displayName: 'Options',
-	name: 'requestOptions',
-	type: 'collection',
-	placeholder: 'Add Option',
-	default: {},
-	options: [
-		{
-			displayName: 'Max Requests per Minute',
-			name: 'maxPerMinute',
-			type: 'number',
-			typeOptions: { minValue: 0 },
-			default: 0,
-			description:
-				'Cap on requests this node sends per minute in one execution, e.g. to pace a campaign. 0 means only the provider\'s own limit applies.',
-		},
-		{
-			displayName: 'Timeout (Ms)',
-			name: 'timeoutMs',
-			type: 'number',
-			typeOptions: { minValue: 1000 },
-			default: 30000,
-			description:
-				'How long to wait for an answer. A create request that times out is not sent again: it may or may not have been processed.',
-		},
-	],
+const requestOptions: INodeProperties[] = [
+	{
+		displayName: 'Max Requests per Minute',
+		name: 'maxPerMinute',
+		type: 'number',
+		typeOptions: { minValue: 0 },
+		default: 0,
+		description:
+			'Cap on requests this node sends per minute in one execution, e.g. to pace a campaign. 0 means only the provider\'s own limit applies.',
+	},
+	{
+		displayName: 'Timeout (Ms)',
+		name: 'timeoutMs',
+		type: 'number',
+		typeOptions: { minValue: 1000 },
+		default: 30000,
+		description:
+			'How long to wait for an answer. A create request that times out is not sent again: it may or may not have been processed.',
+	},
+];
+
+const defaultCountryCodeOption: INodeProperties = {
+	displayName: 'Default Country Code',
+	name: 'defaultCountryCode',
+	type: 'string',
+	default: '',
+	placeholder: '+1',
+	description:
+		'Country calling code for phone numbers written without one, as spreadsheets and EHR exports often store them (e.g. +1 for the US and Canada: 555 123 4567 becomes +15551234567). Numbers starting with + or 00 are used as they are. Empty: every number must include its country code.',
 };
 
+function optionsCollection(options: INodeProperties[]): INodeProperties {
+	return { displayName: 'Options', name: 'requestOptions', type: 'collection', placeholder: 'Add Option', default: {}, options };
+}
+
+/** The "Options" collection every operation of every node gets; with Default Country Code where it has phone fields. */
+export function requestOptionsProperties(operation: Operation): INodeProperties[] {
+	const options = operation.phoneFields ? [...requestOptions, defaultCountryCodeOption] : requestOptions;
+	return [optionsCollection([...options].sort((a, b) => a.displayName.localeCompare(b.displayName)))];
+}
+
+function readRequestOptions(fn: IExecuteFunctions): IDataObject {
+	return fn.getNodeParameter('requestOptions', 0, {}) as IDataObject;
+}
+
 function transportOptions(fn: IExecuteFunctions): TransportOptions {
-	const raw = fn.getNodeParameter('requestOptions', 0, {}) as IDataObject;
+	const raw = readRequestOptions(fn);
 	const timeoutMs = Number(raw.timeoutMs);
 	const maxPerMinute = Number(raw.maxPerMinute);
 	return {
@@ -48,6 +65,18 @@ function transportOptions(fn: IExecuteFunctions): TransportOptions {
 	};
 }
 
+/** Options → Default Country Code as digits (`1` for `+1`); a value that is not one stops the node. */
+function defaultCountryCode(fn: IExecuteFunctions): string | undefined {
+	const raw = readRequestOptions(fn).defaultCountryCode;
+	if (raw === undefined || raw === null || String(raw).trim() === '') return undefined;
+	const digits = parseCountryCode(String(raw));
+	if (digits === undefined) {
+		throw new NodeOperationError(fn.getNode(), `Options → Default Country Code (defaultCountryCode) ${COUNTRY_CODE_RULE}`, {
+			description: 'Nothing was sent.',
+		});
+	}
+	return digits;
+}
 
 /** Everything a node's `execute` does: find the operation, then run it for every item. */
 export async function executeOperation(
@@ -62,7 +91,11 @@ export async function executeOperation(
 		throw new NodeOperationError(fn.getNode(), `The operation "${operationName}" is not known for "${resource}"`);
 	}
 	const session = new RequestSession(fn, provider, transportOptions(fn));
-	const env: ValidationEnv = { timeZone: fn.getTimezone(), now: Date.now() };
+	const env: ValidationEnv = {
+		timeZone: fn.getTimezone(),
+		now: Date.now(),
+		defaultCountryCode: operation.phoneFields ? defaultCountryCode(fn) : undefined,
+	};
 	const schema = operation.schema(env);
 	const labels = collectLabels(operation.properties);
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dateInputToString, toMidnightUtcDate, toOffsetDateTime, toUtcIso } from './dates';
-import { normalizePhoneNumber, PHONE_RULE } from './phone';
+import { normalizePhoneNumber, PHONE_RULE, phoneRuleWithCountryCode } from './phone';
 import type { ValidationEnv } from './types';
 
 /**
@@ -30,16 +30,22 @@ export function uuid() {
 	return z.string().trim().min(1).uuid();
 }
 
-export function phoneNumber() {
+/**
+ * A phone number sent in E.164. A number-typed value (a spreadsheet cell) is read exactly like the
+ * same digits as text, so a national number is refused whatever its type, unless the run has a
+ * Default Country Code (`env.defaultCountryCode`).
+ */
+export function phoneNumber(env: ValidationEnv) {
+	const rule = env.defaultCountryCode ? phoneRuleWithCountryCode(env.defaultCountryCode) : PHONE_RULE;
 	return z.preprocess(
-		(value) => (typeof value === 'number' ? `+${value}` : value),
+		(value) => (typeof value === 'number' && Number.isFinite(value) ? String(value) : value),
 		z
 			.string()
 			.min(1)
 			.transform((value, ctx) => {
-				const normalized = normalizePhoneNumber(value);
+				const normalized = normalizePhoneNumber(value, env.defaultCountryCode);
 				if (normalized === undefined) {
-					ctx.addIssue({ code: z.ZodIssueCode.custom, message: PHONE_RULE });
+					ctx.addIssue({ code: z.ZodIssueCode.custom, message: rule });
 					return z.NEVER;
 				}
 				return normalized;

@@ -40,6 +40,8 @@ export interface ApiRequest {
 export interface ValidationEnv {
 	timeZone: string;
 	now: number;
+	/** Digits of Options → Default Country Code (`1` for +1), completing national phone numbers. */
+	defaultCountryCode?: string;
 }
 
 export interface OperationContext {
@@ -60,6 +62,8 @@ interface OperationBase<Schema extends z.ZodTypeAny> {
 	 * `properties` are read by name with `getNodeParameter` (see fields.ts).
 	 */
 	readInput?(fn: IExecuteFunctions, itemIndex: number): unknown;
+	/** Whether the operation has phone number fields (it then offers Options → Default Country Code). */
+	phoneFields?: boolean;
 	/** Panel fields that shape how the operation runs rather than what it sends (e.g. waiting). */
 	extraProperties?: INodeProperties[];
 }

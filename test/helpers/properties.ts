@@ -106,10 +106,21 @@ export const validPhone = fc
 		return [`+1${area}${c}${d}`, `+1 (${area}) ${c}-${d}`, `+1 ${area} ${c} ${d}`, `001${area}${c}${d}`][style];
 	});
 
+/**
+ * Numbers that must be refused without a Default Country Code: text, and numbers as a spreadsheet
+ * cell holds them (a national number, or its digits with the country code but no `+`).
+ */
 export const invalidPhone = fc.oneof(
 	fc.constantFrom('call me', '+', '555-CALL-NOW', '(555) 123-4567', '5551234567', '+0123456789', '+1 555', '+12345678901234567'),
 	fc.string({ minLength: 1, maxLength: 12 }).filter((s) => /[a-z]/i.test(s)),
+	fc.tuple(fc.constantFrom('', '1'), fc.constantFrom('2', '5', '9'), digits(9, 9)).map(([trunk, first, rest]) => Number(`${trunk}${first}${rest}`)),
+	fc.constantFrom(5551234, 5559876543, 0),
 );
+
+/** A US number as spreadsheets store it: national digits, as text or as a number. Valid with Default Country Code +1. */
+export const nationalUsPhone = fc
+	.tuple(fc.constantFrom('2', '3', '4', '5', '6', '7', '8', '9'), digits(2, 2), fc.constantFrom('2', '5', '9'), digits(6, 6), fc.boolean())
+	.map(([a, b, c, d, asNumber]) => (asNumber ? Number(`${a}${b}${c}${d}`) : `(${a}${b}) ${c}${d.slice(0, 2)}-${d.slice(2)}`));
 
 /** Text that is not blank once trimmed, up to `max` characters. */
 export const text = (max: number) =>

@@ -16,6 +16,7 @@ export const createPhoneCall: Operation<ReturnType<typeof schema>> = {
 	description: 'Have the AI call a person now or at a scheduled time. This dials a real phone number.',
 	properties: phoneCallProperties,
 	schema,
+	phoneFields: true,
 	readInput: (fn, itemIndex) => readPhoneCall(fn, itemIndex, phoneCallProperties),
 	extraProperties: waitProperties,
 	async execute(ctx, body) {

@@ -24,6 +24,7 @@ export const createManyPhoneCalls: Operation<ReturnType<typeof schema>> = {
 		'Create one phone call per input item, sent in batches. This dials real phone numbers: each item is one call.',
 	properties: [...phoneCallProperties, batchSizeProperty],
 	schema,
+	phoneFields: true,
 	readInput: (fn, itemIndex) => readPhoneCall(fn, itemIndex, phoneCallProperties),
 	batch: {
 		size: (fn) => Number(fn.getNodeParameter('batchSize', 0, DEFAULT_BATCH_SIZE)) || DEFAULT_BATCH_SIZE,

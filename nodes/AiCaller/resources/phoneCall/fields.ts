@@ -187,7 +187,7 @@ export function phoneCallSchema(env: ValidationEnv) {
 			teamId: objectId(),
 			callTemplateId: objectId(),
 			nameOfHuman: text(),
-			toPhoneNumber: phoneNumber(),
+			toPhoneNumber: phoneNumber(env),
 			promptVariableValues: z.array(
 				z.object({
 					key: text(),
@@ -197,7 +197,7 @@ export function phoneCallSchema(env: ValidationEnv) {
 			additionalFields: z
 				.object({
 					phoneNumberId: optional(objectId()),
-					fromPhoneNumber: optional(phoneNumber()),
+					fromPhoneNumber: optional(phoneNumber(env)),
 					toEmailAddress: optional(z.string().trim().email()),
 					status: optional(z.enum(STATUSES)),
 					telephonyProvider: optional(z.enum(TELEPHONY_PROVIDERS)),

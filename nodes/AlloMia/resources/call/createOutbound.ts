@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { z } from 'zod';
 import { readFields } from '../../../shared/fields';
 import { compact, httpUrl, optional, phoneNumber, stringMap, text, uuid } from '../../../shared/schema';
-import type { Operation } from '../../../shared/types';
+import type { Operation, ValidationEnv } from '../../../shared/types';
 import { pick, waitForCallEnd, waitProperties } from '../../../shared/wait';
 import { LINK_LIFETIME_MS } from './get';
 
@@ -108,10 +108,10 @@ function readInput(fn: IExecuteFunctions, itemIndex: number): IDataObject {
 	return { ...rest, dynamicVariables: variables };
 }
 
-const schema = () =>
+const schema = (env: ValidationEnv) =>
 	z
 		.object({
-			phoneNumber: phoneNumber().pipe(z.string().min(10).max(20)),
+			phoneNumber: phoneNumber(env).pipe(z.string().min(10).max(20)),
 			assistantId: uuid(),
 			phoneNumberId: uuid(),
 			customerName: optional(text()),
@@ -127,6 +127,7 @@ export const createOutboundCall: Operation<ReturnType<typeof schema>> = {
 	description: 'Dispatch an AI assistant to call a phone number now. This dials a real phone number.',
 	properties,
 	schema,
+	phoneFields: true,
 	readInput,
 	extraProperties: waitProperties,
 	async execute(ctx, body) {

@@ -40,8 +40,8 @@ const properties: INodeProperties[] = [
 const schema = (env: ValidationEnv) =>
 	z
 		.object({
-			fromNumber: phoneNumber(),
-			toNumber: phoneNumber(),
+			fromNumber: phoneNumber(env),
+			toNumber: phoneNumber(env),
 			patientInfo: patientInfoSchema(env),
 			appointmentInfo: appointmentInfoSchema(env),
 			context: optional(text({ max: 500 })),
@@ -56,6 +56,7 @@ export const startCall: Operation<ReturnType<typeof schema>> = {
 	description: 'Place an outbound AI call to a patient. This dials a real phone number.',
 	properties,
 	schema,
+	phoneFields: true,
 	extraProperties: waitProperties,
 	async execute(ctx, body) {
 		const response = await ctx.request<AnnieEnvelope<{ conversationId: string }>>({

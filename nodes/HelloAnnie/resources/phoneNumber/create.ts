@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
 import { compact, optional, phoneNumber, text, uuid } from '../../../shared/schema';
-import type { Operation } from '../../../shared/types';
+import type { Operation, ValidationEnv } from '../../../shared/types';
 import type { AnnieEnvelope } from '../../provider';
 import { botLocator } from '../locators';
 
@@ -93,7 +93,7 @@ const properties: INodeProperties[] = [
 	},
 ];
 
-const schema = () =>
+const schema = (env: ValidationEnv) =>
 	z
 		.object({
 			orgId: uuid(),
@@ -104,7 +104,7 @@ const schema = () =>
 			additionalFields: z
 				.object({
 					verifiedCallerId: optional(text()),
-					callbackForwardingNumber: optional(phoneNumber()),
+					callbackForwardingNumber: optional(phoneNumber(env)),
 					areaCode: optional(
 						z.preprocess(
 							(value) => (typeof value === 'number' ? String(value) : value),
@@ -124,6 +124,7 @@ export const createPhoneNumber: Operation<ReturnType<typeof schema>> = {
 	description: 'Buy a new phone number and attach it to a bot. This purchases a number.',
 	properties,
 	schema,
+	phoneFields: true,
 	async execute(ctx, body) {
 		const response = await ctx.request<AnnieEnvelope<Record<string, unknown>>>({
 			method: 'POST',

@@ -40,8 +40,8 @@ const properties: INodeProperties[] = [
 const schema = (env: ValidationEnv) =>
 	z
 		.object({
-			fromNumber: phoneNumber(),
-			toNumber: phoneNumber(),
+			fromNumber: phoneNumber(env),
+			toNumber: phoneNumber(env),
 			message: text({ max: 500 }),
 			patientInfo: patientInfoSchema(env),
 			appointmentInfo: appointmentInfoSchema(env),
@@ -56,6 +56,7 @@ export const startSmsConversation: Operation<ReturnType<typeof schema>> = {
 	description: 'Send a first SMS to a patient; Annie carries on the conversation. This texts a real phone number.',
 	properties,
 	schema,
+	phoneFields: true,
 	async execute(ctx, body) {
 		const response = await ctx.request<AnnieEnvelope<{ conversationId: string }>>({
 			method: 'POST',
