@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { asNodeError, errorItem, resultItems } from './items';
+import { OUTCOME_UNCERTAIN } from './transport';
 import type { BatchContext } from './types';
 
 /**
@@ -13,22 +14,28 @@ import type { BatchContext } from './types';
  *   whose outcome is uncertain) marks each of its items with that error.
  */
 
-type Prepared<T> = { itemIndex: number; input: T } | { itemIndex: number; error: NodeApiError | NodeOperationError };
+type Prepared<T> =
+	| { itemIndex: number; input: T }
+	| { itemIndex: number; output: IDataObject }
+	| { itemIndex: number; error: NodeApiError | NodeOperationError };
 
 export async function forEachBatch<T>(
 	fn: IExecuteFunctions,
 	options: {
 		size: number;
 		provider: string;
-		prepare(itemIndex: number): Promise<T>;
+		/** An item's input to send, or its output when it is not sent (the pre-dial guard skipped it). */
+		prepare(itemIndex: number): Promise<{ input: T } | { output: IDataObject }>;
 		send(ctx: Omit<BatchContext, 'request'>, inputs: T[]): Promise<IDataObject[]>;
+		/** Called with the items of a batch that failed; returns the error to report. */
+		settleFailure?(itemIndexes: number[], error: NodeApiError | NodeOperationError): Promise<unknown>;
 	},
 ): Promise<INodeExecutionData[]> {
 	const items = fn.getInputData();
 	const prepared: Array<Prepared<T>> = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			prepared.push({ itemIndex, input: await options.prepare(itemIndex) });
+			prepared.push({ itemIndex, ...(await options.prepare(itemIndex)) });
 		} catch (error) {
 			const nodeError = asNodeError(fn, error, itemIndex);
 			if (!fn.continueOnFail()) throw nodeError;
@@ -39,6 +46,7 @@ export async function forEachBatch<T>(
 	const outputs = new Map<number, INodeExecutionData[]>();
 	for (const entry of prepared) {
 		if ('error' in entry) outputs.set(entry.itemIndex, [errorItem(entry.error, entry.itemIndex)]);
+		if ('output' in entry) outputs.set(entry.itemIndex, resultItems(entry.output, entry.itemIndex));
 	}
 	const valid = prepared.filter((p): p is { itemIndex: number; input: T } => 'input' in p);
 	const size = Math.max(1, Math.floor(options.size));
@@ -49,16 +57,19 @@ export async function forEachBatch<T>(
 		try {
 			const results = await options.send({ fn, itemIndexes }, chunk.map((c) => c.input));
 			if (!Array.isArray(results) || results.length !== chunk.length) {
-				throw new NodeApiError(fn.getNode(), { message: 'result count mismatch' } as JsonObject, {
+				const mismatch = new NodeApiError(fn.getNode(), { message: 'result count mismatch' } as JsonObject, {
 					message: `${options.provider} answered ${Array.isArray(results) ? results.length : 'no'} results for a batch of ${chunk.length}`,
 					description: `The calls of this batch may or may not have been created; they were not sent again. Check with Get Many before running these items again.`,
 					itemIndex: itemIndexes[0],
 				});
+				mismatch.context[OUTCOME_UNCERTAIN] = true;
+				throw mismatch;
 			}
 			results.forEach((json, k) => outputs.set(itemIndexes[k], resultItems(json, itemIndexes[k])));
 			sent += chunk.length;
 		} catch (error) {
-			const nodeError = asNodeError(fn, error, itemIndexes[0]);
+			let nodeError = asNodeError(fn, error, itemIndexes[0]);
+			if (options.settleFailure) nodeError = asNodeError(fn, await options.settleFailure(itemIndexes, nodeError), itemIndexes[0]);
 			if (!fn.continueOnFail()) {
 				if (sent > 0) {
 					nodeError.description = `${nodeError.description ? `${nodeError.description}\n` : ''}Items before item ${itemIndexes[0]} were already sent in earlier batches (${sent} items).`;

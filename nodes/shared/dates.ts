@@ -53,7 +53,7 @@ export function toMidnightUtcDate(input: string): string | undefined {
 }
 
 /** Offset of `timeZone` from UTC, in minutes, at the instant `utcMs`. */
-function zoneOffsetMinutes(utcMs: number, timeZone: string): number {
+export function zoneOffsetMinutes(utcMs: number, timeZone: string): number {
 	const parts = new Intl.DateTimeFormat('en-US', {
 		timeZone,
 		hourCycle: 'h23',

@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { NodeOperationError } from 'n8n-workflow';
 import { findOperation } from './description';
 import { forEachBatch } from './batch';
+import { PreDialGuard, guardOptions } from './guard';
 import { forEachItem } from './items';
 import { readFields } from './fields';
 import { DEFAULT_TRANSPORT_OPTIONS, RequestSession, type TransportOptions } from './transport';
@@ -46,7 +47,11 @@ function optionsCollection(options: INodeProperties[]): INodeProperties {
 
 /** The "Options" collection every operation of every node gets; with Default Country Code where it has phone fields. */
 export function requestOptionsProperties(operation: Operation): INodeProperties[] {
-	const options = operation.phoneFields ? [...requestOptions, defaultCountryCodeOption] : requestOptions;
+	const options = [
+		...requestOptions,
+		...(operation.phoneFields ? [defaultCountryCodeOption] : []),
+		...(operation.dials ? guardOptions(operation.dials) : []),
+	];
 	return [optionsCollection([...options].sort((a, b) => a.displayName.localeCompare(b.displayName)))];
 }
 
@@ -104,28 +109,40 @@ export async function executeOperation(
 		operation.readInput ? operation.readInput(fn, itemIndex) : readFields(fn, itemIndex, operation.properties);
 	const prepare = async (itemIndex: number) => parseInput(fn, itemIndex, schema, await readInput(itemIndex), labels);
 
+	const guard = operation.dials ? new PreDialGuard(fn, operation.dials) : undefined;
+	const admit = async (itemIndex: number) => {
+		const input = await prepare(itemIndex);
+		return guard ? await guard.admit(itemIndex, input) : { input };
+	};
+
 	if (operation.batch) {
 		const batch = operation.batch;
 		const output = await forEachBatch(fn, {
 			size: batch.size(fn),
 			provider: provider.displayName,
-			prepare,
+			prepare: admit,
 			send: async ({ itemIndexes }, inputs) =>
 				await batch.send(
 					{ fn, itemIndexes, request: async (request) => await session.send(request, itemIndexes[0]) },
 					inputs,
 				),
+			settleFailure: guard ? async (itemIndexes, error) => await guard.settleFailure(itemIndexes, error) : undefined,
 		});
 		return [output];
 	}
 
 	const execute = operation.execute;
 	const output = await forEachItem(fn, async (itemIndex) => {
-		const input = await prepare(itemIndex);
-		return await execute(
-			{ fn, itemIndex, request: async (request) => await session.send(request, itemIndex) },
-			input,
-		);
+		const admission = await admit(itemIndex);
+		if ('output' in admission) return admission.output;
+		try {
+			return await execute(
+				{ fn, itemIndex, request: async (request) => await session.send(request, itemIndex) },
+				admission.input,
+			);
+		} catch (error) {
+			throw guard ? await guard.settleFailure([itemIndex], error) : error;
+		}
 	});
 	return [output];
 }

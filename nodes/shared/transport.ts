@@ -11,6 +11,9 @@ import type {
 import { NodeApiError, sleep } from 'n8n-workflow';
 import type { ApiRequest, ProviderDefinition } from './types';
 
+/** Set in an error's context when a create may have reached the provider (it is never resent). */
+export const OUTCOME_UNCERTAIN = 'outcomeUncertain';
+
 /**
  * The one way every node talks to its provider: base URL from the credential, authentication
  * through n8n's credential helper, pacing, bounded retries, and failures mapped to
@@ -278,11 +281,13 @@ export class RequestSession {
 		const description = uncertain
 			? this.mayHavePlaced(request)
 			: 'Check the Base URL in the credential and the network, then run the node again.';
-		return new NodeApiError(this.fn.getNode(), { message, networkError: code ?? 'unknown' } as JsonObject, {
+		const error = new NodeApiError(this.fn.getNode(), { message, networkError: code ?? 'unknown' } as JsonObject, {
 			message: uncertain ? `${message}: the request may or may not have been processed` : message,
 			description: `${description}${code ? ` (network error ${code})` : ''}`,
 			itemIndex,
 		});
+		if (uncertain) error.context[OUTCOME_UNCERTAIN] = true;
+		return error;
 	}
 
 	private statusError(request: ApiRequest, answer: Answer, itemIndex: number): NodeApiError {
@@ -314,11 +319,13 @@ export class RequestSession {
 				? { response: answer.body as IDataObject }
 				: {}),
 		} as JsonObject;
-		return new NodeApiError(this.fn.getNode(), errorBody, {
+		const error = new NodeApiError(this.fn.getNode(), errorBody, {
 			message: uncertain && answer.status >= 500 ? `${message}. The request may or may not have been processed` : message,
 			description,
 			httpCode: String(answer.status),
 			itemIndex,
 		});
+		if (uncertain) error.context[OUTCOME_UNCERTAIN] = true;
+		return error;
 	}
 }

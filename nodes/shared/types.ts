@@ -44,6 +44,16 @@ export interface ValidationEnv {
 	defaultCountryCode?: string;
 }
 
+/** What the pre-dial guard needs to know about an operation that places a call or sends an SMS. */
+export interface DialSupport {
+	places: 'call' | 'SMS';
+	/** Where the provider can schedule a call: when the request is set to go out, and how to set it. */
+	schedule?: {
+		plannedAt(input: IDataObject): string | undefined;
+		setPlannedAt(input: IDataObject, utcIso: string): IDataObject;
+	};
+}
+
 export interface OperationContext {
 	fn: IExecuteFunctions;
 	itemIndex: number;
@@ -62,6 +72,8 @@ interface OperationBase<Schema extends z.ZodTypeAny> {
 	 * `properties` are read by name with `getNodeParameter` (see fields.ts).
 	 */
 	readInput?(fn: IExecuteFunctions, itemIndex: number): unknown;
+	/** Set on operations that place a call or send an SMS: the pre-dial guard applies (guard.ts). */
+	dials?: DialSupport;
 	/** Whether the operation has phone number fields (it then offers Options → Default Country Code). */
 	phoneFields?: boolean;
 	/** Panel fields that shape how the operation runs rather than what it sends (e.g. waiting). */

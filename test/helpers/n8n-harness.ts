@@ -37,6 +37,7 @@ import { HelloAnnieApi } from '../../credentials/HelloAnnieApi.credentials';
 import { AiCaller } from '../../nodes/AiCaller/AiCaller.node';
 import { AlloMia } from '../../nodes/AlloMia/AlloMia.node';
 import { HelloAnnie } from '../../nodes/HelloAnnie/HelloAnnie.node';
+import { useInMemoryDeduplication } from './deduplication';
 
 class TestItems implements INodeType {
 	description = {
@@ -210,6 +211,7 @@ function makeAdditionalData(
 const UNDER_TEST = 'Node Under Test';
 
 export async function runNode(options: NodeRunOptions): Promise<NodeRunResult> {
+	await useInMemoryDeduplication();
 	const credentialTypes = Object.keys(options.credentials);
 	const nodes: INode[] = [
 		{

@@ -1,0 +1,223 @@
+/**
+ * The pre-dial guard of every operation that places a call or sends an SMS (Options →
+ * Deduplication Key, Calling Hours). It runs after an item's fields passed validation and
+ * before anything is sent:
+ * - Calling Hours: an item outside its window is not sent; it comes out as a skipped item with
+ *   `nextAllowedAt`, or, where the provider can schedule a call (AICaller), goes out scheduled
+ *   for that moment.
+ * - Deduplication Key: the key is claimed in n8n's own deduplication store (the one behind the
+ *   Remove Duplicates node, kept in n8n's database, scoped to this node) before the request is
+ *   sent. A create the provider definitely refused releases it, so the item can be run again; a
+ *   create that may have reached the provider keeps it, so the item is never dialed twice.
+ * A skipped item is never dropped and never an error: it is an output item paired to its input,
+ * `{ skipped: true, skipReason, … }`, which an IF node can route.
+ */
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { checkCallingHours, isTimeZone, parseClock, WEEKDAYS, type CallingHours } from './callingHours';
+import { OUTCOME_UNCERTAIN } from './transport';
+import type { DialSupport } from './types';
+
+/** Keys kept per node; the oldest are forgotten first (n8n's store prunes them). */
+export const KEYS_KEPT = 10_000;
+
+const STORE_OPTIONS = { mode: 'entries', maxEntries: KEYS_KEPT } as const;
+
+
+const titleCase = (day: string) => day[0].toUpperCase() + day.slice(1);
+
+export function guardOptions(dials: DialSupport): INodeProperties[] {
+	const placed = dials.places === 'SMS' ? 'SMS' : 'call';
+	const hours: INodeProperties[] = [
+		{
+			displayName: 'Time Zone',
+			name: 'timeZone',
+			type: 'string',
+			default: '',
+			placeholder: 'America/New_York',
+			description:
+				'Time zone of the person reached, as a name such as America/New_York or Europe/Paris (an expression such as {{ $json.timeZone }} uses each item\'s own). Empty: the workflow\'s time zone.',
+		},
+		{
+			displayName: 'Earliest',
+			name: 'earliest',
+			type: 'string',
+			default: '09:00',
+			placeholder: '09:00',
+			description: 'Local time (24-hour, HH:MM) from which sending is allowed',
+		},
+		{
+			displayName: 'Latest',
+			name: 'latest',
+			type: 'string',
+			default: '20:00',
+			placeholder: '20:00',
+			description:
+				'Local time (24-hour, HH:MM) until which sending is allowed. Earlier than Earliest means the window runs past midnight.',
+		},
+		{
+			displayName: 'Days',
+			name: 'days',
+			type: 'multiOptions',
+			options: WEEKDAYS.map((day) => ({ name: titleCase(day), value: day })),
+			default: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'],
+			description: 'Days on which the window opens',
+		},
+	];
+	if (dials.schedule) {
+		hours.push({
+			displayName: 'Outside Calling Hours',
+			name: 'outsideHours',
+			type: 'options',
+			options: [
+				{ name: 'Skip Item', value: 'skip', description: 'Send nothing; output the item as skipped with nextAllowedAt' },
+				{
+					name: 'Schedule for Next Allowed Time',
+					value: 'schedule',
+					description: 'Create the call now, set to dial at the next allowed moment (callDelayedUntil)',
+				},
+			],
+			default: 'skip',
+		});
+	}
+	return [
+		{
+			displayName: 'Calling Hours',
+			name: 'callingHours',
+			type: 'fixedCollection',
+			placeholder: 'Add Calling Hours',
+			default: {},
+			description: `Only send a ${placed} inside these local hours`,
+			options: [{ displayName: 'Hours', name: 'hours', values: hours }],
+		},
+		{
+			displayName: 'Deduplication Key',
+			name: 'deduplicationKey',
+			type: 'string',
+			default: '',
+			placeholder: '{{ $json.appointmentId }}',
+			description: `A value that identifies what this ${placed} is for, e.g. the appointment ID. A key this node already used for an accepted ${placed}, in this or an earlier execution, is skipped. Empty: off.`,
+		},
+		{
+			displayName: 'Forget Deduplication Keys (Send Nothing)',
+			name: 'forgetDeduplicationKeys',
+			type: 'boolean',
+			default: false,
+			description: `Whether to forget each item's Deduplication Key instead of sending, so that a later run may send a ${placed} for it again. Nothing is sent while this is on.`,
+		},
+	];
+}
+
+export type Admission<T> = { input: T } | { output: IDataObject };
+
+/** One guard per node run; it remembers which item claimed which key. */
+export class PreDialGuard {
+	private readonly claimed = new Map<number, string>();
+
+	constructor(
+		private readonly fn: IExecuteFunctions,
+		private readonly dials: DialSupport,
+	) {}
+
+	private option<T>(name: string, itemIndex: number, fallback: T): T {
+		return this.fn.getNodeParameter(`requestOptions.${name}`, itemIndex, fallback) as T;
+	}
+
+	private fail(itemIndex: number, message: string): NodeOperationError {
+		return new NodeOperationError(this.fn.getNode(), message, { itemIndex, description: 'Nothing was sent for this item.' });
+	}
+
+	private readKey(itemIndex: number): string | undefined {
+		const raw = this.option<unknown>('deduplicationKey', itemIndex, '');
+		if (raw === undefined || raw === null) return undefined;
+		if (typeof raw === 'object') {
+			throw this.fail(itemIndex, 'Options → Deduplication Key (deduplicationKey) must be a text or a number, such as an appointment ID: an object or a list was given');
+		}
+		const key = String(raw).trim();
+		return key === '' ? undefined : key;
+	}
+
+	private readHours(itemIndex: number): (CallingHours & { schedule: boolean }) | undefined {
+		const raw = this.option<IDataObject>('callingHours.hours', itemIndex, {});
+		if (!raw || typeof raw !== 'object' || Object.keys(raw).length === 0) return undefined;
+		const zone = String(raw.timeZone ?? '').trim() || this.fn.getTimezone();
+		if (!isTimeZone(zone)) {
+			throw this.fail(itemIndex, 'Calling Hours → Time Zone (timeZone) must be a time zone name such as America/New_York or Europe/Paris, or empty for the workflow\'s time zone');
+		}
+		const earliest = parseClock(String(raw.earliest ?? '09:00'));
+		const latest = parseClock(String(raw.latest ?? '20:00'));
+		if (earliest === undefined) throw this.fail(itemIndex, 'Calling Hours → Earliest (earliest) must be a time such as 09:00 (24-hour clock)');
+		if (latest === undefined) throw this.fail(itemIndex, 'Calling Hours → Latest (latest) must be a time such as 20:00 (24-hour clock)');
+		if (earliest === latest) throw this.fail(itemIndex, 'Calling Hours → Latest (latest) must differ from Earliest: the window would be empty');
+		const days = new Set(
+			(Array.isArray(raw.days) ? raw.days : []).map((day) => WEEKDAYS.indexOf(String(day) as (typeof WEEKDAYS)[number])).filter((d) => d >= 0),
+		);
+		if (days.size === 0) throw this.fail(itemIndex, 'Calling Hours → Days (days) must have at least one day selected');
+		return { timeZone: zone, earliest, latest, days, schedule: raw.outsideHours === 'schedule' && Boolean(this.dials.schedule) };
+	}
+
+	/** Decides whether the item is sent (possibly rescheduled) or comes out skipped. */
+	async admit<T>(itemIndex: number, input: T): Promise<Admission<T>> {
+		const key = this.readKey(itemIndex);
+		if (this.option('forgetDeduplicationKeys', itemIndex, false)) {
+			if (!key) throw this.fail(itemIndex, 'Options → Deduplication Key (deduplicationKey) is empty: give the key to forget, or turn off Forget Deduplication Keys');
+			await this.fn.helpers.removeProcessed([key], 'node', STORE_OPTIONS);
+			return { output: { deduplicationKey: key, keyForgotten: true } };
+		}
+
+		let admitted = input;
+		const hours = this.readHours(itemIndex);
+		if (hours) {
+			const planned = this.dials.schedule?.plannedAt(input as IDataObject);
+			const at = planned ? Date.parse(planned) : Date.now();
+			const window = checkCallingHours(hours, at);
+			if (!window.open) {
+				const nextAllowedAt = new Date(window.nextAllowedAt).toISOString();
+				if (hours.schedule && this.dials.schedule) {
+					admitted = this.dials.schedule.setPlannedAt(input as IDataObject, nextAllowedAt) as T;
+				} else {
+					return { output: { skipped: true, skipReason: 'outsideCallingHours', nextAllowedAt, timeZone: hours.timeZone, ...(key ? { deduplicationKey: key } : {}) } };
+				}
+			}
+		}
+
+		if (key) {
+			const { processed } = await this.fn.helpers.checkProcessedAndRecord([key], 'node', STORE_OPTIONS);
+			if (processed.length > 0) return { output: { skipped: true, skipReason: 'duplicate', deduplicationKey: key } };
+			this.claimed.set(itemIndex, key);
+		}
+		return { input: admitted };
+	}
+
+	/**
+	 * After a failed send of these items (one item, or one batch): a definite refusal releases
+	 * their keys; an uncertain outcome keeps them, and the error says so. Returns the error to throw.
+	 */
+	async settleFailure(itemIndexes: number[], error: unknown): Promise<unknown> {
+		const keys = itemIndexes.flatMap((itemIndex) => {
+			const key = this.claimed.get(itemIndex);
+			this.claimed.delete(itemIndex);
+			return key === undefined ? [] : [key];
+		});
+		if (keys.length === 0) return error;
+		const refused = isDefiniteRefusal(error);
+		if (refused) await this.fn.helpers.removeProcessed(keys, 'node', STORE_OPTIONS);
+		if (error instanceof NodeApiError || error instanceof NodeOperationError) {
+			const note = refused
+				? 'Its Deduplication Key was released, so it can be run again.'
+				: 'Its Deduplication Key stays recorded, so this node will not send it again. Once you have checked with the provider that nothing went out, run this node for the item with Options → Forget Deduplication Keys on, then run it again.';
+			error.description = error.description ? `${error.description}\n${note}` : note;
+		}
+		return error;
+	}
+}
+
+/** A provider's 4xx answer, or a failure before sending: nothing was placed. */
+export function isDefiniteRefusal(error: unknown): boolean {
+	if (error instanceof NodeApiError) {
+		if (error.context?.[OUTCOME_UNCERTAIN]) return false;
+		const status = Number(error.httpCode);
+		return status >= 400 && status < 500;
+	}
+	return error instanceof NodeOperationError && !error.context?.[OUTCOME_UNCERTAIN];
+}
