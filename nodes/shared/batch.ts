@@ -27,8 +27,12 @@ export async function forEachBatch<T>(
 		/** An item's input to send, or its output when it is not sent (the pre-dial guard skipped it). */
 		prepare(itemIndex: number): Promise<{ input: T } | { output: IDataObject }>;
 		send(ctx: Omit<BatchContext, 'request'>, inputs: T[]): Promise<IDataObject[]>;
+		/** Claims what must be claimed before sending (deduplication keys); returns the outputs of items not to send. */
+		claim?(inputs: T[]): Promise<Map<number, IDataObject>>;
 		/** Called with the items of a batch that failed; returns the error to report. */
 		settleFailure?(itemIndexes: number[], error: NodeApiError | NodeOperationError): Promise<unknown>;
+		/** Called with the items that were claimed but will not be sent, when the node stops. */
+		releaseUnsent?(itemIndexes: number[]): Promise<void>;
 	},
 ): Promise<INodeExecutionData[]> {
 	const items = fn.getInputData();
@@ -48,7 +52,12 @@ export async function forEachBatch<T>(
 		if ('error' in entry) outputs.set(entry.itemIndex, [errorItem(entry.error, entry.itemIndex)]);
 		if ('output' in entry) outputs.set(entry.itemIndex, resultItems(entry.output, entry.itemIndex));
 	}
-	const valid = prepared.filter((p): p is { itemIndex: number; input: T } => 'input' in p);
+	let valid = prepared.filter((p): p is { itemIndex: number; input: T } => 'input' in p);
+	if (options.claim) {
+		const notSent = await options.claim(valid.map((v) => v.input));
+		for (const [itemIndex, json] of notSent) outputs.set(itemIndex, resultItems(json, itemIndex));
+		valid = valid.filter((v) => !notSent.has(v.itemIndex));
+	}
 	const size = Math.max(1, Math.floor(options.size));
 	let sent = 0;
 	for (let start = 0; start < valid.length; start += size) {
@@ -74,6 +83,7 @@ export async function forEachBatch<T>(
 				if (sent > 0) {
 					nodeError.description = `${nodeError.description ? `${nodeError.description}\n` : ''}Items before item ${itemIndexes[0]} were already sent in earlier batches (${sent} items).`;
 				}
+				await options.releaseUnsent?.(valid.slice(start + size).map((v) => v.itemIndex));
 				throw nodeError;
 			}
 			for (const itemIndex of itemIndexes) outputs.set(itemIndex, [errorItem(nodeError, itemIndex)]);

@@ -13,7 +13,7 @@
  * `{ skipped: true, skipReason, … }`, which an IF node can route.
  */
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 import { checkCallingHours, isTimeZone, parseClock, WEEKDAYS, type CallingHours } from './callingHours';
 import { OUTCOME_UNCERTAIN } from './transport';
 import type { DialSupport } from './types';
@@ -110,6 +110,23 @@ export function guardOptions(dials: DialSupport): INodeProperties[] {
 
 export type Admission<T> = { input: T } | { output: IDataObject };
 
+/** An item that passed the guard's checks, with the key it still has to claim. */
+export interface Checked<T> {
+	itemIndex: number;
+	input: T;
+	key?: string;
+}
+
+/**
+ * How long a claim settles before it is checked. n8n's store reads a node's keys and writes them
+ * back; two executions doing that at the same moment (two workers, one duplicate webhook each)
+ * both see the key as new, and the later write drops the earlier one's. Each claim therefore
+ * records the key with a token of its own, waits, and reads again: only the claim whose token
+ * survived goes on. This holds as long as every read-and-write of the store takes less than this.
+ */
+export const CLAIM_SETTLE_MS = 1000;
+const CLAIM_ROUNDS = 5;
+
 /** One guard per node run; it remembers which item claimed which key. */
 export class PreDialGuard {
 	private readonly claimed = new Map<number, string>();
@@ -156,37 +173,96 @@ export class PreDialGuard {
 		return { timeZone: zone, earliest, latest, days, schedule: raw.outsideHours === 'schedule' && Boolean(this.dials.schedule) };
 	}
 
-	/** Decides whether the item is sent (possibly rescheduled) or comes out skipped. */
-	async admit<T>(itemIndex: number, input: T): Promise<Admission<T>> {
+	/** Forget mode and calling hours: whether the item may go on to claim its key and be sent. */
+	async check<T>(itemIndex: number, input: T): Promise<Checked<T> | { itemIndex: number; output: IDataObject }> {
 		const key = this.readKey(itemIndex);
 		if (this.option('forgetDeduplicationKeys', itemIndex, false)) {
 			if (!key) throw this.fail(itemIndex, 'Options → Deduplication Key (deduplicationKey) is empty: give the key to forget, or turn off Forget Deduplication Keys');
 			await this.fn.helpers.removeProcessed([key], 'node', STORE_OPTIONS);
-			return { output: { deduplicationKey: key, keyForgotten: true } };
+			return { itemIndex, output: { deduplicationKey: key, keyForgotten: true } };
 		}
-
 		let admitted = input;
 		const hours = this.readHours(itemIndex);
 		if (hours) {
 			const planned = this.dials.schedule?.plannedAt(input as IDataObject);
-			const at = planned ? Date.parse(planned) : Date.now();
-			const window = checkCallingHours(hours, at);
+			const window = checkCallingHours(hours, planned ? Date.parse(planned) : Date.now());
 			if (!window.open) {
 				const nextAllowedAt = new Date(window.nextAllowedAt).toISOString();
-				if (hours.schedule && this.dials.schedule) {
-					admitted = this.dials.schedule.setPlannedAt(input as IDataObject, nextAllowedAt) as T;
-				} else {
-					return { output: { skipped: true, skipReason: 'outsideCallingHours', nextAllowedAt, timeZone: hours.timeZone, ...(key ? { deduplicationKey: key } : {}) } };
+				if (!hours.schedule || !this.dials.schedule) {
+					const output: IDataObject = { skipped: true, skipReason: 'outsideCallingHours', nextAllowedAt, timeZone: hours.timeZone };
+					if (key) output.deduplicationKey = key;
+					return { itemIndex, output };
 				}
+				admitted = this.dials.schedule.setPlannedAt(input as IDataObject, nextAllowedAt) as T;
 			}
 		}
+		return { itemIndex, input: admitted, key };
+	}
 
-		if (key) {
-			const { processed } = await this.fn.helpers.checkProcessedAndRecord([key], 'node', STORE_OPTIONS);
-			if (processed.length > 0) return { output: { skipped: true, skipReason: 'duplicate', deduplicationKey: key } };
-			this.claimed.set(itemIndex, key);
+	/** One item: check, then claim its key. */
+	async admit<T>(itemIndex: number, input: T): Promise<Admission<T>> {
+		const checked = await this.check(itemIndex, input);
+		if ('output' in checked) return checked;
+		const duplicates = await this.claim([checked]);
+		return duplicates.get(itemIndex) ? { output: duplicates.get(itemIndex)! } : { input: checked.input };
+	}
+
+	/**
+	 * Claims the keys of these items together (one settle time for all). Returns the outputs of
+	 * the items that are duplicates: of an earlier claim, or of an earlier item in this list.
+	 */
+	async claim<T>(items: Array<Checked<T>>): Promise<Map<number, IDataObject>> {
+		const duplicates = new Map<number, IDataObject>();
+		const pending = new Map<string, { itemIndex: number; token: string }>();
+		for (const { itemIndex, key } of items) {
+			if (key === undefined) continue;
+			if (pending.has(key)) duplicates.set(itemIndex, duplicateOutput(key));
+			else pending.set(key, { itemIndex, token: `${key}\u001f${this.fn.getExecutionId()}:${itemIndex}:${Math.random().toString(36).slice(2)}` });
 		}
-		return { input: admitted };
+		let round = await this.record(pending);
+		for (let attempt = 0; pending.size > 0; attempt++) {
+			for (const [key, { itemIndex, token }] of pending) {
+				if (attempt === 0 && round.has(key)) {
+					// Recorded before this run: a duplicate. Its token was recorded with it.
+					duplicates.set(itemIndex, duplicateOutput(key));
+					pending.delete(key);
+					await this.fn.helpers.removeProcessed([token], 'node', STORE_OPTIONS);
+				} else if (attempt > 0 && round.has(token)) {
+					this.claimed.set(itemIndex, key);
+					pending.delete(key);
+					await this.fn.helpers.removeProcessed([token], 'node', STORE_OPTIONS);
+				} else if (attempt > 0 && round.has(key)) {
+					// Another execution claimed the same key at the same moment and its write won.
+					duplicates.set(itemIndex, duplicateOutput(key));
+					pending.delete(key);
+					await this.fn.helpers.removeProcessed([token], 'node', STORE_OPTIONS);
+				}
+				// Neither: a concurrent write dropped both; the check just recorded them again.
+			}
+			if (pending.size === 0) break;
+			if (attempt >= CLAIM_ROUNDS) {
+				const [{ itemIndex }] = pending.values();
+				throw this.fail(itemIndex, 'The Deduplication Key could not be recorded in n8n\'s deduplication store (other executions kept writing at the same moment): run the item again');
+			}
+			await sleep(CLAIM_SETTLE_MS);
+			round = await this.record(pending);
+		}
+		return duplicates;
+	}
+
+	/** Records the pending keys and tokens; returns those that were already there. */
+	private async record(pending: Map<string, { token: string }>): Promise<Set<string>> {
+		if (pending.size === 0) return new Set();
+		const values = [...pending].flatMap(([key, { token }]) => [key, token]);
+		let result;
+		try {
+			result = await this.fn.helpers.checkProcessedAndRecord(values, 'node', STORE_OPTIONS);
+		} catch {
+			// The node's first keys: two executions creating its entry at once, one of them fails. Once more.
+			await sleep(Math.round(CLAIM_SETTLE_MS * Math.random()));
+			result = await this.fn.helpers.checkProcessedAndRecord(values, 'node', STORE_OPTIONS);
+		}
+		return new Set(result.processed.map(String));
 	}
 
 	/**
@@ -210,7 +286,19 @@ export class PreDialGuard {
 		}
 		return error;
 	}
+
+	/** Items claimed but never sent (the node stopped first) give their keys back. */
+	async releaseUnsent(itemIndexes: number[]): Promise<void> {
+		const keys = itemIndexes.flatMap((itemIndex) => {
+			const key = this.claimed.get(itemIndex);
+			this.claimed.delete(itemIndex);
+			return key === undefined ? [] : [key];
+		});
+		if (keys.length) await this.fn.helpers.removeProcessed(keys, 'node', STORE_OPTIONS);
+	}
 }
+
+const duplicateOutput = (key: string): IDataObject => ({ skipped: true, skipReason: 'duplicate', deduplicationKey: key });
 
 /** A provider's 4xx answer, or a failure before sending: nothing was placed. */
 export function isDefiniteRefusal(error: unknown): boolean {

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { NodeOperationError } from 'n8n-workflow';
 import { findOperation } from './description';
 import { forEachBatch } from './batch';
-import { PreDialGuard, guardOptions } from './guard';
+import { guardOptions, PreDialGuard, type Checked } from './guard';
 import { forEachItem } from './items';
 import { readFields } from './fields';
 import { DEFAULT_TRANSPORT_OPTIONS, RequestSession, type TransportOptions } from './transport';
@@ -110,30 +110,35 @@ export async function executeOperation(
 	const prepare = async (itemIndex: number) => parseInput(fn, itemIndex, schema, await readInput(itemIndex), labels);
 
 	const guard = operation.dials ? new PreDialGuard(fn, operation.dials) : undefined;
-	const admit = async (itemIndex: number) => {
-		const input = await prepare(itemIndex);
-		return guard ? await guard.admit(itemIndex, input) : { input };
-	};
 
 	if (operation.batch) {
 		const batch = operation.batch;
-		const output = await forEachBatch(fn, {
+		const output = await forEachBatch<Checked<unknown>>(fn, {
 			size: batch.size(fn),
 			provider: provider.displayName,
-			prepare: admit,
+			prepare: async (itemIndex) => {
+				const input = await prepare(itemIndex);
+				if (!guard) return { input: { itemIndex, input } };
+				const checked = await guard.check(itemIndex, input);
+				return 'output' in checked ? { output: checked.output } : { input: checked };
+			},
+			// Keys of all rows are claimed together, before the first batch goes out.
+			claim: guard ? async (inputs) => await guard.claim(inputs) : undefined,
 			send: async ({ itemIndexes }, inputs) =>
 				await batch.send(
 					{ fn, itemIndexes, request: async (request) => await session.send(request, itemIndexes[0]) },
-					inputs,
+					inputs.map((checked) => checked.input),
 				),
 			settleFailure: guard ? async (itemIndexes, error) => await guard.settleFailure(itemIndexes, error) : undefined,
+			releaseUnsent: guard ? async (itemIndexes) => await guard.releaseUnsent(itemIndexes) : undefined,
 		});
 		return [output];
 	}
 
 	const execute = operation.execute;
 	const output = await forEachItem(fn, async (itemIndex) => {
-		const admission = await admit(itemIndex);
+		const input = await prepare(itemIndex);
+		const admission = guard ? await guard.admit(itemIndex, input) : { input };
 		if ('output' in admission) return admission.output;
 		try {
 			return await execute(

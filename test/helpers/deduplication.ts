@@ -16,6 +16,16 @@ import { DataDeduplicationService } from 'n8n-core';
 
 const stores = new Map<string, string[]>();
 
+/**
+ * Time between reading a node's keys and writing them back. n8n's store does the same two steps
+ * in its database without a lock, so concurrent executions can overwrite each other's keys; a
+ * latency above 0 reproduces that here.
+ */
+let latencyMs = 0;
+export function setStoreLatency(ms: number): void {
+	latencyMs = ms;
+}
+
 function storeKey(scope: DeduplicationScope, context: ICheckProcessedContextData): string {
 	return `${context.workflow.id}/${scope === 'node' ? (context.node?.id ?? '') : ''}`;
 }
@@ -23,7 +33,8 @@ function storeKey(scope: DeduplicationScope, context: ICheckProcessedContextData
 const inMemory: IDataDeduplicator = {
 	async checkProcessedAndRecord(items, scope, context, options): Promise<IDeduplicationOutput> {
 		const key = storeKey(scope, context);
-		const entries = stores.get(key) ?? [];
+		const entries = [...(stores.get(key) ?? [])];
+		if (latencyMs) await new Promise((resolve) => setTimeout(resolve, latencyMs * Math.random()));
 		const result: IDeduplicationOutput = { new: [], processed: [] };
 		for (const item of items) {
 			const value = String(item);
@@ -39,7 +50,9 @@ const inMemory: IDataDeduplicator = {
 	async removeProcessed(items: DeduplicationItemTypes[], scope, context) {
 		const key = storeKey(scope, context);
 		const remove = new Set(items.map(String));
-		stores.set(key, (stores.get(key) ?? []).filter((value) => !remove.has(value)));
+		const entries = stores.get(key) ?? [];
+		if (latencyMs) await new Promise((resolve) => setTimeout(resolve, latencyMs * Math.random()));
+		stores.set(key, entries.filter((value) => !remove.has(value)));
 	},
 	async clearAllProcessedItems(scope, context) {
 		stores.delete(storeKey(scope, context));
@@ -61,4 +74,5 @@ export async function useInMemoryDeduplication(): Promise<void> {
 /** Forgets every recorded key, e.g. between tests. */
 export function clearDeduplication(): void {
 	stores.clear();
+	latencyMs = 0;
 }

@@ -6,7 +6,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 import { checkCallingHours, parseClock, WEEKDAYS, type CallingHours } from '../../nodes/shared/callingHours';
-import { clearDeduplication } from '../helpers/deduplication';
+import { clearDeduplication, setStoreLatency } from '../helpers/deduplication';
 import { runAiCaller, runHelloAnnie } from '../helpers/providers';
 import { SANDBOX_FIXTURES, startSandbox, type Sandbox } from '../sandbox/server';
 
@@ -153,6 +153,25 @@ describe('Deduplication Key', () => {
 		const redial = await runHelloAnnie(sandbox, annieCall(byKey), { items: [{ appointmentId: 'appt-5', phone: '+15559876543' }] });
 		expect(redial.items[0].json.conversationId).toBeDefined();
 		expect(calls()).toHaveLength(2);
+	});
+
+	test('executions at the same moment on a store that loses concurrent writes: one call per key, no key lost', async () => {
+		// n8n's store reads and writes back without a lock; 200 ms between the two makes every
+		// one of these executions overlap the others.
+		setStoreLatency(200);
+		const twins = await Promise.all(
+			Array.from({ length: 6 }, () => runHelloAnnie(sandbox, annieCall(byKey), { items: [{ appointmentId: 'appt-same', phone: '+15559876543' }] })),
+		);
+		expect(calls()).toHaveLength(1);
+		expect(twins.filter((run) => run.items[0].json.skipReason === 'duplicate')).toHaveLength(5);
+
+		const keys = ['k1', 'k2', 'k3', 'k4', 'k5'];
+		const many = () => Promise.all(keys.map((appointmentId) => runHelloAnnie(sandbox, annieCall(byKey), { items: [{ appointmentId, phone: '+15559876543' }] })));
+		await many();
+		expect(calls()).toHaveLength(1 + keys.length);
+		const again = await many();
+		expect(again.map((run) => run.items[0].json.skipReason)).toEqual(keys.map(() => 'duplicate'));
+		expect(calls()).toHaveLength(1 + keys.length);
 	});
 
 	test('an item refused by validation claims no key', async () => {
