@@ -38,7 +38,7 @@ export class AlloMiaApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			description:
-				'UUID of your AlloMia organization. Used to test the key when saving and as the default organization of Call → Get Many.',
+				'ID of your AlloMia organization. Used to test the key when saving and as the default organization of Call → Get Many.',
 		},
 		{
 			displayName: 'Base URL',
@@ -76,6 +76,13 @@ export class AlloMiaApi implements ICredentialType {
 			{
 				type: 'responseCode',
 				properties: { value: 401, message: 'AlloMia did not accept the API key' },
+			},
+			{
+				type: 'responseCode',
+				properties: {
+					value: 404,
+					message: 'AlloMia does not know this Organization ID, or the key does not belong to it: check the Organization ID',
+				},
 			},
 		],
 	};

@@ -56,8 +56,17 @@ const badLimit: [string, fc.Arbitrary<(p: IDataObject) => IDataObject>] = [
 	'limit',
 	fc.integer({ min: -5, max: 0 }).map((v) => (p: IDataObject) => ({ ...p, returnAll: false, limit: v })),
 ];
-const hex24 = fc.hexaString({ minLength: 24, maxLength: 24 });
-const notHex24 = fc.oneof(fc.constantFrom('team-1', '', '12345'), fc.hexaString({ minLength: 1, maxLength: 23 }).filter((s) => s.length > 0));
+/**
+ * AICaller IDs: no format is documented (the pages' example call _id is 12345678901234567890, the
+ * other example IDs 24 hex characters), so IDs of every shape are valid input and only a blank
+ * one is refused. The sandbox answers an unknown one with a 404, which a valid set may get.
+ */
+const anyAiCallerId = fc.oneof(
+	fc.hexaString({ minLength: 24, maxLength: 24 }),
+	fc.stringMatching(/^[1-9][0-9]{19}$/),
+	fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,30}$/),
+);
+const blankAiCallerId = fc.constantFrom('', '   ');
 
 describe('AlloMia', () => {
 	test('Call → Create Outbound', async () => {
@@ -107,8 +116,9 @@ describe('AlloMia', () => {
 	});
 
 	test('Call → Get', async () => {
-		const valid = fc.record({ callId: fc.oneof(fc.constantFrom(...M.calls.map((c) => c.id)), uuid) });
-		const invalid = mutate(valid, [['callId', notUuid.map((v) => set('callId', v))]]);
+		// The page gives the call ID no format: any text is sent (an unknown one answers 404); only a blank one is refused.
+		const valid = fc.record({ callId: fc.oneof(fc.constantFrom(...M.calls.map((c) => c.id)), uuid, text(30)) });
+		const invalid = mutate(valid, [['callId', fc.constantFrom('', '   ').map((v) => set('callId', v))]]);
 		await check(runAlloMia, 'allomia', { resource: 'call', operation: 'get', ...fromItem(['callId']) }, sample(valid, invalid, SETS, 13));
 	});
 
@@ -116,24 +126,38 @@ describe('AlloMia', () => {
 		const date = fc
 			.date({ min: new Date('2024-01-01T00:00:00Z'), max: new Date('2026-12-31T00:00:00Z'), noInvalidDate: true })
 			.map((d) => d.toISOString());
+		// From must not be after To (documented); each is also drawn alone.
+		const range = fc
+			.tuple(date, date, fc.constantFrom('both', 'from', 'to', 'none'))
+			.map(([a, b, which]) => {
+				const [from, to] = a <= b ? [a, b] : [b, a];
+				return { ...(which === 'both' || which === 'from' ? { from } : {}), ...(which === 'both' || which === 'to' ? { to } : {}) };
+			});
 		const valid = fc.record({
-			organizationId: fc.constantFrom(M.organizationId, ''),
+			// No format is documented: another organization's ID is sent, and answered by AlloMia.
+			organizationId: fc.constantFrom(M.organizationId, '', 'org-elsewhere'),
 			returnAll: fc.boolean(),
 			limit: fc.integer({ min: 1, max: 120 }),
-			filters: fc.record(
-				{
-					callType: fc.constantFrom('Inbound', 'Outbound', 'Web'),
-					agentName: text(30),
-					from: date,
-					to: date,
-					sort: fc.constantFrom('asc', 'desc', 'duration_desc', 'duration_asc'),
-				},
-				{ requiredKeys: [] },
-			),
+			filters: fc
+				.tuple(
+					fc.record(
+						{
+							callType: fc.constantFrom('Inbound', 'Outbound', 'Web'),
+							agentName: text(30),
+							sort: fc.constantFrom('asc', 'desc', 'duration_desc', 'duration_asc'),
+						},
+						{ requiredKeys: [] },
+					),
+					range,
+				)
+				.map(([rest, dates]) => ({ ...rest, ...dates })),
 		});
 		const invalid = mutate(valid, [
 			badLimit,
-			['organizationId', notUuid.filter((v) => v !== '').map((v) => set('organizationId', v))],
+			[
+				'filters.from',
+				fc.constant((p: IDataObject) => ({ ...p, filters: { from: '2026-05-02T00:00:00Z', to: '2026-05-01T00:00:00Z' } })),
+			],
 			['filters.callType', fc.constantFrom('Phone', 'outbound').map((v) => (p: IDataObject) => ({ ...p, filters: { callType: v } }))],
 			['filters.sort', fc.constantFrom('random', 'newest').map((v) => (p: IDataObject) => ({ ...p, filters: { sort: v } }))],
 			['filters.from', fc.constantFrom('yesterday', '2025-13-01').map((v) => (p: IDataObject) => ({ ...p, filters: { from: v } }))],
@@ -156,8 +180,8 @@ describe('AlloMia', () => {
 describe('AICaller', () => {
 	const call = fc.record(
 		{
-			teamId: fc.constant(C.teamId),
-			callTemplateId: fc.constantFrom(...C.callTemplates.map((t) => t._id)),
+			teamId: fc.oneof({ arbitrary: fc.constant(C.teamId), weight: 4 }, { arbitrary: anyAiCallerId, weight: 1 }),
+			callTemplateId: fc.oneof({ arbitrary: fc.constantFrom(...C.callTemplates.map((t) => t._id)), weight: 4 }, { arbitrary: anyAiCallerId, weight: 1 }),
 			nameOfHuman: text(40),
 			toPhoneNumber: validPhone,
 			varKey: fc.stringMatching(/^[a-z][a-z_]{0,15}$/),
@@ -169,8 +193,9 @@ describe('AICaller', () => {
 					status: fc.constantFrom('queued', 'ringing', 'inProgress', 'busy', 'failed', 'noAnswer', 'cancelled', 'completed'),
 					telephonyProvider: fc.constantFrom('twilio', 'plivo', 'telnyx'),
 					record: fc.boolean(),
+					// Past times too: the page states the format (ISO, UTC), not that it must be ahead.
 					callDelayedUntil: fc
-						.date({ min: new Date('2031-01-01T00:00:00Z'), max: new Date('2035-12-31T00:00:00Z'), noInvalidDate: true })
+						.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2035-12-31T00:00:00Z'), noInvalidDate: true })
 						.map((d) => d.toISOString()),
 				},
 				{ requiredKeys: [] },
@@ -181,15 +206,15 @@ describe('AICaller', () => {
 		{ requiredKeys: ['teamId', 'callTemplateId', 'nameOfHuman', 'toPhoneNumber', 'varKey', 'varValue', 'hookUrl'] },
 	);
 	const callMutations: Array<[string, fc.Arbitrary<(p: IDataObject) => IDataObject>]> = [
-		['teamId', notHex24.map((v) => set('teamId', v))],
-		['callTemplateId', notHex24.map((v) => set('callTemplateId', v))],
+		['teamId', blankAiCallerId.map((v) => set('teamId', v))],
+		['callTemplateId', blankAiCallerId.map((v) => set('callTemplateId', v))],
 		['nameOfHuman', fc.constantFrom('', '   ').map((v) => set('nameOfHuman', v))],
 		['toPhoneNumber', invalidPhone.map((v) => set('toPhoneNumber', v))],
 		['promptVariableValues.0.key', fc.constant(set('varKey', ''))],
 		['additionalFields.toEmailAddress', fc.constantFrom('someone@', 'a b@c.com', 'no-at-sign').map((v) => (p: IDataObject) => ({ ...p, additionalFields: { toEmailAddress: v } }))],
 		['additionalFields.telephonyProvider', fc.constantFrom('vonage', 'Twilio').map((v) => (p: IDataObject) => ({ ...p, additionalFields: { telephonyProvider: v } }))],
 		['additionalFields.status', fc.constantFrom('done', 'canceled ').map((v) => (p: IDataObject) => ({ ...p, additionalFields: { status: v } }))],
-		['additionalFields.callDelayedUntil', fc.constantFrom('2023-10-12T09:08:00.387Z', '2020-01-01T00:00:00', 'tomorrow').map((v) => (p: IDataObject) => ({ ...p, additionalFields: { callDelayedUntil: v } }))],
+		['additionalFields.callDelayedUntil', fc.constantFrom('tomorrow', 'next Tuesday', '12 Oct').map((v) => (p: IDataObject) => ({ ...p, additionalFields: { callDelayedUntil: v } }))],
 		['phoneCallWebhooks.0.url', fc.constantFrom('hooks', 'ftp://hooks.example.com/').map((v) => set('hookUrl', v))],
 	];
 	const callParameters = {
@@ -222,17 +247,25 @@ describe('AICaller', () => {
 	});
 
 	test('Phone Call → Get', async () => {
-		const valid = fc.record({ phoneCallId: fc.oneof(fc.constantFrom(...C.calls.map((c) => c._id)), hex24) });
-		const invalid = mutate(valid, [['phoneCallId', notHex24.map((v) => set('phoneCallId', v))]]);
+		const valid = fc.record({ phoneCallId: fc.oneof(fc.constantFrom(...C.calls.map((c) => c._id)), anyAiCallerId) });
+		const invalid = mutate(valid, [['phoneCallId', blankAiCallerId.map((v) => set('phoneCallId', v))]]);
 		await check(runAiCaller, 'aicaller', { resource: 'phoneCall', operation: 'get', ...fromItem(['phoneCallId']) }, sample(valid, invalid, SETS, 23));
 	});
 
-	test('Phone Call → Get Many', async () => {
+	test('Phone Call → Get Many (Filters → Call Template ID, no paging)', async () => {
+		const templateFilter = fc.record({ callTemplateId: fc.oneof(fc.constantFrom(...C.callTemplates.map((t) => t._id)), anyAiCallerId) });
+		const listing = fc
+			.tuple(paging, fc.option(templateFilter, { nil: undefined }))
+			.map(([page, filters]): IDataObject => (filters ? { ...page, filters } : page));
 		await check(
 			runAiCaller,
 			'aicaller',
-			{ resource: 'phoneCall', operation: 'getAll', ...fromItem(['returnAll', 'limit']) },
-			sample(paging, mutate(paging, [badLimit]), SETS, 24),
+			{ resource: 'phoneCall', operation: 'getAll', ...fromItem(['returnAll', 'limit', ['filters', ['callTemplateId']]]) },
+			sample(listing, mutate(listing, [badLimit]), SETS, 24),
 		);
+		// One request per valid set, with no paging and the filter as given.
+		for (const request of sandbox.requestsFor('aicaller')) {
+			expect(Object.keys(request.query).filter((key) => key !== 'callTemplateId')).toEqual([]);
+		}
 	});
 });
