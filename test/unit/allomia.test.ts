@@ -1,7 +1,10 @@
 /**
  * The AlloMia node run by n8n-core against the sandbox: the exact request of every operation,
- * outputs, every documented error, continueOnFail.
+ * outputs (call records in the shape of docs.allomia.com's get-call and list-calls pages), every
+ * documented error, continueOnFail, and Wait for Call to End's outcome.
  */
+import type { IDataObject } from 'n8n-workflow';
+
 import { ALLOMIA_KEY, runAlloMia } from '../helpers/providers';
 import { SANDBOX_FIXTURES, startSandbox, type RecordedRequest, type Sandbox } from '../sandbox/server';
 
@@ -100,7 +103,7 @@ describe('Call → Create Outbound', () => {
 
 	test.each([
 		[{ phoneNumber: '+1234567' }, 'Phone Number (phoneNumber) must be at least 10 characters'],
-		[{ phoneNumber: '514-555-1234' }, 'Phone Number (phoneNumber) must be a phone number in E.164 format'],
+		[{ phoneNumber: '514-555-1234' }, 'Phone Number (phoneNumber) must be a full phone number with its country code'],
 		[{ assistantId: 'mia' }, 'Assistant ID (assistantId) must be a UUID'],
 		[{ phoneNumberId: '' }, 'Phone Number ID (phoneNumberId) is required'],
 		[{ callbackUrl: 'ftp://partner.example.com/x' }, 'Callback URL (callbackUrl) must be an http(s) URL'],
@@ -179,10 +182,87 @@ describe('Call → Create Outbound', () => {
 		);
 		expect(result.items.map((i) => [i.pairedItem, i.json.status ?? i.json.error])).toEqual([
 			[{ item: 0 }, 'calling'],
-			[{ item: 1 }, expect.stringMatching(/^Phone Number \(phoneNumber\) must be a phone number/)],
+			[{ item: 1 }, expect.stringMatching(/^Phone Number \(phoneNumber\) must be a full phone number with its country code/)],
 			[{ item: 2 }, 'calling'],
 		]);
 		expect(requests()).toHaveLength(2);
+	});
+});
+
+/** What complete() is told the AI extracted from the call. */
+const ANALYSIS = {
+	callSummary: 'John Doe confirmed his appointment with Dr. Smith.',
+	callSummaryFr: 'John Doe a confirmé son rendez-vous avec le Dr Smith.',
+	userSentiment: 'positive',
+	userPrimaryIntent: 'confirm_appointment',
+	callOutcome: 'appointment_confirmed',
+} as const;
+
+/** The sandbox's record of a seed call that completed, as GET /api/calls/{id} documents it. */
+function documentedRecord(id: string, seconds: string): IDataObject {
+	return {
+		id,
+		organizationId: F.organizationId,
+		callType: 'Outbound',
+		agentId: seedBody.assistantId,
+		agentName: 'Mia Reception',
+		teamId: expect.stringMatching(UUID),
+		teamName: 'Front Desk',
+		phoneNumber: '+15145550100',
+		callStartedAt: expect.any(String),
+		callEndedAt: expect.any(String),
+		callDurationSeconds: seconds,
+		callEndedReason: 'customer-ended-call',
+		userName: 'John Doe',
+		userPhoneNumber: '+15145551234',
+		...ANALYSIS,
+		transcriptUrl: expect.stringMatching(new RegExp(`^https://storage\\.allomia\\.com/transcripts/${id}\\.txt\\?`)),
+		recordingUrl: expect.stringMatching(new RegExp(`^https://storage\\.allomia\\.com/recordings/${id}\\.`)),
+		createdAt: expect.any(String),
+	};
+}
+
+describe('Call → Create Outbound → Wait for Call to End', () => {
+	test('the outcome is the final status with callDetails, and the call record under AlloMia\'s own field names', async () => {
+		// The call ends as soon as it was placed; the node sees it at its first poll (after 1 s).
+		const ender = setInterval(() => {
+			const placed = sandbox.alloMia.state.outboundCalls.find((c) => c.status === 'calling');
+			if (!placed) return;
+			clearInterval(ender);
+			void sandbox.alloMia.complete(placed.outboundCallId, 'completed', { duration: 61, ...ANALYSIS });
+		}, 20);
+		try {
+			const result = await runAlloMia(sandbox, {
+				...seedCall,
+				callbackUrl: '',
+				waitForCallToEnd: true,
+				maxWaitSeconds: 10,
+				pollIntervalSeconds: 1,
+			});
+			expect(result.error).toBeUndefined();
+			const json = result.items[0].json;
+			const id = String(json.outboundCallId);
+			expect(json).toMatchObject({ status: 'calling', message: 'Outbound call dispatched', callEnded: true });
+			expect(json.outcome).toEqual({
+				status: 'completed',
+				callDetails: {
+					startedAt: expect.any(String),
+					endedAt: expect.any(String),
+					duration: 61,
+					endedReason: 'customer-ended-call',
+				},
+				...documentedRecord(id, '61'),
+				linksExpireAt: expect.any(String),
+			});
+			for (const old of ['summary', 'sentiment', 'intent']) expect(json.outcome).not.toHaveProperty(old);
+			expect(requests().map((r) => [r.method, r.path, r.status, r.valid])).toEqual([
+				['POST', '/api/outbound', 200, true],
+				['GET', `/api/outbound/${id}/status`, 200, true],
+				['GET', `/api/calls/${id}`, 200, true],
+			]);
+		} finally {
+			clearInterval(ender);
+		}
 	});
 });
 
@@ -217,19 +297,38 @@ describe('Call → Get Status / Get / Get Many', () => {
 		expect(result.error?.message).toBe('AlloMia could not find it (HTTP 404): Outbound call not found');
 	});
 
-	test('Get returns summary, sentiment and links, and says when the links expire', async () => {
+	test('Get outputs the call with get-call\'s own field names (callSummary, userSentiment, callOutcome, ...) and says when the links expire', async () => {
 		const id = await placeCall();
-		await sandbox.alloMia.complete(id, 'completed');
+		await sandbox.alloMia.complete(id, 'completed', { duration: 94, ...ANALYSIS });
 		const started = Date.now();
 		const result = await runAlloMia(sandbox, { resource: 'call', operation: 'get', callId: id });
 		expectDocumentedRequest(requests()[1], 'GET', `/api/calls/${id}`);
 		const json = result.items[0].json;
-		expect(json).toMatchObject({ id, summary: expect.any(String), sentiment: expect.any(String) });
-		expect(json.transcriptUrl).toMatch(/^https?:\/\//);
-		expect(json.recordingUrl).toMatch(/^https?:\/\//);
+		expect(json).toEqual({
+			...documentedRecord(id, '94'),
+			linksExpireAt: expect.any(String),
+			linksNote: 'transcriptUrl and recordingUrl are pre-signed and expire one hour after they were fetched',
+		});
+		for (const old of ['summary', 'sentiment', 'intent', 'duration', 'status']) expect(json).not.toHaveProperty(old);
 		const expires = Date.parse(String(json.linksExpireAt));
 		expect(expires - started).toBeGreaterThanOrEqual(60 * 60 * 1000 - 1000);
-		expect(json.linksNote).toContain('expire one hour');
+	});
+
+	test('Get sends a call ID of any format (get-call documents no format); an unknown one gives the 404', async () => {
+		const result = await runAlloMia(sandbox, { resource: 'call', operation: 'get', callId: 'call-42' });
+		expect(requests()).toHaveLength(1);
+		expectDocumentedRequest(requests()[0], 'GET', '/api/calls/call-42');
+		expect(result.error?.message).toBe('AlloMia could not find it (HTTP 404): Outbound call not found');
+	});
+
+	test.each([
+		[{ resource: 'call', operation: 'get', callId: '={{ "" }}' }, 'Call ID (callId) is required'],
+		// The outbound call ID is documented as a UUID (create-outbound-call, get-outbound-call-status).
+		[{ resource: 'call', operation: 'getStatus', outboundCallId: 'call-42' }, 'Outbound Call ID (outboundCallId) must be a UUID'],
+	])('%p is refused before anything is sent', async (parameters, message) => {
+		const result = await runAlloMia(sandbox, parameters);
+		expect(result.error?.message).toContain(message);
+		expect(requests()).toHaveLength(0);
 	});
 
 	test('Get Many sends the credential\'s organization, the filters and page/limit', async () => {
@@ -253,6 +352,52 @@ describe('Call → Get Status / Get / Get Many', () => {
 			sort: 'desc',
 		});
 		expect(result.error).toBeUndefined();
+	});
+
+	test('Get Many outputs each call with the list-calls fields only (callDurationSeconds a string, teamId/teamName)', async () => {
+		const result = await runAlloMia(sandbox, {
+			resource: 'call',
+			operation: 'getAll',
+			returnAll: true,
+			filters: { callType: 'Outbound', sort: 'asc' },
+		});
+		expect(result.error).toBeUndefined();
+		const [first] = F.calls;
+		expect(result.items[0].json).toEqual({
+			id: first.id,
+			organizationId: F.organizationId,
+			callType: 'Outbound',
+			agentId: first.agentId,
+			agentName: 'Mia Reception',
+			teamId: first.teamId,
+			teamName: 'Front Desk',
+			phoneNumber: '+15145550100',
+			callStartedAt: '2025-03-03T14:00:00.000Z',
+			callEndedAt: '2025-03-03T14:02:12.000Z',
+			callDurationSeconds: '132',
+			userPhoneNumber: '+15145551234',
+			createdAt: '2025-03-03T14:00:00.000Z',
+		});
+		expect(result.items.map((i) => i.json.callDurationSeconds)).toEqual(['132', '0']);
+	});
+
+	test('Get Many sends an Organization ID of any format (list-calls documents a string); an unknown one gives the documented 404', async () => {
+		const result = await runAlloMia(sandbox, { resource: 'call', operation: 'getAll', organizationId: 'org-acme', returnAll: true });
+		const [request] = requests();
+		expectDocumentedRequest(request, 'GET', '/api/calls');
+		expect(request.query).toEqual({ organizationId: 'org-acme', page: '1', limit: '20' });
+		expect(result.error?.message).toBe('AlloMia could not find it (HTTP 404): Organization not found');
+	});
+
+	test('Get Many refuses From after To (documented 400) before anything is sent', async () => {
+		const result = await runAlloMia(sandbox, {
+			resource: 'call',
+			operation: 'getAll',
+			returnAll: true,
+			filters: { from: '2025-03-05T00:00:00Z', to: '2025-03-04T00:00:00Z' },
+		});
+		expect(result.error?.message).toContain('Filters → From (filters.from) must not be after To');
+		expect(requests()).toHaveLength(0);
 	});
 
 	test('Get Many with Return All pages through every call', async () => {

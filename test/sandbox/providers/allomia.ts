@@ -1,10 +1,14 @@
 /**
  * AlloMia, https://allomia.com — mounted at /allomia (its paths start with /api).
  *
- * Contract: ../openapi/allomia.json. Plain JSON objects; errors exactly as seed 002.
+ * Contract: ../openapi/allomia.json (each operation names the docs.allomia.com page it follows;
+ * docs/provider-contracts/allomia.md is the audit). Plain JSON objects; errors as the
+ * create-outbound-call page (seed 002) gives them.
  * Simulated: Bearer keys (active, read-only and inactive-organization keys), outbound calls that stay
  * 'calling' until completed (by sandbox.alloMia.complete(), the control API or autoCompleteAfterMs),
- * then a call record (GET /api/calls, /api/calls/{id}) and the callbackUrl POST.
+ * then a call record in the get-call page's shape (GET /api/calls, /api/calls/{id}: callSummary,
+ * userSentiment, userPrimaryIntent, callOutcome, callEndedReason, callDurationSeconds as a string,
+ * teamId/teamName, the French summary, expiring transcriptUrl/recordingUrl) and the callbackUrl POST.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -60,37 +64,69 @@ export interface StoredOutboundCall {
 	callDetails?: CallDetails;
 }
 
+/**
+ * A call record with the fields of the get-call page (newer version). GET /api/calls lists the
+ * LISTED_FIELDS of it; GET /api/calls/{id} all of it, with the two pre-signed URLs instead of
+ * hasTranscript / hasRecording.
+ */
 export interface CallRecord {
 	id: string;
 	organizationId: string;
 	callType: CallType;
-	status: AlloMiaOutcome;
+	agentId: string;
 	agentName: string;
-	assistantId: string;
-	phoneNumberId: string | null;
-	fromNumber: string | null;
-	toNumber: string | null;
-	customerName: string | null;
-	startedAt: string;
-	endedAt: string;
-	duration: number;
-	endedReason: string;
+	/** Newer page version only; null for organizations without teams. */
+	teamId: string | null;
+	teamName: string | null;
+	/** Sandbox decision: the AlloMia number of the call (null for Web calls). */
+	phoneNumber: string | null;
+	callStartedAt: string;
+	callEndedAt: string;
+	/** Documented as a string: whole seconds, e.g. "132". */
+	callDurationSeconds: string;
+	callEndedReason: string;
+	userName: string | null;
+	userPhoneNumber: string | null;
+	userPrimaryIntent: string | null;
+	userSentiment: Sentiment | null;
+	/** Newer page version only: AI-extracted outcome, e.g. appointment_confirmed. */
+	callOutcome: string | null;
+	callSummary: string | null;
+	/** Newer page version only: the French (fr-CA) summary; the name is a sandbox decision. */
+	callSummaryFr: string | null;
 	createdAt: string;
-	summary: string | null;
-	sentiment: Sentiment | null;
-	intent: string | null;
 	/** Whether GET /api/calls/{id} offers transcript / recording URLs (signed when read). */
 	hasTranscript: boolean;
 	hasRecording: boolean;
 }
 
+/** The fields GET /api/calls returns per call (list-calls page: basic call information). */
+export const LISTED_FIELDS = [
+	'id',
+	'organizationId',
+	'callType',
+	'agentId',
+	'agentName',
+	'teamId',
+	'teamName',
+	'phoneNumber',
+	'callStartedAt',
+	'callEndedAt',
+	'callDurationSeconds',
+	'userPhoneNumber',
+	'createdAt',
+] as const satisfies ReadonlyArray<keyof CallRecord>;
+
 /** Overrides for complete(): anything not given is derived from the outcome. */
 export interface CompletionDetails {
+	/** Seconds; callDetails.duration and the record's callDurationSeconds (as a string). */
 	duration?: number;
 	endedReason?: string;
-	summary?: string | null;
-	sentiment?: Sentiment | null;
-	intent?: string | null;
+	callSummary?: string | null;
+	callSummaryFr?: string | null;
+	userSentiment?: Sentiment | null;
+	userPrimaryIntent?: string | null;
+	callOutcome?: string | null;
 }
 
 export interface AlloMiaCompletion {
@@ -134,6 +170,9 @@ const RECEPTION_ASSISTANT = 'a1b2c3d4-e5f6-7890-abcd-123456789012';
 const MAIN_PHONE_NUMBER = 'b2c3d4e5-f6a7-8901-bcde-234567890123';
 const SALES_ASSISTANT = 'a9b8c7d6-e5f4-4321-8abc-fedcba987654';
 const SECOND_PHONE_NUMBER = 'b9c8d7e6-f5a4-4321-9bcd-edcba9876543';
+// The organization uses teams (newer get-call page: teamId/teamName, null without teams).
+const FRONT_DESK_TEAM = { teamId: '7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d', teamName: 'Front Desk' };
+const SALES_TEAM = { teamId: '8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e', teamName: 'Sales' };
 
 export const ALLOMIA_FIXTURES = deepFreeze({
 	apiKey: 'allomia-sandbox-key',
@@ -144,8 +183,8 @@ export const ALLOMIA_FIXTURES = deepFreeze({
 	organizationId: ORG_ID,
 	inactiveOrganizationId: INACTIVE_ORG_ID,
 	assistants: [
-		{ id: RECEPTION_ASSISTANT, name: 'Mia Reception', organizationId: ORG_ID },
-		{ id: SALES_ASSISTANT, name: 'Mia Sales', organizationId: ORG_ID },
+		{ id: RECEPTION_ASSISTANT, name: 'Mia Reception', organizationId: ORG_ID, ...FRONT_DESK_TEAM },
+		{ id: SALES_ASSISTANT, name: 'Mia Sales', organizationId: ORG_ID, ...SALES_TEAM },
 	],
 	phoneNumbers: [
 		{ id: MAIN_PHONE_NUMBER, number: '+15145550100', organizationId: ORG_ID },
@@ -196,21 +235,22 @@ export const ALLOMIA_FIXTURES = deepFreeze({
 			id: 'c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e51',
 			organizationId: ORG_ID,
 			callType: 'Outbound',
-			status: 'completed',
+			agentId: RECEPTION_ASSISTANT,
 			agentName: 'Mia Reception',
-			assistantId: RECEPTION_ASSISTANT,
-			phoneNumberId: MAIN_PHONE_NUMBER,
-			fromNumber: '+15145550100',
-			toNumber: '+15145551234',
-			customerName: 'John Doe',
-			startedAt: '2025-03-03T14:00:00.000Z',
-			endedAt: '2025-03-03T14:02:12.000Z',
-			duration: 132,
-			endedReason: 'customer-ended-call',
+			...FRONT_DESK_TEAM,
+			phoneNumber: '+15145550100',
+			callStartedAt: '2025-03-03T14:00:00.000Z',
+			callEndedAt: '2025-03-03T14:02:12.000Z',
+			callDurationSeconds: '132',
+			callEndedReason: 'customer-ended-call',
+			userName: 'John Doe',
+			userPhoneNumber: '+15145551234',
+			userPrimaryIntent: 'confirm_appointment',
+			userSentiment: 'positive',
+			callOutcome: 'appointment_confirmed',
+			callSummary: 'John Doe confirmed his appointment with Dr. Smith on April 1st at 10:00.',
+			callSummaryFr: 'John Doe a confirmé son rendez-vous avec le Dr Smith le 1er avril à 10 h.',
 			createdAt: '2025-03-03T14:00:00.000Z',
-			summary: 'John Doe confirmed his appointment with Dr. Smith on April 1st at 10:00.',
-			sentiment: 'positive',
-			intent: 'appointment-confirmation',
 			hasTranscript: true,
 			hasRecording: true,
 		},
@@ -218,21 +258,23 @@ export const ALLOMIA_FIXTURES = deepFreeze({
 			id: 'e3f4a5b6-c7d8-4e9f-8a0b-1c2d3e4f5a63',
 			organizationId: ORG_ID,
 			callType: 'Inbound',
-			status: 'completed',
+			agentId: RECEPTION_ASSISTANT,
 			agentName: 'Mia Reception',
-			assistantId: RECEPTION_ASSISTANT,
-			phoneNumberId: MAIN_PHONE_NUMBER,
-			fromNumber: '+15145557777',
-			toNumber: '+15145550100',
-			customerName: null,
-			startedAt: '2025-03-04T16:20:00.000Z',
-			endedAt: '2025-03-04T16:25:05.000Z',
-			duration: 305,
-			endedReason: 'customer-ended-call',
+			...FRONT_DESK_TEAM,
+			phoneNumber: '+15145550100',
+			callStartedAt: '2025-03-04T16:20:00.000Z',
+			callEndedAt: '2025-03-04T16:25:05.000Z',
+			callDurationSeconds: '305',
+			callEndedReason: 'customer-ended-call',
+			userName: null,
+			userPhoneNumber: '+15145557777',
+			userPrimaryIntent: 'book_appointment',
+			userSentiment: 'neutral',
+			callOutcome: 'transferred_to_human',
+			callSummary: 'Caller asked for opening hours and was transferred to the front desk to book a consultation.',
+			callSummaryFr:
+				"L'appelant a demandé les heures d'ouverture et a été transféré à l'accueil pour prendre rendez-vous.",
 			createdAt: '2025-03-04T16:20:00.000Z',
-			summary: 'Caller asked for opening hours and booked a consultation.',
-			sentiment: 'neutral',
-			intent: 'booking',
 			hasTranscript: true,
 			hasRecording: true,
 		},
@@ -240,21 +282,22 @@ export const ALLOMIA_FIXTURES = deepFreeze({
 			id: 'f4a5b6c7-d8e9-4f0a-9b1c-2d3e4f5a6b74',
 			organizationId: ORG_ID,
 			callType: 'Web',
-			status: 'completed',
+			agentId: SALES_ASSISTANT,
 			agentName: 'Mia Sales',
-			assistantId: SALES_ASSISTANT,
-			phoneNumberId: null,
-			fromNumber: null,
-			toNumber: null,
-			customerName: null,
-			startedAt: '2025-03-04T18:00:00.000Z',
-			endedAt: '2025-03-04T18:00:48.000Z',
-			duration: 48,
-			endedReason: 'customer-ended-call',
+			...SALES_TEAM,
+			phoneNumber: null,
+			callStartedAt: '2025-03-04T18:00:00.000Z',
+			callEndedAt: '2025-03-04T18:00:48.000Z',
+			callDurationSeconds: '48',
+			callEndedReason: 'customer-ended-call',
+			userName: null,
+			userPhoneNumber: null,
+			userPrimaryIntent: 'pricing_question',
+			userSentiment: 'negative',
+			callOutcome: null,
+			callSummary: 'Visitor asked about pricing.',
+			callSummaryFr: 'Le visiteur a posé des questions sur les prix.',
 			createdAt: '2025-03-04T18:00:00.000Z',
-			summary: 'Visitor asked about pricing.',
-			sentiment: 'negative',
-			intent: 'pricing',
 			hasTranscript: true,
 			hasRecording: false,
 		},
@@ -262,21 +305,22 @@ export const ALLOMIA_FIXTURES = deepFreeze({
 			id: 'c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e62',
 			organizationId: ORG_ID,
 			callType: 'Outbound',
-			status: 'no-answer',
+			agentId: RECEPTION_ASSISTANT,
 			agentName: 'Mia Reception',
-			assistantId: RECEPTION_ASSISTANT,
-			phoneNumberId: SECOND_PHONE_NUMBER,
-			fromNumber: '+15145550199',
-			toNumber: '+15145559876',
-			customerName: 'Marie Tremblay',
-			startedAt: '2025-03-05T09:30:00.000Z',
-			endedAt: '2025-03-05T09:30:30.000Z',
-			duration: 0,
-			endedReason: 'customer-did-not-answer',
+			...FRONT_DESK_TEAM,
+			phoneNumber: '+15145550199',
+			callStartedAt: '2025-03-05T09:30:00.000Z',
+			callEndedAt: '2025-03-05T09:30:30.000Z',
+			callDurationSeconds: '0',
+			callEndedReason: 'customer-did-not-answer',
+			userName: 'Marie Tremblay',
+			userPhoneNumber: '+15145559876',
+			userPrimaryIntent: null,
+			userSentiment: null,
+			callOutcome: null,
+			callSummary: null,
+			callSummaryFr: null,
 			createdAt: '2025-03-05T09:30:00.000Z',
-			summary: null,
-			sentiment: null,
-			intent: null,
 			hasTranscript: false,
 			hasRecording: false,
 		},
@@ -352,19 +396,22 @@ export function createAlloMia(
 		return view;
 	}
 
-	/** A call as listed: without the detail fields only GET /api/calls/{id} returns. */
+	/** A call as listed: the list-calls page's basic fields only. */
 	function callView(call: CallRecord): Record<string, unknown> {
-		const listed: Record<string, unknown> = { ...call };
-		for (const key of ['summary', 'sentiment', 'intent', 'hasTranscript', 'hasRecording']) delete listed[key];
+		const listed: Record<string, unknown> = {};
+		for (const key of LISTED_FIELDS) listed[key] = call[key];
 		return listed;
 	}
 
+	/** A call as GET /api/calls/{id} returns it, in the get-call page's field order. */
 	function callDetailView(call: CallRecord): Record<string, unknown> {
-		const { hasTranscript, hasRecording, ...rest } = call;
+		const { hasTranscript, hasRecording, createdAt, ...rest } = call;
 		return {
 			...rest,
-			transcriptUrl: hasTranscript ? presign(`transcripts/${call.id}.json`) : null,
+			// The newer page: a plain-text transcript (.txt).
+			transcriptUrl: hasTranscript ? presign(`transcripts/${call.id}.txt`) : null,
 			recordingUrl: hasRecording ? presign(`recordings/${call.id}.mp3`) : null,
+			createdAt,
 		};
 	}
 
@@ -419,7 +466,7 @@ export function createAlloMia(
 
 		getOutboundCallStatus(organizationId, { params }) {
 			const call = state.outboundCalls.find(
-				(c) => c.outboundCallId === params.outboundCallId && c.organizationId === organizationId,
+				(c) => c.outboundCallId === params.id && c.organizationId === organizationId,
 			);
 			// Documented: another organization's call is also 'not found'.
 			if (!call) return error(404, 'Outbound call not found');
@@ -427,7 +474,9 @@ export function createAlloMia(
 		},
 
 		listCalls(organizationId, { query }) {
-			if (query.organizationId !== organizationId) return error(403, 'Insufficient permissions');
+			// Documented: 404 Organization not found. Sandbox decision: also for an organization
+			// that exists but is not the key's.
+			if (query.organizationId !== organizationId) return error(404, 'Organization not found');
 			const page = typeof query.page === 'number' ? query.page : 1;
 			const limit = typeof query.limit === 'number' ? query.limit : 20;
 			const sort = typeof query.sort === 'string' ? query.sort : 'desc';
@@ -435,22 +484,33 @@ export function createAlloMia(
 				typeof query.agentName === 'string' ? query.agentName.toLowerCase() : undefined;
 			const from = typeof query.from === 'string' ? Date.parse(query.from) : undefined;
 			const to = typeof query.to === 'string' ? Date.parse(query.to) : undefined;
+			// Documented: from must be before or equal to to (400 "Invalid date range").
+			if (from !== undefined && to !== undefined && from > to) {
+				return {
+					status: 400,
+					body: {
+						error: 'Invalid request data',
+						details: [{ field: 'from', message: 'from must be before or equal to to', code: 'custom' }],
+					},
+				};
+			}
+			const seconds = (c: CallRecord) => Number(c.callDurationSeconds);
 			const matching = state.calls
 				.filter((c) => c.organizationId === organizationId)
 				.filter((c) => query.callType === undefined || c.callType === query.callType)
 				.filter((c) => agentName === undefined || c.agentName.toLowerCase().includes(agentName))
-				.filter((c) => from === undefined || Date.parse(c.startedAt) >= from)
-				.filter((c) => to === undefined || Date.parse(c.startedAt) <= to)
+				.filter((c) => from === undefined || Date.parse(c.callStartedAt) >= from)
+				.filter((c) => to === undefined || Date.parse(c.callStartedAt) <= to)
 				.sort((a, b) => {
 					switch (sort) {
 						case 'asc':
-							return a.startedAt.localeCompare(b.startedAt);
+							return a.callStartedAt.localeCompare(b.callStartedAt);
 						case 'duration_asc':
-							return a.duration - b.duration;
+							return seconds(a) - seconds(b);
 						case 'duration_desc':
-							return b.duration - a.duration;
+							return seconds(b) - seconds(a);
 						default:
-							return b.startedAt.localeCompare(a.startedAt);
+							return b.callStartedAt.localeCompare(a.callStartedAt);
 					}
 				});
 			const totalPages = Math.ceil(matching.length / limit);
@@ -471,7 +531,7 @@ export function createAlloMia(
 			const call = state.calls.find(
 				(c) => c.id === params.id && c.organizationId === organizationId,
 			);
-			// The get-call page's 404 text is not known: reuse the status endpoint's documented one.
+			// The get-call page's 404 text could not be read: reuse the status endpoint's documented one.
 			if (!call) return error(404, 'Outbound call not found');
 			return ok(callDetailView(call));
 		},
@@ -506,36 +566,28 @@ export function createAlloMia(
 
 		const assistant = ALLOMIA_FIXTURES.assistants.find((a) => a.id === call.request.assistantId);
 		const phone = ALLOMIA_FIXTURES.phoneNumbers.find((p) => p.id === call.request.phoneNumberId);
+		const who = call.request.customerName ?? call.request.phoneNumber;
 		const record: CallRecord = {
 			id: call.outboundCallId,
 			organizationId: call.organizationId,
 			callType: 'Outbound',
-			status: outcome,
+			agentId: call.request.assistantId,
 			agentName: assistant?.name ?? 'Unknown assistant',
-			assistantId: call.request.assistantId,
-			phoneNumberId: call.request.phoneNumberId,
-			fromNumber: phone?.number ?? null,
-			toNumber: call.request.phoneNumber,
-			customerName: call.request.customerName ?? null,
-			startedAt: call.callDetails.startedAt,
-			endedAt,
-			duration,
-			endedReason: call.callDetails.endedReason,
+			teamId: assistant?.teamId ?? null,
+			teamName: assistant?.teamName ?? null,
+			phoneNumber: phone?.number ?? null,
+			callStartedAt: call.callDetails.startedAt,
+			callEndedAt: endedAt,
+			callDurationSeconds: String(duration),
+			callEndedReason: call.callDetails.endedReason,
+			userName: call.request.customerName ?? null,
+			userPhoneNumber: call.request.phoneNumber,
+			userPrimaryIntent: pick(details.userPrimaryIntent, connected ? 'confirm_appointment' : null),
+			userSentiment: pick(details.userSentiment, connected ? 'positive' : null),
+			callOutcome: pick(details.callOutcome, connected ? 'appointment_confirmed' : null),
+			callSummary: pick(details.callSummary, connected ? `Call with ${who} completed.` : null),
+			callSummaryFr: pick(details.callSummaryFr, connected ? `Appel avec ${who} terminé.` : null),
 			createdAt: call.createdAt,
-			summary:
-				details.summary !== undefined
-					? details.summary
-					: connected
-						? `Call with ${call.request.customerName ?? call.request.phoneNumber} completed.`
-						: null,
-			sentiment:
-				details.sentiment !== undefined ? details.sentiment : connected ? 'positive' : null,
-			intent:
-				details.intent !== undefined
-					? details.intent
-					: connected
-						? 'appointment-confirmation'
-						: null,
 			hasTranscript: connected,
 			hasRecording: connected,
 		};
@@ -622,6 +674,11 @@ export function createAlloMia(
 			},
 		},
 	};
+}
+
+/** An override given to complete() (null included) wins over the derived value. */
+function pick<T>(given: T | undefined, derived: T): T {
+	return given !== undefined ? given : derived;
 }
 
 /** A contract issue in AlloMia's documented details format (zod-like field, message, code). */

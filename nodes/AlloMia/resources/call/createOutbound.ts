@@ -128,6 +128,7 @@ export const createOutboundCall: Operation<ReturnType<typeof schema>> = {
 	properties,
 	schema,
 	phoneFields: true,
+	dials: { places: 'call' },
 	readInput,
 	extraProperties: waitProperties,
 	async execute(ctx, body) {
@@ -147,7 +148,11 @@ export const createOutboundCall: Operation<ReturnType<typeof schema>> = {
 			// documented, so a missing record leaves the outcome at its status.
 			try {
 				const call = await ctx.request<IDataObject>({ method: 'GET', path: `/api/calls/${id}`, kind: 'read' });
-				Object.assign(outcome, pick(call, ['summary', 'sentiment', 'intent', 'transcriptUrl', 'recordingUrl']));
+				// Every field of the record, named as AlloMia's get-call page names it: callSummary (and the
+				// French summary next to it), userSentiment, userPrimaryIntent, callOutcome, callEndedReason,
+				// callDurationSeconds (a string), transcriptUrl, recordingUrl, teamId, teamName, ... The
+				// status's own status and callDetails are kept as the status gave them.
+				for (const [key, value] of Object.entries(call)) if (!(key in outcome)) outcome[key] = value;
 				if (call.transcriptUrl || call.recordingUrl) {
 					outcome.linksExpireAt = new Date(Date.now() + LINK_LIFETIME_MS).toISOString();
 				}

@@ -1,6 +1,6 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
-import { uuid } from '../../../shared/schema';
+import { text } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
 
 /** AlloMia documents that transcriptUrl and recordingUrl are pre-signed for one hour. */
@@ -13,18 +13,19 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		description: 'ID of the call record (from Call → Get Many)',
+		description: 'The ID of the call, as Call → Get Many lists it',
 	},
 ];
 
-const schema = () => z.object({ callId: uuid() });
+// get-call documents the ID as a string, without a format: only an empty one is refused.
+const schema = () => z.object({ callId: text() });
 
 export const getCall: Operation<ReturnType<typeof schema>> = {
 	value: 'get',
 	name: 'Get',
 	action: 'Get a call',
 	description:
-		'Get a call with its summary, sentiment and intent. Its transcript and recording links expire one hour after this request.',
+		'Get a call with its summary (callSummary), sentiment (userSentiment), intent (userPrimaryIntent) and outcome (callOutcome). Its transcript and recording links expire one hour after this request.',
 	properties,
 	schema,
 	async execute(ctx, input) {

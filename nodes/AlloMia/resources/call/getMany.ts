@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { returnAllAndLimit } from '../../../shared/description';
 import { collectPages } from '../../../shared/paging';
 import { readFields } from '../../../shared/fields';
-import { compact, optional, text, utcDateTime, uuid } from '../../../shared/schema';
+import { compact, optional, text, utcDateTime } from '../../../shared/schema';
 import type { Operation, ValidationEnv } from '../../../shared/types';
 
 /**
- * One doc version says `limit` may be up to 50, another up to 20: pages of 20 are accepted by
+ * https://docs.allomia.com/api-reference/endpoint/list-calls: the newer version of the page says
+ * `limit` 1–50 (default 20), the older one at most 20 (default 10): pages of 20 are accepted by
  * both.
  */
 const PAGE_SIZE = 20;
@@ -19,7 +20,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		description:
-			'UUID of the organization whose calls to list. Leave empty to use the Organization ID of the credential.',
+			'ID of the organization whose calls to list. Leave empty to use the Organization ID of the credential.',
 	},
 	...returnAllAndLimit(),
 	{
@@ -29,7 +30,13 @@ const properties: INodeProperties[] = [
 		placeholder: 'Add Filter',
 		default: {},
 		options: [
-			{ displayName: 'Agent Name', name: 'agentName', type: 'string', default: '' },
+			{
+				displayName: 'Agent Name',
+				name: 'agentName',
+				type: 'string',
+				default: '',
+				description: 'Only calls whose agent (assistant) name contains this text',
+			},
 			{
 				displayName: 'Call Type',
 				name: 'callType',
@@ -46,7 +53,7 @@ const properties: INodeProperties[] = [
 				name: 'from',
 				type: 'dateTime',
 				default: '',
-				description: 'Only calls from this date-time on',
+				description: 'Only calls from this date-time on (must not be after To)',
 			},
 			{
 				displayName: 'Sort',
@@ -82,7 +89,8 @@ async function readInput(fn: IExecuteFunctions, itemIndex: number): Promise<IDat
 
 const schema = (env: ValidationEnv) =>
 	z.object({
-		organizationId: uuid(),
+		// list-calls: "The ID of the organization", a string without a documented format.
+		organizationId: text(),
 		returnAll: z.boolean(),
 		limit: z.number().int().min(1),
 		filters: z
@@ -94,6 +102,12 @@ const schema = (env: ValidationEnv) =>
 				sort: optional(z.enum(['asc', 'desc', 'duration_desc', 'duration_asc'])),
 			})
 			.strict()
+			// Documented: "If both from and to are provided, from must be before or equal to to" (else 400).
+			.superRefine((filters, ctx) => {
+				if (filters.from && filters.to && Date.parse(filters.from) > Date.parse(filters.to)) {
+					ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['from'], message: 'must not be after To' });
+				}
+			})
 			.default({}),
 	});
 
@@ -123,7 +137,7 @@ export const getManyCalls: Operation<ReturnType<typeof schema>> = {
 					kind: 'read',
 				});
 				const calls = response.calls ?? [];
-				return { items: calls, hasMore: response.pagination?.hasNextPage ?? calls.length === PAGE_SIZE };
+				return { items: calls, hasMore: response.pagination?.hasNextPage ?? calls.length === pageSize };
 			},
 			{ returnAll: input.returnAll, limit: input.limit, pageSize },
 		);
