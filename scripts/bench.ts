@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/require-node-api-error -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * `npm run bench` (npx tsx scripts/bench.ts [--runs N] [--only a,b] [--out DIR]): what users feel,
  * measured in the real n8n (2.41.1, the packed package installed as a community package) against
@@ -28,28 +27,23 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { IDataObject, INode, INodeParameters, ITaskData } from 'n8n-workflow';
 
-import { renderMarkdown } from './lib/bench-report';
-import {
-	pacingEfficiency,
-	round,
-	spread,
-	type Arrival,
-	type PacingFigures,
-	type Spread,
-} from './lib/bench-stats';
-import {
-	NODE_TYPES,
-	PACKAGE_NAME,
-	REPO_ROOT,
-	runCommand,
-	startStack,
-	stopOnSignals,
-	type CredentialRef,
-	type Execution,
-	type Stack,
-	type StoredWorkflow,
-	type WorkflowJson,
-} from './lib/n8n-harness';
+import type {
+	BenchReport,
+	MachineFigures,
+	Mapping,
+	MemoryFigures,
+	MemoryRun,
+	PackageFigures,
+	PacingResult,
+	PerItemResult,
+	Provider,
+} from '../test/harness/bench-figures';
+import { renderMarkdown } from '../test/harness/bench-report';
+import { pacingEfficiency, round, spread, type Arrival } from '../test/harness/bench-stats';
+import type { CredentialRef, Execution, StoredWorkflow, WorkflowJson } from '../test/harness/client';
+import { runCommand } from '../test/harness/processes';
+import { NODE_TYPES, PACKAGE_NAME, REPO_ROOT } from '../test/harness/project';
+import { startStack, stopOnSignals, type Stack } from '../test/harness/stack';
 import { SANDBOX_FIXTURES, type RecordedRequest } from '../test/sandbox/server';
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
@@ -129,19 +123,6 @@ export function patients(count: number): IDataObject[] {
 		appointmentId: `APT-${i}`,
 	}));
 }
-
-type Provider = 'helloAnnie' | 'alloMia' | 'aiCaller';
-
-/**
- * How the fields get their values:
- * - `dragged`: each field mapped from the item as dragging an input field onto it writes it
- *   (`{{ $json.phone }}`), the most common mapping;
- * - `computed`: each field's expression does a little work (`{{ $json.phone.trim() }}`), so that
- *   n8n has to evaluate it; the HTTP Request node's body does the same work;
- * - `constants`: the first patient's values typed in (no expression at all), which leaves only
- *   the cost of the node itself and of n8n's request and credential helpers.
- */
-export type Mapping = 'dragged' | 'computed' | 'constants';
 
 /** `{{ $json.phone }}` → `{{ $json.phone.trim() }}`, in a parameter or in a body expression. */
 function computed<T>(value: T): T {
@@ -632,48 +613,6 @@ function expressionCount(value: unknown): number {
 // -------------------------------------------------------------------------------------------------
 // Scenario: per-item overhead (and its decomposition)
 
-export interface ComparisonFigures {
-	provider: Provider;
-	operation: string;
-	mapping: Mapping;
-	items: number;
-	rounds: number;
-	/** Expressions in the parameters, per item (each side also evaluates one for the credential's header). */
-	expressionsPerItem: { node: number; http: number };
-	nodeMs: Spread;
-	httpMs: Spread;
-	/** median(node) ÷ median(HTTP Request): the issue's figure (goal ≤ 1.1). */
-	ratio: number;
-	/** node ÷ HTTP Request within each round. */
-	roundRatios: Spread;
-	/** Extra time per item (ms): (median node − median HTTP Request) ÷ items. */
-	overheadPerItemMs: number;
-	/** First to last request at the sandbox (ms). */
-	nodeSandboxSpanMs: Spread;
-	httpSandboxSpanMs: Spread;
-	/** Growth of the n8n process's resident memory during the run (MB). */
-	nodeRssGrowthMb: Spread;
-	httpRssGrowthMb: Spread;
-}
-
-export interface CreateManyFigures {
-	items: number;
-	batchSize: number;
-	rounds: number;
-	createMs: Spread;
-	createManyMs: Spread;
-	createRequests: number;
-	createManyRequests: number;
-	/** median(Create) ÷ median(Create Many) (goal ≥ 10). */
-	speedup: number;
-	roundSpeedups: Spread;
-}
-
-export interface PerItemResult {
-	comparisons: ComparisonFigures[];
-	createMany?: CreateManyFigures;
-}
-
 const OPERATIONS: Record<Provider, string> = {
 	helloAnnie: 'HelloAnnie Call → Start',
 	alloMia: 'AlloMia Call → Create Outbound',
@@ -783,38 +722,6 @@ async function perItem(
 // -------------------------------------------------------------------------------------------------
 // Scenario: pacing against a rate limit
 
-export interface PacingVariantFigures {
-	label: string;
-	description: string;
-	nodeMs: Spread;
-	/** Items that came out without an error (0 when the execution failed). */
-	succeededItems: Spread;
-	failedItems: Spread;
-	requests: Spread;
-	refused429: Spread;
-	/** Calls created (accepted POSTs). */
-	created: Spread;
-	/** Calls created more than once for the same person. */
-	duplicateCalls: Spread;
-	/** Accepted requests per second over the filled windows ÷ the allowed rate; undefined with one window. */
-	efficiency?: Spread;
-	/** Against the best schedule the whole-second reset header allows (see bench-stats.ts). */
-	informedEfficiency?: Spread;
-	achievedPerSecond?: Spread;
-	executionStatus: string[];
-	/** The windows of the first run (start relative to the first request, ms). */
-	exampleWindows: PacingFigures['windows'];
-}
-
-export interface PacingResult {
-	items: number;
-	limit: number;
-	windowMs: number;
-	allowedPerSecond: number;
-	rounds: number;
-	variants: PacingVariantFigures[];
-}
-
 async function pacing(stack: Stack): Promise<PacingResult> {
 	const items = patients(PACING.items);
 	const http = httpNode(stack, 'helloAnnie');
@@ -923,26 +830,6 @@ async function pacing(stack: Stack): Promise<PacingResult> {
 // -------------------------------------------------------------------------------------------------
 // Scenario: memory with 10,000 items
 
-export interface MemoryRun {
-	label: string;
-	/** The node's executionTime (one run: a memory measure, not a timing). */
-	nodeMs: number;
-	rssBeforeMb: number;
-	rssPeakMb: number;
-}
-
-export interface MemoryFigures {
-	items: number;
-	/** Resident memory of the n8n process before the scenario, after the warm-up (MB). */
-	idleRssMb: number;
-	/** n8n's No Operation node passing the items on unchanged. */
-	noOp: MemoryRun;
-	/** n8n's Edit Fields (Set) node writing three fields into each item: 10,000 new items. */
-	set: MemoryRun;
-	/** The node: AICaller Create Many (10,000 items read and validated, 100 requests, 10,000 results). */
-	node: MemoryRun;
-}
-
 /**
  * Peak resident memory of the n8n process while 10,000 items go through a node. Measured first,
  * on the freshly started n8n, because the V8 heap keeps what it once grew to; for the same
@@ -1049,20 +936,6 @@ async function memory(stack: Stack): Promise<MemoryFigures> {
 // -------------------------------------------------------------------------------------------------
 // Scenario: the package
 
-export interface PackageFigures {
-	tarball: string;
-	tarballBytes: number;
-	unpackedBytes: number;
-	files: number;
-	nodes: number;
-	credentials: number;
-	runs: number;
-	/** Requiring every node and credential file of the installed package and constructing each class. */
-	loadMs: Spread;
-	/** n8n-workflow and zod, which n8n has loaded before it loads any community package. */
-	sharedDependenciesMs: Spread;
-}
-
 /**
  * Cold load: per run a fresh Node 24 process (n8n's runtime) resolving modules from n8n's
  * node_modules as n8n does (NODE_PATH) loads n8n-workflow and zod first (n8n has them loaded
@@ -1135,18 +1008,6 @@ process.stdout.write(JSON.stringify({ shared: t1 - t0, load: ms() - t1 }));
 // -------------------------------------------------------------------------------------------------
 // Machine, report, main
 
-export interface MachineFigures {
-	cpus: number;
-	cpuModel: string;
-	memoryGb: number;
-	os: string;
-	/** Load average (1 min) when the benchmark started and when it ended: other work on the machine. */
-	loadAverage: { start: number; end: number };
-	benchNode: string;
-	n8nNode: string;
-	n8n: string;
-}
-
 async function machine(stack: Stack, loadAtStart: number): Promise<MachineFigures> {
 	const n8nPackage = JSON.parse(
 		readFileSync(path.join(path.dirname(stack.runtime.n8nBin), '..', 'package.json'), 'utf8'),
@@ -1163,24 +1024,6 @@ async function machine(stack: Stack, loadAtStart: number): Promise<MachineFigure
 		).stdout.trim(),
 		n8n: n8nPackage.version,
 	};
-}
-
-export interface BenchReport {
-	command: string;
-	date: string;
-	maxRuns: number;
-	machine: MachineFigures;
-	/** Seconds each setup step took (runtime check, build/pack/install, n8n start…). */
-	setupSeconds: Record<string, number>;
-	wallSeconds: number;
-	package?: PackageFigures;
-	perItem?: PerItemResult;
-	computed?: PerItemResult;
-	decomposition?: PerItemResult;
-	/** Why the decomposition was not measured, when it was not. */
-	decompositionSkipped?: string;
-	pacing?: PacingResult;
-	memory?: MemoryFigures;
 }
 
 async function main(): Promise<number> {

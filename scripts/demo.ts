@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * `npm run demo` (npx tsx scripts/demo.ts [--wait-seconds N]): builds the package, starts the
  * sandbox and the pinned n8n with the package installed as a community package, runs every
@@ -9,21 +8,16 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
+import { nodeOutput, type Execution } from '../test/harness/client';
 import {
 	EXAMPLES,
 	prepareExample,
 	sampleBooking,
 	sampleContact,
 	webhookPathOf,
-} from './lib/examples';
-import {
-	nodeOutput,
-	startStack,
-	stopOnSignals,
-	waitFor,
-	type Execution,
-	type Stack,
-} from './lib/n8n-harness';
+} from '../test/harness/examples';
+import { waitFor } from '../test/harness/processes';
+import { startStack, stopOnSignals, type Stack } from '../test/harness/stack';
 import type { RecordedRequest, Sandbox } from '../test/sandbox/server';
 
 const log = (message: string) => process.stderr.write(`${message}\n`);

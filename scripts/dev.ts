@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/require-node-api-error -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * `npm run dev:sandbox` (npx tsx scripts/dev.ts [--port 5678] [--sandbox-port N] [--fresh]):
  * the n8n editor on http://localhost:5678 with the packed package installed as a community
@@ -13,8 +12,10 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
-import { EXAMPLES, prepareExample } from './lib/examples';
-import { OWNER, REPO_ROOT, startStack, stopOnSignals } from './lib/n8n-harness';
+import { OWNER } from '../test/harness/client';
+import { EXAMPLES, prepareExample } from '../test/harness/examples';
+import { REPO_ROOT } from '../test/harness/project';
+import { startStack, stopOnSignals } from '../test/harness/stack';
 
 const log = (message: string) => process.stderr.write(`[dev:sandbox] ${message}\n`);
 

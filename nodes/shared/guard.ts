@@ -36,7 +36,7 @@ export function guardOptions(dials: DialSupport): INodeProperties[] {
 			default: '',
 			placeholder: 'America/New_York',
 			description:
-				'Time zone of the person reached, as a name such as America/New_York or Europe/Paris (an expression such as {{ $json.timeZone }} uses each item\'s own). Empty: the workflow\'s time zone.',
+				'Time zone of the person reached, as a name such as America/New_York or Europe/Paris. Map it from the input to use each item\'s own zone. Empty: the workflow\'s time zone.',
 		},
 		{
 			displayName: 'Earliest',
@@ -185,7 +185,9 @@ export class PreDialGuard {
 		const hours = this.readHours(itemIndex);
 		if (hours) {
 			const planned = this.dials.schedule?.plannedAt(input as IDataObject);
-			const window = checkCallingHours(hours, planned ? Date.parse(planned) : Date.now());
+			// A call set for a later moment is checked at that moment (one set in the past goes out now).
+			const plannedMs = planned ? Date.parse(planned) : NaN;
+			const window = checkCallingHours(hours, Number.isFinite(plannedMs) ? Math.max(plannedMs, Date.now()) : Date.now());
 			if (!window.open) {
 				const nextAllowedAt = new Date(window.nextAllowedAt).toISOString();
 				if (!hours.schedule || !this.dials.schedule) {

@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets, @n8n/community-nodes/no-restricted-imports -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * Every AICaller operation run inside a real n8n 2.41.1 (the packed package installed as a
  * community package) against the sandbox: the items n8n got out of the node and the exact
@@ -11,8 +10,9 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
-import { NODE_TYPES, nodeOutput } from '../../scripts/lib/n8n-harness';
-import { EXAMPLES, prepareExample } from '../../scripts/lib/examples';
+import { nodeOutput } from '../harness/client';
+import { EXAMPLES, prepareExample } from '../harness/examples';
+import { NODE_TYPES } from '../harness/project';
 import {
 	executionError,
 	expectKeyHeader,
@@ -25,7 +25,10 @@ const NODE = { type: NODE_TYPES.aiCaller, name: 'AICaller' };
 const KEY_HEADER = 'aicaller-api-key';
 /** Seed 003 uses this one ID for the team, the call template and the phone number. */
 const ID = '363573667364666473667332';
+/** Sandbox decision: the calls it creates get 24 hex characters (AICaller documents no ID format). */
 const OBJECT_ID = /^[0-9a-f]{24}$/;
+/** Every AICaller page's example call `_id` (20 digits); the sandbox holds that call as a fixture. */
+const DOCS_CALL_ID = '12345678901234567890';
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 const suite = operationSuite('aicaller', NODE);
@@ -39,8 +42,8 @@ function expectKey(request: RecordedRequest, key = suite.fixtures.apiKey): void 
 	expect(request.headers.authorization).toBeUndefined();
 }
 
-// Seed 003's callDelayedUntil (2023) is in the past, which the node refuses: a future date
-// stands in for it.
+// A future date, so that the example schedules the call (a past one is sent as it is too: the page
+// states the format, not that it must be ahead).
 const DELAYED_UNTIL = '2030-10-12T09:08:00.387Z';
 const SECRET = 'NjUyOTgwMjkpJU0NmY25yzWkJFWDBE12';
 
@@ -288,7 +291,23 @@ describe('Phone Call → Get / Get Many', () => {
 		expect(requests[0].valid).toBe(true);
 	});
 
-	test('Get Many with a limit, and with Return All', async () => {
+	test("Get of the docs' example call: its 20-digit _id is sent, the call comes out as the page shows it", async () => {
+		const docsCall = suite.fixtures.calls.find((call) => call._id === DOCS_CALL_ID);
+		expect(docsCall).toBeDefined();
+		const { execution, output, requests } = await run('get docs call', [{}], {
+			resource: 'phoneCall',
+			operation: 'get',
+			phoneCallId: DOCS_CALL_ID,
+		});
+		expect(execution.status).toBe('success');
+		expect(output.map((item) => item.json)).toEqual([docsCall]);
+		expect(requests.map(wire)).toEqual([
+			{ method: 'GET', path: `/v1/phoneCalls/${DOCS_CALL_ID}`, query: {}, body: undefined },
+		]);
+		expect(requests[0].valid).toBe(true);
+	});
+
+	test('Get Many with a limit, and with Return All: one request, no paging (none is documented)', async () => {
 		const newestFirst = [...suite.fixtures.calls].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 		const limited = await run('get many limit', [{}], {
 			resource: 'phoneCall',
@@ -299,7 +318,7 @@ describe('Phone Call → Get / Get Many', () => {
 		expect(limited.execution.status).toBe('success');
 		expect(limited.output.map((item) => item.json)).toEqual(newestFirst.slice(0, 2));
 		expect(limited.requests.map(wire)).toEqual([
-			{ method: 'GET', path: '/v1/phoneCalls', query: { page: '1', limit: '2' }, body: undefined },
+			{ method: 'GET', path: '/v1/phoneCalls', query: {}, body: undefined },
 		]);
 		expectKey(limited.requests[0]);
 
@@ -311,13 +330,33 @@ describe('Phone Call → Get / Get Many', () => {
 		});
 		expect(all.output.map((item) => item.json._id)).toEqual(newestFirst.map((call) => call._id));
 		expect(all.requests.map(wire)).toEqual([
+			{ method: 'GET', path: '/v1/phoneCalls', query: {}, body: undefined },
+		]);
+	});
+
+	test('Get Many → Filters → Call Template ID sends ?callTemplateId=…', async () => {
+		const template = suite.fixtures.callTemplates[1]._id;
+		const { execution, output, requests } = await run('get many template', [{ template }], {
+			resource: 'phoneCall',
+			operation: 'getAll',
+			returnAll: true,
+			filters: { callTemplateId: '={{ $json.template }}' },
+		});
+		expect(execution.status).toBe('success');
+		expect(output.map((item) => item.json._id)).toEqual(
+			suite.fixtures.calls
+				.filter((call) => call.callTemplateId === template)
+				.map((call) => call._id),
+		);
+		expect(requests.map(wire)).toEqual([
 			{
 				method: 'GET',
 				path: '/v1/phoneCalls',
-				query: { page: '1', limit: '100' },
+				query: { callTemplateId: template },
 				body: undefined,
 			},
 		]);
+		expect(requests[0].valid).toBe(true);
 	});
 });
 
@@ -338,22 +377,29 @@ describe('errors', () => {
 		]);
 	});
 
-	test('continue on fail: a malformed ID becomes an error item; the other item is read', async () => {
+	test("continue on fail: an empty ID is refused, an ID of another shape is sent and gets AICaller's 404; the last item is read", async () => {
 		const [call] = suite.fixtures.calls;
 		const { execution, output, requests } = await run(
 			'get continue',
-			[{ id: 'not-an-id' }, { id: call._id }],
+			[{ id: '' }, { id: 'not-an-id' }, { id: call._id }],
 			{ resource: 'phoneCall', operation: 'get', phoneCallId: '={{ $json.id }}' },
 			{ onError: 'continueRegularOutput' },
 		);
 		expect(execution.status).toBe('success');
-		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		expect(output[0].json).toEqual({
-			error: 'Phone Call ID (phoneCallId) must be an AICaller ID: 24 hexadecimal characters',
+			error: 'Phone Call ID (phoneCallId) is required',
 			details: { description: 'Nothing was sent for this item.' },
 		});
-		expect(output[1].json).toEqual(call);
-		expect(requests.map((r) => r.path)).toEqual([`/v1/phoneCalls/${call._id}`]);
+		expect(output[1].json).toEqual({
+			error: 'AICaller could not find it (HTTP 404): Phone call not found',
+			details: expect.objectContaining({ httpCode: '404' }),
+		});
+		expect(output[2].json).toEqual(call);
+		expect(requests.map((r) => [r.path, r.status, r.valid])).toEqual([
+			['/v1/phoneCalls/not-an-id', 404, true],
+			[`/v1/phoneCalls/${call._id}`, 200, true],
+		]);
 	});
 
 	test("a credential with a wrong key fails with the node's 401 message, not retried", async () => {

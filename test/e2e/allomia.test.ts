@@ -7,8 +7,10 @@
  */
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
-import { NODE_TYPES, nodeOutput, waitFor, type Execution } from '../../scripts/lib/n8n-harness';
-import { EXAMPLES, prepareExample, sampleContact, webhookPathOf } from '../../scripts/lib/examples';
+import { nodeOutput, type Execution } from '../harness/client';
+import { EXAMPLES, prepareExample, sampleContact, webhookPathOf } from '../harness/examples';
+import { waitFor } from '../harness/processes';
+import { NODE_TYPES } from '../harness/project';
 import {
 	executionError,
 	expectBearer,
@@ -65,13 +67,36 @@ const seedBody = {
 	callbackUrl: 'https://partner.example.com/webhooks/call-status',
 };
 
-/** A call record as GET /api/calls lists it (without the detail fields of GET /api/calls/{id}). */
+/**
+ * A call record as GET /api/calls lists it: the list-calls page's fields only (basic call
+ * information; callSummary, userSentiment, the URLs ... are Get's).
+ */
 function listed(call: AlloMiaFixtures['calls'][number]): IDataObject {
-	const rest: IDataObject = { ...call };
-	for (const key of ['summary', 'sentiment', 'intent', 'hasTranscript', 'hasRecording'])
-		delete rest[key];
-	return rest;
+	return {
+		id: call.id,
+		organizationId: call.organizationId,
+		callType: call.callType,
+		agentId: call.agentId,
+		agentName: call.agentName,
+		teamId: call.teamId,
+		teamName: call.teamName,
+		phoneNumber: call.phoneNumber,
+		callStartedAt: call.callStartedAt,
+		callEndedAt: call.callEndedAt,
+		callDurationSeconds: call.callDurationSeconds,
+		userPhoneNumber: call.userPhoneNumber,
+		createdAt: call.createdAt,
+	};
 }
+
+/** What the sandbox is told the AI extracted from a call (get-call's field names). */
+const ANALYSIS = {
+	callSummary: 'John Doe confirmed his appointment with Dr. Smith.',
+	callSummaryFr: 'John Doe a confirmé son rendez-vous avec le Dr Smith.',
+	userSentiment: 'positive',
+	userPrimaryIntent: 'confirm_appointment',
+	callOutcome: 'appointment_confirmed',
+};
 
 describe('Call → Create Outbound', () => {
 	test("sends seed 002's example field for field and outputs the dispatched call", async () => {
@@ -167,7 +192,7 @@ describe('Call → Get Status / Get / Get Many', () => {
 		});
 	});
 
-	test('Get returns summary, sentiment and the links, with when they expire', async () => {
+	test('Get returns the call with get-call\'s field names (callSummary, callOutcome, ...) and the links, with when they expire', async () => {
 		const [call] = suite.fixtures.calls;
 		const before = Date.now();
 		const { execution, output, requests } = await run('get', [{ id: call.id }], {
@@ -179,12 +204,21 @@ describe('Call → Get Status / Get / Get Many', () => {
 		expect(execution.status).toBe('success');
 		const { hasTranscript, hasRecording, ...record } = call;
 		expect({ hasTranscript, hasRecording }).toEqual({ hasTranscript: true, hasRecording: true });
+		expect(output[0].json).toMatchObject({
+			callSummary: 'John Doe confirmed his appointment with Dr. Smith on April 1st at 10:00.',
+			userSentiment: 'positive',
+			userPrimaryIntent: 'confirm_appointment',
+			callOutcome: 'appointment_confirmed',
+			callEndedReason: 'customer-ended-call',
+			callDurationSeconds: '132',
+			teamName: 'Front Desk',
+		});
 		expect(output.map((item) => item.json)).toEqual([
 			{
 				...record,
 				transcriptUrl: expect.stringMatching(
 					new RegExp(
-						`^https://storage\\.allomia\\.com/transcripts/${call.id}\\.json\\?.*X-Amz-Expires=3600`,
+						`^https://storage\\.allomia\\.com/transcripts/${call.id}\\.txt\\?.*X-Amz-Expires=3600`,
 					),
 				),
 				recordingUrl: expect.stringMatching(
@@ -205,6 +239,65 @@ describe('Call → Get Status / Get / Get Many', () => {
 			{ method: 'GET', path: `/api/calls/${call.id}`, query: {}, body: undefined },
 		]);
 		expectBearer(requests[0], suite.fixtures.apiKey);
+	});
+
+	test('Create Outbound with Wait for Call to End: the outcome carries the status and the call record under AlloMia\'s own field names', async () => {
+		const running = run('create and wait', [seedItem], {
+			...seedParameters,
+			callbackUrl: '',
+			waitForCallToEnd: true,
+			maxWaitSeconds: 60,
+			pollIntervalSeconds: 1,
+		});
+		// The call ends once the node has polled its status for the first time.
+		const id = await waitFor(
+			'the node to poll the status of the call it placed',
+			async () => {
+				const polled = (await suite.ctx.sandbox.requests('allomia')).find(
+					(r) => r.method === 'GET' && r.path.endsWith('/status'),
+				);
+				return polled?.path.split('/')[3];
+			},
+			{ timeoutMs: 30_000, intervalMs: 100 },
+		);
+		await suite.ctx.sandbox.completeAlloMiaCall(id, 'completed', { duration: 61, ...ANALYSIS });
+		const { execution, output, requests } = await running;
+		expect(execution.status).toBe('success');
+		expect(output).toHaveLength(1);
+		const json = output[0].json;
+		expect(json).toMatchObject({ outboundCallId: id, status: 'calling', callEnded: true });
+		expect(json.outcome).toEqual({
+			status: 'completed',
+			callDetails: {
+				startedAt: expect.any(String),
+				endedAt: expect.any(String),
+				duration: 61,
+				endedReason: 'customer-ended-call',
+			},
+			id,
+			organizationId: suite.fixtures.organizationId,
+			callType: 'Outbound',
+			agentId: seedBody.assistantId,
+			agentName: 'Mia Reception',
+			teamId: expect.stringMatching(UUID),
+			teamName: 'Front Desk',
+			phoneNumber: '+15145550100',
+			callStartedAt: expect.any(String),
+			callEndedAt: expect.any(String),
+			callDurationSeconds: '61',
+			callEndedReason: 'customer-ended-call',
+			userName: 'John Doe',
+			userPhoneNumber: '+15145551234',
+			...ANALYSIS,
+			transcriptUrl: expect.stringMatching(/^https:\/\/storage\.allomia\.com\/transcripts\/.*\.txt\?/),
+			recordingUrl: expect.stringMatching(/^https:\/\/storage\.allomia\.com\/recordings\//),
+			createdAt: expect.any(String),
+			linksExpireAt: expect.any(String),
+		});
+		const calls = requests.map((r) => [r.method, r.path, r.status, r.valid]);
+		expect(calls[0]).toEqual(['POST', '/api/outbound', 200, true]);
+		expect(calls[calls.length - 1]).toEqual(['GET', `/api/calls/${id}`, 200, true]);
+		expect(new Set(calls.slice(1, -1).map((c) => c[1]))).toEqual(new Set([`/api/outbound/${id}/status`]));
 	});
 
 	test('Get Many sends the filters, and the limit as the page size', async () => {
@@ -277,7 +370,7 @@ describe('Call → Get Status / Get / Get Many', () => {
 });
 
 describe('errors', () => {
-	const PHONE_RULE = /^Phone Number \(phoneNumber\) must be a phone number in E\.164 format/;
+	const PHONE_RULE = /^Phone Number \(phoneNumber\) must be a full phone number with its country code/;
 
 	test('continue on fail: a refused row and a 400 become error items paired to their inputs; the others are called', async () => {
 		await suite.ctx.sandbox.inject({
@@ -633,7 +726,7 @@ describe('examples/allomia-outbound-call-crm-update.json', () => {
 				callStatus: 'not placed',
 				callOutcome: 'call not placed',
 				error: expect.stringMatching(
-					/^Phone Number \(phoneNumber\) must be a phone number in E\.164 format/,
+					/^Phone Number \(phoneNumber\) must be a full phone number with its country code/,
 				),
 				nextStep: "fix the contact's phone number",
 			},

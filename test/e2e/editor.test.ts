@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-dangerous-functions, @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * The package in n8n's editor, in a real browser: headless Chromium (Debian's `chromium`, driven
  * by playwright-core; no browser is downloaded) signs in to the running n8n as the owner, opens
@@ -36,15 +35,9 @@ import {
 } from 'n8n-workflow';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
-import {
-	N8nClient,
-	OWNER,
-	PACKAGE_NAME,
-	REPO_ROOT,
-	runCommand,
-	waitFor,
-	type CredentialRef,
-} from '../../scripts/lib/n8n-harness';
+import { N8nClient, OWNER, type CredentialRef } from '../harness/client';
+import { runCommand, waitFor } from '../harness/processes';
+import { PACKAGE_NAME, REPO_ROOT } from '../harness/project';
 import { readState, type E2eState } from './state';
 
 jest.setTimeout(240_000);

@@ -1,12 +1,11 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-imports -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * The workflows in examples/ as users import them (only the credential id and the CSV path
  * substituted), run inside the e2e n8n against the sandbox.
  */
 import * as path from 'node:path';
 
-import { nodeOutput } from '../../scripts/lib/n8n-harness';
-import { EXAMPLES, prepareExample, sampleBooking, webhookPathOf } from '../../scripts/lib/examples';
+import { nodeOutput } from '../harness/client';
+import { EXAMPLES, prepareExample, sampleBooking, webhookPathOf } from '../harness/examples';
 import { expectBearer, LOCK_WAIT_MS, openContext, UUID, wire, type E2eContext } from './support';
 
 const WAIT_SECONDS = 1;

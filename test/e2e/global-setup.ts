@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/require-node-api-error -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * Once per `jest --selectProjects e2e` run: builds and packs the package, installs the tarball
  * into a fresh n8n user folder as a community package, starts the sandbox (in this process),
@@ -10,12 +9,12 @@
  *   (Manual Trigger with pinned input items → the node) and run it with POST /rest/workflows/:id/run,
  *   which returns the execution id; GET /rest/executions/:id gives the node's output items.
  *   The webhook example is activated and called on its production URL, as a booking system would.
- * Setup takes ~17 s (see scripts/lib/n8n-harness.ts), the tests ~11 s, teardown < 1 s.
+ * Setup takes ~17 s (see test/harness/stack.ts), the tests ~11 s, teardown < 1 s.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
-import { startStack, type Stack } from '../../scripts/lib/n8n-harness';
+import { startStack, type Stack } from '../harness/stack';
 import { STATE_ENV, type E2eState } from './state';
 
 /** Where global-teardown.ts finds the stack (same process as this file). */

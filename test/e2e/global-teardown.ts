@@ -1,9 +1,8 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-globals -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * Stops what global-setup.ts started (n8n and its task runner, the sandbox) and removes the run
  * folder. E2E_KEEP=1 keeps the folder (n8n.log, the database) for a look after a failure.
  */
-import type { Stack } from '../../scripts/lib/n8n-harness';
+import type { Stack } from '../harness/stack';
 import { STACK_KEY } from './global-setup';
 
 export default async function globalTeardown(): Promise<void> {

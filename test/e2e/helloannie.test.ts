@@ -1,10 +1,10 @@
-/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * Every HelloAnnie operation run inside a real n8n 2.41.1 (the packed package installed as a
  * community package) against the sandbox: the items n8n got out of the node, and the exact
  * request the sandbox received. Setup: global-setup.ts; helpers: support.ts.
  */
-import { NODE_TYPES } from '../../scripts/lib/n8n-harness';
+import { NODE_TYPES } from '../harness/project';
+import { PHONE_RULE as SHARED_PHONE_RULE } from '../../nodes/shared/phone';
 import {
 	executionError,
 	expectBearer,
@@ -320,6 +320,26 @@ describe('Phone Number', () => {
 	});
 });
 
+describe('Phone Number name', () => {
+	test('Create refuses a name outside the documented characters before anything is sent', async () => {
+		const { execution, requests } = await suite.run('phone create bad name', [{}], {
+			resource: 'phoneNumber',
+			operation: 'create',
+			orgId: suite.ctx.fixtures.orgId,
+			botId: { __rl: true, mode: 'id', value: suite.ctx.fixtures.bots[0].id },
+			name: 'Línea principal',
+			language: 'SPANISH',
+			voiceId: 'CALM_REASSURING',
+		});
+		expect(execution.status).toBe('error');
+		expect(executionError(execution)).toMatchObject({
+			message: "Name (name) may contain only letters A-Z, digits, spaces and . , _ ' ( ) & # + / : ; -",
+			node: 'HelloAnnie',
+		});
+		expect(requests).toEqual([]);
+	});
+});
+
 describe('Conversation', () => {
 	test('Get returns the conversation', async () => {
 		const { archived, parentConversationId, ...call } = suite.ctx.fixtures.conversations[0];
@@ -354,7 +374,7 @@ describe('Conversation', () => {
 			filters: { botId: frontDesk },
 		});
 		expect(filtered.execution.status).toBe('success');
-		// Archived and child conversations stay hidden unless asked for.
+		// Archived conversations and the child organization's stay hidden unless asked for.
 		expect(filtered.output.map((item) => item.json.conversationId)).toEqual([
 			suite.ctx.fixtures.conversations[0].conversationId,
 		]);
@@ -490,8 +510,8 @@ describe('errors', () => {
 		fromNumber: FROM_NUMBER,
 		toNumber: '={{ $json.phone }}',
 	};
-	const PHONE_RULE =
-		'To Number (toNumber) must be a phone number in E.164 format with its country code, e.g. +15551234567';
+	// The node's own rule text (nodes/shared/phone.ts), as the node reports it for To Number.
+	const PHONE_RULE = `To Number (toNumber) ${SHARED_PHONE_RULE}`;
 
 	test('continue on fail: a bad phone number becomes an error item paired to its input; the others are sent', async () => {
 		const { execution, output, requests } = await suite.run(

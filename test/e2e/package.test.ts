@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-imports -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * The installed tarball as n8n sees it: where it lives, what n8n loaded from it, and that every
  * file the editor needs (node and credential icons) was packed. Reads n8n only, so it needs
@@ -7,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { N8nClient, NODE_TYPES, PACKAGE_NAME, REPO_ROOT } from '../../scripts/lib/n8n-harness';
+import { N8nClient } from '../harness/client';
+import { NODE_TYPES, PACKAGE_NAME, REPO_ROOT } from '../harness/project';
 import { readState, type E2eState } from './state';
 
 interface TypeDescription {

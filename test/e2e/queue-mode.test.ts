@@ -1,8 +1,7 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * The package in n8n queue mode: Redis, Postgres, one `n8n start` with EXECUTIONS_MODE=queue and
  * two `n8n worker` processes, each with the packed package installed in its own user folder
- * (scripts/lib/queue-mode.ts). The appointment example (examples/, as users import it) is called
+ * (test/harness/queue-mode.ts). The appointment example (examples/, as users import it) is called
  * by 50 bookings at once on its production webhook, as a busy booking system would.
  *
  * It has its own sandbox (in this test process) and its own n8n processes, so it takes no turn in
@@ -11,13 +10,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { EXAMPLES, prepareExample, sampleBooking, webhookPathOf } from '../../scripts/lib/examples';
-import { CREDENTIALS, nodeOutput, waitFor, type Execution } from '../../scripts/lib/n8n-harness';
-import {
-	startQueueStack,
-	waitForExecutionLogs,
-	type QueueStack,
-} from '../../scripts/lib/queue-mode';
+import { nodeOutput, type Execution } from '../harness/client';
+import { CREDENTIALS } from '../harness/credentials';
+import { EXAMPLES, prepareExample, sampleBooking, webhookPathOf } from '../harness/examples';
+import { waitFor } from '../harness/processes';
+import { startQueueStack, waitForExecutionLogs, type QueueStack } from '../harness/queue-mode';
 import { SANDBOX_FIXTURES, startSandbox, type Sandbox } from '../sandbox/server';
 import { readState } from './state';
 import { expectBearer, UUID, wire } from './support';

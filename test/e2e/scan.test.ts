@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-dangerous-functions, @n8n/community-nodes/no-restricted-imports -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * n8n's community-package scanner (@n8n/scan-community-package 0.32.0, its own rules and
  * analyzePackage) on the tarball this e2e run packed and installed, and on the source checkout:
@@ -10,8 +9,8 @@ import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { REPO_ROOT } from '../../scripts/lib/n8n-harness';
-import type { LegResult } from '../../scripts/scan-package';
+import { REPO_ROOT } from '../harness/project';
+import type { LegResult } from '../harness/scan';
 import { readState } from './state';
 
 jest.setTimeout(120_000);

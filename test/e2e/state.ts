@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * What global-setup.ts hands to the test files: it runs in jest's parent process, the tests in
  * worker processes, so the running stack is described in a JSON file whose path is in the
@@ -6,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 
-import type { CredentialRef } from '../../scripts/lib/n8n-harness';
+import type { CredentialRef } from '../harness/client';
 
 export const STATE_ENV = 'N8N_E2E_STATE_FILE';
 

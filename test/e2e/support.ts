@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/require-node-api-error -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * Helpers for the e2e test files: the n8n REST client (logged in as the owner), the sandbox's
  * control API over HTTP (it runs in jest's parent process), one-node workflows, and the lock
@@ -8,15 +7,14 @@ import { randomUUID } from 'node:crypto';
 import type { IDataObject, INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import {
-	acquireDirLock,
 	N8nClient,
-	NODE_TYPES,
 	nodeOutput,
-	releaseDirLock,
 	type CredentialRef,
 	type Execution,
 	type WorkflowJson,
-} from '../../scripts/lib/n8n-harness';
+} from '../harness/client';
+import { acquireDirLock, releaseDirLock } from '../harness/lock';
+import { NODE_TYPES } from '../harness/project';
 import type { AICALLER_FIXTURES } from '../sandbox/providers/aicaller';
 import type {
 	AlloMiaCompletion,

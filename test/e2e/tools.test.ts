@@ -12,12 +12,8 @@
  */
 import type { INode, INodeProperties, INodeTypeDescription } from 'n8n-workflow';
 
-import {
-	CREDENTIAL_TYPES,
-	N8nClient,
-	NODE_TYPES,
-	type CredentialRef,
-} from '../../scripts/lib/n8n-harness';
+import { N8nClient, type CredentialRef } from '../harness/client';
+import { CREDENTIAL_TYPES, NODE_TYPES } from '../harness/project';
 import {
 	expectBearer,
 	expectKeyHeader,

@@ -11,12 +11,12 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 
 import {
 	nodeOutput,
-	PACKAGE_NAME,
-	waitFor,
 	type Execution,
 	type PublicationStatus,
 	type WorkflowJson,
-} from '../../scripts/lib/n8n-harness';
+} from '../harness/client';
+import { waitFor } from '../harness/processes';
+import { PACKAGE_NAME } from '../harness/project';
 import type { CallbackAttempt, RecordedRequest } from '../sandbox/types';
 import { expectBearer, LOCK_WAIT_MS, openContext, type E2eContext } from './support';
 

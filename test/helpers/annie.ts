@@ -1,4 +1,7 @@
-/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
+/**
+ * The HelloAnnie node run in-process against the sandbox (see providers.ts), with the sandbox's
+ * valid key and the patient, appointment and context of HelloAnnie's seed examples.
+ */
 import type { IDataObject } from 'n8n-workflow';
 import type { NodeRunResult } from './n8n-harness';
 import { runHelloAnnie } from './providers';

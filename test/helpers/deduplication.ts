@@ -8,7 +8,6 @@ import type {
 	DeduplicationItemTypes,
 	DeduplicationScope,
 	ICheckProcessedContextData,
-	ICheckProcessedOptions,
 	IDataDeduplicator,
 	IDeduplicationOutput,
 } from 'n8n-workflow';
@@ -57,7 +56,7 @@ const inMemory: IDataDeduplicator = {
 	async clearAllProcessedItems(scope, context) {
 		stores.delete(storeKey(scope, context));
 	},
-	async getProcessedDataCount(scope: DeduplicationScope, context: ICheckProcessedContextData, _options: ICheckProcessedOptions) {
+	async getProcessedDataCount(scope: DeduplicationScope, context: ICheckProcessedContextData) {
 		return (stores.get(storeKey(scope, context)) ?? []).length;
 	},
 };

@@ -1,13 +1,14 @@
-import fc from 'fast-check';
-import type { IDataObject } from 'n8n-workflow';
-import type { NodeRunResult } from './n8n-harness';
-import type { RecordedRequest } from '../sandbox/server';
-
 /**
  * Property-based checks over many parameter sets at once: every set is one input item of a
  * single execution (under Continue On Fail), its parameters given by expressions, so n8n's own
  * parameter resolution applies. A set is either valid, or invalid in one named field.
  */
+import fc from 'fast-check';
+import type { IDataObject } from 'n8n-workflow';
+import type { NodeRunResult } from './n8n-harness';
+import type { RecordedRequest } from '../sandbox/server';
+
+/** One parameter set: the fields of one input item, valid or invalid in one named field. */
 export interface ParameterSet {
 	params: IDataObject;
 	/** Path of the field that makes the set invalid (e.g. `patientInfo.dateOfBirth`); none = valid. */

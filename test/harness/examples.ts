@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-imports -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * The importable example workflows in examples/, prepared for a given n8n: the credential
  * placeholders replaced by real credential ids, the CSV paths pointed at the run's files folder.
@@ -8,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { CREDENTIAL_TYPES, REPO_ROOT, type WorkflowJson } from './n8n-harness';
+import type { WorkflowJson } from './client';
+import { CREDENTIAL_TYPES, REPO_ROOT } from './project';
 
 export const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');
 

@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-dangerous-functions, @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports, @n8n/community-nodes/require-node-api-error -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * n8n in queue mode on one machine, with the packed package installed as users install it:
  * Redis and Postgres (Debian's `redis-server` and `postgresql`, installed with apt-get when
@@ -7,9 +6,8 @@
  * README "Running at scale" describes the same set-up for a real deployment.
  *
  * Every process gets what a separate machine would have: its own N8N_USER_FOLDER with the tarball
- * installed into `.n8n/nodes` (scripts/lib/n8n-harness.ts installPackage), its own task-runner
- * broker port; they share only what queue mode requires them to share: N8N_ENCRYPTION_KEY, the
- * database and Redis.
+ * installed into `.n8n/nodes` (pack.ts installPackage), its own task-runner broker port; they
+ * share only what queue mode requires them to share: N8N_ENCRYPTION_KEY, the database and Redis.
  *
  * Why Postgres and not the SQLite file of the other e2e tests: n8n 2.41.1 starts in queue mode on
  * SQLite but warns "Scaling mode is not officially supported with sqlite. Please use PostgreSQL
@@ -39,44 +37,29 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { N8nClient } from './client';
+import { importCredentials, type CredentialToImport } from './credentials';
+import { withDirLock } from './lock';
+import { n8nEnv, N8nServer } from './n8n-server';
+import { buildAndPack, installPackage } from './pack';
 import {
-	buildAndPack,
-	ensureRuntime,
 	freePort,
 	GiveUp,
-	importCredentials,
-	installPackage,
 	killGroup,
-	N8nClient,
-	n8nEnv,
-	N8nServer,
-	NODE_TYPES,
 	runCommand,
+	settlesWithin,
 	waitFor,
 	watchProcessGroup,
-	withDirLock,
-	type CredentialRef,
 	type Log,
-	type Runtime,
-} from './n8n-harness';
+} from './processes';
+import { NODE_TYPES } from './project';
+import { ensureRuntime, type Runtime } from './runtime';
 
 /** The Debian packages queue mode needs here, and the binaries that show they are installed. */
 const DEBIAN_PACKAGES = ['redis-server', 'postgresql'] as const;
 const POSTGRES_ROOT = '/usr/lib/postgresql';
 const DATABASE = 'n8n';
 const DATABASE_USER = 'n8n';
-
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-	let timer: NodeJS.Timeout | undefined;
-	const timeout = new Promise<false>((resolve) => {
-		timer = setTimeout(() => resolve(false), ms);
-	});
-	try {
-		return await Promise.race([promise.then(() => true), timeout]);
-	} finally {
-		clearTimeout(timer);
-	}
-}
 
 // -------------------------------------------------------------------------------------------------
 // Debian packages
@@ -429,7 +412,7 @@ async function startPostgres(binDir: string, dir: string, port: number): Promise
 export interface QueueStackOptions {
 	log: Log;
 	/** Credentials to import (plain data; encrypted by `n8n import:credentials`). */
-	credentials: Array<CredentialRef & { data: Record<string, string> }>;
+	credentials: CredentialToImport[];
 	/** The packed package; built and packed when absent. */
 	tarball?: string;
 	/** `n8n worker` processes (default 2). */
@@ -454,13 +437,13 @@ export interface QueueStack {
 }
 
 /**
- * Prefix and owner file of scripts/lib/n8n-harness.ts' run folders: a folder left by a killed
- * run is removed by the next run's sweep there.
+ * Prefix and owner file of stack.ts' run folders: a folder left by a killed run is removed by
+ * the next run's sweep there.
  */
 const RUN_DIR_PREFIX = 'n8n-ai-phone-agents-queue-';
 const OWNER_FILE = 'owner.pid';
 
-/** The environment every queue-mode process shares, on top of n8n-harness' n8nEnv. */
+/** The environment every queue-mode process shares, on top of n8n-server.ts' n8nEnv. */
 export function queueModeEnv(redisPort: number, postgresPort: number): NodeJS.ProcessEnv {
 	return {
 		EXECUTIONS_MODE: 'queue',

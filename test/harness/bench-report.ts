@@ -10,7 +10,7 @@ import type {
 	PacingResult,
 	PackageFigures,
 	PerItemResult,
-} from '../bench';
+} from './bench-figures';
 import type { Spread } from './bench-stats';
 
 const number = (value: number, digits = 0) =>
@@ -176,8 +176,12 @@ function meaning(report: BenchReport): string[] {
 		const worst = Math.max(...all.map((c) => c.ratio));
 		lines.push(
 			`- **Per-item overhead** (goal ≤ 1.1×): ${verdict(worst <= 1.1)}` +
-				(dragged.length ? ` — fields dragged from the input (\`{{ $json.phone }}\`): ${list(dragged)}` : '') +
-				(computed.length ? `; fields computed by expressions (\`{{ $json.phone.trim() }}\`): ${list(computed)}` : '') +
+				(dragged.length
+					? ` — fields dragged from the input (\`{{ $json.phone }}\`): ${list(dragged)}`
+					: '') +
+				(computed.length
+					? `; fields computed by expressions (\`{{ $json.phone.trim() }}\`): ${list(computed)}`
+					: '') +
 				'. What goes into these figures:',
 		);
 		lines.push(
@@ -353,10 +357,13 @@ export function renderMarkdown(report: BenchReport): string {
 		['fields computed by expressions', report.computed?.createMany],
 		['values typed in', report.decomposition?.createMany],
 	];
-	const measuredMany = manyRuns.filter((entry): entry is [string, CreateManyFigures] => entry[1] !== undefined);
+	const measuredMany = manyRuns.filter(
+		(entry): entry is [string, CreateManyFigures] => entry[1] !== undefined,
+	);
 	if (measuredMany.length) {
 		lines.push('## AICaller: Create Many vs Create, 1,000 rows', '');
-		for (const [label, figures] of measuredMany) lines.push(`### With the ${label}`, '', ...createManyTable(figures));
+		for (const [label, figures] of measuredMany)
+			lines.push(`### With the ${label}`, '', ...createManyTable(figures));
 		lines.push('Both create the same 1,000 calls (compared on each warm-up run).', '');
 	}
 	if (report.pacing) lines.push(...pacingSection(report.pacing));

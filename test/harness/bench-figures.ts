@@ -1,0 +1,157 @@
+/**
+ * The figures `npm run bench` (scripts/bench.ts) measures: the shape of docs/benchmarks.json, which
+ * bench-report.ts renders as docs/benchmarks.md.
+ */
+import type { PacingFigures, Spread } from './bench-stats';
+
+/** The providers whose nodes are measured. */
+export type Provider = 'helloAnnie' | 'alloMia' | 'aiCaller';
+
+/**
+ * How the fields get their values:
+ * - `dragged`: each field mapped from the item as dragging an input field onto it writes it
+ *   (`{{ $json.phone }}`), the most common mapping;
+ * - `computed`: each field's expression does a little work (`{{ $json.phone.trim() }}`), so that
+ *   n8n has to evaluate it; the HTTP Request node's body does the same work;
+ * - `constants`: the first patient's values typed in (no expression at all), which leaves only
+ *   the cost of the node itself and of n8n's request and credential helpers.
+ */
+export type Mapping = 'dragged' | 'computed' | 'constants';
+
+export interface ComparisonFigures {
+	provider: Provider;
+	operation: string;
+	mapping: Mapping;
+	items: number;
+	rounds: number;
+	/** Expressions in the parameters, per item (each side also evaluates one for the credential's header). */
+	expressionsPerItem: { node: number; http: number };
+	nodeMs: Spread;
+	httpMs: Spread;
+	/** median(node) ÷ median(HTTP Request): the issue's figure (goal ≤ 1.1). */
+	ratio: number;
+	/** node ÷ HTTP Request within each round. */
+	roundRatios: Spread;
+	/** Extra time per item (ms): (median node − median HTTP Request) ÷ items. */
+	overheadPerItemMs: number;
+	/** First to last request at the sandbox (ms). */
+	nodeSandboxSpanMs: Spread;
+	httpSandboxSpanMs: Spread;
+	/** Growth of the n8n process's resident memory during the run (MB). */
+	nodeRssGrowthMb: Spread;
+	httpRssGrowthMb: Spread;
+}
+
+export interface CreateManyFigures {
+	items: number;
+	batchSize: number;
+	rounds: number;
+	createMs: Spread;
+	createManyMs: Spread;
+	createRequests: number;
+	createManyRequests: number;
+	/** median(Create) ÷ median(Create Many) (goal ≥ 10). */
+	speedup: number;
+	roundSpeedups: Spread;
+}
+
+export interface PerItemResult {
+	comparisons: ComparisonFigures[];
+	createMany?: CreateManyFigures;
+}
+
+export interface PacingVariantFigures {
+	label: string;
+	description: string;
+	nodeMs: Spread;
+	/** Items that came out without an error (0 when the execution failed). */
+	succeededItems: Spread;
+	failedItems: Spread;
+	requests: Spread;
+	refused429: Spread;
+	/** Calls created (accepted POSTs). */
+	created: Spread;
+	/** Calls created more than once for the same person. */
+	duplicateCalls: Spread;
+	/** Accepted requests per second over the filled windows ÷ the allowed rate; undefined with one window. */
+	efficiency?: Spread;
+	/** Against the best schedule the whole-second reset header allows (see bench-stats.ts). */
+	informedEfficiency?: Spread;
+	achievedPerSecond?: Spread;
+	executionStatus: string[];
+	/** The windows of the first run (start relative to the first request, ms). */
+	exampleWindows: PacingFigures['windows'];
+}
+
+export interface PacingResult {
+	items: number;
+	limit: number;
+	windowMs: number;
+	allowedPerSecond: number;
+	rounds: number;
+	variants: PacingVariantFigures[];
+}
+
+export interface MemoryRun {
+	label: string;
+	/** The node's executionTime (one run: a memory measure, not a timing). */
+	nodeMs: number;
+	rssBeforeMb: number;
+	rssPeakMb: number;
+}
+
+export interface MemoryFigures {
+	items: number;
+	/** Resident memory of the n8n process before the scenario, after the warm-up (MB). */
+	idleRssMb: number;
+	/** n8n's No Operation node passing the items on unchanged. */
+	noOp: MemoryRun;
+	/** n8n's Edit Fields (Set) node writing three fields into each item: 10,000 new items. */
+	set: MemoryRun;
+	/** The node: AICaller Create Many (10,000 items read and validated, 100 requests, 10,000 results). */
+	node: MemoryRun;
+}
+
+export interface PackageFigures {
+	tarball: string;
+	tarballBytes: number;
+	unpackedBytes: number;
+	files: number;
+	nodes: number;
+	credentials: number;
+	runs: number;
+	/** Requiring every node and credential file of the installed package and constructing each class. */
+	loadMs: Spread;
+	/** n8n-workflow and zod, which n8n has loaded before it loads any community package. */
+	sharedDependenciesMs: Spread;
+}
+
+export interface MachineFigures {
+	cpus: number;
+	cpuModel: string;
+	memoryGb: number;
+	os: string;
+	/** Load average (1 min) when the benchmark started and when it ended: other work on the machine. */
+	loadAverage: { start: number; end: number };
+	benchNode: string;
+	n8nNode: string;
+	n8n: string;
+}
+
+export interface BenchReport {
+	command: string;
+	date: string;
+	maxRuns: number;
+	machine: MachineFigures;
+	/** Seconds each setup step took (runtime check, build/pack/install, n8n start…). */
+	setupSeconds: Record<string, number>;
+	wallSeconds: number;
+	package?: PackageFigures;
+	perItem?: PerItemResult;
+	computed?: PerItemResult;
+	decomposition?: PerItemResult;
+	/** Why the decomposition was not measured, when it was not. */
+	decompositionSkipped?: string;
+	pacing?: PacingResult;
+	memory?: MemoryFigures;
+}
