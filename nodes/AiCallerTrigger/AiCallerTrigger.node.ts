@@ -39,7 +39,7 @@ export class AiCallerTrigger implements INodeType {
 		properties: [
 			{
 				displayName:
-					"In AICaller → Phone Call → Create (Webhooks), set URL to this node's Production URL, Subscribed Event to phoneCall.completed or phoneCall.*, and Secret to the Secret below. Requests whose secret does not match are refused (401).",
+					"In AICaller → Phone Call → Create (Webhooks), set URL to this node's Production URL, Subscribed Event to phoneCall.completed (the event AICaller documents), and Secret to the Secret below. Requests whose secret does not match are refused (401).",
 				name: 'notice',
 				type: 'notice',
 				default: '',
@@ -53,7 +53,8 @@ export class AiCallerTrigger implements INodeType {
 					{
 						name: 'Any Phone Call Event (phoneCall.*)',
 						value: 'phoneCall.*',
-						description: 'Every event whose name starts with "phoneCall."',
+						description:
+							'Every event whose name starts with "phoneCall." (AICaller documents only phoneCall.completed)',
 					},
 					{
 						name: 'Phone Call Completed',

@@ -76,8 +76,8 @@ export function withoutSecret(body: IDataObject, secret: string): IDataObject {
 }
 
 /**
- * Whether the event is one of the chosen ones. `phoneCall.*` (AICaller's own wildcard for a
- * subscription) accepts every `phoneCall.` event.
+ * Whether the event is one of the chosen ones. `phoneCall.*` is the trigger's own filter for every
+ * `phoneCall.` event (AICaller documents only phoneCall.completed, and no wildcard).
  */
 export function eventSelected(event: unknown, selected: string[]): boolean {
 	if (typeof event !== 'string') return false;

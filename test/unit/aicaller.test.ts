@@ -1,7 +1,8 @@
-/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * The AICaller node run by n8n-core against the sandbox: the exact request of every operation
- * (seed 003 field for field), batches for Create Many, outputs and errors.
+ * (seed 003 field for field), batches for Create Many, outputs and errors. The node refuses only
+ * what AICaller's pages state (docs/provider-contracts/aicaller.md): IDs of any shape, undocumented
+ * event names and past schedule times are sent, and AICaller's (here the sandbox's) answer shown.
  */
 import type { IDataObject } from 'n8n-workflow';
 import { AICALLER_KEY, runAiCaller } from '../helpers/providers';
@@ -9,7 +10,10 @@ import { SANDBOX_FIXTURES, startSandbox, type RecordedRequest, type Sandbox } fr
 
 const F = SANDBOX_FIXTURES.aiCaller;
 const ID = '363573667364666473667332';
+/** Sandbox decision: the calls it creates get 24 hex characters (AICaller documents no format). */
 const OBJECT_ID = /^[0-9a-f]{24}$/;
+/** Every AICaller page's example call `_id`: 20 digits. The sandbox holds that call as a fixture. */
+const DOCS_CALL_ID = '12345678901234567890';
 
 let sandbox: Sandbox;
 beforeAll(async () => {
@@ -31,8 +35,8 @@ function expectDocumentedRequest(request: RecordedRequest, method: string, path:
 	expect(request.valid).toBe(true);
 }
 
-// Seed 003's callDelayedUntil (2023) is in the past, which the node refuses: a future date
-// stands in for it.
+// A future date, so that the seed example also schedules the call (seed 003's own 2023 date is
+// sent as it is too: see "a past callDelayedUntil").
 const DELAYED_UNTIL = '2030-10-12T09:08:00.387Z';
 
 const seedParameters: IDataObject = {
@@ -110,19 +114,61 @@ describe('Phone Call → Create', () => {
 	});
 
 	test.each([
-		[{ teamId: 'team-1' }, 'Team ID (teamId) must be an AICaller ID: 24 hexadecimal characters'],
+		[{ teamId: '={{ "" }}' }, 'Team ID (teamId) is required'],
+		[{ callTemplateId: '  ' }, 'Call Template ID (callTemplateId) is required'],
 		[{ nameOfHuman: '={{ "" }}' }, 'Name of Human (nameOfHuman) is required'],
-		[{ toPhoneNumber: '1234567890' }, 'To Phone Number (toPhoneNumber) must be a phone number in E.164 format'],
+		[{ toPhoneNumber: '1234567890' }, 'To Phone Number (toPhoneNumber) must be'],
 		[{ additionalFields: { toEmailAddress: 'someone@' } }, 'Additional Fields → To Email Address (additionalFields.toEmailAddress) must be an email address'],
 		[{ additionalFields: { telephonyProvider: 'vonage' } }, 'Additional Fields → Telephony Provider (additionalFields.telephonyProvider) must be one of: twilio, plivo, telnyx'],
 		[{ additionalFields: { status: 'done' } }, 'Additional Fields → Status (additionalFields.status) must be one of: queued, ringing, inProgress, busy, failed, noAnswer, cancelled, completed'],
-		[{ additionalFields: { callDelayedUntil: '2023-10-12T09:08:00.387Z' } }, 'Additional Fields → Call Delayed Until (additionalFields.callDelayedUntil) must be a future date and time'],
+		[{ additionalFields: { callDelayedUntil: 'next Tuesday' } }, 'Additional Fields → Call Delayed Until (additionalFields.callDelayedUntil) must be a date and time'],
 		[{ phoneCallWebhooks: { webhook: [{ url: 'hooks', subscribedEvent: 'phoneCall.completed' }] } }, 'Webhooks → URL (phoneCallWebhooks.0.url) must be an http(s) URL'],
+		[{ phoneCallWebhooks: { webhook: [{ url: 'https://hooks.abc.com/', subscribedEvent: ' ' }] } }, 'Webhooks → Subscribed Event (phoneCallWebhooks.0.subscribedEvent) is required'],
 	])('bad input %p is refused before anything is sent', async (change, message) => {
 		const result = await runAiCaller(sandbox, { ...seedParameters, ...change });
 		expect(result.error?.name).toBe('NodeOperationError');
 		expect(result.error?.message).toContain(message);
 		expect(requests()).toHaveLength(0);
+	});
+
+	test('IDs are sent whatever their shape (none is documented); AICaller\'s answer is the outcome', async () => {
+		const result = await runAiCaller(sandbox, {
+			...seedParameters,
+			callTemplateId: DOCS_CALL_ID,
+			additionalFields: { ...(seedParameters.additionalFields as IDataObject), phoneNumberId: 'pn-1' },
+		});
+		const [request] = requests();
+		expectDocumentedRequest(request, 'POST', '/v1/phoneCalls');
+		expect(request.body).toMatchObject({ teamId: ID, callTemplateId: DOCS_CALL_ID, phoneNumberId: 'pn-1' });
+		expect(request.status).toBe(404);
+		expect(result.error?.message).toBe('AICaller could not find it (HTTP 404): Call template not found');
+
+		sandbox.reset();
+		const team = await runAiCaller(sandbox, { ...seedParameters, teamId: 'team-1' });
+		expect(requests()[0].valid).toBe(true);
+		expect((requests()[0].body as IDataObject).teamId).toBe('team-1');
+		expect(team.error?.message).toBe('AICaller could not find it (HTTP 404): Team not found');
+	});
+
+	test('a past callDelayedUntil (seed 003\'s own 2023 date) is sent as it is', async () => {
+		const result = await runAiCaller(sandbox, {
+			...seedParameters,
+			additionalFields: { callDelayedUntil: '2023-10-12T09:08:00.387Z' },
+		});
+		expect(result.error).toBeUndefined();
+		expect(requests()[0].valid).toBe(true);
+		expect((requests()[0].body as IDataObject).callDelayedUntil).toBe('2023-10-12T09:08:00.387Z');
+		expect(result.items[0].json.callDelayedUntil).toBe('2023-10-12T09:08:00.387Z');
+	});
+
+	test('a webhook event other than phoneCall.completed is sent as given (only that one is documented)', async () => {
+		const result = await runAiCaller(sandbox, {
+			...seedParameters,
+			phoneCallWebhooks: { webhook: [{ url: 'https://hooks.abc.com/', subscribedEvent: 'phoneCall.failed' }] },
+		});
+		expect(result.error).toBeUndefined();
+		expect(requests()[0].valid).toBe(true);
+		expect((requests()[0].body as IDataObject).phoneCallWebhooks).toEqual([{ url: 'https://hooks.abc.com/', subscribedEvent: 'phoneCall.failed' }]);
 	});
 
 	test('a wrong key gives a 401 that never shows the key', async () => {
@@ -170,7 +216,7 @@ describe('Phone Call → Create Many', () => {
 		expect(requests().map((r) => (r.body as { phoneCalls: unknown[] }).phoneCalls.length)).toEqual([100, 100, 49]);
 		expect(result.items).toHaveLength(250);
 		expect(result.items.map((i) => (i.pairedItem as { item: number }).item)).toEqual(input.map((_, i) => i));
-		expect(result.items[7].json.error).toMatch(/^To Phone Number \(toPhoneNumber\) must be a phone number/);
+		expect(result.items[7].json.error).toMatch(/^To Phone Number \(toPhoneNumber\) must be/);
 		expect(result.items.filter((i) => i.json.error)).toHaveLength(1);
 		expect(result.items[8].json.toPhoneNumber).toBe(input[8].phone);
 	});
@@ -214,20 +260,90 @@ describe('Phone Call → Get / Get Many', () => {
 		expect(result.items[0].json).toMatchObject({ _id: known._id, status: known.status, callDuration: known.callDuration });
 	});
 
+	test('Get of the docs\' example call: the 20-digit _id is sent and the call output as the page shows it', async () => {
+		const result = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'get', phoneCallId: DOCS_CALL_ID });
+		expect(result.error).toBeUndefined();
+		expectDocumentedRequest(requests()[0], 'GET', `/v1/phoneCalls/${DOCS_CALL_ID}`);
+		expect(requests()[0].status).toBe(200);
+		const docsCall = F.calls.find((call) => call._id === DOCS_CALL_ID);
+		expect(docsCall).toBeDefined();
+		expect(result.items.map((item) => item.json)).toEqual([docsCall]);
+		expect(result.items[0].json).toMatchObject({
+			statusExtraInfo: { statusCode: 'CALL_LATER', dateTime: '2024-03-11T10:00:00Z' },
+			resultValues: [{ columnName: 'city', value: 'Bangalore' }],
+			fileName: 'lead_list.csv',
+			callOrigin: 'api',
+		});
+	});
+
 	test('Get of an unknown call gives a 404', async () => {
 		const result = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'get', phoneCallId: 'ffffffffffffffffffffffff' });
 		expect(result.error?.message).toMatch(/^AICaller could not find it \(HTTP 404\)/);
 	});
 
-	test('Get Many with a limit, and with Return All over pages', async () => {
+	test('Get with an ID of another shape sends it (path-encoded) and shows AICaller\'s answer; an empty one is refused', async () => {
+		const result = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'get', phoneCallId: 'call 7/a' });
+		expectDocumentedRequest(requests()[0], 'GET', '/v1/phoneCalls/call%207%2Fa');
+		expect(result.error?.message).toBe('AICaller could not find it (HTTP 404): Phone call not found');
+
+		sandbox.reset();
+		const empty = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'get', phoneCallId: '={{ "" }}' });
+		expect(empty.error?.message).toBe('Phone Call ID (phoneCallId) is required');
+		expect(requests()).toHaveLength(0);
+	});
+
+	/** The sandbox's list: the team's calls, newest first (creation order breaks ties). */
+	const newestFirst = () =>
+		sandbox.aiCaller.state.calls
+			.map((call, index) => ({ call, index }))
+			.sort((a, b) => b.call.createdAt.localeCompare(a.call.createdAt) || b.index - a.index)
+			.map(({ call }) => call._id);
+
+	test('Get Many sends no paging (none is documented): one request; Limit keeps the first calls of the answer', async () => {
 		await runAiCaller(sandbox, { ...seedParameters, operation: 'createMany', additionalFields: {}, phoneCallWebhooks: {}, batchSize: 100 }, { items: Array.from({ length: 230 }, () => ({})) });
 		const before = requests().length;
 		const limited = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'getAll', returnAll: false, limit: 7 });
-		expect(limited.items).toHaveLength(7);
-		expect(requests()[before].query).toEqual({ page: '1', limit: '7' });
+		expect(limited.error).toBeUndefined();
+		expect(requests()).toHaveLength(before + 1);
+		expectDocumentedRequest(requests()[before], 'GET', '/v1/phoneCalls');
+		expect(requests()[before].query).toEqual({});
+		expect(limited.items.map((i) => i.json._id)).toEqual(newestFirst().slice(0, 7));
+
 		const all = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'getAll', returnAll: true });
-		expect(all.items).toHaveLength(sandbox.aiCaller.state.calls.length);
-		expect(new Set(all.items.map((i) => i.json._id)).size).toBe(all.items.length);
-		expect(requests().slice(before + 1).map((r) => r.query.page)).toEqual(['1', '2', '3']);
+		expect(requests()).toHaveLength(before + 2);
+		expect(requests()[before + 1].query).toEqual({});
+		expect(all.items.map((i) => i.json._id)).toEqual(newestFirst());
+		expect(all.items).toHaveLength(F.calls.length + 230);
+	});
+
+	test('Get Many → Filters → Call Template ID sends ?callTemplateId=… and outputs that template\'s calls', async () => {
+		const template = F.callTemplates[1]._id;
+		const expected = F.calls.filter((call) => call.callTemplateId === template).map((call) => call._id);
+		expect(expected.length).toBeGreaterThan(0);
+		expect(expected.length).toBeLessThan(F.calls.length);
+		const result = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'getAll', returnAll: true, filters: { callTemplateId: template } });
+		expect(result.error).toBeUndefined();
+		expectDocumentedRequest(requests()[0], 'GET', '/v1/phoneCalls');
+		expect(requests()[0].query).toEqual({ callTemplateId: template });
+		expect(result.items.map((i) => i.json._id)).toEqual(expected);
+
+		sandbox.reset();
+		const limited = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'getAll', returnAll: false, limit: 1, filters: { callTemplateId: ID } });
+		expect(requests()[0].query).toEqual({ callTemplateId: ID });
+		expect(limited.items).toHaveLength(1);
+		expect(limited.items[0].json.callTemplateId).toBe(ID);
+	});
+
+	test('Get Many with a Call Template ID of another shape sends it; an empty filter sends nothing', async () => {
+		const other = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'getAll', returnAll: true, filters: { callTemplateId: DOCS_CALL_ID } });
+		expect(other.error).toBeUndefined();
+		expect(requests()[0].query).toEqual({ callTemplateId: DOCS_CALL_ID });
+		expect(requests()[0].valid).toBe(true);
+		expect(other.items).toHaveLength(0);
+
+		sandbox.reset();
+		const empty = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'getAll', returnAll: true, filters: { callTemplateId: '' } });
+		expect(requests()[0].query).toEqual({});
+		expect(empty.items).toHaveLength(F.calls.length);
 	});
 });

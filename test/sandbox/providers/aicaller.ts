@@ -1,8 +1,10 @@
 /**
  * AICaller, https://api.aicaller.io — mounted at /aicaller (its paths start with /v1).
  *
- * Contract: ../openapi/aicaller.json. Responses wrapped in { data }; errors (undocumented) as
- * { error: { message, statusCode } }.
+ * Contract: ../openapi/aicaller.json (each operation names its docs.aicaller.io page). Responses
+ * wrapped in { data }; errors (bodies undocumented) as { error: { message, statusCode } }. IDs have
+ * no documented format: the docs' example call _id is 12345678901234567890 (20 digits), and the
+ * sandbox holds that example call as a fixture.
  * Simulated: the aicaller-api-key header, calls that progress queued → ringing → inProgress →
  * completed | busy | noAnswer | failed (| cancelled) by sandbox.aiCaller.advance()/complete(), the
  * control API or autoCompleteAfterMs, and the phoneCall.completed webhook carrying the secret.
@@ -71,6 +73,12 @@ export interface PhoneCall extends CreatePhoneCallBody {
 	statusExtraInfo?: { statusCode: string; dateTime: string };
 	resultValues?: Array<{ columnName: string; value: unknown }>;
 	recordingUrl?: string;
+	// Shown on the Get pages' example; the sandbox sets them only on the docs' example call.
+	fileId?: string;
+	fileName?: string;
+	fixedMeetingTime?: string;
+	callOrigin?: string;
+	customTagsHitOnCall?: string[];
 }
 
 export interface AiCallerTransition {
@@ -110,6 +118,8 @@ export interface AiCallerState {
 // those as the sandbox's team, template and number, the documented example works as given.
 const DOCS_EXAMPLE_ID = '363573667364666473667332';
 const TEAM_ID = DOCS_EXAMPLE_ID;
+/** The `_id` of every page's example call: 20 digits, not 24 hex characters. */
+export const DOCS_EXAMPLE_CALL_ID = '12345678901234567890';
 
 export const AICALLER_FIXTURES = deepFreeze({
 	apiKey: 'aicaller-sandbox-key',
@@ -172,6 +182,44 @@ export const AICALLER_FIXTURES = deepFreeze({
 			callDelayedUntil: '2030-01-01T09:00:00.000Z',
 			createdAt: '2025-03-03T08:00:00.000Z',
 			updatedAt: '2025-03-03T08:00:00.000Z',
+		},
+		// The example call of the Get Phonecall / Get all the PhoneCall pages, as given there (its
+		// customTagsHitOnCall holds only a "<string>" placeholder: empty here).
+		{
+			_id: DOCS_EXAMPLE_CALL_ID,
+			teamId: TEAM_ID,
+			phoneNumberId: DOCS_EXAMPLE_ID,
+			callTemplateId: DOCS_EXAMPLE_ID,
+			nameOfHuman: 'John',
+			fromPhoneNumber: '+1234567890',
+			toPhoneNumber: '+1234567890',
+			toEmailAddress: 'someone@email.com',
+			status: 'queued',
+			telephonyProvider: 'twilio',
+			promptVariableValues: [{ key: 'customer_name', value: 'John' }],
+			record: false,
+			callDelayedUntil: '2023-10-12T09:08:00.387Z',
+			phoneCallWebhooks: [
+				{
+					url: 'https://hooks.abc.com/',
+					subscribedEvent: 'phoneCall.completed',
+					secret: 'NjUyOTgwMjkpJU0NmY25yzWkJFWDBE12',
+				},
+			],
+			statusExtraInfo: { statusCode: 'CALL_LATER', dateTime: '2024-03-11T10:00:00Z' },
+			fixedMeetingTime: '2024-03-11T10:00:00Z',
+			recordingUrl: 'https://example.com/recording.mp3',
+			callDuration: 60,
+			resultValues: [{ columnName: 'city', value: 'Bangalore' }],
+			fileId: DOCS_EXAMPLE_ID,
+			fileName: 'lead_list.csv',
+			callTriggeredAt: '2023-10-12T09:07:55.387Z',
+			callStartedAt: '2023-10-12T09:08:05.387Z',
+			callEndedAt: '2023-10-12T09:09:02.387Z',
+			callOrigin: 'api',
+			customTagsHitOnCall: [],
+			createdAt: '2023-10-12T09:08:00.387Z',
+			updatedAt: '2023-10-12T09:08:00.387Z',
 		},
 	] satisfies PhoneCall[],
 });
@@ -259,6 +307,7 @@ export function createAiCaller(
 			...clone(input),
 			status: input.status ?? 'queued',
 			record: input.record ?? false,
+			// Sandbox decision (no ID format is documented): 24 hex characters, like the docs' other IDs.
 			_id: hex24(),
 			createdAt: now,
 			updatedAt: now,
@@ -385,16 +434,18 @@ export function createAiCaller(
 			return ok(phoneCalls.map(create));
 		},
 
+		// Documented: one optional query parameter, callTemplateId; no paging (the contract refuses
+		// page/limit). Sandbox decision: the whole list in one answer, newest first.
 		listPhoneCalls(teamId, { query }) {
-			const page = typeof query.page === 'number' ? query.page : 1;
-			const limit = typeof query.limit === 'number' ? query.limit : 20;
+			const template = typeof query.callTemplateId === 'string' ? query.callTemplateId : undefined;
 			const calls = state.calls
 				.filter((c) => c.teamId === teamId)
+				.filter((c) => template === undefined || c.callTemplateId === template)
 				// Newest first; creation order breaks ties (several calls created in the same millisecond).
 				.map((call, index) => ({ call, index }))
 				.sort((a, b) => b.call.createdAt.localeCompare(a.call.createdAt) || b.index - a.index)
 				.map(({ call }) => call);
-			return ok(calls.slice((page - 1) * limit, page * limit));
+			return ok(calls);
 		},
 
 		getPhoneCall(teamId, { params }) {

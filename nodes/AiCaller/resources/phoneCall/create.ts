@@ -1,5 +1,5 @@
 import type { IDataObject } from 'n8n-workflow';
-import type { Operation, ValidationEnv } from '../../../shared/types';
+import type { DialSupport, Operation, ValidationEnv } from '../../../shared/types';
 import { pick, waitForCallEnd, waitProperties } from '../../../shared/wait';
 import type { AiCallerEnvelope } from '../../provider';
 import { phoneCallProperties, phoneCallSchema, readPhoneCall } from './fields';
@@ -9,6 +9,15 @@ const TERMINAL_STATUSES = new Set(['completed', 'busy', 'failed', 'noAnswer', 'c
 
 const schema = (env: ValidationEnv) => phoneCallSchema(env);
 
+/** AICaller can hold a call until callDelayedUntil, so calling hours may schedule instead of skipping. */
+export const phoneCallDialing: DialSupport = {
+	places: 'call',
+	schedule: {
+		plannedAt: (body) => (typeof body.callDelayedUntil === 'string' ? body.callDelayedUntil : undefined),
+		setPlannedAt: (body, utcIso) => ({ ...body, callDelayedUntil: utcIso }),
+	},
+};
+
 export const createPhoneCall: Operation<ReturnType<typeof schema>> = {
 	value: 'create',
 	name: 'Create',
@@ -17,6 +26,7 @@ export const createPhoneCall: Operation<ReturnType<typeof schema>> = {
 	properties: phoneCallProperties,
 	schema,
 	phoneFields: true,
+	dials: phoneCallDialing,
 	readInput: (fn, itemIndex) => readPhoneCall(fn, itemIndex, phoneCallProperties),
 	extraProperties: waitProperties,
 	async execute(ctx, body) {

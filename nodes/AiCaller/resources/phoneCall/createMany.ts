@@ -1,6 +1,7 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import type { Operation, ValidationEnv } from '../../../shared/types';
 import type { AiCallerEnvelope } from '../../provider';
+import { phoneCallDialing } from './create';
 import { phoneCallProperties, phoneCallSchema, readPhoneCall } from './fields';
 
 export const DEFAULT_BATCH_SIZE = 100;
@@ -25,6 +26,7 @@ export const createManyPhoneCalls: Operation<ReturnType<typeof schema>> = {
 	properties: [...phoneCallProperties, batchSizeProperty],
 	schema,
 	phoneFields: true,
+	dials: phoneCallDialing,
 	readInput: (fn, itemIndex) => readPhoneCall(fn, itemIndex, phoneCallProperties),
 	batch: {
 		size: (fn) => Number(fn.getNodeParameter('batchSize', 0, DEFAULT_BATCH_SIZE)) || DEFAULT_BATCH_SIZE,

@@ -9,8 +9,12 @@ import type { ValidationEnv } from '../../../shared/types';
 export const STATUSES = ['queued', 'ringing', 'inProgress', 'busy', 'failed', 'noAnswer', 'cancelled', 'completed'] as const;
 export const TELEPHONY_PROVIDERS = ['twilio', 'plivo', 'telnyx'] as const;
 
-/** AICaller IDs are 24 hexadecimal characters. */
-export const objectId = () => z.string().trim().regex(/^[0-9a-fA-F]{24}$/, 'must be an AICaller ID: 24 hexadecimal characters');
+/**
+ * An AICaller ID (team, call template, phone number, call). The pages document no format: their
+ * example call `_id` is 12345678901234567890 (20 digits), the other example IDs 24 hexadecimal
+ * characters. So any non-empty text is sent as it is, and AICaller answers for it.
+ */
+export const aiCallerId = () => text();
 
 export const phoneCallProperties: INodeProperties[] = [
 	{
@@ -81,7 +85,7 @@ export const phoneCallProperties: INodeProperties[] = [
 				type: 'dateTime',
 				default: '',
 				description:
-					'Schedule the call for later. Sent as ISO 8601 in UTC (…Z); must be in the future. Without an offset the workflow time zone applies.',
+					'Schedule the call for later. Sent as ISO 8601 in UTC (…Z), as AICaller requires. Without an offset the workflow time zone applies. A time in the past is sent as it is: AICaller decides what it means.',
 			},
 			{
 				displayName: 'From Phone Number',
@@ -153,7 +157,7 @@ export const phoneCallProperties: INodeProperties[] = [
 						name: 'subscribedEvent',
 						type: 'string',
 						default: 'phoneCall.completed',
-						description: 'Event that triggers the webhook, e.g. phoneCall.completed',
+						description: 'Event that triggers the webhook. AICaller documents phoneCall.completed.',
 					},
 					{
 						displayName: 'Secret',
@@ -184,8 +188,8 @@ export function readPhoneCall(fn: IExecuteFunctions, itemIndex: number, properti
 export function phoneCallSchema(env: ValidationEnv) {
 	return z
 		.object({
-			teamId: objectId(),
-			callTemplateId: objectId(),
+			teamId: aiCallerId(),
+			callTemplateId: aiCallerId(),
 			nameOfHuman: text(),
 			toPhoneNumber: phoneNumber(env),
 			promptVariableValues: z.array(
@@ -196,13 +200,13 @@ export function phoneCallSchema(env: ValidationEnv) {
 			),
 			additionalFields: z
 				.object({
-					phoneNumberId: optional(objectId()),
+					phoneNumberId: optional(aiCallerId()),
 					fromPhoneNumber: optional(phoneNumber(env)),
 					toEmailAddress: optional(z.string().trim().email()),
 					status: optional(z.enum(STATUSES)),
 					telephonyProvider: optional(z.enum(TELEPHONY_PROVIDERS)),
 					record: z.boolean().optional(),
-					callDelayedUntil: optional(utcDateTime(env, { future: true })),
+					callDelayedUntil: optional(utcDateTime(env)),
 				})
 				.strict()
 				.default({}),
@@ -211,10 +215,8 @@ export function phoneCallSchema(env: ValidationEnv) {
 					.array(
 						z.object({
 							url: httpUrl(),
-							subscribedEvent: z
-								.string()
-								.trim()
-								.regex(/^phoneCall\.[A-Za-z*]+$/, 'must be an event name such as phoneCall.completed'),
+							// Only phoneCall.completed is documented, not how other event names look.
+							subscribedEvent: text(),
 							secret: optional(z.string()),
 						}),
 					)

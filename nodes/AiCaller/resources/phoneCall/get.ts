@@ -2,7 +2,7 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
 import type { Operation } from '../../../shared/types';
 import type { AiCallerEnvelope } from '../../provider';
-import { objectId } from './fields';
+import { aiCallerId } from './fields';
 
 const properties: INodeProperties[] = [
 	{
@@ -11,11 +11,12 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		description: 'The _id of the phone call (24 hexadecimal characters)',
+		placeholder: '12345678901234567890',
+		description: 'The _id of the phone call, as Create or Get Many output it',
 	},
 ];
 
-const schema = () => z.object({ phoneCallId: objectId() });
+const schema = () => z.object({ phoneCallId: aiCallerId() });
 
 export const getPhoneCall: Operation<ReturnType<typeof schema>> = {
 	value: 'get',

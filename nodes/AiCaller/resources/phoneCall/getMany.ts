@@ -1,16 +1,54 @@
-import type { IDataObject } from 'n8n-workflow';
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
 import { returnAllAndLimit } from '../../../shared/description';
-import { collectPages } from '../../../shared/paging';
+import { compact, optional } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
 import type { AiCallerEnvelope } from '../../provider';
+import { aiCallerId } from './fields';
 
-/** Paging of GET /v1/phoneCalls is not documented: page/limit are sent and checked. */
-const PAGE_SIZE = 100;
+/**
+ * GET /v1/phoneCalls documents one query parameter, callTemplateId, and no paging: the list comes
+ * in one answer. Return All outputs all of it; Limit keeps the first calls of that answer, in
+ * AICaller's order (nothing about a limit is sent).
+ */
+const properties: INodeProperties[] = [
+	...returnAllAndLimit().map((property) =>
+		property.name === 'limit'
+			? {
+					...property,
+					description:
+						"Max number of results to return. AICaller's list has no paging: the whole list is read in one request and its first calls are kept.",
+				}
+			: property,
+	),
+	{
+		displayName: 'Filters',
+		name: 'filters',
+		type: 'collection',
+		placeholder: 'Add Filter',
+		default: {},
+		options: [
+			{
+				displayName: 'Call Template ID',
+				name: 'callTemplateId',
+				type: 'string',
+				default: '',
+				placeholder: '363573667364666473667332',
+				description: 'Only the calls made with this call template',
+			},
+		],
+	},
+];
 
-const properties = returnAllAndLimit();
-
-const schema = () => z.object({ returnAll: z.boolean(), limit: z.number().int().min(1) });
+const schema = () =>
+	z.object({
+		returnAll: z.boolean(),
+		limit: z.number().int().min(1),
+		filters: z
+			.object({ callTemplateId: optional(aiCallerId()) })
+			.strict()
+			.default({}),
+	});
 
 export const getManyPhoneCalls: Operation<ReturnType<typeof schema>> = {
 	value: 'getAll',
@@ -20,25 +58,14 @@ export const getManyPhoneCalls: Operation<ReturnType<typeof schema>> = {
 	properties,
 	schema,
 	async execute(ctx, input) {
-		const pageSize = input.returnAll ? PAGE_SIZE : Math.min(PAGE_SIZE, input.limit);
-		let previousFirstId: unknown;
-		return await collectPages(
-			async ({ index }) => {
-				const response = await ctx.request<AiCallerEnvelope<IDataObject[]>>({
-					method: 'GET',
-					path: '/v1/phoneCalls',
-					qs: { page: index + 1, limit: pageSize },
-					kind: 'read',
-				});
-				const calls = Array.isArray(response?.data) ? response.data : [];
-				// A server that ignores page/limit answers the same list again: stop instead of
-				// repeating it.
-				const repeated = index > 0 && calls.length > 0 && calls[0]._id === previousFirstId;
-				previousFirstId = calls[0]?._id;
-				if (repeated) return { items: [], hasMore: false };
-				return { items: calls, hasMore: calls.length >= pageSize };
-			},
-			{ returnAll: input.returnAll, limit: input.limit, pageSize },
-		);
+		const qs = compact({ callTemplateId: input.filters.callTemplateId });
+		const response = await ctx.request<AiCallerEnvelope<IDataObject[]>>({
+			method: 'GET',
+			path: '/v1/phoneCalls',
+			...(qs ? { qs } : {}),
+			kind: 'read',
+		});
+		const calls = Array.isArray(response?.data) ? response.data : [];
+		return input.returnAll ? calls : calls.slice(0, input.limit);
 	},
 };
