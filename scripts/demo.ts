@@ -105,7 +105,7 @@ type Summary = { file: string; result: string };
 async function runAppointmentExample(stack: Stack, waitSeconds: number): Promise<Summary> {
 	const example = EXAMPLES.appointment;
 	out(`\n== ${example.file}`);
-	const workflow = prepareExample(example.file, { credentialId: stack.credentials.helloAnnie.id });
+	const workflow = prepareExample(example.file, { credentialId: stack.credentials.helloAnnie.id, openCallingHours: true });
 	const stored = await stack.client.createWorkflow(workflow);
 	await stack.client.activateWorkflow(stored);
 

@@ -18,7 +18,10 @@ import { checkCallingHours, isTimeZone, parseClock, WEEKDAYS, type CallingHours 
 import { OUTCOME_UNCERTAIN } from './transport';
 import type { DialSupport } from './types';
 
-/** Keys kept per node; the oldest are forgotten first (n8n's store prunes them). */
+/**
+ * Entries kept per node; the oldest are forgotten first (n8n's store prunes them). Each claim
+ * keeps its key and a token (see claim), so this keeps the last 5,000 keys at least.
+ */
 export const KEYS_KEPT = 10_000;
 
 const STORE_OPTIONS = { mode: 'entries', maxEntries: KEYS_KEPT } as const;
@@ -125,7 +128,7 @@ export interface Checked<T> {
  * survived goes on. This holds as long as every read-and-write of the store takes less than this.
  */
 export const CLAIM_SETTLE_MS = 1000;
-const CLAIM_ROUNDS = 5;
+const CLAIM_ROUNDS = 8;
 
 /** One guard per node run; it remembers which item claimed which key. */
 export class PreDialGuard {
@@ -219,6 +222,8 @@ export class PreDialGuard {
 		for (const { itemIndex, key } of items) {
 			if (key === undefined) continue;
 			if (pending.has(key)) duplicates.set(itemIndex, duplicateOutput(key));
+			// Tokens stay in the store (removing one is another write that could drop others' keys);
+			// they are hashed like the keys and leave the store with the oldest entries.
 			else pending.set(key, { itemIndex, token: `${key}\u001f${this.fn.getExecutionId()}:${itemIndex}:${Math.random().toString(36).slice(2)}` });
 		}
 		let round = await this.record(pending);
@@ -228,16 +233,13 @@ export class PreDialGuard {
 					// Recorded before this run: a duplicate. Its token was recorded with it.
 					duplicates.set(itemIndex, duplicateOutput(key));
 					pending.delete(key);
-					await this.fn.helpers.removeProcessed([token], 'node', STORE_OPTIONS);
 				} else if (attempt > 0 && round.has(token)) {
 					this.claimed.set(itemIndex, key);
 					pending.delete(key);
-					await this.fn.helpers.removeProcessed([token], 'node', STORE_OPTIONS);
 				} else if (attempt > 0 && round.has(key)) {
 					// Another execution claimed the same key at the same moment and its write won.
 					duplicates.set(itemIndex, duplicateOutput(key));
 					pending.delete(key);
-					await this.fn.helpers.removeProcessed([token], 'node', STORE_OPTIONS);
 				}
 				// Neither: a concurrent write dropped both; the check just recorded them again.
 			}

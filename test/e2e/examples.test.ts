@@ -37,6 +37,7 @@ describe('examples/helloannie-appointment-confirmation-call.json', () => {
 	beforeAll(async () => {
 		const workflow = prepareExample(example.file, {
 			credentialId: ctx.state.credentials.helloAnnie.id,
+			openCallingHours: true,
 		});
 		webhookPath = webhookPathOf(workflow);
 		const stored = await ctx.n8n.createWorkflow(workflow);
@@ -114,11 +115,11 @@ describe('examples/helloannie-appointment-confirmation-call.json', () => {
 			path: { regex: '^/conversations/[^/]+$' },
 			fault: { status: 200, body: { success: true, data: ended } },
 		});
-		const { answer } = await ctx.n8n.runWebhook(
-			workflowId,
-			webhookPath,
-			sampleBooking(WAIT_SECONDS),
-		);
+		// Another appointment: the example's Deduplication Key (the appointment ID) already
+		// placed the first test's call.
+		const booking = sampleBooking(WAIT_SECONDS);
+		booking.appointment.id = '81260684';
+		const { answer } = await ctx.n8n.runWebhook(workflowId, webhookPath, booking);
 		expect(answer.status).toBe(200);
 		expect(answer.body).toMatchObject({
 			callStatus: 'CLOSED',
@@ -140,7 +141,7 @@ describe('examples/helloannie-appointment-confirmation-call.json', () => {
 				outcome: 'call not placed',
 				patientId: 'PAT-10432',
 				error: expect.stringMatching(
-					/^To Number \(toNumber\) must be a phone number in E\.164 format/,
+					/^To Number \(toNumber\) must be a full phone number with its country code/,
 				),
 			});
 			expect(await ctx.sandbox.requests()).toEqual([]);

@@ -126,7 +126,7 @@ function expectedCall(i: number) {
 test(`${CALLS} bookings at once: each runs on a worker, places its call exactly once and answers its own outcome`, async () => {
 	const { client } = stack;
 	const example = EXAMPLES.appointment;
-	const workflow = prepareExample(example.file, { credentialId: CREDENTIALS.helloAnnie.id });
+	const workflow = prepareExample(example.file, { credentialId: CREDENTIALS.helloAnnie.id, openCallingHours: true });
 	const webhookPath = webhookPathOf(workflow);
 	const stored = await client.createWorkflow(workflow);
 	await client.activateWorkflow(stored);
@@ -241,4 +241,48 @@ test(`${CALLS} bookings at once: each runs on a worker, places its call exactly 
 		`${CALLS} webhook calls answered in ${(burstMs / 1000).toFixed(1)} s; executions per worker ` +
 			`${JSON.stringify(perWorker)}; most at once per worker ${JSON.stringify(logs.workers.map((w) => w.maxRunning))}`,
 	);
+});
+
+/** Appointments delivered twice at the same moment: how many calls n8n's store lets through. */
+const PAIRS = 20;
+
+test(`${PAIRS} appointments each delivered twice at the same moment: one call per appointment`, async () => {
+	const { client } = stack;
+	const example = EXAMPLES.appointment;
+	const workflow = prepareExample(example.file, {
+		credentialId: CREDENTIALS.helloAnnie.id,
+		openCallingHours: true,
+		webhookPath: 'queue-duplicate-deliveries',
+	});
+	const stored = await client.createWorkflow(workflow);
+	await client.activateWorkflow(stored);
+	sandbox.reset();
+
+	const pair = (i: number) => {
+		const base = booking(i);
+		const suffix = String(i).padStart(2, '0');
+		return {
+			...base,
+			patient: { ...base.patient, phone: `+1 (555) 020-00${suffix}` },
+			appointment: { ...base.appointment, id: `APT-D${suffix}` },
+		};
+	};
+	const deliveries = Array.from({ length: PAIRS * 2 }, (_, k) => Math.floor(k / 2));
+	const answers = await Promise.all(
+		deliveries.map(async (i) => await client.callWebhook('queue-duplicate-deliveries', pair(i))),
+	);
+
+	const calls = sandbox.requestsFor('helloannie').filter((r) => r.method === 'POST' && r.path === '/calls');
+	const perNumber = new Map<string, number>();
+	for (const request of calls) {
+		const { toNumber } = request.body as { toNumber: string };
+		perNumber.set(toNumber, (perNumber.get(toNumber) ?? 0) + 1);
+	}
+	log(`${PAIRS} pairs of simultaneous deliveries on ${WORKERS} workers: ${calls.length} calls placed`);
+	expect(calls).toHaveLength(PAIRS);
+	for (let i = 0; i < PAIRS; i++) {
+		expect({ appointment: i, calls: perNumber.get(`+1555020${String(i).padStart(4, '0')}`) }).toEqual({ appointment: i, calls: 1 });
+		const both = answers.filter((_, k) => deliveries[k] === i).map((answer) => answer.body as { outcome: string; reason?: string });
+		expect(both.map((body) => body.reason ?? 'placed').sort()).toEqual(['duplicate', 'placed']);
+	}
 });

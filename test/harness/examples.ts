@@ -85,6 +85,18 @@ export interface PrepareOptions {
 	webhookPath?: string;
 	/** Workflow name suffix, to tell copies apart in the editor. */
 	nameSuffix?: string;
+	/**
+	 * The appointment example calls only 9:00–20:00 Monday–Saturday in the patient's zone. Tests and
+	 * the demo run at any hour: this opens the window on every day, in a zone where it is midday now.
+	 */
+	openCallingHours?: boolean;
+}
+
+/** A fixed-offset zone in which the local time is now between 11:00 and 13:00. */
+export function zoneAtMidday(now = new Date()): string {
+	const offset = 12 - now.getUTCHours();
+	// Etc/GMT zones count the other way round: Etc/GMT-3 is UTC+3.
+	return offset === 0 ? 'Etc/UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
 }
 
 export function readExample(file: string): WorkflowJson {
@@ -124,6 +136,16 @@ export function prepareExample(file: string, options: PrepareOptions): WorkflowJ
 	if (options.resultsPath)
 		setAssignment(workflow, settingsNodeOf(file), 'resultsPath', options.resultsPath);
 	if (options.nameSuffix) workflow.name = `${workflow.name} ${options.nameSuffix}`;
+	if (options.openCallingHours) {
+		for (const node of workflow.nodes) {
+			const hours = ((node.parameters.requestOptions as Record<string, unknown> | undefined)?.callingHours as
+				| { hours?: Record<string, unknown> }
+				| undefined)?.hours;
+			if (!hours) continue;
+			hours.timeZone = zoneAtMidday();
+			hours.days = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+		}
+	}
 	return workflow;
 }
 
