@@ -2,10 +2,15 @@ import type { IDataObject, ILoadOptionsFunctions, INodeListSearchResult } from '
 import { DEFAULT_TRANSPORT_OPTIONS, RequestSession } from '../shared/transport';
 import { helloAnnie, type AnnieEnvelope } from './provider';
 
+/** A list answer: `data.<key>` (documented for GET /phone-numbers), or `data` itself when it is the array. */
 async function list(fn: ILoadOptionsFunctions, path: string, key: string): Promise<IDataObject[]> {
 	const session = new RequestSession(fn, helloAnnie, DEFAULT_TRANSPORT_OPTIONS);
-	const response = await session.send<AnnieEnvelope<Record<string, IDataObject[]>>>({ method: 'GET', path, kind: 'read' }, 0);
-	const entries = response?.data?.[key];
+	const response = await session.send<AnnieEnvelope<Record<string, IDataObject[]> | IDataObject[]>>(
+		{ method: 'GET', path, kind: 'read' },
+		0,
+	);
+	const data = response?.data;
+	const entries = Array.isArray(data) ? data : data?.[key];
 	return Array.isArray(entries) ? entries : [];
 }
 
@@ -22,8 +27,9 @@ export async function searchPhoneNumbers(this: ILoadOptionsFunctions, filter?: s
 }
 
 export async function searchBots(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
-	// GET /bots is listed in HelloAnnie's documentation without its answer's shape; `data.bots`
-	// follows GET /phone-numbers' `data.phoneNumbers`.
+	// GET /bots appears in HelloAnnie's documentation only as an example request, without its
+	// answer's shape: `data.bots` follows GET /phone-numbers' `data.phoneNumbers`, and a bare array
+	// in `data` is read too. A bot's `id` and `name` are the create-bot page's fields.
 	const bots = await list(this, '/bots', 'bots');
 	return {
 		results: bots

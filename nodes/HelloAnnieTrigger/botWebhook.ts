@@ -4,10 +4,13 @@ import { DEFAULT_TRANSPORT_OPTIONS, RequestSession } from '../shared/transport';
 import { helloAnnie, type AnnieEnvelope } from '../HelloAnnie/provider';
 
 /**
- * HelloAnnie's bot webhook: one per bot, read, upserted and deleted. Its paths and shapes are not
- * documented (only that it exists and that an `authToken` comes back as `Authorization: Bearer`);
- * the project uses `GET | PUT | DELETE /bots/{botId}/webhook` with `{ url, authToken }`, the
- * REST shape of HelloAnnie's other bot endpoints. The README says so.
+ * HelloAnnie's bot webhook: one per bot, read, upserted and deleted (the pages Get / Upsert /
+ * Delete bot webhook under https://docs.helloannie.com/api-reference/bot-webhooks/, listed in
+ * https://docs.helloannie.com/llms.txt). What is documented: an `authToken` is sent back to the
+ * webhook as `Authorization: Bearer <authToken>`, and `authToken: null` clears it. The pages'
+ * methods, paths and shapes could not be read; the project uses `GET | PUT | DELETE
+ * /bots/{botId}/webhook` with `{ url, authToken }`, the REST shape of HelloAnnie's other bot
+ * endpoints. The README and docs/provider-contracts/helloannie.md say so.
  */
 
 /** What the trigger keeps in the node's static data between activation and requests. */

@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * Runs the sandbox standalone, for the real-n8n end-to-end tests, the demo and benchmarks:
  *

@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * A tiny HTTP receiver on 127.0.0.1 for callback/webhook tests: records every request and answers
  * with a configurable status.

@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets, @n8n/community-nodes/no-restricted-globals -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * The sandbox's own tests: each provider's documented example is accepted as the documentation
  * gives it, contract violations are refused and recorded with the failing field, auth, faults,
@@ -10,6 +9,7 @@ import { createHmac } from 'node:crypto';
 
 import { startReceiver, type Receiver } from './receiver';
 import { SANDBOX_FIXTURES, startSandbox, type RecordedRequest, type Sandbox } from './server';
+import { loadDocument } from './util';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -146,6 +146,36 @@ describe('HelloAnnie', () => {
 		expect(base).toBe(`${sandbox.url}/helloannie/v1`);
 	});
 
+	it('every operation names its page on docs.helloannie.com (externalDocs)', () => {
+		const document = loadDocument('helloannie.json') as unknown as {
+			paths: Record<string, Record<string, { externalDocs?: { url: string } }>>;
+		};
+		const methods = ['get', 'put', 'post', 'patch', 'delete'];
+		const pages = Object.entries(document.paths).flatMap(([route, operations]) =>
+			Object.entries(operations)
+				.filter(([method]) => methods.includes(method))
+				.map(([method, operation]) => [
+					`${method.toUpperCase()} ${route}`,
+					operation.externalDocs?.url,
+				]),
+		);
+		const reference = 'https://docs.helloannie.com/api-reference';
+		expect(Object.fromEntries(pages)).toEqual({
+			'POST /calls': `${reference}/calls/start-outbound-call`,
+			'POST /sms': `${reference}/sms/start-outbound-sms-conversation`,
+			'GET /phone-numbers': 'https://docs.helloannie.com/overview/guides/deploying/phone-numbers',
+			'POST /phone-numbers': `${reference}/phone-numbers/create-phone-number`,
+			'POST /phone-numbers/{phoneNumberId}/attach': `${reference}/phone-numbers/attach-phone-number-to-bot`,
+			'GET /conversations': `${reference}/conversations`,
+			'GET /conversations/{conversationId}': `${reference}/conversations/get-conversation`,
+			'GET /conversations/{conversationId}/messages': `${reference}/conversations/list-conversation-messages`,
+			'GET /bots': `${reference}/introduction`,
+			'GET /bots/{botId}/webhook': `${reference}/bot-webhooks/get-bot-webhook`,
+			'PUT /bots/{botId}/webhook': `${reference}/bot-webhooks/upsert-bot-webhook`,
+			'DELETE /bots/{botId}/webhook': `${reference}/bot-webhooks/delete-bot-webhook`,
+		});
+	});
+
 	describe('seed examples, byte for byte (with the auth header)', () => {
 		it('000 POST /calls starts a CALL conversation visible at GET /conversations/{id}', async () => {
 			const answer = await post('/calls', SEED_000_BODY);
@@ -201,15 +231,24 @@ describe('HelloAnnie', () => {
 			expect(messages[0].id).toMatch(UUID);
 		});
 
-		it('004 POST /phone-numbers creates a number listed by GET /phone-numbers', async () => {
-			const answer = await post('/phone-numbers', SEED_004_BODY);
+		it('004 POST /phone-numbers: the placeholder name "<string>" breaks the newer page\'s name pattern; with a real name it creates a number listed by GET /phone-numbers', async () => {
+			// The newer create-phone-number page: letters, numbers, spaces and basic punctuation.
+			const placeholder = await post('/phone-numbers', SEED_004_BODY);
+			expect(placeholder.status).toBe(400);
+			expect(last(sandbox).validationErrors).toEqual([
+				'body.name: must match pattern "^[A-Za-z0-9 .,_\'()&#+/:;-]+$"',
+			]);
+			const answer = await post(
+				'/phone-numbers',
+				SEED_004_BODY.replace('"name": "<string>"', '"name": "Main Line"'),
+			);
 			expect(answer.status).toBe(200);
 			expect(last(sandbox).valid).toBe(true);
 			const created = data(answer);
 			expect(created).toMatchObject({
 				orgId: '3c90c3cc-0d44-4b50-8888-8dd25736052a',
 				botId: '3c90c3cc-0d44-4b50-8888-8dd25736052a',
-				name: '<string>',
+				name: 'Main Line',
 				language: 'ENGLISH',
 				voiceId: 'FRIENDLY_BRIGHT',
 				verifiedCallerId: '<string>',
@@ -227,8 +266,12 @@ describe('HelloAnnie', () => {
 
 	describe('contract violations are answered 400 and recorded with the failing field', () => {
 		const valid = { fromNumber: '+15551234567', toNumber: '+15559876543' };
+		const seed004 = {
+			...(JSON.parse(SEED_004_BODY) as Record<string, unknown>),
+			name: 'Main Line',
+		};
 		const cases: Array<[string, string, unknown, string]> = [
-			['toNumber not E.164', '/calls', { ...valid, toNumber: '555-987-6543' }, 'body.toNumber'],
+			['toNumber empty', '/calls', { ...valid, toNumber: '' }, 'body.toNumber'],
 			[
 				'fromNumber missing',
 				'/calls',
@@ -255,10 +298,16 @@ describe('HelloAnnie', () => {
 				'body.patientInfo.email',
 			],
 			[
-				'dateOfBirth not a date-time',
+				'dateOfBirth neither a date-time nor YYYY-MM-DD',
 				'/calls',
-				{ ...valid, patientInfo: { dateOfBirth: '1988-03-22' } },
+				{ ...valid, patientInfo: { dateOfBirth: '03/22/1988' } },
 				'body.patientInfo.dateOfBirth',
+			],
+			[
+				'firstName over 100 (outbound-calls guide)',
+				'/sms',
+				{ ...valid, message: 'hi', patientInfo: { firstName: 'n'.repeat(101) } },
+				'body.patientInfo.firstName: must NOT have more than 100 characters',
 			],
 			['SMS message empty', '/sms', { ...valid, message: '' }, 'body.message'],
 			['SMS message over 500', '/sms', { ...valid, message: 'x'.repeat(501) }, 'body.message'],
@@ -266,25 +315,32 @@ describe('HelloAnnie', () => {
 			[
 				'language not documented',
 				'/phone-numbers',
-				{ ...JSON.parse(SEED_004_BODY), language: 'GERMAN' },
+				{ ...seed004, language: 'GERMAN' },
 				'body.language: must be one of',
 			],
 			[
 				'voiceId not documented',
 				'/phone-numbers',
-				{ ...JSON.parse(SEED_004_BODY), voiceId: 'ROBOT' },
+				{ ...seed004, voiceId: 'ROBOT' },
 				'body.voiceId',
 			],
 			[
 				'name over 100',
 				'/phone-numbers',
-				{ ...JSON.parse(SEED_004_BODY), name: 'n'.repeat(101) },
-				'body.name',
+				{ ...seed004, name: 'n'.repeat(101) },
+				'body.name: must NOT have more than 100 characters',
 			],
+			[
+				'name outside the documented characters',
+				'/phone-numbers',
+				{ ...seed004, name: 'Línea principal' },
+				'body.name: must match pattern',
+			],
+			['areaCode not 3 digits', '/phone-numbers', { ...seed004, areaCode: '51' }, 'body.areaCode'],
 			[
 				'orgId not a uuid',
 				'/phone-numbers',
-				{ ...JSON.parse(SEED_004_BODY), orgId: 'org-1' },
+				{ ...seed004, orgId: 'org-1' },
 				'body.orgId: must match format "uuid"',
 			],
 			[
@@ -302,6 +358,22 @@ describe('HelloAnnie', () => {
 			const recorded = last(sandbox);
 			expect(recorded.valid).toBe(false);
 			expect(recorded.validationErrors.join('\n')).toContain(expected);
+			// The one documented rule broken, nothing else.
+			const field = expected.split(':')[0];
+			expect(recorded.validationErrors.filter((e) => !e.startsWith(`${field}:`))).toEqual([]);
+		});
+
+		it('what the pages leave open passes the contract: any phone number text, a YYYY-MM-DD date of birth', async () => {
+			// No format is documented for fromNumber / toNumber (only E.164 examples).
+			const national = await post('/calls', { ...valid, toNumber: '(555) 987-6543' });
+			expect(last(sandbox)).toMatchObject({ valid: true, validationErrors: [] });
+			expect(national.status).toBe(200);
+			const unknownFrom = await post('/calls', { ...valid, fromNumber: '555-123-4567' });
+			expect(last(sandbox).valid).toBe(true);
+			expect(unknownFrom.json).toEqual({ success: false, message: 'fromNumber is not configured' });
+			// The outbound-calls guide's form of the date of birth.
+			await post('/sms', { ...valid, message: 'hi', patientInfo: { dateOfBirth: '1985-03-22' } });
+			expect(last(sandbox)).toMatchObject({ valid: true, status: 200 });
 		});
 
 		it('query parameters: limit over 100, unknown parameter, non-boolean flag', async () => {
@@ -317,7 +389,15 @@ describe('HelloAnnie', () => {
 
 		it('path parameters must be uuids; a JSON body needs Content-Type application/json', async () => {
 			expect((await get('/conversations/not-a-uuid')).status).toBe(400);
-			expect(last(sandbox).validationErrors.join()).toContain('path.id');
+			expect(last(sandbox).validationErrors.join()).toContain('path.conversationId');
+			expect(
+				(
+					await post('/phone-numbers/not-a-uuid/attach', {
+						botId: SANDBOX_FIXTURES.helloAnnie.bots[0].id,
+					})
+				).status,
+			).toBe(400);
+			expect(last(sandbox).validationErrors.join()).toContain('path.phoneNumberId');
 			const answer = await post('/calls', valid, { ...auth, 'content-type': 'text/plain' });
 			expect(answer.status).toBe(400);
 			expect(last(sandbox).validationErrors.join()).toContain('header.content-type');
@@ -386,12 +466,78 @@ describe('HelloAnnie', () => {
 			expect(data(answer)).toMatchObject({ id: phone.id, botId: bot.id, number: phone.number });
 		});
 
-		it('GET /bots lists the bots with id, name, orgId', async () => {
-			const bots = data<{ bots: unknown[] }>(await get('/bots')).bots;
+		it('GET /bots lists the bots with the fields of the create-bot page', async () => {
+			const bots = data<{ bots: Array<Record<string, unknown>> }>(await get('/bots')).bots;
 			expect(bots).toEqual(SANDBOX_FIXTURES.helloAnnie.bots);
+			expect(Object.keys(bots[0]).sort()).toEqual(
+				[
+					'id',
+					'name',
+					'internalName',
+					'createdAt',
+					'updatedAt',
+					'companyName',
+					'industry',
+					'greeting',
+					'phoneGreeting',
+					'closedChatGreeting',
+					'closedPhoneGreeting',
+					'outbound',
+					'isRagEnabled',
+					'isGuardianEnabled',
+					'orgId',
+				].sort(),
+			);
 		});
 
-		it('GET /conversations paginates, filters by bot and hides archived and child conversations unless asked', async () => {
+		it('a fromNumber whose bot is not outbound → 400 (outbound-calls guide), after attaching it to an outbound bot → 200', async () => {
+			const [main] = SANDBOX_FIXTURES.helloAnnie.phoneNumbers;
+			const [frontDesk, recall] = SANDBOX_FIXTURES.helloAnnie.bots;
+			sandbox.helloAnnie.state.bots.find((b) => b.id === frontDesk.id)!.outbound = false;
+			const refused = await post('/calls', { fromNumber: main.number, toNumber: '+15559876543' });
+			expect(refused.status).toBe(400);
+			expect(refused.json).toEqual({
+				success: false,
+				message: 'fromNumber is not attached to an outbound bot',
+			});
+			expect(last(sandbox).valid).toBe(true);
+			expect(
+				(await post('/sms', { fromNumber: main.number, toNumber: '+15559876543', message: 'hi' }))
+					.status,
+			).toBe(400);
+			await post(`/phone-numbers/${main.id}/attach`, { botId: recall.id });
+			expect(
+				(await post('/calls', { fromNumber: main.number, toNumber: '+15559876543' })).status,
+			).toBe(200);
+		});
+
+		it("includeChildren adds the child organization's conversations; orgId narrows to one readable organization", async () => {
+			type Page = {
+				conversations: Array<{ conversationId: string; orgId: string }>;
+				pagination: { totalCount: number };
+			};
+			const { orgId, childOrgId, conversations } = SANDBOX_FIXTURES.helloAnnie;
+			const childs = conversations
+				.filter((c) => c.orgId === childOrgId)
+				.map((c) => c.conversationId);
+			expect(childs).toHaveLength(1);
+			const own = data<Page>(await get('/conversations'));
+			expect(own.conversations.every((c) => c.orgId === orgId)).toBe(true);
+			const withChildren = data<Page>(await get('/conversations?includeChildren=true'));
+			expect(withChildren.conversations.map((c) => c.conversationId)).toEqual(
+				expect.arrayContaining(childs),
+			);
+			expect(withChildren.pagination.totalCount).toBe(own.pagination.totalCount + 1);
+			const onlyChild = data<Page>(await get(`/conversations?orgId=${childOrgId}`));
+			expect(onlyChild.conversations.map((c) => c.conversationId)).toEqual(childs);
+			const onlyOwn = data<Page>(await get(`/conversations?orgId=${orgId}&includeChildren=true`));
+			expect(onlyOwn.conversations.every((c) => c.orgId === orgId)).toBe(true);
+			// The account organization reads its child's conversation by id.
+			expect(data(await get(`/conversations/${childs[0]}`))).toMatchObject({ orgId: childOrgId });
+			expect(sandbox.requests.every((r) => r.valid)).toBe(true);
+		});
+
+		it('GET /conversations paginates, filters by bot and hides archived and child-organization conversations unless asked', async () => {
 			type Page = {
 				conversations: Array<{ conversationId: string; botId: string }>;
 				pagination: { offset: number; limit: number; totalCount: number };
@@ -469,6 +615,32 @@ describe('HelloAnnie', () => {
 				});
 				expect(bad.status).toBe(400);
 				expect(last(sandbox).validationErrors.join()).toContain('body.url');
+			} finally {
+				await receiver.close();
+			}
+		});
+
+		it('bot webhook authToken: omitted keeps the stored token, null clears it (then no Authorization header)', async () => {
+			const receiver = await startReceiver();
+			try {
+				const botId = SANDBOX_FIXTURES.helloAnnie.bots[1].id;
+				const url = `${receiver.url}/annie-hook`;
+				const put = (body: unknown) =>
+					call(`${base}/bots/${botId}/webhook`, {
+						method: 'PUT',
+						headers: json,
+						body: JSON.stringify(body),
+					});
+				await put({ url, authToken: 'tok-456' });
+				expect(data(await put({ url: `${url}?v=2` }))).toMatchObject({ authTokenSet: true });
+				await sandbox.helloAnnie.fireBotWebhook(botId, { n: 1 });
+				expect(receiver.received[0].headers.authorization).toBe('Bearer tok-456');
+
+				const cleared = await put({ url, authToken: null });
+				expect(last(sandbox).valid).toBe(true);
+				expect(data(cleared)).toMatchObject({ authTokenSet: false });
+				await sandbox.helloAnnie.fireBotWebhook(botId, { n: 2 });
+				expect(receiver.received[1].headers.authorization).toBeUndefined();
 			} finally {
 				await receiver.close();
 			}
@@ -1038,7 +1210,6 @@ describe('AlloMia', () => {
 				[`?organizationId=${ORG}&from=2025-03-01`, 'from'],
 				[`?organizationId=${ORG}&page=0`, 'page'],
 				['?limit=10', 'organizationId'],
-				['?organizationId=org-1', 'organizationId'],
 			];
 			for (const [query, field] of bad) {
 				const answer = await get(`/api/calls${query}`);
@@ -1048,6 +1219,18 @@ describe('AlloMia', () => {
 				).toContain(field);
 				expect(last(sandbox).valid).toBe(false);
 			}
+		});
+
+		it('GET /api/calls with from after to (list-calls: "from must be before or equal to to")', async () => {
+			const answer = await get(
+				`/api/calls?organizationId=${ORG}&from=${encodeURIComponent('2025-03-05T00:00:00Z')}&to=${encodeURIComponent('2025-03-04T00:00:00Z')}`,
+			);
+			expect(answer.status).toBe(400);
+			expect(answer.json).toEqual({
+				error: 'Invalid request data',
+				details: [{ field: 'from', message: 'from must be before or equal to to', code: 'custom' }],
+			});
+			expect(last(sandbox).valid).toBe(true);
 		});
 	});
 
@@ -1094,6 +1277,12 @@ describe('AlloMia', () => {
 			expect((await get(`/api/calls/${unknown}`)).json).toEqual({
 				error: 'Outbound call not found',
 			});
+			// No format is documented for get-call's id; the status id is the outboundCallId (a UUID),
+			// but the status page documents only 404 for an id without a call.
+			for (const path of ['/api/calls/call-42', '/api/outbound/call-42/status']) {
+				const answer = await get(path);
+				expect([path, answer.status]).toEqual([path, 404]);
+			}
 			expect(sandbox.requests.every((r) => r.valid)).toBe(true);
 		});
 
@@ -1108,10 +1297,14 @@ describe('AlloMia', () => {
 			expect(answer.json).toEqual({ error: 'Internal server error occurred' });
 		});
 
-		it('another organization id on GET /api/calls → 403', async () => {
-			expect(
-				(await get('/api/calls?organizationId=00000000-0000-4000-8000-000000000000')).json,
-			).toEqual({ error: 'Insufficient permissions' });
+		it('another (or unknown) organization id on GET /api/calls → 404 "Organization not found"', async () => {
+			for (const id of ['00000000-0000-4000-8000-000000000000', 'org-1']) {
+				const answer = await get(`/api/calls?organizationId=${id}`);
+				expect(answer.status).toBe(404);
+				expect(answer.json).toEqual({ error: 'Organization not found' });
+				// organizationId is a string without a documented format: not a contract violation.
+				expect(last(sandbox).valid).toBe(true);
+			}
 		});
 	});
 
@@ -1143,16 +1336,32 @@ describe('AlloMia', () => {
 			const detail = await get(`/api/calls/${id}`);
 			expect(detail.status).toBe(200);
 			const record = detail.json as Record<string, string>;
-			expect(record).toMatchObject({
+			const callDetails = (status.json as { callDetails: Record<string, string> }).callDetails;
+			// get-call's fields (newer page version), names and types as documented.
+			expect(record).toEqual({
 				id,
+				organizationId: ORG,
 				callType: 'Outbound',
-				status: 'completed',
-				customerName: 'John Doe',
+				agentId: seed.assistantId,
 				agentName: 'Mia Reception',
-				toNumber: '+15145551234',
+				teamId: expect.stringMatching(UUID),
+				teamName: 'Front Desk',
+				phoneNumber: '+15145550100',
+				callStartedAt: callDetails.startedAt,
+				callEndedAt: callDetails.endedAt,
+				callDurationSeconds: '75',
+				callEndedReason: 'customer-ended-call',
+				userName: 'John Doe',
+				userPhoneNumber: '+15145551234',
+				userPrimaryIntent: expect.any(String),
+				userSentiment: 'positive',
+				callOutcome: 'appointment_confirmed',
+				callSummary: expect.any(String),
+				callSummaryFr: expect.any(String),
+				transcriptUrl: expect.stringContaining(`/transcripts/${id}.txt?`),
+				recordingUrl: expect.any(String),
+				createdAt: expect.any(String),
 			});
-			expect(record.summary).toEqual(expect.any(String));
-			expect(record.sentiment).toBe('positive');
 			for (const key of ['transcriptUrl', 'recordingUrl']) {
 				const url = new URL(record[key]);
 				const expires = Number(url.searchParams.get('Expires'));
@@ -1176,10 +1385,12 @@ describe('AlloMia', () => {
 				callDetails: { duration: 0, endedReason },
 			});
 			expect((await get(`/api/calls/${id}`)).json).toMatchObject({
-				status: outcome,
+				callEndedReason: endedReason,
+				callDurationSeconds: '0',
 				transcriptUrl: null,
 				recordingUrl: null,
-				summary: null,
+				callSummary: null,
+				callOutcome: null,
 			});
 			expect((receiver.received[0].body as { status: string }).status).toBe(outcome);
 		});
@@ -1242,9 +1453,9 @@ describe('AlloMia', () => {
 			calls: Array<{
 				id: string;
 				callType: string;
-				duration: number;
+				callDurationSeconds: string;
 				agentName: string;
-				startedAt: string;
+				callStartedAt: string;
 			}>;
 			pagination: Record<string, unknown>;
 		};
@@ -1274,9 +1485,11 @@ describe('AlloMia', () => {
 		it('filters and sorts', async () => {
 			expect((await list('&callType=Web')).calls.map((c) => c.callType)).toEqual(['Web']);
 			expect((await list('&agentName=sales')).calls.map((c) => c.agentName)).toEqual(['Mia Sales']);
-			const durations = (await list('&sort=duration_desc')).calls.map((c) => c.duration);
-			expect(durations).toEqual([...durations].sort((a, b) => b - a));
-			const ascending = (await list('&sort=asc')).calls.map((c) => c.startedAt);
+			const durations = (await list('&sort=duration_desc')).calls.map((c) =>
+				Number(c.callDurationSeconds),
+			);
+			expect(durations).toEqual([305, 132, 48, 0]);
+			const ascending = (await list('&sort=asc')).calls.map((c) => c.callStartedAt);
 			expect(ascending).toEqual([...ascending].sort());
 			const window = await list(
 				`&from=${encodeURIComponent('2025-03-04T00:00:00Z')}&to=${encodeURIComponent('2025-03-04T23:59:59Z')}`,
@@ -1285,21 +1498,43 @@ describe('AlloMia', () => {
 			expect(sandbox.requests.every((r) => r.valid)).toBe(true);
 		});
 
-		it('GET /api/calls/{id} adds summary, sentiment, intent and pre-signed URLs', async () => {
+		it('GET /api/calls/{id} adds callSummary, userSentiment, userPrimaryIntent, callOutcome and pre-signed URLs', async () => {
 			const id = SANDBOX_FIXTURES.alloMia.calls[0].id;
 			const detail = (await get(`/api/calls/${id}`)).json as Record<string, unknown>;
 			expect(detail).toMatchObject({
 				id,
-				summary: expect.any(String),
-				sentiment: 'positive',
-				intent: 'appointment-confirmation',
+				callSummary: expect.any(String),
+				callSummaryFr: expect.any(String),
+				userSentiment: 'positive',
+				userPrimaryIntent: 'confirm_appointment',
+				callOutcome: 'appointment_confirmed',
+				callEndedReason: 'customer-ended-call',
+				callDurationSeconds: '132',
 			});
+			for (const old of ['summary', 'sentiment', 'intent', 'duration', 'status'])
+				expect(detail).not.toHaveProperty(old);
 			expect(String(detail.recordingUrl)).toContain('X-Amz-Expires=3600');
 			const listed = (await list('')).calls.find((c) => c.id === id) as
 				| Record<string, unknown>
 				| undefined;
-			expect(listed).toBeDefined();
-			expect(listed).not.toHaveProperty('recordingUrl');
+			// list-calls: basic call information only.
+			expect(Object.keys(listed ?? {}).sort()).toEqual(
+				[
+					'id',
+					'organizationId',
+					'callType',
+					'agentId',
+					'agentName',
+					'teamId',
+					'teamName',
+					'phoneNumber',
+					'callStartedAt',
+					'callEndedAt',
+					'callDurationSeconds',
+					'userPhoneNumber',
+					'createdAt',
+				].sort(),
+			);
 		});
 	});
 });
@@ -1409,7 +1644,12 @@ describe('AICaller', () => {
 	describe('contract violations → 400 { error: { message, statusCode } } naming the field', () => {
 		const cases: Array<[string, unknown, string]> = [
 			['teamId missing', { ...seed, teamId: undefined }, 'body.teamId: is required'],
-			['teamId not 24-hex', { ...seed, teamId: 'team-1' }, 'body.teamId'],
+			['teamId empty', { ...seed, teamId: '' }, 'body.teamId'],
+			[
+				'callTemplateId not a string',
+				{ ...seed, callTemplateId: 363573667364666 },
+				'body.callTemplateId',
+			],
 			[
 				'promptVariableValues missing',
 				{ ...seed, promptVariableValues: undefined },
@@ -1448,10 +1688,10 @@ describe('AICaller', () => {
 				'body.phoneCallWebhooks[0].url',
 			],
 			[
-				'webhook event not a phoneCall event',
+				'webhook event empty',
 				{
 					...seed,
-					phoneCallWebhooks: [{ url: 'https://a.b/', subscribedEvent: 'call.completed' }],
+					phoneCallWebhooks: [{ url: 'https://a.b/', subscribedEvent: '' }],
 				},
 				'body.phoneCallWebhooks[0].subscribedEvent',
 			],
@@ -1471,7 +1711,7 @@ describe('AICaller', () => {
 			expect(last(sandbox).validationErrors.join('\n')).toContain(expected);
 		});
 
-		it('batch: empty array, invalid item; list: limit over 100; get: id not 24-hex', async () => {
+		it('batch: empty array, invalid item; list: undocumented paging, empty callTemplateId', async () => {
 			const batch = (body: unknown): Promise<Answer> =>
 				call(`${base}/v1/phoneCalls/batch`, {
 					method: 'POST',
@@ -1483,10 +1723,69 @@ describe('AICaller', () => {
 			expect((await batch({ phoneCalls: [seed, { ...seed, nameOfHuman: '' }] })).status).toBe(400);
 			expect(last(sandbox).validationErrors.join()).toContain('body.phoneCalls[1].nameOfHuman');
 			expect((await batch([seed])).status).toBe(400);
-			expect((await get('/v1/phoneCalls?limit=101')).status).toBe(400);
-			expect(last(sandbox).validationErrors.join()).toContain('query.limit');
-			expect((await get('/v1/phoneCalls/12345678901234567890')).status).toBe(400);
-			expect(last(sandbox).validationErrors.join()).toContain('path.id');
+			// The list page documents callTemplateId only: paging parameters are not part of it.
+			for (const query of ['limit=20', 'page=2', 'offset=0']) {
+				expect((await get(`/v1/phoneCalls?${query}`)).status).toBe(400);
+				expect(last(sandbox).validationErrors.join()).toContain(
+					`query.${query.split('=')[0]}: is not a documented parameter`,
+				);
+			}
+			expect((await get('/v1/phoneCalls?callTemplateId=')).status).toBe(400);
+			expect(last(sandbox).validationErrors.join()).toContain('query.callTemplateId');
+		});
+	});
+
+	describe('IDs have no documented format', () => {
+		it("the docs' example call: GET /v1/phoneCalls/12345678901234567890 answers it as the page shows it", async () => {
+			const answer = await get('/v1/phoneCalls/12345678901234567890');
+			expect(answer.status).toBe(200);
+			expect(last(sandbox)).toMatchObject({ valid: true, operationId: 'getPhoneCall' });
+			expect(data(answer)).toMatchObject({
+				_id: '12345678901234567890',
+				teamId: '363573667364666473667332',
+				nameOfHuman: 'John',
+				statusExtraInfo: { statusCode: 'CALL_LATER', dateTime: '2024-03-11T10:00:00Z' },
+				fixedMeetingTime: '2024-03-11T10:00:00Z',
+				resultValues: [{ columnName: 'city', value: 'Bangalore' }],
+				fileId: '363573667364666473667332',
+				fileName: 'lead_list.csv',
+				callDuration: 60,
+				callOrigin: 'api',
+			});
+		});
+
+		it('IDs of any shape pass the contract and are answered by the business rules (404)', async () => {
+			for (const id of ['call-7', '42', 'ffffffffffffffffffffffff']) {
+				expect((await get(`/v1/phoneCalls/${id}`)).json).toEqual({
+					error: { message: 'Phone call not found', statusCode: 404 },
+				});
+				expect(last(sandbox).valid).toBe(true);
+			}
+			expect((await create({ ...seed, teamId: 'team-1' })).status).toBe(404);
+			expect((await create({ ...seed, callTemplateId: '12345678901234567890' })).status).toBe(404);
+			expect((await create({ ...seed, phoneNumberId: 'pn-1' })).status).toBe(404);
+			expect(sandbox.requests.every((r) => r.valid)).toBe(true);
+		});
+
+		it('every operation names its docs.aicaller.io page (externalDocs)', () => {
+			const document = loadDocument('aicaller.json') as unknown as {
+				paths: Record<string, Record<string, { externalDocs?: { url: string } }>>;
+			};
+			const pages = Object.entries(document.paths).flatMap(([route, operations]) =>
+				Object.entries(operations).map(([method, operation]) => [
+					`${method.toUpperCase()} ${route}`,
+					operation.externalDocs?.url,
+				]),
+			);
+			expect(Object.fromEntries(pages)).toEqual({
+				'POST /v1/phoneCalls':
+					'https://docs.aicaller.io/api-reference/phone-calls/post-v1phonecalls',
+				'GET /v1/phoneCalls': 'https://docs.aicaller.io/api-reference/phone-calls/get-v1phonecalls',
+				'POST /v1/phoneCalls/batch':
+					'https://docs.aicaller.io/api-reference/phone-calls/post-v1phonecallsbatch',
+				'GET /v1/phoneCalls/{id}':
+					'https://docs.aicaller.io/api-reference/phone-calls/get-v1phonecalls-1',
+			});
 		});
 	});
 
@@ -1539,13 +1838,31 @@ describe('AICaller', () => {
 			const created = data<Array<{ _id: string; nameOfHuman: string }>>(answer);
 			expect(created.map((c) => c.nameOfHuman)).toEqual(names);
 			expect(new Set(created.map((c) => c._id)).size).toBe(3);
-			const listed = data<Array<{ nameOfHuman: string }>>(await get('/v1/phoneCalls?limit=3'));
-			expect(listed.map((c) => c.nameOfHuman)).toEqual([...names].reverse());
-			const second = data<Array<{ nameOfHuman: string }>>(
-				await get('/v1/phoneCalls?limit=3&page=2'),
+			// No paging: the whole list, newest first.
+			const listed = data<Array<{ nameOfHuman: string }>>(await get('/v1/phoneCalls'));
+			expect(listed).toHaveLength(SANDBOX_FIXTURES.aiCaller.calls.length + 3);
+			expect(listed.slice(0, 3).map((c) => c.nameOfHuman)).toEqual([...names].reverse());
+		});
+
+		it("list ?callTemplateId= keeps that template's calls; an unknown one gives an empty list", async () => {
+			const template = SANDBOX_FIXTURES.aiCaller.callTemplates[1]._id;
+			const listed = data<Array<{ _id: string; callTemplateId: string }>>(
+				await get(`/v1/phoneCalls?callTemplateId=${template}`),
 			);
-			expect(second).toHaveLength(3);
-			expect(data<unknown[]>(await get('/v1/phoneCalls'))).toHaveLength(6);
+			expect(last(sandbox)).toMatchObject({ valid: true, query: { callTemplateId: template } });
+			expect(listed.map((c) => c._id)).toEqual(
+				SANDBOX_FIXTURES.aiCaller.calls
+					.filter((c) => c.callTemplateId === template)
+					.map((c) => c._id),
+			);
+			const seedTemplate = data<Array<{ callTemplateId: string }>>(
+				await get(`/v1/phoneCalls?callTemplateId=${String(seed.callTemplateId)}`),
+			);
+			expect(seedTemplate.length).toBeGreaterThan(listed.length);
+			expect(seedTemplate.every((c) => c.callTemplateId === seed.callTemplateId)).toBe(true);
+			expect(
+				data<unknown[]>(await get('/v1/phoneCalls?callTemplateId=12345678901234567890')),
+			).toEqual([]);
 		});
 
 		it('batch is all-or-nothing', async () => {

@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/require-node-api-error -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * The local provider sandbox: one HTTP server on 127.0.0.1 speaking the documented contracts of
  * HelloAnnie (/helloannie/v1), AlloMia (/allomia) and AICaller (/aicaller).

@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /** Small helpers shared by the provider modules. */
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';

@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * From Number and Bot: searchable lists loaded from the account, and the values a resource
  * locator hands over (picked from the list, typed, or from an expression).
@@ -37,6 +36,20 @@ test('Bot lists the account\'s bots (GET /bots), searchable', async () => {
 	expect(sandbox.requestsFor('helloannie').map((r) => [r.method, r.path, r.valid])).toEqual([['GET', '/bots', true]]);
 	const filtered = await listSearch(TYPE, 'searchBots', credentials(), F.bots[1].name.toUpperCase());
 	expect(filtered.results.map((r) => r.value)).toEqual([F.bots[1].id]);
+});
+
+test('Bot also reads a GET /bots answer whose data is the array itself (its shape is undocumented)', async () => {
+	sandbox.inject({
+		provider: 'helloannie',
+		method: 'GET',
+		path: '/bots',
+		fault: { status: 200, body: { success: true, data: [{ id: F.bots[1].id, name: F.bots[1].name, orgId: F.orgId }] } },
+	});
+	const all = await listSearch(TYPE, 'searchBots', credentials());
+	expect(all.results).toEqual([{ name: F.bots[1].name, value: F.bots[1].id }]);
+	expect(sandbox.requestsFor('helloannie').map((r) => [r.method, r.path, r.headers.authorization, r.valid])).toEqual([
+		['GET', '/bots', `Bearer ${ANNIE_KEY}`, true],
+	]);
 });
 
 test('a wrong key in the dropdown gives the provider\'s 401 message', async () => {

@@ -84,6 +84,7 @@ const conversationMutations: Array<[string, fc.Arbitrary<(p: IDataObject) => IDa
 	['toNumber', fc.constant((p: IDataObject) => ({ ...p, toNumber: '' }))],
 	['fromNumber', invalidPhone.map((v) => (p: IDataObject) => ({ ...p, fromNumber: v }))],
 	['context', tooLong(500).map((v) => (p: IDataObject) => ({ ...p, context: v }))],
+	['patientInfo.firstName', tooLong(100).map((v) => (p: IDataObject) => ({ ...p, patientInfo: { ...(p.patientInfo as IDataObject), firstName: v } }))],
 	['patientInfo.dateOfBirth', badDate.map((v) => (p: IDataObject) => ({ ...p, patientInfo: { ...(p.patientInfo as IDataObject), dateOfBirth: v } }))],
 	[
 		'appointmentInfo.startTime',
@@ -128,11 +129,16 @@ test('SMS → Start Conversation', async () => {
 	);
 });
 
+/** A name within the create page's documented characters and length (newer version). */
+const phoneNumberName = fc
+	.stringMatching(/^[A-Za-z0-9 .,_'()&#+/:;-]{1,100}$/)
+	.filter((s) => s.trim() === s && s.length > 0);
+
 test('Phone Number → Create', async () => {
 	const valid = fc.record({
 		orgId: fc.constant(F.orgId),
 		botId: fc.constantFrom(...F.bots.map((b) => b.id)),
-		name: text(100),
+		name: phoneNumberName,
 		language: fc.constantFrom('ENGLISH', 'SPANISH', 'FRENCH'),
 		voiceId: fc.constantFrom('FRIENDLY_BRIGHT', 'CALM_REASSURING', 'POLISHED_PROFESSIONAL', 'KIND_CURIOUS', 'CONFIDENT_UPBEAT'),
 		additionalFields: fc.record(
@@ -144,6 +150,7 @@ test('Phone Number → Create', async () => {
 		['orgId', notUuid.map((v) => (p: IDataObject) => ({ ...p, orgId: v }))],
 		['botId', notUuid.map((v) => (p: IDataObject) => ({ ...p, botId: v }))],
 		['name', tooLong(100).map((v) => (p: IDataObject) => ({ ...p, name: v }))],
+		['name', fc.constantFrom('Línea', 'Main <line>', 'a@b', 'Front "desk"', '50% off', 'x!').map((v) => (p: IDataObject) => ({ ...p, name: v }))],
 		['language', fc.constantFrom('GERMAN', 'english', '', 'EN').map((v) => (p: IDataObject) => ({ ...p, language: v }))],
 		['voiceId', fc.constantFrom('ROBOT', 'friendly_bright', '').map((v) => (p: IDataObject) => ({ ...p, voiceId: v }))],
 		['additionalFields.areaCode', fc.constantFrom('51', '5120', 'abc').map((v) => (p: IDataObject) => ({ ...p, additionalFields: { areaCode: v } }))],

@@ -1,8 +1,8 @@
-/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * The HelloAnnie node run by n8n-core against the sandbox: for every operation the exact
  * request the sandbox received, the node's output items, and each error path.
  */
+import { PHONE_RULE } from '../../nodes/shared/phone';
 import { ANNIE_KEY, runAnnie, SEED_APPOINTMENT, SEED_CONTEXT, SEED_PATIENT } from '../helpers/annie';
 import { SANDBOX_FIXTURES, startSandbox, type RecordedRequest, type Sandbox } from '../sandbox/server';
 
@@ -107,11 +107,20 @@ describe('Call → Start', () => {
 	test.each([
 		// An empty spreadsheet cell: the field is set (to an expression) but resolves to nothing.
 		[{ toNumber: '={{ "" }}' }, 'To Number (toNumber) is required'],
-		[{ toNumber: 'call Sarah' }, 'To Number (toNumber) must be a phone number in E.164 format'],
-		[{ toNumber: '(555) 987-6543' }, 'To Number (toNumber) must be a phone number in E.164 format with its country code'],
-		[{ fromNumber: '+1555' }, 'From Number (fromNumber) must be a phone number in E.164 format'],
+		[{ toNumber: 'call Sarah' }, `To Number (toNumber) ${PHONE_RULE}`],
+		[{ toNumber: '(555) 987-6543' }, `To Number (toNumber) ${PHONE_RULE}`],
+		[{ fromNumber: '+1555' }, `From Number (fromNumber) ${PHONE_RULE}`],
 		[{ context: 'x'.repeat(501) }, 'Context (context) must be at most 500 characters'],
 		[{ voicemailMessage: 'x'.repeat(501) }, 'Voicemail Message (voicemailMessage) must be at most 500 characters'],
+		// The outbound-calls guide: first and last name at most 100 characters.
+		[
+			{ patientInfo: { ...SEED_PATIENT, firstName: 'n'.repeat(101) } },
+			'Patient Info → First Name (patientInfo.firstName) must be at most 100 characters',
+		],
+		[
+			{ patientInfo: { ...SEED_PATIENT, lastName: 'n'.repeat(101) } },
+			'Patient Info → Last Name (patientInfo.lastName) must be at most 100 characters',
+		],
 		[
 			{ patientInfo: { ...SEED_PATIENT, dateOfBirth: '1988-02-30' } },
 			'Patient Info → Date of Birth (patientInfo.dateOfBirth) must be a date such as 1988-03-22',
@@ -150,6 +159,35 @@ describe('Call → Start', () => {
 			'HelloAnnie failed (HTTP 500): Internal error. The request may or may not have been processed',
 		);
 		expect(result.error?.description).toContain('Check with Conversation → Get Many');
+	});
+
+	test('Wait for Call to End: a CLOSING conversation (HelloAnnie still writing its summary) has not ended yet', async () => {
+		// The close-conversation page: CLOSING while the post-conversation actions run, then CLOSED.
+		// The call is over (endTime set) as soon as the conversation is CLOSING.
+		const closer = setInterval(() => {
+			for (const c of sandbox.helloAnnie.state.conversations) {
+				if (c.request && c.status === 'OPEN') Object.assign(c, { status: 'CLOSING', endTime: new Date().toISOString(), duration: 61 });
+			}
+		}, 50);
+		try {
+			const result = await runAnnie(sandbox, {
+				...seedCall,
+				waitForCallToEnd: true,
+				maxWaitSeconds: 2,
+				pollIntervalSeconds: 1,
+			});
+			expect(result.error).toBeUndefined();
+			expect(result.items[0].json).toMatchObject({
+				conversationId: expect.stringMatching(UUID),
+				callEnded: false,
+				outcome: { status: 'CLOSING', duration: 61, endTime: expect.any(String) },
+			});
+			const polls = requests().filter((r) => r.method === 'GET');
+			expect(polls.length).toBeGreaterThanOrEqual(2);
+			for (const poll of polls) expectDocumentedRequest(poll, 'GET', `/conversations/${String(result.items[0].json.conversationId)}`);
+		} finally {
+			clearInterval(closer);
+		}
 	});
 
 	test('a wrong API key gives the provider\'s 401 message and never shows the key', async () => {
@@ -222,7 +260,7 @@ describe('SMS → Start Conversation', () => {
 		expect(result.items).toHaveLength(3);
 		expect(result.items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		expect(result.items[0].json.conversationId).toMatch(UUID);
-		expect(result.items[1].json.error).toMatch(/^To Number \(toNumber\) must be a phone number in E.164 format/);
+		expect(result.items[1].json.error).toBe(`To Number (toNumber) ${PHONE_RULE}`);
 		expect(result.items[2].json.conversationId).toMatch(UUID);
 		expect(requests().map((r) => (r.body as { toNumber: string }).toNumber)).toEqual(['+15550000001', '+15550000003']);
 	});
@@ -233,7 +271,7 @@ describe('SMS → Start Conversation', () => {
 			{ ...seedSms, toNumber: '={{ $json.phone }}' },
 			{ items: [{ phone: '+15550000001' }, { phone: 'unknown' }, { phone: '+15550000003' }] },
 		);
-		expect(result.error?.message).toMatch(/^To Number \(toNumber\) must be a phone number/);
+		expect(result.error?.message).toBe(`To Number (toNumber) ${PHONE_RULE}`);
 		expect(result.error?.context?.itemIndex).toBe(1);
 		expect(requests()).toHaveLength(1);
 	});
@@ -286,12 +324,25 @@ describe('Phone Number', () => {
 			'Voice (voiceId) must be one of: FRIENDLY_BRIGHT, CALM_REASSURING, POLISHED_PROFESSIONAL, KIND_CURIOUS, CONFIDENT_UPBEAT',
 		],
 		[{ name: 'n'.repeat(101) }, 'Name (name) must be at most 100 characters'],
+		// The create page's newer version: letters, numbers, spaces, and basic punctuation.
+		[{ name: 'Línea principal' }, "Name (name) may contain only letters A-Z, digits, spaces and . , _ ' ( ) & # + / : ; -"],
+		[{ name: 'Main <line>' }, 'Name (name) may contain only letters A-Z'],
 		[{ orgId: 'org-1' }, 'Organization ID (orgId) must be a UUID'],
 		[{ additionalFields: { areaCode: '51' } }, 'Additional Fields → Area Code (additionalFields.areaCode) must be three digits'],
 	])('Create refuses %p', async (change, message) => {
 		const result = await runAnnie(sandbox, { ...create, ...change });
 		expect(result.error?.message).toContain(message);
 		expect(requests()).toHaveLength(0);
+	});
+
+	test('Create sends a name with every documented punctuation character as it was typed', async () => {
+		const name = "Dr. O'Brien & Co, #2 (Main/Back): 9-5; +1_x";
+		const result = await runAnnie(sandbox, { ...create, name });
+		expect(result.error).toBeUndefined();
+		const [request] = requests();
+		expectDocumentedRequest(request, 'POST', '/phone-numbers');
+		expect((request.body as { name: string }).name).toBe(name);
+		expect(result.items[0].json.name).toBe(name);
 	});
 
 	test('Get Many lists the account\'s numbers, one item each, honouring Limit', async () => {
@@ -380,6 +431,26 @@ describe('Conversation', () => {
 		expect(result.items.every((i) => i.json.botId === F.bots[0].id)).toBe(true);
 	});
 
+	test('Get Many with Include Children adds the child organizations\' conversations (and only then)', async () => {
+		const childIds = F.conversations.filter((c) => c.orgId === F.childOrgId).map((c) => c.conversationId);
+		expect(childIds).toHaveLength(1);
+		const own = await runAnnie(sandbox, { resource: 'conversation', operation: 'getAll', returnAll: true });
+		expect(own.items.map((i) => i.json.conversationId)).not.toContain(childIds[0]);
+		const withChildren = await runAnnie(sandbox, {
+			resource: 'conversation',
+			operation: 'getAll',
+			returnAll: true,
+			filters: { includeChildren: true },
+		});
+		const [first, second] = requests();
+		expectDocumentedRequest(first, 'GET', '/conversations');
+		expectDocumentedRequest(second, 'GET', '/conversations');
+		expect(second.query).toEqual({ offset: '0', limit: '100', includeChildren: 'true' });
+		expect(withChildren.items.map((i) => i.json.conversationId)).toContain(childIds[0]);
+		expect(withChildren.items).toHaveLength(own.items.length + 1);
+		expect(withChildren.items.find((i) => i.json.conversationId === childIds[0])?.json.orgId).toBe(F.childOrgId);
+	});
+
 	test('Get Many with Return All pages through more than 100 conversations', async () => {
 		const phones = Array.from({ length: 120 }, (_, i) => ({ phone: `+1555100${String(i).padStart(4, '0')}` }));
 		const sent = await runAnnie(
@@ -402,7 +473,8 @@ describe('Conversation', () => {
 			{ offset: '0', limit: '100' },
 			{ offset: '100', limit: '100' },
 		]);
-		const total = sandbox.helloAnnie.state.conversations.filter((c) => !c.archived && !c.parentConversationId).length;
+		// Without Include Archived / Include Children: the organization's own, unarchived conversations.
+		const total = sandbox.helloAnnie.state.conversations.filter((c) => !c.archived && c.orgId === F.orgId).length;
 		expect(result.items).toHaveLength(total);
 		expect(new Set(result.items.map((i) => i.json.conversationId)).size).toBe(total);
 	});

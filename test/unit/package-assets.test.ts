@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-globals, @n8n/community-nodes/no-restricted-imports -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * What the editor and n8n's verification review show before a node runs: for every node and
  * credential package.json's `n8n` section declares (new ones are covered as they are added),

@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * The failure guarantees as a user would notice them: pacing under HelloAnnie's rate limit,
  * the per-minute cap, a 1,000-item run with injected faults, and secrets kept out of outputs

@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-restricted-globals -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * "Wait for Call to End" on every call-starting operation: polls the provider until the call
  * ended or the maximum wait ran out, and outputs the outcome with the call.

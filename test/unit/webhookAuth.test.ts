@@ -1,4 +1,3 @@
-/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * The checks the trigger nodes run on every incoming request (nodes/shared/webhookAuth.ts and
  * the AICaller secret check): what is accepted, and that everything else is refused. The HMAC

@@ -4,7 +4,10 @@ import { compact, dateOfBirth, offsetDateTime, optional, text } from '../../shar
 import type { ValidationEnv } from '../../shared/types';
 
 /**
- * The patient and appointment groups that POST /calls and POST /sms share (seeds 000, 001).
+ * The patient and appointment groups that POST /calls and POST /sms share (seeds 000, 001; the
+ * API reference gives both objects by example only). The outbound-calls guide
+ * (https://docs.helloannie.com/overview/guides/deploying/outbound-calls) adds: firstName and
+ * lastName at most 100 characters, dateOfBirth "in YYYY-MM-DD format".
  * Both are n8n collections: an empty group is not sent at all.
  */
 
@@ -21,10 +24,25 @@ export const patientInfoProperty: INodeProperties = {
 			name: 'dateOfBirth',
 			type: 'dateTime',
 			default: '',
-			description: 'Sent as YYYY-MM-DDT00:00:00.000Z, e.g. 1988-03-22T00:00:00.000Z. The date is taken as written.',
+			description:
+				"Sent as in the API reference's example, YYYY-MM-DDT00:00:00.000Z (e.g. 1988-03-22T00:00:00.000Z); HelloAnnie's outbound-calls guide writes the same date as 1988-03-22. The date is taken as written.",
 		},
-		{ displayName: 'First Name', name: 'firstName', type: 'string', default: '', placeholder: 'Sarah' },
-		{ displayName: 'Last Name', name: 'lastName', type: 'string', default: '', placeholder: 'Johnson' },
+		{
+			displayName: 'First Name',
+			name: 'firstName',
+			type: 'string',
+			default: '',
+			placeholder: 'Sarah',
+			description: "Patient's first name (max 100 characters)",
+		},
+		{
+			displayName: 'Last Name',
+			name: 'lastName',
+			type: 'string',
+			default: '',
+			placeholder: 'Johnson',
+			description: "Patient's last name (max 100 characters)",
+		},
 		{
 			displayName: 'Patient ID',
 			name: 'patientId',
@@ -80,8 +98,8 @@ export function patientInfoSchema(env: ValidationEnv) {
 	return optional(
 		z
 			.object({
-				firstName: optional(text()),
-				lastName: optional(text()),
+				firstName: optional(text({ max: 100 })),
+				lastName: optional(text({ max: 100 })),
 				dateOfBirth: optional(dateOfBirth(env)),
 				patientId: optional(text()),
 			})

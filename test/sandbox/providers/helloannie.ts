@@ -1,12 +1,14 @@
-/* eslint-disable @n8n/community-nodes/no-hardcoded-secrets -- test and tooling code, not published: n8n's strict lint config (kept as is) applies the node rules to every .ts file */
 /**
  * HelloAnnie ("Annie"), https://api.helloannie.com/v1 — mounted at /helloannie/v1.
  *
- * Contract: ../openapi/helloannie.json. Envelope { success, data } / { success: false, message }.
+ * Contract: ../openapi/helloannie.json (each operation names its page on docs.helloannie.com).
+ * Envelope { success, data } / { success: false, message }.
  * Behaviour the documentation describes and the sandbox simulates: Bearer API keys, the per-organization
  * rate limit with X-RateLimit-* headers (when configured), 409 for an SMS to a number with a send in
- * progress (when configured), fromNumber must be one of the organization's numbers, the toNumber
- * allowlist (when configured). Not simulated: calling hours, per-destination frequency caps, OAuth2.
+ * progress (when configured), fromNumber must be one of the organization's numbers attached to a bot
+ * with outbound: true, the toNumber allowlist (when configured), includeChildren adding the
+ * conversations of child organizations, a bot webhook's authToken sent back as a Bearer token and
+ * cleared by null. Not simulated: calling hours, per-destination frequency caps, OAuth2.
  */
 import {
 	HttpError,
@@ -33,9 +35,35 @@ export type VoiceId =
 	| 'KIND_CURIOUS'
 	| 'CONFIDENT_UPBEAT';
 
+export type Industry =
+	| 'DENTAL'
+	| 'CHIROPRACTIC'
+	| 'OPTOMETRY'
+	| 'WELLNESS'
+	| 'PEDIATRIC'
+	| 'PEDIATRIC_DENTISTRY'
+	| 'ORTHODONTIST'
+	| 'SLEEP_MEDICINE'
+	| 'BUSINESS_CONSULTANT'
+	| 'MARKETING_COMPANY';
+
+/** The fields of the create-bot / update-bot answers. */
 export interface HelloAnnieBot {
 	id: string;
 	name: string;
+	internalName: string | null;
+	createdAt: string;
+	updatedAt: string;
+	companyName: string | null;
+	industry: Industry;
+	greeting: string;
+	phoneGreeting: string | null;
+	closedChatGreeting: string | null;
+	closedPhoneGreeting: string | null;
+	/** Documented: a fromNumber must be attached to a bot with outbound: true. */
+	outbound: boolean;
+	isRagEnabled: boolean;
+	isGuardianEnabled: boolean;
 	orgId: string;
 }
 
@@ -62,7 +90,8 @@ export interface HelloAnnieConversation {
 	conversationId: string;
 	conversationTags: string[];
 	orgId: string;
-	medium: 'CALL' | 'SMS';
+	/** Documented: CHAT, SMS. A call's medium is undocumented: the sandbox uses CALL. */
+	medium: 'CALL' | 'SMS' | 'CHAT';
 	botId: string | null;
 	toNumber: string;
 	fromNumber: string;
@@ -77,6 +106,10 @@ export interface HelloAnnieConversation {
 /** What the sandbox keeps; archived/parent are not part of the documented view. */
 export interface StoredConversation extends HelloAnnieConversation {
 	archived: boolean;
+	/**
+	 * Bookkeeping for a follow-up's parent conversation; undocumented and used by no filter
+	 * (HelloAnnie's includeChildren is about child organizations, see childOrgId).
+	 */
 	parentConversationId: string | null;
 	/** The POST /calls or /sms body that created it (undefined for fixtures). */
 	request?: unknown;
@@ -174,6 +207,12 @@ export interface HelloAnnieState {
 // organization and first bot, the documented example requests work as given.
 const DOCS_EXAMPLE_UUID = '3c90c3cc-0d44-4b50-8888-8dd25736052a';
 const ORG_ID = DOCS_EXAMPLE_UUID;
+// The sandbox organization is an account organization with one child organization (a second
+// practice): GET /conversations?includeChildren=true adds the child's conversations (documented:
+// 'Include conversations from child organizations (only applicable for account orgs)').
+const CHILD_ORG_ID = '9d0e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f23';
+/** The child organization's bot (GET /bots lists only the key's own organization's bots). */
+const CHILD_ORG_BOT = 'ae1f2a3b-4c5d-4e6f-9a7b-8c9d0e1f2a34';
 const FRONT_DESK_BOT = DOCS_EXAMPLE_UUID;
 const RECALL_BOT = '1c7e4a3b-6d5f-4a2b-9e8c-3f0d2b4c5e62';
 const MAIN_LINE = '7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c01';
@@ -182,9 +221,42 @@ const SPANISH_LINE = '8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d12';
 export const HELLOANNIE_FIXTURES = deepFreeze({
 	apiKey: 'annie-sk-v1-sandbox',
 	orgId: ORG_ID,
+	childOrgId: CHILD_ORG_ID,
 	bots: [
-		{ id: FRONT_DESK_BOT, name: 'Front Desk Annie', orgId: ORG_ID },
-		{ id: RECALL_BOT, name: 'Recall Annie', orgId: ORG_ID },
+		{
+			id: FRONT_DESK_BOT,
+			name: 'Front Desk Annie',
+			internalName: 'front_desk',
+			createdAt: '2025-01-06T14:00:00.000Z',
+			updatedAt: '2025-01-06T14:00:00.000Z',
+			companyName: 'Bright Smiles Dental',
+			industry: 'DENTAL',
+			greeting: 'Hi, this is Annie from Bright Smiles Dental. How can I help you today?',
+			phoneGreeting: 'Thank you for calling Bright Smiles Dental, this is Annie.',
+			closedChatGreeting: null,
+			closedPhoneGreeting: null,
+			outbound: true,
+			isRagEnabled: false,
+			isGuardianEnabled: true,
+			orgId: ORG_ID,
+		},
+		{
+			id: RECALL_BOT,
+			name: 'Recall Annie',
+			internalName: 'recall',
+			createdAt: '2025-01-07T14:00:00.000Z',
+			updatedAt: '2025-01-07T14:00:00.000Z',
+			companyName: 'Bright Smiles Dental',
+			industry: 'DENTAL',
+			greeting: 'Hi, this is Annie from Bright Smiles Dental.',
+			phoneGreeting: null,
+			closedChatGreeting: null,
+			closedPhoneGreeting: null,
+			outbound: true,
+			isRagEnabled: false,
+			isGuardianEnabled: true,
+			orgId: ORG_ID,
+		},
 	] satisfies HelloAnnieBot[],
 	phoneNumbers: [
 		{
@@ -213,7 +285,8 @@ export const HELLOANNIE_FIXTURES = deepFreeze({
 			orgId: ORG_ID,
 			botId: RECALL_BOT,
 			number: '+15557654321',
-			name: 'Línea en español',
+			// Within the documented name pattern (letters, digits, spaces, basic punctuation).
+			name: 'Spanish line',
 			language: 'SPANISH',
 			outbound: true,
 			verifiedCallerId: null,
@@ -261,22 +334,22 @@ export const HELLOANNIE_FIXTURES = deepFreeze({
 			parentConversationId: null,
 		},
 		{
-			// A child of the first conversation (e.g. a follow-up): hidden unless includeChildren=true.
+			// A conversation of the child organization: listed only with includeChildren=true.
 			conversationId: '4c5d6e7f-8a9b-4c0d-9e2f-3a4b5c6d7e83',
 			conversationTags: [],
-			orgId: ORG_ID,
+			orgId: CHILD_ORG_ID,
 			medium: 'CALL',
-			botId: FRONT_DESK_BOT,
+			botId: CHILD_ORG_BOT,
 			toNumber: '+15559876543',
-			fromNumber: '+15551234567',
-			summary: 'Follow-up call: left a voicemail.',
-			topic: 'Follow-up',
+			fromNumber: '+15552223333',
+			summary: 'Second practice: left a voicemail about a missed appointment.',
+			topic: 'Missed appointment',
 			duration: 31,
 			startTime: '2025-03-05T16:00:00.000Z',
 			endTime: '2025-03-05T16:00:31.000Z',
 			status: 'CLOSED',
 			archived: false,
-			parentConversationId: '2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c61',
+			parentConversationId: null,
 		},
 		{
 			// Archived: hidden unless includeArchived=true.
@@ -386,9 +459,13 @@ export function createHelloAnnie(
 		if (!bot) throw new HttpError(404, 'Bot not found');
 		return bot;
 	};
+	/** Organizations whose conversations a key may read: its own and (account organization) its children. */
+	const readableOrgs = (orgId: string): string[] =>
+		orgId === HELLOANNIE_FIXTURES.orgId ? [orgId, HELLOANNIE_FIXTURES.childOrgId] : [orgId];
 	const findConversation = (orgId: string, id: string): StoredConversation => {
+		const orgs = readableOrgs(orgId);
 		const conversation = state.conversations.find(
-			(c) => c.conversationId === id && c.orgId === orgId,
+			(c) => c.conversationId === id && orgs.includes(c.orgId),
 		);
 		if (!conversation) throw new HttpError(404, 'Conversation not found');
 		return conversation;
@@ -398,6 +475,9 @@ export function createHelloAnnie(
 			(p) => p.orgId === orgId && p.number === fromNumber && p.outbound,
 		);
 		if (!phone) throw new HttpError(400, 'fromNumber is not configured');
+		// Documented (outbound-calls guide): the fromNumber must be attached to a bot with outbound: true.
+		const bot = state.bots.find((b) => b.id === phone.botId && b.orgId === orgId);
+		if (!bot?.outbound) throw new HttpError(400, 'fromNumber is not attached to an outbound bot');
 		return phone;
 	};
 
@@ -503,7 +583,9 @@ export function createHelloAnnie(
 		},
 
 		attachPhoneNumber(orgId, { params, body }) {
-			const phone = state.phoneNumbers.find((p) => p.id === params.id && p.orgId === orgId);
+			const phone = state.phoneNumbers.find(
+				(p) => p.id === params.phoneNumberId && p.orgId === orgId,
+			);
 			if (!phone) throw new HttpError(404, 'Phone number not found');
 			const { botId } = body as { botId: string };
 			findBot(orgId, botId);
@@ -515,12 +597,19 @@ export function createHelloAnnie(
 		listConversations(orgId, { query }) {
 			const offset = typeof query.offset === 'number' ? query.offset : 0;
 			const limit = typeof query.limit === 'number' ? query.limit : 20;
+			// An orgId narrows the list to one organization the key may read (its own or a child's);
+			// without one, includeChildren adds the child organizations' conversations.
+			const readable = readableOrgs(orgId);
+			const orgs =
+				typeof query.orgId === 'string'
+					? readable.filter((o) => o === query.orgId)
+					: query.includeChildren === true
+						? readable
+						: [orgId];
 			const matching = state.conversations
-				.filter((c) => c.orgId === orgId)
-				.filter((c) => query.orgId === undefined || c.orgId === query.orgId)
+				.filter((c) => orgs.includes(c.orgId))
 				.filter((c) => query.botId === undefined || c.botId === query.botId)
 				.filter((c) => query.includeArchived === true || !c.archived)
-				.filter((c) => query.includeChildren === true || c.parentConversationId === null)
 				.sort((a, b) => b.startTime.localeCompare(a.startTime));
 			return ok({
 				conversations: matching.slice(offset, offset + limit).map(conversationView),
@@ -529,11 +618,11 @@ export function createHelloAnnie(
 		},
 
 		getConversation(orgId, { params }) {
-			return ok(conversationView(findConversation(orgId, params.id)));
+			return ok(conversationView(findConversation(orgId, params.conversationId)));
 		},
 
 		listConversationMessages(orgId, { params }) {
-			const conversation = findConversation(orgId, params.id);
+			const conversation = findConversation(orgId, params.conversationId);
 			return ok(
 				state.messages
 					.filter((m) => m.conversationId === conversation.conversationId)
@@ -554,13 +643,14 @@ export function createHelloAnnie(
 
 		upsertBotWebhook(orgId, { params, body }) {
 			findBot(orgId, params.botId);
-			const input = body as { url: string; authToken?: string };
+			const input = body as { url: string; authToken?: string | null };
 			const now = ctx.now().toISOString();
 			const previous = state.webhooks.get(params.botId);
 			const webhook: StoredWebhook = {
 				botId: params.botId,
 				url: input.url,
-				authToken: input.authToken ?? null,
+				// Documented: null clears the token. Omitted (Sandbox decision): the stored one is kept.
+				authToken: input.authToken === undefined ? (previous?.authToken ?? null) : input.authToken,
 				createdAt: previous?.createdAt ?? now,
 				updatedAt: now,
 			};

@@ -57,6 +57,7 @@ export const startCall: Operation<ReturnType<typeof schema>> = {
 	properties,
 	schema,
 	phoneFields: true,
+	dials: { places: 'call' },
 	extraProperties: waitProperties,
 	async execute(ctx, body) {
 		const response = await ctx.request<AnnieEnvelope<{ conversationId: string }>>({
@@ -74,11 +75,22 @@ export const startCall: Operation<ReturnType<typeof schema>> = {
 				kind: 'read',
 			});
 			const data = conversation.data ?? {};
-			// A conversation is OPEN while the call goes on; it ends with an end time or another status.
+			// Documented statuses: OPEN while the call goes on; CLOSING while HelloAnnie runs its
+			// post-conversation actions (the summary is not there yet); CLOSED. Any other status ends
+			// the wait too; without a status, an end time does.
 			const status = typeof data.status === 'string' ? data.status.toUpperCase() : '';
 			return {
-				ended: Boolean(data.endTime) || (status !== '' && status !== 'OPEN'),
-				outcome: pick(data, ['status', 'duration', 'summary', 'topic', 'conversationTags', 'startTime', 'endTime']),
+				ended: status === '' ? Boolean(data.endTime) : status !== 'OPEN' && status !== 'CLOSING',
+				outcome: pick(data, [
+					'status',
+					'duration',
+					'summary',
+					'topic',
+					'conversationTags',
+					'actionsNeeded',
+					'startTime',
+					'endTime',
+				]),
 			};
 		});
 	},

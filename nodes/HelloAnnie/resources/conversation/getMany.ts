@@ -6,7 +6,10 @@ import { compact, optional, uuid } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
 import type { AnnieEnvelope } from '../../provider';
 
-/** GET /conversations documents `limit` up to 100 per page. */
+/**
+ * GET /conversations (https://docs.helloannie.com/api-reference/conversations): `offset`, `limit`
+ * (1–100, default 20), `orgId`, `botId`, `includeArchived`, `includeChildren`.
+ */
 const PAGE_SIZE = 100;
 
 const properties: INodeProperties[] = [
@@ -37,7 +40,8 @@ const properties: INodeProperties[] = [
 				name: 'includeChildren',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to include child conversations',
+				description:
+					'Whether to include the conversations of child organizations (applies only to account organizations)',
 			},
 			{
 				displayName: 'Organization ID',

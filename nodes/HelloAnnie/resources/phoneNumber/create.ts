@@ -14,6 +14,13 @@ export const VOICES = [
 	'CONFIDENT_UPBEAT',
 ] as const;
 
+/**
+ * The name's documented characters (https://docs.helloannie.com/api-reference/phone-numbers/create-phone-number,
+ * newer version): 'Use letters, numbers, spaces, and basic punctuation. Names are capped at 100 characters.'
+ */
+export const NAME_PATTERN = /^[A-Za-z0-9 .,_'()&#+/:;-]+$/;
+const NAME_RULE = "may contain only letters A-Z, digits, spaces and . , _ ' ( ) & # + / : ; -";
+
 const title = (value: string) =>
 	value
 		.toLowerCase()
@@ -38,7 +45,9 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		description: 'Friendly name for the phone number (max 100 characters)',
+		placeholder: 'Main Line',
+		description:
+			"Friendly name for the phone number, at most 100 characters. Letters A-Z, digits, spaces and basic punctuation (. , _ ' ( ) & # + / : ; -) only.",
 	},
 	{
 		displayName: 'Language',
@@ -71,7 +80,8 @@ const properties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: '512',
-				description: 'Three-digit area code to buy the number in',
+				description:
+					'Three-digit US area code to buy the number in. Without one, HelloAnnie uses a default area code.',
 			},
 			{
 				displayName: 'Callback Forwarding Number',
@@ -98,7 +108,10 @@ const schema = (env: ValidationEnv) =>
 		.object({
 			orgId: uuid(),
 			botId: uuid(),
-			name: text({ max: 100 }),
+			name: z.preprocess(
+				(value) => (typeof value === 'number' ? String(value) : value),
+				z.string().trim().min(1).max(100).regex(NAME_PATTERN, NAME_RULE),
+			),
 			language: z.enum(LANGUAGES),
 			voiceId: z.enum(VOICES),
 			additionalFields: z

@@ -57,6 +57,7 @@ export const startSmsConversation: Operation<ReturnType<typeof schema>> = {
 	properties,
 	schema,
 	phoneFields: true,
+	dials: { places: 'SMS' },
 	async execute(ctx, body) {
 		const response = await ctx.request<AnnieEnvelope<{ conversationId: string }>>({
 			method: 'POST',
