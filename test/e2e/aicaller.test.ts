@@ -224,7 +224,7 @@ describe('Phone Call → Create Many', () => {
 		expect(output.map((item) => item.pairedItem)).toEqual(input.map((_, item) => ({ item })));
 		expect(output[7].json).toEqual({
 			error: expect.stringMatching(
-				/^To Phone Number \(toPhoneNumber\) must be a phone number in E\.164 format/,
+				/^To Phone Number \(toPhoneNumber\) must be a full phone number with its country code/,
 			),
 			details: { description: 'Nothing was sent for this item.' },
 		});
@@ -599,7 +599,7 @@ describe('examples/aicaller-calls-from-spreadsheet.json', () => {
 				call_id: '',
 				call_status: 'not created',
 				error:
-					'To Phone Number (toPhoneNumber) must be a phone number in E.164 format with its country code, e.g. +15551234567',
+					'To Phone Number (toPhoneNumber) must be a full phone number with its country code, like +15551234567 for the US or +442079460958 for the UK (international "E.164" format): add the country code, or set Options → Default Country Code',
 			},
 			{
 				contact_id: 'CUS-2004',

@@ -186,7 +186,7 @@ describe('examples/helloannie-sms-campaign-from-csv.json', () => {
 					status: 'failed',
 					conversationId: '',
 					error:
-						'To Number (toNumber) must be a phone number in E.164 format with its country code, e.g. +15551234567',
+						'To Number (toNumber) must be a full phone number with its country code, like +15551234567 for the US or +442079460958 for the UK (international "E.164" format): add the country code, or set Options → Default Country Code',
 				},
 				{
 					patientId: 'PAT-10435',
