@@ -306,10 +306,8 @@ const duplicateOutput = (key: string): IDataObject => ({ skipped: true, skipReas
 
 /** A provider's 4xx answer, or a failure before sending: nothing was placed. */
 export function isDefiniteRefusal(error: unknown): boolean {
-	if (error instanceof NodeApiError) {
-		if (error.context?.[OUTCOME_UNCERTAIN]) return false;
-		const status = Number(error.httpCode);
-		return status >= 400 && status < 500;
-	}
-	return error instanceof NodeOperationError && !error.context?.[OUTCOME_UNCERTAIN];
+	// The transport marks every create failure that may have reached the provider (5xx, timeout,
+	// reset, unreadable answer); the rest were refused (4xx) or never sent (connection refused).
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) return !error.context?.[OUTCOME_UNCERTAIN];
+	return false;
 }

@@ -6,9 +6,10 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 import { checkCallingHours, parseClock, WEEKDAYS, type CallingHours } from '../../nodes/shared/callingHours';
-import { clearDeduplication, setStoreLatency } from '../helpers/deduplication';
+import { useSandbox } from '../fixtures/sandbox';
+import { setStoreLatency } from '../helpers/deduplication';
 import { runAiCaller, runHelloAnnie } from '../helpers/providers';
-import { SANDBOX_FIXTURES, startSandbox, type Sandbox } from '../sandbox/server';
+import { SANDBOX_FIXTURES } from '../sandbox/server';
 
 const MON_TO_SAT = new Set([1, 2, 3, 4, 5, 6]);
 const hours = (timeZone: string, earliest: string, latest: string, days = MON_TO_SAT): CallingHours => ({
@@ -78,17 +79,7 @@ describe('calling hours', () => {
 	});
 });
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-	sandbox = await startSandbox({ logErrors: false });
-});
-afterAll(async () => {
-	await sandbox.close();
-});
-beforeEach(() => {
-	sandbox.reset();
-	clearDeduplication();
-});
+const sandbox = useSandbox();
 
 const annieCall = (requestOptions: IDataObject) => ({
 	resource: 'call',
@@ -172,6 +163,17 @@ describe('Deduplication Key', () => {
 		const again = await many();
 		expect(again.map((run) => run.items[0].json.skipReason)).toEqual(keys.map(() => 'duplicate'));
 		expect(calls()).toHaveLength(1 + keys.length);
+	});
+
+	test('a create that never left (connection refused) releases its key', async () => {
+		const refused = await runHelloAnnie(sandbox, annieCall(byKey), {
+			items: [{ appointmentId: 'appt-down', phone: '+15559876543' }],
+			credential: { baseUrl: 'http://127.0.0.1:1' },
+			continueOnFail: true,
+		});
+		expect((refused.items[0].json.details as IDataObject).description).toMatch(/Deduplication Key was released/);
+		const retried = await runHelloAnnie(sandbox, annieCall(byKey), { items: [{ appointmentId: 'appt-down', phone: '+15559876543' }] });
+		expect(retried.items[0].json.conversationId).toBeDefined();
 	});
 
 	test('an item refused by validation claims no key', async () => {
