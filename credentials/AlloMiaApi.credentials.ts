@@ -1,3 +1,10 @@
+/**
+ * AlloMia documents no read-only endpoint that works with a key alone: GET /api/calls needs an
+ * organizationId, and n8n's declarative credential test cannot count a documented 404 (from a
+ * status lookup of an unknown call) as success. So the credential carries an Organization ID,
+ * used by the test (GET /api/calls?organizationId=…&limit=1, which changes nothing) and as the
+ * default organization of Call → Get Many.
+ */
 import type {
 	IAuthenticateGeneric,
 	Icon,
@@ -6,13 +13,6 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-/**
- * AlloMia documents no read-only endpoint that works with a key alone: GET /api/calls needs an
- * organizationId, and n8n's declarative credential test cannot count a documented 404 (from a
- * status lookup of an unknown call) as success. So the credential carries an Organization ID,
- * used by the test (GET /api/calls?organizationId=…&limit=1, which changes nothing) and as the
- * default organization of Call → Get Many.
- */
 export class AlloMiaApi implements ICredentialType {
 	name = 'alloMiaApi';
 

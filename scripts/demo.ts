@@ -1,7 +1,10 @@
 /**
- * `npm run demo` (npx tsx scripts/demo.ts [--wait-seconds N]): builds the package, starts the
- * sandbox and the pinned n8n with the package installed as a community package, runs every
- * example workflow and prints what was sent to whom and what came back, then a summary. Patient
+ * `npm run demo` (npx tsx scripts/demo.ts [--wait-seconds N] [--call-outcomes completed=6,…]):
+ * builds the package, starts the sandbox and the pinned n8n with the package installed as a
+ * community package, runs every example workflow and prints what was sent to whom and what came
+ * back, then a summary. Sandbox calls end by themselves shortly before the workflows look at
+ * them (after N s, default 3), each with an outcome drawn from --call-outcomes (default: mostly
+ * completed, some no answer, voicemail or busy), as they would at the provider. Patient
  * and contact names and dates of birth are masked, phone numbers shortened to their last four
  * digits, API keys never shown. Everything it started is stopped on exit, on failure and on Ctrl-C.
  */
@@ -18,10 +21,16 @@ import {
 } from '../test/harness/examples';
 import { waitFor } from '../test/harness/processes';
 import { startStack, stopOnSignals, type Stack } from '../test/harness/stack';
-import type { RecordedRequest, Sandbox } from '../test/sandbox/server';
+import { parseOutcomeWeights, type CallEndingOptions } from '../test/sandbox/callEnding';
+import type { RecordedRequest } from '../test/sandbox/server';
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 const out = (message = '') => process.stdout.write(`${message}\n`);
+
+function textArgument(name: string): string | undefined {
+	const index = process.argv.indexOf(name);
+	return index >= 0 ? process.argv[index + 1] : undefined;
+}
 
 function argument(name: string, fallback: number): number {
 	const index = process.argv.indexOf(name);
@@ -70,35 +79,6 @@ function describeRequest(request: RecordedRequest): string {
 	return `${request.method} ${request.path}${to}${patient} → HTTP ${request.status}, ${verdict}`;
 }
 
-/**
- * A sandbox call stays OPEN; a real one ends with a summary. While n8n waits, the demo ends
- * every new call after `afterMs`, as HelloAnnie would once the patient hangs up.
- */
-function endCallsAfter(sandbox: Sandbox, afterMs: number): () => void {
-	const timer = setInterval(() => {
-		for (const conversation of sandbox.helloAnnie.state.conversations) {
-			const age = Date.now() - Date.parse(conversation.startTime);
-			if (
-				conversation.medium !== 'CALL' ||
-				conversation.status !== 'OPEN' ||
-				!conversation.request ||
-				age < afterMs
-			)
-				continue;
-			Object.assign(conversation, {
-				status: 'CLOSED',
-				summary:
-					'The patient confirmed the appointment and asked for a text reminder the day before.',
-				topic: 'Appointment confirmation',
-				conversationTags: ['appointment-confirmation'],
-				duration: 87,
-				endTime: new Date().toISOString(),
-			});
-		}
-	}, 100);
-	return () => clearInterval(timer);
-}
-
 /** One line per example for the closing summary. */
 type Summary = { file: string; result: string };
 
@@ -116,13 +96,8 @@ async function runAppointmentExample(stack: Stack, waitSeconds: number): Promise
 			`appointment ${booking.appointment.id} at ${booking.appointment.start}; the workflow waits ${waitSeconds} s`,
 	);
 	stack.sandbox.reset();
-	const stopEnding = endCallsAfter(stack.sandbox, Math.max(0, waitSeconds * 1000 - 500));
-	let result;
-	try {
-		result = await stack.client.runWebhook(stored.id, webhookPathOf(workflow), booking);
-	} finally {
-		stopEnding();
-	}
+	// The sandbox ends the call shortly before the workflow looks at it (see callEnding in main).
+	const result = await stack.client.runWebhook(stored.id, webhookPathOf(workflow), booking);
 	for (const request of stack.sandbox.requestsFor('helloannie'))
 		out(`HelloAnnie:  ${describeRequest(request)}`);
 	out(`answered:    HTTP ${result.answer.status} ${JSON.stringify(result.answer.body)}`);
@@ -190,10 +165,10 @@ function contractVerdict(request: RecordedRequest): string {
 
 /**
  * AlloMia: a CRM posts a contact; the call goes out with the workflow's resume URL as callback;
- * after `callSeconds` the sandbox ends the call and POSTs the outcome, which resumes the workflow
- * into its CRM record.
+ * the call ends by itself in the sandbox, which POSTs the outcome to that URL, resuming the
+ * workflow into its CRM record.
  */
-async function runAlloMiaExample(stack: Stack, callSeconds: number): Promise<Summary> {
+async function runAlloMiaExample(stack: Stack): Promise<Summary> {
 	const example = EXAMPLES.alloMiaCrm;
 	out(`\n== ${example.file}`);
 	const workflow = prepareExample(example.file, {
@@ -243,14 +218,16 @@ async function runAlloMiaExample(stack: Stack, callSeconds: number): Promise<Sum
 	const outboundCallId = String(nodeOutput(waiting, example.callNode)[0].json.outboundCallId);
 	out(`n8n:         execution ${executionId} is waiting for the call ${outboundCallId} to end`);
 
-	// The person talks to the assistant for a while, then hangs up.
-	await new Promise((resolve) => setTimeout(resolve, callSeconds * 1000));
-	const completion = await stack.sandbox.alloMia.complete(outboundCallId, 'completed', {
-		duration: 87,
-	});
-	out(
-		`AlloMia → n8n: POST resume URL ${JSON.stringify(completion.status)} → HTTP ${completion.callback?.status ?? 0}`,
+	// The person talks to the assistant for a while (or does not answer), then the line closes.
+	const callback = await waitFor(
+		'AlloMia to end the call and post its outcome',
+		async () =>
+			stack.sandbox.callbacks.find(
+				(attempt) => attempt.provider === 'allomia' && attempt.url === body.callbackUrl,
+			),
+		{ timeoutMs: 120_000, intervalMs: 100 },
 	);
+	out(`AlloMia → n8n: POST resume URL ${callback.rawBody} → HTTP ${callback.status}`);
 	const execution: Execution = await stack.client.waitForExecution(executionId);
 	if (execution.status !== 'success')
 		throw new Error(`the AlloMia workflow ended with ${execution.status}`);
@@ -319,8 +296,19 @@ async function runAiCallerExample(stack: Stack): Promise<Summary> {
 
 async function main(): Promise<number> {
 	const waitSeconds = argument('--wait-seconds', 3);
+	const outcomes = textArgument('--call-outcomes');
+	// Calls end half a second before the appointment workflow reads the outcome.
+	const callMs = Math.max(500, waitSeconds * 1000 - 500);
+	const callEnding: CallEndingOptions = {
+		minMs: callMs,
+		maxMs: callMs,
+		...(outcomes ? { outcomes: parseOutcomeWeights(outcomes) } : {}),
+	};
 	const started = Date.now();
-	const stack = await startStack({ log: (message) => log(`[demo] ${message}`) });
+	const stack = await startStack({
+		log: (message) => log(`[demo] ${message}`),
+		sandbox: { callEnding },
+	});
 	stopOnSignals(() => stack.stop(), log);
 	try {
 		log(
@@ -329,7 +317,7 @@ async function main(): Promise<number> {
 		const summaries = [
 			await runAppointmentExample(stack, waitSeconds),
 			await runSmsCampaignExample(stack),
-			await runAlloMiaExample(stack, waitSeconds),
+			await runAlloMiaExample(stack),
 			await runAiCallerExample(stack),
 		];
 		out('\n== Summary');

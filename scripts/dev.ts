@@ -1,8 +1,11 @@
 /**
- * `npm run dev:sandbox` (npx tsx scripts/dev.ts [--port 5678] [--sandbox-port N] [--fresh]):
+ * `npm run dev:sandbox` (npx tsx scripts/dev.ts [--port 5678] [--sandbox-port N] [--fresh]
+ * [--call-seconds 15-45] [--call-outcomes completed=6,no-answer=2,voicemail=1,busy=1]):
  * the n8n editor on http://localhost:5678 with the packed package installed as a community
- * package, the sandbox credentials already created and the example workflows imported. Runs
- * until Ctrl-C, then stops n8n and the sandbox.
+ * package, one working sandbox credential per provider (the one a new node gets) and the example
+ * workflows imported. Sandbox calls end by themselves after --call-seconds with an outcome drawn
+ * from --call-outcomes, so Wait for Call to End sees them end. Runs until Ctrl-C, then stops n8n
+ * and the sandbox.
  *
  * The instance lives in .n8n-run/dev (git-ignored), so workflows built in the editor survive a
  * restart; every start rebuilds and reinstalls the package and points the credentials at the new
@@ -12,6 +15,13 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
+import {
+	DEFAULT_OUTCOME_WEIGHTS,
+	DEV_CALL_ENDING,
+	parseCallSeconds,
+	parseOutcomeWeights,
+	type CallEndingOptions,
+} from '../test/sandbox/callEnding';
 import { OWNER } from '../test/harness/client';
 import { EXAMPLES, prepareExample } from '../test/harness/examples';
 import { REPO_ROOT } from '../test/harness/project';
@@ -28,8 +38,27 @@ function option(name: string, fallback: number): number {
 	return value;
 }
 
+function text(name: string): string | undefined {
+	const index = process.argv.indexOf(name);
+	if (index < 0) return undefined;
+	const value = process.argv[index + 1];
+	if (value === undefined || value.startsWith('--')) throw new Error(`${name} needs a value`);
+	return value;
+}
+
+/** --call-seconds 15-45 (or 20) and --call-outcomes completed=6,no-answer=2,…; DEV_CALL_ENDING by default. */
+function callEnding(): CallEndingOptions {
+	const seconds = text('--call-seconds');
+	const outcomes = text('--call-outcomes');
+	return {
+		...(seconds ? parseCallSeconds(seconds) : DEV_CALL_ENDING),
+		...(outcomes ? { outcomes: parseOutcomeWeights(outcomes) } : {}),
+	};
+}
+
 async function main(): Promise<void> {
 	const port = option('--port', 5678);
+	const ending = callEnding();
 	const sandboxPort = option('--sandbox-port', 0);
 	const devFolder = path.join(REPO_ROOT, '.n8n-run', 'dev');
 	if (process.argv.includes('--fresh')) await fs.rm(devFolder, { recursive: true, force: true });
@@ -40,6 +69,7 @@ async function main(): Promise<void> {
 		sandboxPort,
 		userFolder: path.join(devFolder, 'user'),
 		filesDir: path.join(devFolder, 'files'),
+		sandbox: { callEnding: ending },
 	});
 	stopOnSignals(() => stack.stop(), log);
 
@@ -76,9 +106,9 @@ async function main(): Promise<void> {
 		'',
 		`n8n editor   http://localhost:${port}`,
 		`login        ${OWNER.email} / ${OWNER.password}   (local instance only)`,
-		`credentials  "${stack.credentials.helloAnnie.name}" → the sandbox, valid key`,
-		`             "${stack.credentials.helloAnnieWrongKey.name}" → the sandbox, refused key (401 paths)`,
-		`             "${stack.credentials.alloMia.name}", "${stack.credentials.aiCaller.name}" (and their "… wrong key") likewise`,
+		`credentials  "${stack.credentials.helloAnnie.name}", "${stack.credentials.alloMia.name}", "${stack.credentials.aiCaller.name}"`,
+		'             → the sandbox, working keys; a node you add gets them',
+		`calls        end by themselves after ${ending.minMs / 1000}–${ending.maxMs / 1000} s: ${describeOutcomes(ending)}`,
 		`sandbox      ${stack.sandbox.url}   requests seen: ${stack.sandbox.url}/__sandbox/requests`,
 		`examples     ${imported.length ? `imported: ${imported.join(', ')}` : 'already in the instance'}`,
 		`CSV          ${path.join(stack.filesDir, EXAMPLES.smsCampaign.csvFile)} (n8n may read files in that folder)`,
@@ -97,6 +127,12 @@ async function main(): Promise<void> {
 		log(`n8n exited unexpectedly. Log:\n${stack.n8n.logTail(30)}`);
 		stack.stop().finally(() => process.exit(1));
 	}, 2000);
+}
+
+function describeOutcomes(ending: CallEndingOptions): string {
+	const weights = Object.entries(ending.outcomes ?? DEFAULT_OUTCOME_WEIGHTS).filter(([, w]) => w > 0);
+	const total = weights.reduce((sum, [, w]) => sum + w, 0);
+	return weights.map(([outcome, w]) => `${outcome} ${Math.round((100 * w) / total)} %`).join(', ');
 }
 
 main().catch((error: unknown) => {

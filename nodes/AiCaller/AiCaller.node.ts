@@ -18,7 +18,8 @@ export class AiCaller implements INodeType {
 		group: ['output'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		description: 'Create AI phone calls with AICaller, one by one or in batches, and read their results',
+		// The nodes panel shows the trigger's description under this node's entry: the two begin alike.
+		description: 'Place AI phone calls with AICaller, one by one or in batches, and read their results',
 		defaults: { name: 'AICaller' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

@@ -30,8 +30,10 @@ export class AiCallerTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{$parameter["events"].join(", ")}}',
+		// n8n's nodes panel lists this trigger and the AICaller node as one entry under this
+		// description, where users look for calling: the action comes first.
 		description:
-			'Starts the workflow when AICaller sends a phone call webhook event (e.g. phoneCall.completed)',
+			'Place AI phone calls with AICaller, one by one or in batches, and read their results. This trigger starts a workflow when AICaller sends a phone call webhook event (e.g. phoneCall.completed)',
 		defaults: { name: 'AICaller Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],

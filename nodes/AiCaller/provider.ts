@@ -1,9 +1,9 @@
-import type { ProviderDefinition } from '../shared/types';
-
 /**
  * AICaller wraps answers in `{ data: … }`. Its error format is not documented: the common
  * shapes (`{ error: { message } }`, `{ message }`, `{ error: "…" }`) are all read.
  */
+import type { ProviderDefinition } from '../shared/types';
+
 export const aiCaller: ProviderDefinition = {
 	displayName: 'AICaller',
 	credentialType: 'aiCallerApi',

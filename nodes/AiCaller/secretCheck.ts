@@ -1,10 +1,14 @@
+/**
+ * How the AICaller Trigger tells AICaller's POSTs from forged ones. AICaller lets each webhook
+ * subscription carry a `secret`, but does not document how the secret comes with the POST. The
+ * trigger supports the three plausible places, and the user says which one to require ("Secret
+ * Check"); the secret never reaches an output item.
+ */
 import type { IDataObject } from 'n8n-workflow';
 import { headerValue, safeEqual, signatureMatches } from '../shared/webhookAuth';
 
 /**
- * AICaller lets each webhook subscription carry a `secret`, but does not document how the secret
- * comes with the POST. The trigger supports the three plausible places, and the user says which
- * one to require ("Secret Check"):
+ * Where the secret must come ("Secret Check"):
  * - `header`: `x-aicaller-secret: <secret>`;
  * - `hmac`: `x-aicaller-signature: sha256=<hex HMAC-SHA256 of the raw body, keyed with the secret>`;
  * - `bodyField`: a top-level `secret` field of the JSON body;

@@ -18,7 +18,9 @@ export class AlloMia implements INodeType {
 		group: ['output'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		description: 'Dispatch AlloMia AI assistants to call people and read the outcome of their calls',
+		// The nodes panel shows the trigger's description under this node's entry: the two begin alike.
+		description:
+			'Have an AlloMia AI assistant call patients or customers, and read the outcome of their calls',
 		defaults: { name: 'AlloMia' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

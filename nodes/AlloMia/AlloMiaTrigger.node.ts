@@ -1,3 +1,9 @@
+/**
+ * The AlloMia Trigger. AlloMia POSTs the final status of an outbound call to the `callbackUrl` given when it was
+ * created. It documents no signature, no secret and no custom header for that POST, so the only
+ * thing a forger cannot know is the URL itself: the URL carries a token (query parameter
+ * `token`) that the user sets here and appends to the Callback URL.
+ */
 import {
 	NodeConnectionTypes,
 	type IDataObject,
@@ -18,12 +24,7 @@ import {
 	secretProblem,
 } from '../shared/webhookAuth';
 
-/**
- * AlloMia POSTs the final status of an outbound call to the `callbackUrl` given when it was
- * created. It documents no signature, no secret and no custom header for that POST, so the only
- * thing a forger cannot know is the URL itself: the URL carries a token (query parameter
- * `token`) that the user sets here and appends to the Callback URL.
- */
+/** The query parameter of the callback URL that carries the token. */
 const TOKEN_PARAMETER = 'token';
 
 const STATUSES = [
@@ -46,8 +47,10 @@ export class AlloMiaTrigger implements INodeType {
 		version: 1,
 		subtitle:
 			'={{$parameter["statuses"].length ? $parameter["statuses"].join(", ") : "Any status"}}',
+		// n8n's nodes panel lists this trigger and the AlloMia node as one entry under this
+		// description, where users look for calling: the action comes first.
 		description:
-			"Starts the workflow when an AlloMia outbound call has ended (the call's callback)",
+			"Have an AlloMia AI assistant call patients or customers, and read the outcome of their calls. This trigger starts a workflow when an AlloMia outbound call has ended (the call's callback)",
 		defaults: { name: 'AlloMia Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],

@@ -1,3 +1,7 @@
+/**
+ * AlloMia answers errors as `{ error, details?: [{ field, message, code }] }` (the documentation
+ * example: AlloMia's Create Outbound Call page).
+ */
 import type { ProviderDefinition } from '../shared/types';
 
 interface AlloMiaErrorBody {
@@ -5,7 +9,6 @@ interface AlloMiaErrorBody {
 	details?: Array<{ field?: unknown; message?: unknown; code?: unknown }>;
 }
 
-/** AlloMia answers errors as `{ error, details?: [{ field, message, code }] }` (seed 002). */
 export const alloMia: ProviderDefinition = {
 	displayName: 'AlloMia',
 	credentialType: 'alloMiaApi',

@@ -19,8 +19,9 @@ export class HelloAnnie implements INodeType {
 		group: ['output'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		// The nodes panel shows the trigger's description under this node's entry: the two begin alike.
 		description:
-			'Place AI phone calls and SMS conversations with patients through HelloAnnie, the dental AI receptionist',
+			'Call or text patients through HelloAnnie, the dental AI receptionist: appointment confirmations, reminders, recalls',
 		defaults: { name: 'HelloAnnie' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

@@ -6,8 +6,8 @@ import {
 	type IWebhookFunctions,
 	type IWebhookResponseData,
 } from 'n8n-workflow';
-import { searchBots } from '../HelloAnnie/listSearch';
-import { botLocator } from '../HelloAnnie/resources/locators';
+import { searchBots } from './listSearch';
+import { botLocator } from './resources/locators';
 import {
 	bearerToken,
 	bodyItems,
@@ -34,7 +34,10 @@ export class HelloAnnieTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{"Bot " + ($parameter["botId"].cachedResultName || $parameter["botId"].value)}}',
-		description: "Starts the workflow when HelloAnnie calls a bot's webhook",
+		// n8n's nodes panel lists this trigger and the HelloAnnie node as one entry under this
+		// description, where users look for calling and texting: the action comes first.
+		description:
+			"Call or text patients through HelloAnnie, the dental AI receptionist: appointment confirmations, reminders, recalls. This trigger starts a workflow when HelloAnnie calls a bot's webhook",
 		defaults: { name: 'HelloAnnie Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],

@@ -1,8 +1,3 @@
-import type { IDataObject, IHookFunctions } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
-import { DEFAULT_TRANSPORT_OPTIONS, RequestSession } from '../shared/transport';
-import { helloAnnie, type AnnieEnvelope } from '../HelloAnnie/provider';
-
 /**
  * HelloAnnie's bot webhook: one per bot, read, upserted and deleted (the pages Get / Upsert /
  * Delete bot webhook under https://docs.helloannie.com/api-reference/bot-webhooks/, listed in
@@ -12,6 +7,10 @@ import { helloAnnie, type AnnieEnvelope } from '../HelloAnnie/provider';
  * /bots/{botId}/webhook` with `{ url, authToken }`, the REST shape of HelloAnnie's other bot
  * endpoints. The README and docs/provider-contracts/helloannie.md say so.
  */
+import type { IDataObject, IHookFunctions } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { DEFAULT_TRANSPORT_OPTIONS, RequestSession } from '../shared/transport';
+import { helloAnnie, type AnnieEnvelope } from './provider';
 
 /** What the trigger keeps in the node's static data between activation and requests. */
 export interface RegisteredWebhook {
@@ -67,7 +66,7 @@ function asNodeError(fn: IHookFunctions, error: unknown): NodeApiError | NodeOpe
 /** The bot's webhook as HelloAnnie has it (the token is never returned), or undefined if none. */
 export async function getBotWebhook(fn: IHookFunctions, botId: string): Promise<IDataObject | undefined> {
 	try {
-		const response = await session(fn).send<AnnieEnvelope<IDataObject>>({ method: 'GET', path: path(botId), kind: 'read' }, 0);
+		const response = await session(fn).send<AnnieEnvelope<IDataObject>>({ method: 'GET', path: path(botId), idempotent: true }, 0);
 		return response?.data ?? undefined;
 	} catch (error) {
 		if (isNotFound(error)) return undefined;
@@ -80,12 +79,12 @@ export async function getBotWebhook(fn: IHookFunctions, botId: string): Promise<
  * transient failures like reads: repeating them cannot do anything twice.
  */
 export async function upsertBotWebhook(fn: IHookFunctions, botId: string, url: string, authToken: string): Promise<void> {
-	await session(fn).send({ method: 'PUT', path: path(botId), body: { url, authToken }, kind: 'read' }, 0);
+	await session(fn).send({ method: 'PUT', path: path(botId), body: { url, authToken }, idempotent: true }, 0);
 }
 
 export async function deleteBotWebhook(fn: IHookFunctions, botId: string): Promise<void> {
 	try {
-		await session(fn).send({ method: 'DELETE', path: path(botId), kind: 'read' }, 0);
+		await session(fn).send({ method: 'DELETE', path: path(botId), idempotent: true }, 0);
 	} catch (error) {
 		// Already gone: what deactivation wanted.
 		if (!isNotFound(error)) throw asNodeError(fn, error);

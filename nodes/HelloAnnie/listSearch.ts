@@ -6,7 +6,7 @@ import { helloAnnie, type AnnieEnvelope } from './provider';
 async function list(fn: ILoadOptionsFunctions, path: string, key: string): Promise<IDataObject[]> {
 	const session = new RequestSession(fn, helloAnnie, DEFAULT_TRANSPORT_OPTIONS);
 	const response = await session.send<AnnieEnvelope<Record<string, IDataObject[]> | IDataObject[]>>(
-		{ method: 'GET', path, kind: 'read' },
+		{ method: 'GET', path, idempotent: true },
 		0,
 	);
 	const data = response?.data;

@@ -1,6 +1,8 @@
+/**
+ * HelloAnnie answers `{ success, data, message? }`; an error's text is in `message`.
+ */
 import type { ProviderDefinition } from '../shared/types';
 
-/** HelloAnnie answers `{ success, data, message? }`; an error's text is in `message`. */
 export const helloAnnie: ProviderDefinition = {
 	displayName: 'HelloAnnie',
 	credentialType: 'helloAnnieApi',

@@ -1,9 +1,3 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
-import { asNodeError, errorItem, resultItems } from './items';
-import { OUTCOME_UNCERTAIN } from './transport';
-import type { BatchContext } from './types';
-
 /**
  * The item loop for batch operations (AICaller Create Many). Every input item gets exactly its
  * own result, paired to it:
@@ -13,6 +7,11 @@ import type { BatchContext } from './types';
  * - valid items go out in batches of `size`, in input order; a batch the provider rejects (or
  *   whose outcome is uncertain) marks each of its items with that error.
  */
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { asNodeError, errorItem, resultItems } from './items';
+import { OUTCOME_UNCERTAIN } from './transport';
+import type { BatchContext } from './types';
 
 type Prepared<T> =
 	| { itemIndex: number; input: T }

@@ -1,11 +1,10 @@
-import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
-import type { Operation, Resource } from './types';
-
 /**
  * Assembles a node's panel from its resources: the Resource selector, one Operation selector
  * per resource, and each operation's own fields shown only for that resource and operation.
  * Operation modules therefore declare their fields without any displayOptions boilerplate.
  */
+import type { IDisplayOptions, INodeProperties } from 'n8n-workflow';
+import type { Operation, Resource } from './types';
 
 function showFor(resource: string, operation: string, existing?: IDisplayOptions): IDisplayOptions {
 	return {

@@ -1,11 +1,10 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
-
 /**
  * The item loop shared by every node: each input item yields its own output items, each
  * paired to it; a failing item either stops the node (with its index) or, under "Continue On
  * Fail", becomes an error item paired to it while the other items go on. No item is dropped.
  */
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 export type ItemResult = IDataObject | IDataObject[];
 

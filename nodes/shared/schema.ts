@@ -1,13 +1,12 @@
-import { z } from 'zod';
-import { dateInputToString, toMidnightUtcDate, toOffsetDateTime, toUtcIso } from './dates';
-import { normalizePhoneNumber, PHONE_RULE, phoneRuleWithCountryCode } from './phone';
-import type { ValidationEnv } from './types';
-
 /**
  * Building blocks for operation schemas. n8n hands an empty optional field over as '' (or an
  * empty collection as {}); those mean "not set" and are left out of the request, so that an
  * empty field never sends an empty value to the provider.
  */
+import { z } from 'zod';
+import { dateInputToString, toMidnightUtcDate, toOffsetDateTime, toUtcIso } from './dates';
+import { normalizePhoneNumber, PHONE_RULE, phoneRuleWithCountryCode } from './phone';
+import type { ValidationEnv } from './types';
 
 const isBlank = (value: unknown) =>
 	value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
@@ -66,7 +65,10 @@ function dateInput(rule: string) {
 
 const DATE_OF_BIRTH_RULE = 'must be a date such as 1988-03-22 (year-month-day), not in the future';
 
-/** A date of birth, sent as `YYYY-MM-DDT00:00:00.000Z` like the HelloAnnie seed. */
+/**
+ * A date of birth, sent as `YYYY-MM-DDT00:00:00.000Z` like the documentation example (HelloAnnie's
+ * Start Outbound Call page).
+ */
 export function dateOfBirth(env: ValidationEnv) {
 	return dateInput(DATE_OF_BIRTH_RULE).transform((value, ctx) => {
 		const date = toMidnightUtcDate(value);

@@ -1,3 +1,16 @@
+/**
+ * The one way every node talks to its provider: base URL from the credential, authentication
+ * through n8n's credential helper, pacing, bounded retries, and failures mapped to
+ * NodeApiError with the provider's own message.
+ *
+ * Guarantees (stated in the README):
+ * - a request that is not idempotent (it places a call, sends an SMS, buys a number) is sent at
+ *   most once, unless the answer proves nothing was processed (429, or a connection that was
+ *   refused before anything was sent);
+ * - an idempotent request (a read, a PUT or a DELETE) is retried on transient failures with
+ *   backoff, a bounded number of times;
+ * - no error carries the request's headers, so the API key never reaches an error or output.
+ */
 import type {
 	IAdditionalCredentialOptions,
 	IDataObject,
@@ -11,20 +24,11 @@ import type {
 import { NodeApiError, sleep } from 'n8n-workflow';
 import type { ApiRequest, ProviderDefinition } from './types';
 
-/** Set in an error's context when a create may have reached the provider (it is never resent). */
-export const OUTCOME_UNCERTAIN = 'outcomeUncertain';
-
 /**
- * The one way every node talks to its provider: base URL from the credential, authentication
- * through n8n's credential helper, pacing, bounded retries, and failures mapped to
- * NodeApiError with the provider's own message.
- *
- * Guarantees (stated in the README):
- * - a `create` request is sent at most once, unless the answer proves nothing was processed
- *   (429, or a connection that was refused before anything was sent);
- * - a `read` request is retried on transient failures with backoff, a bounded number of times;
- * - no error carries the request's headers, so the API key never reaches an error or output.
+ * Set in an error's context when a request that is not idempotent may have reached the provider
+ * (it is never resent).
  */
+export const OUTCOME_UNCERTAIN = 'outcomeUncertain';
 
 export interface TransportOptions {
 	/** Per-request timeout in milliseconds. */
@@ -33,11 +37,14 @@ export interface TransportOptions {
 	maxPerMinute: number;
 	/** Longest single wait for a rate-limit reset, so a wrong header cannot stall a run. */
 	maxRateLimitWaitMs: number;
-	/** Attempts for read requests (first try included). */
-	readAttempts: number;
+	/**
+	 * Attempts (first try included) for a request that may be sent again after a failure: an
+	 * idempotent one, or any one that provably never left this machine.
+	 */
+	maxAttempts: number;
 	/** Attempts when the provider answers 429 (nothing was processed). */
 	rateLimitAttempts: number;
-	/** Backoff base for read retries. */
+	/** Backoff base of the retries that maxAttempts counts. */
 	backoffMs: number;
 }
 
@@ -45,7 +52,7 @@ export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = {
 	timeoutMs: 30_000,
 	maxPerMinute: 0,
 	maxRateLimitWaitMs: 65_000,
-	readAttempts: 3,
+	maxAttempts: 3,
 	rateLimitAttempts: 5,
 	backoffMs: 500,
 };
@@ -193,7 +200,7 @@ export class RequestSession {
 			httpOptions.headers = { ...httpOptions.headers, 'Content-Type': 'application/json' };
 		}
 
-		let readFailures = 0;
+		let failures = 0;
 		let rateLimited = 0;
 		for (;;) {
 			await this.pace();
@@ -210,8 +217,8 @@ export class RequestSession {
 			} catch (error) {
 				const code = errorCode(error);
 				const notSent = code !== undefined && NOT_SENT_CODES.has(code);
-				if ((request.kind === 'read' || notSent) && ++readFailures < this.options.readAttempts) {
-					await sleep(this.backoff(readFailures));
+				if ((request.idempotent || notSent) && ++failures < this.options.maxAttempts) {
+					await sleep(this.backoff(failures));
 					continue;
 				}
 				throw this.networkError(request, code, notSent, itemIndex);
@@ -219,7 +226,7 @@ export class RequestSession {
 			this.learnRateLimit(answer.headers);
 
 			if (answer.status === 429) {
-				// A 429 means the provider processed nothing: safe to repeat, even for a create.
+				// A 429 means the provider processed nothing: safe to repeat, even when not idempotent.
 				if (++rateLimited < this.options.rateLimitAttempts) {
 					const wait = rateLimitWaitMs(answer.headers, Date.now()) ?? this.backoff(rateLimited) * 2;
 					await sleep(Math.min(wait, this.options.maxRateLimitWaitMs));
@@ -228,8 +235,8 @@ export class RequestSession {
 				throw this.statusError(request, answer, itemIndex);
 			}
 			if (answer.status >= 500 || (answer.status < 300 && answer.unreadable)) {
-				if (request.kind === 'read' && ++readFailures < this.options.readAttempts) {
-					await sleep(this.backoff(readFailures));
+				if (request.idempotent && ++failures < this.options.maxAttempts) {
+					await sleep(this.backoff(failures));
 					continue;
 				}
 				throw this.statusError(request, answer, itemIndex);
@@ -271,13 +278,13 @@ export class RequestSession {
 
 	private networkError(request: ApiRequest, code: string | undefined, notSent: boolean, itemIndex: number): NodeApiError {
 		// Plain words, not the error code: n8n replaces a message that contains a code such as
-		// ECONNRESET with its own text, which invites an immediate retry of a create.
+		// ECONNRESET with its own text, which invites an immediate retry of a request that must not be sent twice.
 		const what =
 			code === 'ECONNABORTED' || code === 'ETIMEDOUT'
 				? `no answer within ${this.options.timeoutMs} ms`
 				: `the connection failed (${NETWORK_WORDS[code ?? ''] ?? 'network error'})`;
 		const message = `${this.provider.displayName}: ${what}`;
-		const uncertain = request.kind === 'create' && !notSent;
+		const uncertain = !request.idempotent && !notSent;
 		const description = uncertain
 			? this.mayHavePlaced(request)
 			: 'Check the Base URL in the credential and the network, then run the node again.';
@@ -307,7 +314,7 @@ export class RequestSession {
 		if (providerMessage) message += `: ${providerMessage}`;
 		if (details.length) message += ` — ${details.join('; ')}`;
 
-		const uncertain = request.kind === 'create' && (answer.status >= 500 || answer.status < 300);
+		const uncertain = !request.idempotent && (answer.status >= 500 || answer.status < 300);
 		let description: string | undefined;
 		if (uncertain) description = this.mayHavePlaced(request);
 		else if (answer.status === 401) description = 'Check the API key and the Base URL in the credential.';

@@ -6,12 +6,6 @@ import type {
 } from 'n8n-workflow';
 import type { z } from 'zod';
 
-/**
- * What a request may do at the provider. A `create` request can place a call or send an SMS,
- * so it is never retried once it may have reached the provider; a `read` request may be.
- */
-export type RequestKind = 'create' | 'read';
-
 export interface ProviderDefinition {
 	/** Name shown in error messages, e.g. "HelloAnnie". */
 	displayName: string;
@@ -29,10 +23,16 @@ export interface ApiRequest {
 	path: string;
 	body?: IDataObject | IDataObject[];
 	qs?: IDataObject;
-	kind: RequestKind;
+	/**
+	 * Whether sending the request twice has the same effect as sending it once (a read, a PUT or a
+	 * DELETE). An idempotent request may be retried after an uncertain failure. One that is not
+	 * (placing a call, sending an SMS, buying or attaching a number) is sent again only when the
+	 * answer proves nothing was processed; otherwise its failure says it may have happened.
+	 */
+	idempotent: boolean;
 	/** Messages for statuses that mean something specific for this operation. */
 	statusMessages?: Partial<Record<number, string>>;
-	/** For a create: how the user can check whether it happened after an uncertain failure. */
+	/** For a request that is not idempotent: how the user can check whether it happened after an uncertain failure. */
 	checkHint?: string;
 }
 

@@ -1,12 +1,11 @@
-import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
-import type { z } from 'zod';
-
 /**
  * Turns a zod failure into a NodeOperationError that names the field by its label and
  * technical name and says what is allowed. The offending value is never repeated: it may be
  * a patient's name or date of birth.
  */
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import type { z } from 'zod';
 
 type Labels = Map<string, string>;
 

@@ -1,7 +1,3 @@
-import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { sleep } from 'n8n-workflow';
-import type { OperationContext } from './types';
-
 /**
  * "Wait for Call to End": after a call was placed, poll the provider's status until the call
  * reached a terminal state or the maximum wait ran out, and return the outcome with the call.
@@ -11,6 +7,9 @@ import type { OperationContext } from './types';
  * false`, `outcomeError`). Failing the item would invite running it again, which would dial the
  * patient twice. For long calls, use the provider's callback with a Wait node instead.
  */
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { sleep } from 'n8n-workflow';
+import type { OperationContext } from './types';
 
 export interface WaitSettings {
 	maxWaitMs: number;

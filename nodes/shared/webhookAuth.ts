@@ -1,3 +1,11 @@
+/**
+ * How the trigger nodes decide whether a request really comes from the provider. Written once
+ * here and used by the three triggers:
+ * - every secret comparison runs in constant time, so a forger learns nothing from timing;
+ * - a refused request is answered 401 by the node itself and starts no execution (an error
+ *   thrown from `webhook()` would start one that fails);
+ * - the secrets themselves never reach an output item, an error or a log.
+ */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'crypto';
 import { NodeOperationError } from 'n8n-workflow';
 import type {
@@ -9,15 +17,6 @@ import type {
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-
-/**
- * How the trigger nodes decide whether a request really comes from the provider. Written once
- * here and used by the three triggers:
- * - every secret comparison runs in constant time, so a forger learns nothing from timing;
- * - a refused request is answered 401 by the node itself and starts no execution (an error
- *   thrown from `webhook()` would start one that fails);
- * - the secrets themselves never reach an output item, an error or a log.
- */
 
 /**
  * The shortest shared secret the triggers accept (a URL token or a webhook secret). 24 random

@@ -20,15 +20,18 @@ import {
 	operationSuite,
 } from './support';
 import type { RecordedRequest } from '../sandbox/types';
+import {
+	AICALLER_CREATE_PHONE_CALL_EXAMPLE,
+	AICALLER_EXAMPLE_CALL_ID as DOCS_CALL_ID,
+	AICALLER_EXAMPLE_DELAYED_UNTIL as DELAYED_UNTIL,
+	AICALLER_EXAMPLE_ID as ID,
+	AICALLER_EXAMPLE_WEBHOOK_SECRET as SECRET,
+} from '../fixtures/documentation-examples';
 
 const NODE = { type: NODE_TYPES.aiCaller, name: 'AICaller' };
 const KEY_HEADER = 'aicaller-api-key';
-/** Seed 003 uses this one ID for the team, the call template and the phone number. */
-const ID = '363573667364666473667332';
 /** Sandbox decision: the calls it creates get 24 hex characters (AICaller documents no ID format). */
 const OBJECT_ID = /^[0-9a-f]{24}$/;
-/** Every AICaller page's example call `_id` (20 digits); the sandbox holds that call as a fixture. */
-const DOCS_CALL_ID = '12345678901234567890';
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 const suite = operationSuite('aicaller', NODE);
@@ -42,13 +45,12 @@ function expectKey(request: RecordedRequest, key = suite.fixtures.apiKey): void 
 	expect(request.headers.authorization).toBeUndefined();
 }
 
-// A future date, so that the example schedules the call (a past one is sent as it is too: the page
-// states the format, not that it must be ahead).
-const DELAYED_UNTIL = '2030-10-12T09:08:00.387Z';
-const SECRET = 'NjUyOTgwMjkpJU0NmY25yzWkJFWDBE12';
-
-/** Seed 003's example request, the person's values coming from the item through expressions. */
-const seedParameters: INodeParameters = {
+/**
+ * The Create Phone Call page's example request (its callDelayedUntil moved into the future, so
+ * that the example schedules the call), the person's values coming from the item through
+ * expressions.
+ */
+const exampleParameters: INodeParameters = {
 	resource: 'phoneCall',
 	operation: 'create',
 	teamId: ID,
@@ -71,33 +73,17 @@ const seedParameters: INodeParameters = {
 		],
 	},
 };
-const seedItem = { name: 'John', phone: '+1234567890', email: 'someone@email.com' };
-const seedBody = {
-	teamId: ID,
-	phoneNumberId: ID,
-	callTemplateId: ID,
-	nameOfHuman: 'John',
-	fromPhoneNumber: '+1234567890',
-	toPhoneNumber: '+1234567890',
-	toEmailAddress: 'someone@email.com',
-	status: 'queued',
-	telephonyProvider: 'twilio',
-	promptVariableValues: [{ key: 'customer_name', value: 'John' }],
-	record: false,
-	callDelayedUntil: DELAYED_UNTIL,
-	phoneCallWebhooks: [
-		{ url: 'https://hooks.abc.com/', subscribedEvent: 'phoneCall.completed', secret: SECRET },
-	],
-};
+const exampleItem = { name: 'John', phone: '+1234567890', email: 'someone@email.com' };
+const exampleBody = AICALLER_CREATE_PHONE_CALL_EXAMPLE.body;
 
 describe('Phone Call → Create', () => {
-	test("sends seed 003's example field for field and outputs the created call", async () => {
-		const { execution, output, requests } = await run('create', [seedItem], seedParameters);
+	test("sends the Create Phone Call page's example field for field and outputs the created call", async () => {
+		const { execution, output, requests } = await run('create', [exampleItem], exampleParameters);
 		expect(execution.status).toBe('success');
 		expect(output).toEqual([
 			{
 				json: {
-					...seedBody,
+					...exampleBody,
 					_id: expect.stringMatching(OBJECT_ID),
 					createdAt: expect.stringMatching(ISO),
 					updatedAt: expect.stringMatching(ISO),
@@ -106,9 +92,9 @@ describe('Phone Call → Create', () => {
 			},
 		]);
 		expect(requests.map(wire)).toEqual([
-			{ method: 'POST', path: '/v1/phoneCalls', query: {}, body: seedBody },
+			{ method: 'POST', path: '/v1/phoneCalls', query: {}, body: exampleBody },
 		]);
-		expect(requests[0].rawBody).toBe(JSON.stringify(seedBody));
+		expect(requests[0].rawBody).toBe(JSON.stringify(exampleBody));
 		expectKey(requests[0]);
 		expect(requests[0].headers['content-type']).toMatch(/^application\/json/);
 		expect(requests[0].valid).toBe(true);
@@ -403,7 +389,7 @@ describe('errors', () => {
 	});
 
 	test("a credential with a wrong key fails with the node's 401 message, not retried", async () => {
-		const { execution, requests } = await run('wrong key', [seedItem], seedParameters, {
+		const { execution, requests } = await run('wrong key', [exampleItem], exampleParameters, {
 			credential: suite.ctx.state.credentials.aiCallerWrongKey,
 		});
 		expect(execution.status).toBe('error');

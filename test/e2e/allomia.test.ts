@@ -7,6 +7,7 @@
  */
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
+import { ALLOMIA_CREATE_OUTBOUND_CALL_EXAMPLE } from '../fixtures/documentation-examples';
 import { nodeOutput, type Execution } from '../harness/client';
 import { EXAMPLES, prepareExample, sampleContact, webhookPathOf } from '../harness/examples';
 import { waitFor } from '../harness/processes';
@@ -29,15 +30,15 @@ const run = suite.run;
 // One workflow run takes well under a second; the margin is for slow CI machines.
 jest.setTimeout(120_000);
 
-/** Seed 002's example request, the values coming from the item through expressions. */
-const seedItem = {
+/** The Create Outbound Call page's example request, the values coming from the item through expressions. */
+const exampleItem = {
 	phone: '+1 (514) 555-1234',
 	name: 'John Doe',
 	patientId: '12345',
 	slot: '2026-04-01T10:00:00Z',
 	practitioner: 'Dr. Smith',
 };
-const seedParameters: INodeParameters = {
+const exampleParameters: INodeParameters = {
 	resource: 'call',
 	operation: 'createOutbound',
 	phoneNumber: '={{ $json.phone }}',
@@ -54,18 +55,7 @@ const seedParameters: INodeParameters = {
 	},
 	callbackUrl: 'https://partner.example.com/webhooks/call-status',
 };
-const seedBody = {
-	phoneNumber: '+15145551234',
-	assistantId: 'a1b2c3d4-e5f6-7890-abcd-123456789012',
-	phoneNumberId: 'b2c3d4e5-f6a7-8901-bcde-234567890123',
-	customerName: 'John Doe',
-	dynamicVariables: {
-		patientId: '12345',
-		appointmentSlot: '2026-04-01T10:00:00Z',
-		practitioner: 'Dr. Smith',
-	},
-	callbackUrl: 'https://partner.example.com/webhooks/call-status',
-};
+const exampleBody = ALLOMIA_CREATE_OUTBOUND_CALL_EXAMPLE.body;
 
 /**
  * A call record as GET /api/calls lists it: the list-calls page's fields only (basic call
@@ -99,8 +89,8 @@ const ANALYSIS = {
 };
 
 describe('Call → Create Outbound', () => {
-	test("sends seed 002's example field for field and outputs the dispatched call", async () => {
-		const { execution, output, requests } = await run('create', [seedItem], seedParameters);
+	test("sends the Create Outbound Call page's example field for field and outputs the dispatched call", async () => {
+		const { execution, output, requests } = await run('create', [exampleItem], exampleParameters);
 		expect(execution.status).toBe('success');
 		expect(output).toEqual([
 			{
@@ -114,9 +104,9 @@ describe('Call → Create Outbound', () => {
 			},
 		]);
 		expect(requests.map(wire)).toEqual([
-			{ method: 'POST', path: '/api/outbound', query: {}, body: seedBody },
+			{ method: 'POST', path: '/api/outbound', query: {}, body: exampleBody },
 		]);
-		expect(requests[0].rawBody).toBe(JSON.stringify(seedBody));
+		expect(requests[0].rawBody).toBe(JSON.stringify(exampleBody));
 		expectBearer(requests[0], suite.fixtures.apiKey);
 		expect(requests[0].headers['content-type']).toMatch(/^application\/json/);
 		expect(requests[0].valid).toBe(true);
@@ -127,7 +117,7 @@ describe('Call → Create Outbound', () => {
 			'create json vars',
 			[{ phone: '0015145551234', vars: { patientId: 12345, confirmed: true, room: 'B' } }],
 			{
-				...seedParameters,
+				...exampleParameters,
 				customerName: '',
 				callbackUrl: '',
 				dynamicVariablesMode: 'json',
@@ -142,8 +132,8 @@ describe('Call → Create Outbound', () => {
 				query: {},
 				body: {
 					phoneNumber: '+15145551234',
-					assistantId: seedBody.assistantId,
-					phoneNumberId: seedBody.phoneNumberId,
+					assistantId: exampleBody.assistantId,
+					phoneNumberId: exampleBody.phoneNumberId,
 					dynamicVariables: { patientId: '12345', confirmed: 'true', room: 'B' },
 				},
 			},
@@ -154,7 +144,7 @@ describe('Call → Create Outbound', () => {
 
 describe('Call → Get Status / Get / Get Many', () => {
 	test('Get Status follows a call placed in n8n from calling to completed', async () => {
-		const created = await run('create for status', [seedItem], seedParameters);
+		const created = await run('create for status', [exampleItem], exampleParameters);
 		const id = String(created.output[0].json.outboundCallId);
 
 		// No sandbox reset here: it would forget the call. Its requests are counted from here on.
@@ -242,8 +232,8 @@ describe('Call → Get Status / Get / Get Many', () => {
 	});
 
 	test('Create Outbound with Wait for Call to End: the outcome carries the status and the call record under AlloMia\'s own field names', async () => {
-		const running = run('create and wait', [seedItem], {
-			...seedParameters,
+		const running = run('create and wait', [exampleItem], {
+			...exampleParameters,
 			callbackUrl: '',
 			waitForCallToEnd: true,
 			maxWaitSeconds: 60,
@@ -277,7 +267,7 @@ describe('Call → Get Status / Get / Get Many', () => {
 			id,
 			organizationId: suite.fixtures.organizationId,
 			callType: 'Outbound',
-			agentId: seedBody.assistantId,
+			agentId: exampleBody.assistantId,
 			agentName: 'Mia Reception',
 			teamId: expect.stringMatching(UUID),
 			teamName: 'Front Desk',
@@ -396,11 +386,11 @@ describe('errors', () => {
 		const { execution, output, requests } = await run(
 			'continue on fail',
 			[
-				{ ...seedItem, phone: '+15145550001' },
-				{ ...seedItem, phone: '514-555-0002' },
-				{ ...seedItem, phone: '+15145550003' },
+				{ ...exampleItem, phone: '+15145550001' },
+				{ ...exampleItem, phone: '514-555-0002' },
+				{ ...exampleItem, phone: '+15145550003' },
 			],
-			seedParameters,
+			exampleParameters,
 			{ onError: 'continueRegularOutput' },
 		);
 		expect(execution.status).toBe('success');
@@ -437,8 +427,8 @@ describe('errors', () => {
 		});
 		const { execution, requests } = await run(
 			'stop on fail 500',
-			[seedItem, { ...seedItem, phone: '+15145550003' }],
-			seedParameters,
+			[exampleItem, { ...exampleItem, phone: '+15145550003' }],
+			exampleParameters,
 		);
 		expect(execution.status).toBe('error');
 		const error = executionError(execution);
@@ -455,8 +445,8 @@ describe('errors', () => {
 	});
 
 	test('stop on fail: an unknown assistant gives the documented 404', async () => {
-		const { execution, requests } = await run('unknown assistant', [seedItem], {
-			...seedParameters,
+		const { execution, requests } = await run('unknown assistant', [exampleItem], {
+			...exampleParameters,
 			assistantId: '00000000-0000-4000-8000-000000000000',
 		});
 		expect(execution.status).toBe('error');
@@ -472,8 +462,8 @@ describe('errors', () => {
 	test('stop on fail: a bad phone number fails the execution before anything is sent', async () => {
 		const { execution, requests } = await run(
 			'bad phone stop',
-			[{ ...seedItem, phone: '555-0142' }],
-			seedParameters,
+			[{ ...exampleItem, phone: '555-0142' }],
+			exampleParameters,
 		);
 		expect(execution.status).toBe('error');
 		expect(executionError(execution).message).toMatch(PHONE_RULE);

@@ -17,6 +17,10 @@
  * nodes added to package.json later are covered without touching this file. Every field shown
  * must also be named in README.md. The nodes panel must find the nodes by their codex aliases.
  *
+ * A user's first half hour, as the editor shows it: a node added from the nodes panel comes with
+ * the working sandbox credential and its first list loads; searching for calling or texting finds
+ * the action, described as such; every example workflow opens with its notes clear of its nodes.
+ *
  * Chromium: scripts/ensure-chromium.sh installs Debian's package when it is missing (root or
  * password-less sudo; ~15 s here). Only where that is impossible are these tests skipped, with
  * the reason printed.
@@ -35,7 +39,9 @@ import {
 } from 'n8n-workflow';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
-import { N8nClient, OWNER, type CredentialRef } from '../harness/client';
+import { N8nClient, OWNER, type CredentialRef, type WorkflowJson } from '../harness/client';
+import { REFUSED_KEY_CREDENTIALS } from '../harness/credentials';
+import { EXAMPLES, prepareExample } from '../harness/examples';
 import { runCommand, waitFor } from '../harness/processes';
 import { PACKAGE_NAME, REPO_ROOT } from '../harness/project';
 import { readState, type E2eState } from './state';
@@ -43,6 +49,11 @@ import { readState, type E2eState } from './state';
 jest.setTimeout(240_000);
 
 const SCREENSHOT_DIR = path.join(REPO_ROOT, 'docs', 'screenshots');
+
+/** The ids of the tests' refused-key credentials (test/harness/credentials.ts). */
+const REFUSED_KEY_IDS: string[] = Object.values(REFUSED_KEY_CREDENTIALS).map(
+	(credential) => credential.id,
+);
 
 /** The launch flags: no GPU, no network of the browser's own (updates, sync, QUIC probes). */
 const CHROMIUM_ARGS = [
@@ -272,6 +283,49 @@ async function panelClip(
 		});
 }
 
+/** The action label n8n's nodes panel lists first for a node: its first resource's first operation. */
+function firstAction(description: INodeTypeDescription): string {
+	const [resource] = options(description.properties.find((p) => p.name === 'resource'));
+	const selector = description.properties.find(
+		(property) =>
+			property.name === 'operation' &&
+			(property.displayOptions?.show?.resource as unknown[] | undefined)?.includes(resource?.value),
+	);
+	const [operation] = (selector?.options ?? []) as Array<{ name: string; action?: string }>;
+	if (!operation) throw new Error(`${description.displayName} has no operation`);
+	return operation.action ?? operation.name;
+}
+
+/** A workflow holding only a Manual Trigger: the nodes panel then offers regular nodes. */
+function triggerOnlyWorkflow(name: string): WorkflowJson {
+	return {
+		name: `${name} ${randomUUID().slice(0, 8)}`,
+		nodes: [
+			{
+				id: randomUUID(),
+				name: 'When clicking Execute workflow',
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
+		],
+		connections: {},
+		settings: { executionOrder: 'v1' },
+	};
+}
+
+interface Box {
+	name: string;
+	left: number;
+	top: number;
+	right: number;
+	bottom: number;
+}
+
+const overlaps = (a: Box, b: Box) =>
+	a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+
 interface Codex {
 	categories?: string[];
 	alias?: string[];
@@ -333,7 +387,7 @@ describeWithBrowser('the node panels in the n8n editor (headless Chromium)', () 
 
 		const credentials = Object.values(state.credentials as Record<string, CredentialRef>)
 			// The harness also holds refused keys for the 401 tests; show the working ones.
-			.filter((credential) => !/wrong/i.test(credential.name));
+			.filter((credential) => !REFUSED_KEY_IDS.includes(credential.id));
 		for (const type of types) panels.push(...panelsFor(type, credentials, panels.length));
 		const stored = await n8n.createWorkflow({
 			name: `e2e editor panels ${randomUUID().slice(0, 8)}`,
@@ -484,6 +538,243 @@ describeWithBrowser('the node panels in the n8n editor (headless Chromium)', () 
 		}
 		expect(notFound).toEqual([]);
 		await page.keyboard.press('Escape');
+	});
+
+	/** Opens the nodes panel of a fresh workflow that holds a Manual Trigger only. */
+	async function openNodesPanel(name: string): Promise<void> {
+		const stored = await n8n.createWorkflow(triggerOnlyWorkflow(name));
+		await page.goto(`${state.n8nUrl}/workflow/${stored.id}`);
+		await page.locator('[data-test-id=canvas-node]').first().waitFor();
+		await page.locator('[data-test-id=node-creator-plus-button]').click();
+		await page.locator('[data-test-id=node-creator-search-bar]').waitFor();
+	}
+
+	/** The entries the nodes panel lists for a search, in order: name and the line under it. */
+	async function searchNodesPanel(
+		query: string,
+	): Promise<Array<{ name: string; description: string }>> {
+		const search = page.locator('[data-test-id=node-creator-search-bar]');
+		const names = page.locator('[data-test-id=node-creator-item-name]');
+		// Empty the list first, so that what is read next can only be the answer to this query.
+		await search.fill('zzqx no such node');
+		await waitFor(
+			'the nodes panel to list nothing',
+			async () => ((await names.count()) === 0 ? true : undefined),
+			{
+				timeoutMs: 5000,
+				intervalMs: 50,
+			},
+		);
+		await search.fill(query);
+		let previous = '';
+		// The list updates a moment after typing; read it once it stopped changing.
+		return await waitFor(
+			`the nodes panel's answer to "${query}"`,
+			async () => {
+				const entries = await page
+					.locator('[data-test-id=item-iterator-item]')
+					.evaluateAll((items) =>
+						items
+							.map((item) => ({
+								name:
+									item
+										.querySelector('[data-test-id=node-creator-item-name]')
+										?.textContent?.trim() ?? '',
+								description:
+									item
+										.querySelector('[data-test-id=node-creator-item-description]')
+										?.textContent?.trim() ?? '',
+							}))
+							.filter((entry) => entry.name !== ''),
+					);
+				const now = JSON.stringify(entries);
+				const settled = now === previous && entries.length > 0;
+				previous = now;
+				return settled ? entries : undefined;
+			},
+			{ timeoutMs: 10_000, intervalMs: 300 },
+		).catch(() => JSON.parse(previous || '[]') as Array<{ name: string; description: string }>);
+	}
+
+	test('a node added from the nodes panel comes with the working sandbox credential, and its first list loads', async () => {
+		// n8n gives a new node the most recently updated credential of its type; the e2e instance
+		// also holds the refused-key credentials of the 401 tests, as a dev:sandbox instance once did.
+		const working = Object.values(state.credentials as Record<string, CredentialRef>).filter(
+			(credential) => !REFUSED_KEY_IDS.includes(credential.id),
+		);
+		const seen: Array<{ node: string; credential: string; list: string }> = [];
+		const expected: typeof seen = [];
+		for (const type of types.filter((candidate) => !candidate.group.includes('trigger'))) {
+			const credential = working.find((c) => c.type === type.credentials?.[0]?.name);
+			if (!credential) throw new Error(`no working credential for ${type.displayName}`);
+			await openNodesPanel(`e2e new ${type.displayName} node`);
+			await searchNodesPanel(type.displayName);
+			await page
+				.locator('[data-test-id=item-iterator-item]')
+				.filter({
+					has: page.locator('[data-test-id=node-creator-item-name]', {
+						hasText: new RegExp(`^${type.displayName}$`),
+					}),
+				})
+				.first()
+				.click();
+			await page
+				.locator('[data-test-id=item-iterator-item]', { hasText: firstAction(type) })
+				.first()
+				.click();
+			const ndv = page.locator('[data-test-id=ndv]');
+			await ndv.locator('[data-test-id=node-parameters]').waitFor();
+			const chosen = await waitFor(
+				'the credential of the new node',
+				async () =>
+					(await ndv
+						.locator('[data-test-id=node-credentials-select] input')
+						.first()
+						.inputValue()) || undefined,
+				{ timeoutMs: 10_000 },
+			).catch(() => '(none)');
+			// The first dropdown of the panel (a list the provider fills), where there is one.
+			let list = 'no list on this panel';
+			if ((await ndv.locator('[data-test-id=rlc-input]').count()) > 0) {
+				await ndv.locator('[data-test-id=rlc-input]').first().click();
+				list = await waitFor(
+					'the list to load',
+					async () => {
+						if ((await page.locator('[data-test-id=rlc-error-container]').count()) > 0)
+							return `error: ${(await page.locator('[data-test-id=rlc-error-container]').first().innerText()).trim()}`;
+						return (await page.locator('[data-test-id=rlc-item]').count()) > 0
+							? 'loaded'
+							: undefined;
+					},
+					{ timeoutMs: 15_000, intervalMs: 200 },
+				).catch(() => 'nothing listed');
+				await page.keyboard.press('Escape');
+			}
+			seen.push({ node: type.displayName, credential: chosen, list });
+			expected.push({
+				node: type.displayName,
+				credential: credential.name,
+				list: list === 'no list on this panel' ? list : 'loaded',
+			});
+		}
+		expect(seen).toEqual(expected);
+		// The HelloAnnie action opens on Call → Start, whose From Number is such a list.
+		expect(seen.find((entry) => entry.node === 'HelloAnnie')?.list).toBe('loaded');
+	});
+
+	test('searching for calling or texting finds the action, and the panel describes the action first', async () => {
+		await openNodesPanel('e2e nodes panel search');
+		const actions = types.filter((candidate) => !candidate.group.includes('trigger'));
+		const problems: string[] = [];
+		// n8n 2.41.1 lists a node and its trigger as one entry, under the trigger's description: each
+		// trigger's description begins with its action node's, so the entry says what the action does.
+		for (const type of actions) {
+			const entry = (await searchNodesPanel(type.displayName)).find(
+				(e) => e.name === type.displayName,
+			);
+			if (!entry?.description.startsWith(type.description))
+				problems.push(
+					`"${type.displayName}" is described as "${entry?.description ?? '(not listed)'}"`,
+				);
+		}
+		// What a clinic's automation builder types. n8n ranks by name and alias match plus a
+		// popularity bonus of its own nodes (Twilio, seven, Vonage), so for "SMS" alone the package's
+		// node is listed, not first; the clinic's own words put it first.
+		const sms = await searchNodesPanel('SMS');
+		const annie = sms.find((entry) => entry.name === 'HelloAnnie');
+		if (!annie?.description.match(/^Call or text patients/))
+			problems.push(`"SMS" lists HelloAnnie as "${annie?.description ?? '(not listed)'}"`);
+		for (const query of [
+			'text patients',
+			'SMS patients',
+			'call patients',
+			'appointment reminder',
+		]) {
+			const [first] = await searchNodesPanel(query);
+			if (first?.name !== 'HelloAnnie')
+				problems.push(`"${query}" lists ${first?.name ?? 'nothing'} first`);
+		}
+		expect(problems).toEqual([]);
+		await page.keyboard.press('Escape');
+	});
+
+	test('every example workflow opens with its notes clear of its nodes', async () => {
+		const problems: string[] = [];
+		for (const example of Object.values(EXAMPLES)) {
+			const workflow = prepareExample(example.file, {
+				credentialIds: {
+					helloAnnie: state.credentials.helloAnnie.id,
+					alloMia: state.credentials.alloMia.id,
+					aiCaller: state.credentials.aiCaller.id,
+				},
+				nameSuffix: `(layout ${randomUUID().slice(0, 8)})`,
+			});
+			const notes = workflow.nodes.filter(
+				(node) => node.type === 'n8n-nodes-base.stickyNote',
+			).length;
+			const nodes = workflow.nodes.length - notes;
+			expect(notes).toBeGreaterThan(0);
+			const stored = await n8n.createWorkflow(workflow);
+			await page.goto(`${state.n8nUrl}/workflow/${stored.id}`);
+			await waitFor(
+				`the canvas of ${example.file}`,
+				async () =>
+					(await page.locator('[data-test-id=canvas-node]').count()) === nodes &&
+					(await page.locator('[data-test-id=sticky]').count()) === notes
+						? true
+						: undefined,
+				{ timeoutMs: 30_000, intervalMs: 200 },
+			);
+			// Zoomed to fit once the canvas has its size; the rectangles are compared on screen.
+			let previous = '';
+			const boxes = await waitFor(
+				'the canvas to settle',
+				async () => {
+					const now = await page.evaluate(() => {
+						const box = (name: string, rects: DOMRect[]) => ({
+							name,
+							left: Math.min(...rects.map((r) => r.left)),
+							top: Math.min(...rects.map((r) => r.top)),
+							right: Math.max(...rects.map((r) => r.right)),
+							bottom: Math.max(...rects.map((r) => r.bottom)),
+						});
+						// A node with its name and subtitle under it; the "+" of a free output is not the node.
+						const nodes = Array.from(document.querySelectorAll('[data-test-id=canvas-node]')).map(
+							(node) =>
+								box(
+									node.getAttribute('data-node-name') ?? '?',
+									[node, ...Array.from(node.querySelectorAll('*'))]
+										.filter((el) => !el.closest('[data-test-id=canvas-handle-plus-wrapper]'))
+										.map((el) => el.getBoundingClientRect())
+										.filter((r) => r.width > 0 && r.height > 0),
+								),
+						);
+						const notes = Array.from(document.querySelectorAll('[data-test-id=sticky]')).map(
+							(note, index) =>
+								box(`note ${index + 1}`, [
+									(note.closest('.vue-flow__node') ?? note).getBoundingClientRect(),
+								]),
+						);
+						return { nodes, notes };
+					});
+					const text = JSON.stringify(now);
+					const settled = text === previous;
+					previous = text;
+					return settled ? now : undefined;
+				},
+				{ timeoutMs: 10_000, intervalMs: 300 },
+			);
+			for (const note of boxes.notes)
+				for (const node of boxes.nodes)
+					if (overlaps(note, node))
+						problems.push(`${example.file}: "${node.name}" overlaps ${note.name}`);
+			boxes.nodes.forEach((node, index) => {
+				for (const other of boxes.nodes.slice(index + 1))
+					if (overlaps(node, other))
+						problems.push(`${example.file}: "${node.name}" overlaps "${other.name}"`);
+			});
+		}
+		expect(problems).toEqual([]);
 	});
 
 	test('every field a panel shows is named in README.md', () => {

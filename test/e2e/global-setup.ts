@@ -22,8 +22,12 @@ export const STACK_KEY = '__n8nE2eStack';
 
 export default async function globalSetup(): Promise<void> {
 	const log = (message: string) => process.stderr.write(`[e2e] ${message}\n`);
-	const stack: Stack = await startStack({ log });
+	// The 401 tests need the refused-key credentials; nothing else creates them.
+	const stack: Stack = await startStack({ log, refusedKeyCredentials: true });
 	try {
+		const { helloAnnieWrongKey, alloMiaWrongKey, aiCallerWrongKey } = stack.credentials;
+		if (!helloAnnieWrongKey || !alloMiaWrongKey || !aiCallerWrongKey)
+			throw new Error('the stack did not import the refused-key credentials');
 		const state: E2eState = {
 			n8nUrl: stack.n8n.url,
 			sandboxUrl: stack.sandbox.url,
@@ -34,7 +38,7 @@ export default async function globalSetup(): Promise<void> {
 			userFolder: stack.userFolder,
 			filesDir: stack.filesDir,
 			lockDir: path.join(stack.runDir, 'test-file.lock'),
-			credentials: stack.credentials,
+			credentials: { ...stack.credentials, helloAnnieWrongKey, alloMiaWrongKey, aiCallerWrongKey },
 			authCookie: stack.client.sessionCookie,
 		};
 		const file = path.join(stack.runDir, 'e2e-state.json');

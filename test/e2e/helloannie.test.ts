@@ -6,6 +6,11 @@
 import { NODE_TYPES } from '../harness/project';
 import { PHONE_RULE as SHARED_PHONE_RULE } from '../../nodes/shared/phone';
 import {
+	HELLOANNIE_EXAMPLE_APPOINTMENT,
+	HELLOANNIE_EXAMPLE_CONTEXT,
+	HELLOANNIE_START_CALL_EXAMPLE,
+} from '../fixtures/documentation-examples';
+import {
 	executionError,
 	expectBearer,
 	UUID,
@@ -48,14 +53,8 @@ describe('Call → Start', () => {
 					dateOfBirth: '={{ $json.dob }}',
 					patientId: '={{ $json.pid }}',
 				},
-				appointmentInfo: {
-					startTime: '={{ $json.start }}',
-					endTime: '2025-03-10T15:30:00-06:00',
-					appointmentTypeId: 'apt-type-cleaning',
-					appointmentDescription: '6-month routine cleaning and exam',
-					appointmentId: '81260683',
-				},
-				context: 'Confirming upcoming cleaning appointment scheduled for March 10th at 3:00 PM',
+				appointmentInfo: { ...HELLOANNIE_EXAMPLE_APPOINTMENT, startTime: '={{ $json.start }}' },
+				context: HELLOANNIE_EXAMPLE_CONTEXT,
 				voicemailMessage: 'Hi Sarah, please call Bright Smiles Dental back to confirm.',
 			},
 		);
@@ -69,23 +68,9 @@ describe('Call → Start', () => {
 			method: 'POST',
 			path: '/calls',
 			query: {},
+			// The page's example, and the voicemail message its newer version adds.
 			body: {
-				fromNumber: FROM,
-				toNumber: '+15559876543',
-				patientInfo: {
-					firstName: 'Sarah',
-					lastName: 'Johnson',
-					dateOfBirth: '1988-03-22T00:00:00.000Z',
-					patientId: 'PAT-10432',
-				},
-				appointmentInfo: {
-					startTime: '2025-03-10T15:00:00-06:00',
-					endTime: '2025-03-10T15:30:00-06:00',
-					appointmentTypeId: 'apt-type-cleaning',
-					appointmentDescription: '6-month routine cleaning and exam',
-					appointmentId: '81260683',
-				},
-				context: 'Confirming upcoming cleaning appointment scheduled for March 10th at 3:00 PM',
+				...HELLOANNIE_START_CALL_EXAMPLE.body,
 				voicemailMessage: 'Hi Sarah, please call Bright Smiles Dental back to confirm.',
 			},
 		});

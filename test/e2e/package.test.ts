@@ -3,7 +3,7 @@
  * file the editor needs (node and credential icons) was packed. Reads n8n only, so it needs
  * neither the sandbox nor the test-file lock.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { N8nClient } from '../harness/client';
@@ -46,6 +46,11 @@ test('every node and credential package.json declares is in the tarball, and n8n
 			existsSync(path.join(installed, file)) ? file : `${file} is missing from the tarball`,
 		).toBe(file);
 	}
+	// One folder per provider (its action node and its trigger) and the code they share.
+	const folders = new Set(manifest.n8n.nodes.map((file) => path.basename(path.dirname(file))));
+	expect(readdirSync(path.join(installed, 'dist', 'nodes')).sort()).toEqual(
+		[...folders, 'shared'].sort(),
+	);
 	const nodeTypes = (await n8n.nodeTypeNames()).filter((name) =>
 		name.startsWith(`${PACKAGE_NAME}.`),
 	);

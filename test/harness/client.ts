@@ -173,6 +173,13 @@ export class N8nClient {
 		return types.map((t) => t.name);
 	}
 
+	/** Deletes a stored credential; one that does not exist (404) is fine. */
+	async deleteCredentialIfPresent(id: string): Promise<void> {
+		const answer = await this.raw('DELETE', `/rest/credentials/${encodeURIComponent(id)}`);
+		if (answer.status >= 300 && answer.status !== 404)
+			throw new Error(`n8n DELETE /rest/credentials/${id} answered ${answer.status}: ${answer.text.slice(0, 300)}`);
+	}
+
 	async createWorkflow(workflow: WorkflowJson): Promise<StoredWorkflow> {
 		return await this.rest<StoredWorkflow>('POST', '/rest/workflows', workflow);
 	}

@@ -1,7 +1,7 @@
 /**
- * The credentials every run gets: fixed ids and names (workflows and the examples can reference
- * them before n8n starts), the sandbox's valid and refused keys, and `n8n import:credentials`,
- * which stores them encrypted.
+ * The credentials a run gets: fixed ids and names (workflows and the examples can reference them
+ * before n8n starts), the sandbox's valid keys (and, for the tests, refused ones), and
+ * `n8n import:credentials`, which stores them encrypted.
  */
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -13,17 +13,16 @@ import { runCommand } from './processes';
 import { CREDENTIAL_TYPES } from './project';
 import type { Runtime } from './runtime';
 
-/** Fixed ids, so workflows (and the examples) can reference the credentials before n8n starts. */
+/**
+ * The working sandbox credentials, under fixed ids so that workflows (and the examples) can
+ * reference them before n8n starts. They are the ones a node added in the editor gets: n8n gives
+ * a new node the most recently updated credential of its type (n8n 2.41.1's editor,
+ * useCanvasOperations), so these are imported as updated last (see sandboxCredentials).
+ */
 export const CREDENTIALS = {
 	helloAnnie: {
 		id: 'sbxHelloAnnie001',
 		name: 'HelloAnnie account',
-		type: CREDENTIAL_TYPES.helloAnnie,
-	},
-	/** Same sandbox, a key it refuses: drives the 401 paths. */
-	helloAnnieWrongKey: {
-		id: 'sbxHelloAnnie401',
-		name: 'HelloAnnie wrong key',
 		type: CREDENTIAL_TYPES.helloAnnie,
 	},
 	/** The sandbox's AlloMia key and organization (the credential test lists that org's calls). */
@@ -32,22 +31,38 @@ export const CREDENTIALS = {
 		name: 'AlloMia account',
 		type: CREDENTIAL_TYPES.alloMia,
 	},
-	alloMiaWrongKey: {
-		id: 'sbxAlloMia000401',
-		name: 'AlloMia wrong key',
-		type: CREDENTIAL_TYPES.alloMia,
-	},
 	aiCaller: {
 		id: 'sbxAiCaller00001',
 		name: 'AICaller account',
 		type: CREDENTIAL_TYPES.aiCaller,
 	},
+} as const;
+
+/**
+ * Tests only (the e2e suite's 401 paths): the same sandbox with keys it refuses, named so in
+ * the editor. dev:sandbox and the demo do not create them, and remove them from an instance
+ * kept from an earlier run.
+ */
+export const REFUSED_KEY_CREDENTIALS = {
+	helloAnnieWrongKey: {
+		id: 'sbxHelloAnnie401',
+		name: 'Test only: HelloAnnie with a refused key',
+		type: CREDENTIAL_TYPES.helloAnnie,
+	},
+	alloMiaWrongKey: {
+		id: 'sbxAlloMia000401',
+		name: 'Test only: AlloMia with a refused key',
+		type: CREDENTIAL_TYPES.alloMia,
+	},
 	aiCallerWrongKey: {
 		id: 'sbxAiCaller00401',
-		name: 'AICaller wrong key',
+		name: 'Test only: AICaller with a refused key',
 		type: CREDENTIAL_TYPES.aiCaller,
 	},
 } as const;
+
+/** What a stack imported: always the working credentials, the refused-key ones when asked. */
+export type StackCredentials = typeof CREDENTIALS & Partial<typeof REFUSED_KEY_CREDENTIALS>;
 
 /** The sandbox's valid HelloAnnie key (a fixture, but still never printed). */
 const SANDBOX_HELLOANNIE_KEY = 'annie-sk-v1-sandbox';
@@ -57,22 +72,36 @@ const WRONG_ALLOMIA_KEY = 'allomia-not-a-valid-key';
 const WRONG_AICALLER_KEY = 'aicaller-not-a-valid-key';
 
 /** A credential to import: its reference and its plain data. */
-export type CredentialToImport = CredentialRef & { data: Record<string, string> };
+export type CredentialToImport = CredentialRef & {
+	data: Record<string, string>;
+	/** n8n's database form (UTC, `YYYY-MM-DD HH:MM:SS.mmm`); `n8n import:credentials` keeps it. */
+	updatedAt?: string;
+};
 
-/** Each of CREDENTIALS with its data, pointed at this sandbox's base URLs. */
+/** A Date as n8n's SQLite database stores it. */
+function databaseTime(date: Date): string {
+	return date.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/**
+ * The working credentials (and, with `refusedKeys`, the tests' refused-key ones), pointed at
+ * this sandbox's base URLs. The working ones carry the newer update time, so that a node added
+ * in the editor gets them, whatever the order n8n lists credentials in.
+ */
 export function sandboxCredentials(
 	sandbox: Sandbox,
 	fixtures: typeof SANDBOX_FIXTURES,
+	options: { refusedKeys?: boolean; now?: Date } = {},
 ): CredentialToImport[] {
 	const { alloMia, aiCaller } = fixtures;
-	return [
+	const now = options.now ?? new Date();
+	const updatedAt = databaseTime(now);
+	const refusedUpdatedAt = databaseTime(new Date(now.getTime() - 60_000));
+	const working: CredentialToImport[] = [
 		{
 			...CREDENTIALS.helloAnnie,
 			data: { apiKey: SANDBOX_HELLOANNIE_KEY, baseUrl: sandbox.baseUrls.helloAnnie },
-		},
-		{
-			...CREDENTIALS.helloAnnieWrongKey,
-			data: { apiKey: WRONG_HELLOANNIE_KEY, baseUrl: sandbox.baseUrls.helloAnnie },
+			updatedAt,
 		},
 		{
 			...CREDENTIALS.alloMia,
@@ -81,24 +110,37 @@ export function sandboxCredentials(
 				organizationId: alloMia.organizationId,
 				baseUrl: sandbox.baseUrls.alloMia,
 			},
+			updatedAt,
 		},
 		{
-			...CREDENTIALS.alloMiaWrongKey,
+			...CREDENTIALS.aiCaller,
+			data: { apiKey: aiCaller.apiKey, baseUrl: sandbox.baseUrls.aiCaller },
+			updatedAt,
+		},
+	];
+	if (!options.refusedKeys) return working;
+	const refused: CredentialToImport[] = [
+		{
+			...REFUSED_KEY_CREDENTIALS.helloAnnieWrongKey,
+			data: { apiKey: WRONG_HELLOANNIE_KEY, baseUrl: sandbox.baseUrls.helloAnnie },
+			updatedAt: refusedUpdatedAt,
+		},
+		{
+			...REFUSED_KEY_CREDENTIALS.alloMiaWrongKey,
 			data: {
 				apiKey: WRONG_ALLOMIA_KEY,
 				organizationId: alloMia.organizationId,
 				baseUrl: sandbox.baseUrls.alloMia,
 			},
+			updatedAt: refusedUpdatedAt,
 		},
 		{
-			...CREDENTIALS.aiCaller,
-			data: { apiKey: aiCaller.apiKey, baseUrl: sandbox.baseUrls.aiCaller },
-		},
-		{
-			...CREDENTIALS.aiCallerWrongKey,
+			...REFUSED_KEY_CREDENTIALS.aiCallerWrongKey,
 			data: { apiKey: WRONG_AICALLER_KEY, baseUrl: sandbox.baseUrls.aiCaller },
+			updatedAt: refusedUpdatedAt,
 		},
 	];
+	return [...refused, ...working];
 }
 
 /**

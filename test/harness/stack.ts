@@ -26,9 +26,20 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { SANDBOX_FIXTURES, startSandbox, type Sandbox } from '../sandbox/server';
+import {
+	SANDBOX_FIXTURES,
+	startSandbox,
+	type Sandbox,
+	type SandboxOptions,
+} from '../sandbox/server';
 import { N8nClient } from './client';
-import { CREDENTIALS, importCredentials, sandboxCredentials } from './credentials';
+import {
+	CREDENTIALS,
+	importCredentials,
+	REFUSED_KEY_CREDENTIALS,
+	sandboxCredentials,
+	type StackCredentials,
+} from './credentials';
 import { n8nEnv, N8nServer } from './n8n-server';
 import { buildAndPack, installPackage } from './pack';
 import { assertPortFree, freePort, processAlive, type Log } from './processes';
@@ -45,6 +56,14 @@ export interface StackOptions {
 	userFolder?: string;
 	/** Use (and keep) this folder for the files n8n may read, instead of one in the run folder. */
 	filesDir?: string;
+	/** More sandbox options, e.g. callEnding (dev:sandbox and the demo: calls end by themselves). */
+	sandbox?: Omit<SandboxOptions, 'port'>;
+	/**
+	 * Also import the tests' refused-key credentials (REFUSED_KEY_CREDENTIALS). Default false:
+	 * an instance someone works in has only working credentials; a kept instance loses the
+	 * refused-key ones an earlier run created.
+	 */
+	refusedKeyCredentials?: boolean;
 }
 
 export interface Stack {
@@ -57,7 +76,8 @@ export interface Stack {
 	userFolder: string;
 	/** Where file nodes may read; examples/data is copied here. */
 	filesDir: string;
-	credentials: typeof CREDENTIALS;
+	/** The imported credentials (the refused-key ones only with options.refusedKeyCredentials). */
+	credentials: StackCredentials;
 	/** Seconds each setup step took. */
 	timings: Record<string, number>;
 	stop(options?: { keepRunDir?: boolean }): Promise<void>;
@@ -132,8 +152,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 			await installPackage(tarball, userFolder);
 		});
 		const credentialsReady = timed(timings, 'sandbox+import:credentials', async () => {
-			sandbox = await startSandbox({ port: options.sandboxPort ?? 0 });
-			await importCredentials(runtime, env, runDir, sandboxCredentials(sandbox, SANDBOX_FIXTURES));
+			sandbox = await startSandbox({ ...options.sandbox, port: options.sandboxPort ?? 0 });
+			await importCredentials(
+				runtime,
+				env,
+				runDir,
+				sandboxCredentials(sandbox, SANDBOX_FIXTURES, { refusedKeys: options.refusedKeyCredentials }),
+			);
 		});
 		// Both settle before either failure is reported, so nothing is left running half-started.
 		const results = await Promise.allSettled([packageReady, credentialsReady]);
@@ -157,6 +182,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 					);
 				}
 			}
+			if (!options.refusedKeyCredentials) {
+				// A kept instance (dev:sandbox) may hold them from an earlier run: new nodes would get them.
+				for (const refused of Object.values(REFUSED_KEY_CREDENTIALS))
+					await client.deleteCredentialIfPresent(refused.id);
+			}
 			const credentialTypes = await client.credentialTypeNames();
 			for (const credentialType of Object.values(CREDENTIAL_TYPES)) {
 				if (!credentialTypes.includes(credentialType)) {
@@ -176,7 +206,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 			runDir,
 			userFolder,
 			filesDir,
-			credentials: CREDENTIALS,
+			credentials: options.refusedKeyCredentials
+				? { ...REFUSED_KEY_CREDENTIALS, ...CREDENTIALS }
+				: { ...CREDENTIALS },
 			timings,
 			stop,
 		};

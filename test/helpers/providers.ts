@@ -11,9 +11,6 @@ export interface RunOptions {
 	credential?: IDataObject;
 }
 
-export const ALLOMIA_KEY = SANDBOX_FIXTURES.alloMia.apiKey;
-export const AICALLER_KEY = SANDBOX_FIXTURES.aiCaller.apiKey;
-
 /** One node run against the sandbox with that provider's credential; the three providers differ only in these. */
 function runProvider(
 	type: string,
@@ -60,7 +57,7 @@ export function runAlloMia(
 		'alloMia',
 		'alloMiaApi',
 		{
-			apiKey: options.apiKey ?? ALLOMIA_KEY,
+			apiKey: options.apiKey ?? SANDBOX_FIXTURES.alloMia.apiKey,
 			organizationId: SANDBOX_FIXTURES.alloMia.organizationId,
 			baseUrl: sandbox.baseUrls.alloMia,
 		},
@@ -77,7 +74,7 @@ export function runAiCaller(
 	return runProvider(
 		'aiCaller',
 		'aiCallerApi',
-		{ apiKey: options.apiKey ?? AICALLER_KEY, baseUrl: sandbox.baseUrls.aiCaller },
+		{ apiKey: options.apiKey ?? SANDBOX_FIXTURES.aiCaller.apiKey, baseUrl: sandbox.baseUrls.aiCaller },
 		parameters,
 		options,
 	);

@@ -9,6 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 
+import { parseCallSeconds, parseOutcomeWeights, type CallEndingOptions } from './callEnding';
 import {
 	startSandbox,
 	type AiCallerOutcome,
@@ -30,6 +31,8 @@ const USAGE = `Usage: tsx test/sandbox/cli.ts [options]
   --aicaller-auto-outcome X      completed | busy | noAnswer | failed | cancelled (default completed)
   --webhook-secret-mode M        AICaller: header | hmac | body (default header)
   --allow-external-callbacks     also deliver callbacks to non-loopback hosts
+  --end-calls SECONDS            every provider's calls end by themselves after SECONDS (e.g. 15-45 or 20)
+  --end-call-outcomes WEIGHTS    with --end-calls: e.g. completed=6,no-answer=2,voicemail=1,busy=1 (the default)
   --help`;
 
 function fail(message: string): never {
@@ -79,8 +82,24 @@ async function main(): Promise<void> {
 		};
 	}
 
+	let callEnding: CallEndingOptions | undefined;
+	try {
+		if (values['end-calls'] !== undefined) {
+			callEnding = parseCallSeconds(values['end-calls']);
+			if (values['end-call-outcomes'] !== undefined)
+				callEnding.outcomes = parseOutcomeWeights(values['end-call-outcomes']);
+		} else if (values['end-call-outcomes'] !== undefined) {
+			fail('--end-call-outcomes needs --end-calls');
+		}
+	} catch (error) {
+		fail(
+			`--end-calls / --end-call-outcomes: ${error instanceof Error ? error.message : String(error)}`,
+		);
+	}
+
 	const sandbox = await startSandbox({
 		port: int('port', values.port) ?? 4010,
+		callEnding,
 		checkResponses: values['check-responses'] === true,
 		allowExternalCallbacks: values['allow-external-callbacks'] === true,
 		helloAnnie: {
@@ -158,6 +177,8 @@ function parse() {
 			'aicaller-auto-outcome': { type: 'string' },
 			'webhook-secret-mode': { type: 'string' },
 			'allow-external-callbacks': { type: 'boolean' },
+			'end-calls': { type: 'string' },
+			'end-call-outcomes': { type: 'string' },
 			help: { type: 'boolean' },
 		},
 		strict: true,

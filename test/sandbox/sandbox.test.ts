@@ -7,6 +7,13 @@
  */
 import { createHmac } from 'node:crypto';
 
+import {
+	checkCallEnding,
+	DEV_CALL_ENDING,
+	drawCallEnding,
+	parseCallSeconds,
+	parseOutcomeWeights,
+} from './callEnding';
 import { startReceiver, type Receiver } from './receiver';
 import { SANDBOX_FIXTURES, startSandbox, type RecordedRequest, type Sandbox } from './server';
 import { loadDocument } from './util';
@@ -69,7 +76,7 @@ const SEED_004_BODY = `
 }
 `;
 
-const ANNIE_KEY = 'annie-sk-v1-sandbox';
+const ANNIE_KEY = SANDBOX_FIXTURES.helloAnnie.apiKey;
 
 interface Answer {
 	status: number;
@@ -2124,5 +2131,285 @@ describe('sandbox lifecycle', () => {
 		} finally {
 			await first.close();
 		}
+	});
+});
+
+// -------------------------------------------------------------------------------------------------
+
+describe('calls that end by themselves (callEnding: dev:sandbox and the demo)', () => {
+	const annie = { authorization: `Bearer ${ANNIE_KEY}`, 'content-type': 'application/json' };
+	const allo = { authorization: 'Bearer allomia-sandbox-key', 'content-type': 'application/json' };
+	const aiCaller = {
+		'aicaller-api-key': 'aicaller-sandbox-key',
+		'content-type': 'application/json',
+	};
+	let receiver: Receiver;
+
+	beforeAll(async () => {
+		receiver = await startReceiver();
+	});
+	afterEach(() => {
+		receiver.received.length = 0;
+	});
+	afterAll(async () => {
+		await receiver.close();
+	});
+
+	/** One call at each provider; returns their ids. */
+	async function placeCalls(
+		sandbox: Sandbox,
+	): Promise<{ conversationId: string; outboundCallId: string; phoneCallId: string }> {
+		const started = await call(`${sandbox.baseUrls.helloAnnie}/calls`, {
+			method: 'POST',
+			headers: annie,
+			body: SEED_000_BODY,
+		});
+		const outbound = await call(`${sandbox.baseUrls.alloMia}/api/outbound`, {
+			method: 'POST',
+			headers: allo,
+			body: JSON.stringify({
+				...JSON.parse(SEED_002_BODY),
+				callbackUrl: `${receiver.url}/allomia`,
+			}),
+		});
+		const created = await call(`${sandbox.baseUrls.aiCaller}/v1/phoneCalls`, {
+			method: 'POST',
+			headers: aiCaller,
+			body: JSON.stringify({ ...JSON.parse(SEED_003_BODY), phoneCallWebhooks: [] }),
+		});
+		expect([started.status, outbound.status, created.status]).toEqual([200, 200, 200]);
+		return {
+			conversationId: data<{ conversationId: string }>(started).conversationId,
+			outboundCallId: (outbound.json as { outboundCallId: string }).outboundCallId,
+			phoneCallId: data<{ _id: string }>(created)._id,
+		};
+	}
+
+	/** Each provider's view of the call: HelloAnnie's conversation, AlloMia's status, AICaller's call. */
+	async function statuses(sandbox: Sandbox, ids: Awaited<ReturnType<typeof placeCalls>>) {
+		const conversation = data<Record<string, unknown>>(
+			await call(`${sandbox.baseUrls.helloAnnie}/conversations/${ids.conversationId}`, {
+				headers: annie,
+			}),
+		);
+		const status = (
+			await call(`${sandbox.baseUrls.alloMia}/api/outbound/${ids.outboundCallId}/status`, {
+				headers: allo,
+			})
+		).json as Record<string, unknown>;
+		const phoneCall = data<Record<string, unknown>>(
+			await call(`${sandbox.baseUrls.aiCaller}/v1/phoneCalls/${ids.phoneCallId}`, {
+				headers: aiCaller,
+			}),
+		);
+		return { conversation, status, phoneCall };
+	}
+
+	/** random() answering these values in turn (then 0): fixes when and how each call ends. */
+	const sequence = (...values: number[]) => {
+		let index = 0;
+		return () => values[index++] ?? 0;
+	};
+
+	it("off (the tests' default): a call stays in progress until a test ends it", async () => {
+		const sandbox = await startSandbox({ checkResponses: true });
+		try {
+			const ids = await placeCalls(sandbox);
+			await new Promise((r) => setTimeout(r, 300));
+			const now = await statuses(sandbox, ids);
+			expect(now.conversation.status).toBe('OPEN');
+			expect(now.status.status).toBe('calling');
+			expect(now.phoneCall.status).toBe('queued');
+			expect(receiver.received).toHaveLength(0);
+			expect(sandbox.responseProblems).toEqual([]);
+		} finally {
+			await sandbox.close();
+		}
+	});
+
+	it("on: every provider's call ends within maxMs, each with its own outcome, and the answers keep to the contracts", async () => {
+		// Draws in call order: (time, outcome) for HelloAnnie, AlloMia, AICaller. With the default
+		// weights 6/2/1/1 of 10: 0.1 → completed, 0.65 → no-answer, 0.85 → voicemail, 0.95 → busy.
+		const sandbox = await startSandbox({
+			checkResponses: true,
+			callEnding: { minMs: 100, maxMs: 300, random: sequence(0, 0.65, 0.5, 0.85, 1 - 1e-9, 0.95) },
+		});
+		try {
+			const placed = Date.now();
+			const ids = await placeCalls(sandbox);
+			await receiver.waitFor(1, 2000);
+			await new Promise((r) => setTimeout(r, Math.max(0, placed + 500 - Date.now())));
+			const ended = await statuses(sandbox, ids);
+
+			// HelloAnnie: no answer → CLOSED, no connected time, tagged.
+			expect(ended.conversation).toMatchObject({
+				status: 'CLOSED',
+				summary: 'The call was not answered.',
+				topic: 'No answer',
+				conversationTags: ['no-answer'],
+				duration: 0,
+				endTime: expect.any(String),
+			});
+			// AlloMia: voicemail → a completed call whose reason says voicemail; the callback carried it.
+			expect(ended.status).toMatchObject({
+				status: 'completed',
+				callDetails: expect.objectContaining({ endedReason: 'voicemail' }),
+			});
+			expect(receiver.received[0].body).toMatchObject({
+				outboundCallId: ids.outboundCallId,
+				status: 'completed',
+			});
+			const record = (
+				await call(`${sandbox.baseUrls.alloMia}/api/calls/${ids.outboundCallId}`, { headers: allo })
+			).json as Record<string, unknown>;
+			expect(record).toMatchObject({ callOutcome: 'voicemail_left', callEndedReason: 'voicemail' });
+			// AICaller: busy → never connected.
+			expect(ended.phoneCall).toMatchObject({
+				status: 'busy',
+				callDuration: 0,
+				statusExtraInfo: expect.objectContaining({ statusCode: 'BUSY' }),
+			});
+			expect(sandbox.responseProblems).toEqual([]);
+		} finally {
+			await sandbox.close();
+		}
+	});
+
+	it("completed and voicemail in each provider's terms (HelloAnnie summary, AICaller VOICEMAIL_DETECTED)", async () => {
+		const sandbox = await startSandbox({
+			checkResponses: true,
+			callEnding: { minMs: 50, maxMs: 50, random: sequence(0, 0.1, 0, 0.1, 0, 0.85) },
+		});
+		try {
+			const ids = await placeCalls(sandbox);
+			await receiver.waitFor(1, 2000);
+			await new Promise((r) => setTimeout(r, 150));
+			const ended = await statuses(sandbox, ids);
+			expect(ended.conversation).toMatchObject({
+				status: 'CLOSED',
+				summary: expect.stringMatching(/confirmed/),
+				conversationTags: ['appointment-confirmation'],
+			});
+			expect(ended.conversation.duration).toBeGreaterThanOrEqual(1);
+			expect(ended.status).toMatchObject({
+				status: 'completed',
+				callDetails: expect.objectContaining({ endedReason: 'customer-ended-call' }),
+			});
+			expect(ended.phoneCall).toMatchObject({
+				status: 'completed',
+				statusExtraInfo: expect.objectContaining({ statusCode: 'VOICEMAIL_DETECTED' }),
+			});
+			expect(ended.phoneCall.resultValues).toBeUndefined();
+			expect(sandbox.responseProblems).toEqual([]);
+		} finally {
+			await sandbox.close();
+		}
+	});
+
+	it('a test keeps control: a call it ends first is not ended again, and reset() cancels pending endings', async () => {
+		const sandbox = await startSandbox({ callEnding: { minMs: 150, maxMs: 150 } });
+		try {
+			const ids = await placeCalls(sandbox);
+			sandbox.helloAnnie.endCall(ids.conversationId, 'busy');
+			await sandbox.alloMia.complete(ids.outboundCallId, 'failed');
+			await sandbox.aiCaller.complete(ids.phoneCallId, 'cancelled');
+			await new Promise((r) => setTimeout(r, 300));
+			const ended = await statuses(sandbox, ids);
+			expect([ended.conversation.topic, ended.status.status, ended.phoneCall.status]).toEqual([
+				'Busy',
+				'failed',
+				'cancelled',
+			]);
+
+			const again = await placeCalls(sandbox);
+			sandbox.reset();
+			await new Promise((r) => setTimeout(r, 300));
+			expect(receiver.received).toHaveLength(1); // only the failed call's callback above
+			expect(
+				sandbox.helloAnnie.state.conversations.some(
+					(c) => c.conversationId === again.conversationId,
+				),
+			).toBe(false);
+		} finally {
+			await sandbox.close();
+		}
+	});
+
+	it("a provider's autoCompleteAfterMs (the tests' fixed ending) wins over callEnding", async () => {
+		const sandbox = await startSandbox({
+			callEnding: { minMs: 5000, maxMs: 5000 },
+			alloMia: { autoCompleteAfterMs: 50, autoOutcome: 'busy' },
+		});
+		try {
+			const ids = await placeCalls(sandbox);
+			await receiver.waitFor(1, 2000);
+			expect((await statuses(sandbox, ids)).status.status).toBe('busy');
+		} finally {
+			await sandbox.close();
+		}
+	});
+
+	it('HelloAnnie calls can be ended by a test, in code or over the control API', async () => {
+		const sandbox = await startSandbox();
+		try {
+			const ids = await placeCalls(sandbox);
+			const answer = await call(
+				`${sandbox.url}/__sandbox/helloannie/conversations/${ids.conversationId}/end`,
+				{
+					method: 'POST',
+					headers: { 'content-type': 'application/json' },
+					body: JSON.stringify({ outcome: 'voicemail' }),
+				},
+			);
+			expect(answer.status).toBe(200);
+			expect(answer.json).toMatchObject({
+				status: 'CLOSED',
+				topic: 'Voicemail',
+				conversationTags: ['voicemail'],
+			});
+			expect(() => sandbox.helloAnnie.endCall(ids.conversationId)).toThrow(/already CLOSED/);
+			const again = await call(
+				`${sandbox.url}/__sandbox/helloannie/conversations/${ids.conversationId}/end`,
+				{
+					method: 'POST',
+					body: '{}',
+					headers: { 'content-type': 'application/json' },
+				},
+			);
+			expect(again.status).toBe(409);
+		} finally {
+			await sandbox.close();
+		}
+	});
+
+	it('the default spread: times evenly between minMs and maxMs, mostly completed, every outcome drawn', () => {
+		const counts: Record<string, number> = {};
+		const times: number[] = [];
+		for (let i = 0; i < 4000; i++) {
+			const { afterMs, outcome } = drawCallEnding(DEV_CALL_ENDING);
+			counts[outcome] = (counts[outcome] ?? 0) + 1;
+			times.push(afterMs);
+		}
+		expect(Math.min(...times)).toBeGreaterThanOrEqual(DEV_CALL_ENDING.minMs);
+		expect(Math.max(...times)).toBeLessThanOrEqual(DEV_CALL_ENDING.maxMs);
+		// 15–45 s: short enough for Wait for Call to End's default 300 s, long enough to watch.
+		expect(DEV_CALL_ENDING.maxMs).toBeLessThan(300_000);
+		expect(counts.completed / 4000).toBeGreaterThan(0.5);
+		for (const outcome of ['no-answer', 'voicemail', 'busy'])
+			expect(counts[outcome]).toBeGreaterThan(200);
+	});
+
+	it('the command-line forms of dev:sandbox, the demo and the sandbox CLI', () => {
+		expect(parseCallSeconds('15-45')).toEqual({ minMs: 15_000, maxMs: 45_000 });
+		expect(parseCallSeconds('20')).toEqual({ minMs: 20_000, maxMs: 20_000 });
+		expect(() => parseCallSeconds('45-15')).toThrow(/shorter to the longer/);
+		expect(() => parseCallSeconds('soon')).toThrow(/not a number of seconds/);
+		expect(parseOutcomeWeights('completed=3, busy=1')).toEqual({ completed: 3, busy: 1 });
+		expect(() => parseOutcomeWeights('hung-up=1')).toThrow(/unknown call outcome/);
+		expect(() => checkCallEnding({ minMs: 10, maxMs: 5 })).toThrow();
+		expect(() => checkCallEnding({ minMs: 0, maxMs: 5, outcomes: { completed: 0 } })).toThrow(
+			/at least one outcome/,
+		);
+		expect(drawCallEnding({ minMs: 0, maxMs: 0, outcomes: { busy: 1 } }).outcome).toBe('busy');
 	});
 });

@@ -10,6 +10,7 @@
  *
  * See README.md in this folder for the pipeline, the control API and every undocumented decision.
  */
+import type { CallEndingOptions } from './callEnding';
 import { SandboxCore } from './core';
 import {
 	AICALLER_FIXTURES,
@@ -39,6 +40,7 @@ import type {
 } from './types';
 
 export type { CallbackAttempt, Fault, FaultRule, ProviderName, RecordedRequest } from './types';
+export type { CallEndingOptions, CallEndOutcome } from './callEnding';
 export type {
 	RateLimitConfig,
 	HelloAnnieOptions,
@@ -70,6 +72,13 @@ export interface SandboxOptions {
 	helloAnnie?: Omit<HelloAnnieOptions, 'apiKey'>;
 	alloMia?: Omit<AlloMiaOptions, 'apiKey'>;
 	aiCaller?: Omit<AiCallerOptions, 'apiKey'>;
+	/**
+	 * Calls of every provider end by themselves, after a time drawn between minMs and maxMs with
+	 * an outcome drawn from the weights (completed, no-answer, voicemail, busy), as in dev:sandbox
+	 * and the demo. Default: off, a call ends only when a test ends it. A provider's own
+	 * callEnding or autoCompleteAfterMs wins over this.
+	 */
+	callEnding?: CallEndingOptions;
 	/** Callback/webhook POST timeout, ms (default 5000). */
 	callbackTimeoutMs?: number;
 	/** Default false: callbacks to non-loopback hosts are recorded (with an error) but not sent. */
@@ -142,14 +151,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 	});
 
 	const helloAnnie = createHelloAnnie(core.context, {
+		callEnding: options.callEnding,
 		...options.helloAnnie,
 		apiKey: options.apiKeys?.helloAnnie,
 	});
 	const alloMia = createAlloMia(core.context, {
+		callEnding: options.callEnding,
 		...options.alloMia,
 		apiKey: options.apiKeys?.alloMia,
 	});
 	const aiCaller = createAiCaller(core.context, {
+		callEnding: options.callEnding,
 		...options.aiCaller,
 		apiKey: options.apiKeys?.aiCaller,
 	});

@@ -1,91 +1,43 @@
 /**
  * The AICaller node run by n8n-core against the sandbox: the exact request of every operation
- * (seed 003 field for field), batches for Create Many, outputs and errors. The node refuses only
- * what AICaller's pages state (docs/provider-contracts/aicaller.md): IDs of any shape, undocumented
- * event names and past schedule times are sent, and AICaller's (here the sandbox's) answer shown.
+ * (the Create Phone Call page's example field for field), batches for Create Many, outputs and
+ * errors. The node refuses only what AICaller's pages state (docs/provider-contracts/aicaller.md):
+ * IDs of any shape, undocumented event names and past schedule times are sent, and AICaller's
+ * (here the sandbox's) answer shown.
  */
 import type { IDataObject } from 'n8n-workflow';
-import { AICALLER_KEY, runAiCaller } from '../helpers/providers';
-import { SANDBOX_FIXTURES, startSandbox, type RecordedRequest, type Sandbox } from '../sandbox/server';
+import {
+	AICALLER_CREATE_PHONE_CALL_EXAMPLE,
+	AICALLER_EXAMPLE_CALL_ID as DOCS_CALL_ID,
+	AICALLER_EXAMPLE_ID as ID,
+	AICALLER_PAGE_DELAYED_UNTIL,
+} from '../fixtures/documentation-examples';
+import { expectDocumentedRequest } from '../fixtures/requests';
+import { useSandbox } from '../fixtures/sandbox';
+import { runAiCaller } from '../helpers/providers';
+import { SANDBOX_FIXTURES } from '../sandbox/server';
 
 const F = SANDBOX_FIXTURES.aiCaller;
-const ID = '363573667364666473667332';
 /** Sandbox decision: the calls it creates get 24 hex characters (AICaller documents no format). */
 const OBJECT_ID = /^[0-9a-f]{24}$/;
-/** Every AICaller page's example call `_id`: 20 digits. The sandbox holds that call as a fixture. */
-const DOCS_CALL_ID = '12345678901234567890';
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-	sandbox = await startSandbox({ logErrors: false });
-});
-afterAll(async () => {
-	await sandbox.close();
-});
-beforeEach(() => sandbox.reset());
+const sandbox = useSandbox();
 
 const requests = () => sandbox.requestsFor('aicaller');
 
-function expectDocumentedRequest(request: RecordedRequest, method: string, path: string) {
-	expect(request.method).toBe(method);
-	expect(request.path).toBe(path);
-	expect(request.headers['aicaller-api-key']).toBe(AICALLER_KEY);
-	expect(request.headers.authorization).toBeUndefined();
-	expect(request.validationErrors).toEqual([]);
-	expect(request.valid).toBe(true);
-}
-
-// A future date, so that the seed example also schedules the call (seed 003's own 2023 date is
-// sent as it is too: see "a past callDelayedUntil").
-const DELAYED_UNTIL = '2030-10-12T09:08:00.387Z';
-
-const seedParameters: IDataObject = {
-	resource: 'phoneCall',
-	operation: 'create',
-	teamId: ID,
-	callTemplateId: ID,
-	nameOfHuman: 'John',
-	toPhoneNumber: '+1234567890',
-	promptVariableValues: { variable: [{ key: 'customer_name', value: 'John' }] },
-	additionalFields: {
-		phoneNumberId: ID,
-		fromPhoneNumber: '+1234567890',
-		toEmailAddress: 'someone@email.com',
-		status: 'queued',
-		telephonyProvider: 'twilio',
-		record: false,
-		callDelayedUntil: DELAYED_UNTIL,
-	},
-	phoneCallWebhooks: {
-		webhook: [{ url: 'https://hooks.abc.com/', subscribedEvent: 'phoneCall.completed', secret: 'NjUyOTgwMjkpJU0NmY25yzWkJFWDBE12' }],
-	},
-};
-
-const seedBody = {
-	teamId: ID,
-	phoneNumberId: ID,
-	callTemplateId: ID,
-	nameOfHuman: 'John',
-	fromPhoneNumber: '+1234567890',
-	toPhoneNumber: '+1234567890',
-	toEmailAddress: 'someone@email.com',
-	status: 'queued',
-	telephonyProvider: 'twilio',
-	promptVariableValues: [{ key: 'customer_name', value: 'John' }],
-	record: false,
-	callDelayedUntil: DELAYED_UNTIL,
-	phoneCallWebhooks: [{ url: 'https://hooks.abc.com/', subscribedEvent: 'phoneCall.completed', secret: 'NjUyOTgwMjkpJU0NmY25yzWkJFWDBE12' }],
-};
+// The example schedules the call at a future date; the page's own past date is sent as it is
+// too (see "a past callDelayedUntil").
+const { parameters: exampleParameters, body: exampleBody } = AICALLER_CREATE_PHONE_CALL_EXAMPLE;
 
 describe('Phone Call → Create', () => {
-	test('sends the seed example field for field and outputs the created call', async () => {
-		const result = await runAiCaller(sandbox, seedParameters);
+	test('sends the documentation example field for field and outputs the created call', async () => {
+		const result = await runAiCaller(sandbox, exampleParameters);
 		expect(result.error).toBeUndefined();
 		const [request] = requests();
 		expectDocumentedRequest(request, 'POST', '/v1/phoneCalls');
-		expect(request.rawBody).toBe(JSON.stringify(seedBody));
+		expect(request.rawBody).toBe(JSON.stringify(exampleBody));
 		expect(result.items).toHaveLength(1);
-		expect(result.items[0].json).toMatchObject({ ...seedBody, _id: expect.stringMatching(OBJECT_ID) });
+		expect(result.items[0].json).toMatchObject({ ...exampleBody, _id: expect.stringMatching(OBJECT_ID) });
 		expect(result.items[0].pairedItem).toEqual({ item: 0 });
 	});
 
@@ -107,7 +59,7 @@ describe('Phone Call → Create', () => {
 	test('callDelayedUntil from a wall-clock time is sent in UTC with Z', async () => {
 		await runAiCaller(
 			sandbox,
-			{ ...seedParameters, additionalFields: { callDelayedUntil: '2031-01-15T09:30:00' } },
+			{ ...exampleParameters, additionalFields: { callDelayedUntil: '2031-01-15T09:30:00' } },
 			{ timezone: 'America/New_York' },
 		);
 		expect((requests()[0].body as IDataObject).callDelayedUntil).toBe('2031-01-15T14:30:00.000Z');
@@ -125,7 +77,7 @@ describe('Phone Call → Create', () => {
 		[{ phoneCallWebhooks: { webhook: [{ url: 'hooks', subscribedEvent: 'phoneCall.completed' }] } }, 'Webhooks → URL (phoneCallWebhooks.0.url) must be an http(s) URL'],
 		[{ phoneCallWebhooks: { webhook: [{ url: 'https://hooks.abc.com/', subscribedEvent: ' ' }] } }, 'Webhooks → Subscribed Event (phoneCallWebhooks.0.subscribedEvent) is required'],
 	])('bad input %p is refused before anything is sent', async (change, message) => {
-		const result = await runAiCaller(sandbox, { ...seedParameters, ...change });
+		const result = await runAiCaller(sandbox, { ...exampleParameters, ...change });
 		expect(result.error?.name).toBe('NodeOperationError');
 		expect(result.error?.message).toContain(message);
 		expect(requests()).toHaveLength(0);
@@ -133,9 +85,9 @@ describe('Phone Call → Create', () => {
 
 	test('IDs are sent whatever their shape (none is documented); AICaller\'s answer is the outcome', async () => {
 		const result = await runAiCaller(sandbox, {
-			...seedParameters,
+			...exampleParameters,
 			callTemplateId: DOCS_CALL_ID,
-			additionalFields: { ...(seedParameters.additionalFields as IDataObject), phoneNumberId: 'pn-1' },
+			additionalFields: { ...(exampleParameters.additionalFields as IDataObject), phoneNumberId: 'pn-1' },
 		});
 		const [request] = requests();
 		expectDocumentedRequest(request, 'POST', '/v1/phoneCalls');
@@ -144,16 +96,16 @@ describe('Phone Call → Create', () => {
 		expect(result.error?.message).toBe('AICaller could not find it (HTTP 404): Call template not found');
 
 		sandbox.reset();
-		const team = await runAiCaller(sandbox, { ...seedParameters, teamId: 'team-1' });
+		const team = await runAiCaller(sandbox, { ...exampleParameters, teamId: 'team-1' });
 		expect(requests()[0].valid).toBe(true);
 		expect((requests()[0].body as IDataObject).teamId).toBe('team-1');
 		expect(team.error?.message).toBe('AICaller could not find it (HTTP 404): Team not found');
 	});
 
-	test('a past callDelayedUntil (seed 003\'s own 2023 date) is sent as it is', async () => {
+	test('a past callDelayedUntil (the page\'s own 2023 date) is sent as it is', async () => {
 		const result = await runAiCaller(sandbox, {
-			...seedParameters,
-			additionalFields: { callDelayedUntil: '2023-10-12T09:08:00.387Z' },
+			...exampleParameters,
+			additionalFields: { callDelayedUntil: AICALLER_PAGE_DELAYED_UNTIL },
 		});
 		expect(result.error).toBeUndefined();
 		expect(requests()[0].valid).toBe(true);
@@ -163,7 +115,7 @@ describe('Phone Call → Create', () => {
 
 	test('a webhook event other than phoneCall.completed is sent as given (only that one is documented)', async () => {
 		const result = await runAiCaller(sandbox, {
-			...seedParameters,
+			...exampleParameters,
 			phoneCallWebhooks: { webhook: [{ url: 'https://hooks.abc.com/', subscribedEvent: 'phoneCall.failed' }] },
 		});
 		expect(result.error).toBeUndefined();
@@ -172,7 +124,7 @@ describe('Phone Call → Create', () => {
 	});
 
 	test('a wrong key gives a 401 that never shows the key', async () => {
-		const result = await runAiCaller(sandbox, seedParameters, { apiKey: 'aicaller-wrong-key' });
+		const result = await runAiCaller(sandbox, exampleParameters, { apiKey: 'aicaller-wrong-key' });
 		expect(result.error?.message).toMatch(/^AICaller did not accept the API key \(HTTP 401\)/);
 		expect(JSON.stringify(result.error)).not.toContain('aicaller-wrong-key');
 	});
@@ -300,7 +252,7 @@ describe('Phone Call → Get / Get Many', () => {
 			.map(({ call }) => call._id);
 
 	test('Get Many sends no paging (none is documented): one request; Limit keeps the first calls of the answer', async () => {
-		await runAiCaller(sandbox, { ...seedParameters, operation: 'createMany', additionalFields: {}, phoneCallWebhooks: {}, batchSize: 100 }, { items: Array.from({ length: 230 }, () => ({})) });
+		await runAiCaller(sandbox, { ...exampleParameters, operation: 'createMany', additionalFields: {}, phoneCallWebhooks: {}, batchSize: 100 }, { items: Array.from({ length: 230 }, () => ({})) });
 		const before = requests().length;
 		const limited = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'getAll', returnAll: false, limit: 7 });
 		expect(limited.error).toBeUndefined();

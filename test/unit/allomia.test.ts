@@ -5,67 +5,29 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { ALLOMIA_KEY, runAlloMia } from '../helpers/providers';
-import { SANDBOX_FIXTURES, startSandbox, type RecordedRequest, type Sandbox } from '../sandbox/server';
+import { ALLOMIA_CREATE_OUTBOUND_CALL_EXAMPLE } from '../fixtures/documentation-examples';
+import { expectDocumentedRequest } from '../fixtures/requests';
+import { useSandbox } from '../fixtures/sandbox';
+import { runAlloMia } from '../helpers/providers';
+import { SANDBOX_FIXTURES } from '../sandbox/server';
 
 const F = SANDBOX_FIXTURES.alloMia;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-	sandbox = await startSandbox({ logErrors: false });
-});
-afterAll(async () => {
-	await sandbox.close();
-});
-beforeEach(() => sandbox.reset());
+const sandbox = useSandbox();
 
 const requests = () => sandbox.requestsFor('allomia');
 
-function expectDocumentedRequest(request: RecordedRequest, method: string, path: string) {
-	expect(request.method).toBe(method);
-	expect(request.path).toBe(path);
-	expect(request.headers.authorization).toBe(`Bearer ${ALLOMIA_KEY}`);
-	expect(request.validationErrors).toEqual([]);
-	expect(request.valid).toBe(true);
-}
-
-/** Seed 002's example request, as a user fills it into the panel. */
-const seedCall = {
-	resource: 'call',
-	operation: 'createOutbound',
-	phoneNumber: '+15145551234',
-	assistantId: 'a1b2c3d4-e5f6-7890-abcd-123456789012',
-	phoneNumberId: 'b2c3d4e5-f6a7-8901-bcde-234567890123',
-	customerName: 'John Doe',
-	dynamicVariablesMode: 'fields',
-	dynamicVariables: {
-		variable: [
-			{ key: 'patientId', value: '12345' },
-			{ key: 'appointmentSlot', value: '2026-04-01T10:00:00Z' },
-			{ key: 'practitioner', value: 'Dr. Smith' },
-		],
-	},
-	callbackUrl: 'https://partner.example.com/webhooks/call-status',
-};
-
-const seedBody = {
-	phoneNumber: '+15145551234',
-	assistantId: 'a1b2c3d4-e5f6-7890-abcd-123456789012',
-	phoneNumberId: 'b2c3d4e5-f6a7-8901-bcde-234567890123',
-	customerName: 'John Doe',
-	dynamicVariables: { patientId: '12345', appointmentSlot: '2026-04-01T10:00:00Z', practitioner: 'Dr. Smith' },
-	callbackUrl: 'https://partner.example.com/webhooks/call-status',
-};
+const { parameters: exampleCall, body: exampleBody } = ALLOMIA_CREATE_OUTBOUND_CALL_EXAMPLE;
 
 describe('Call → Create Outbound', () => {
-	test('sends the seed example field for field and outputs the dispatched call', async () => {
-		const result = await runAlloMia(sandbox, seedCall);
+	test('sends the documentation example field for field and outputs the dispatched call', async () => {
+		const result = await runAlloMia(sandbox, exampleCall);
 		expect(result.error).toBeUndefined();
 		const [request] = requests();
 		expectDocumentedRequest(request, 'POST', '/api/outbound');
 		expect(request.headers['content-type']).toMatch(/^application\/json/);
-		expect(request.rawBody).toBe(JSON.stringify(seedBody));
+		expect(request.rawBody).toBe(JSON.stringify(exampleBody));
 		expect(result.items).toEqual([
 			{
 				json: {
@@ -83,7 +45,7 @@ describe('Call → Create Outbound', () => {
 		await runAlloMia(
 			sandbox,
 			{
-				...seedCall,
+				...exampleCall,
 				phoneNumber: '+1 (514) 555-1234',
 				dynamicVariablesMode: 'json',
 				dynamicVariablesJson: '={{ $json.vars }}',
@@ -94,8 +56,8 @@ describe('Call → Create Outbound', () => {
 		);
 		expect(requests()[0].body).toEqual({
 			phoneNumber: '+15145551234',
-			assistantId: seedBody.assistantId,
-			phoneNumberId: seedBody.phoneNumberId,
+			assistantId: exampleBody.assistantId,
+			phoneNumberId: exampleBody.phoneNumberId,
 			dynamicVariables: { patientId: '12345', confirmed: 'true', practitioner: 'Dr. Smith' },
 		});
 		expect(requests()[0].valid).toBe(true);
@@ -117,9 +79,9 @@ describe('Call → Create Outbound', () => {
 			'Variables (dynamicVariables) must be key/value pairs (a JSON object) whose values are text, numbers or true/false; keys must be unique and not empty',
 		],
 	])('bad input %p is refused before anything is sent', async (change, message) => {
-		const parameters = { ...seedCall, ...change } as Record<string, unknown>;
+		const parameters = { ...exampleCall, ...change } as Record<string, unknown>;
 		if ('phoneNumberId' in change && change.phoneNumberId === '') parameters.phoneNumberId = '={{ "" }}';
-		const result = await runAlloMia(sandbox, parameters as typeof seedCall);
+		const result = await runAlloMia(sandbox, parameters as typeof exampleCall);
 		expect(result.error?.name).toBe('NodeOperationError');
 		expect(result.error?.message).toContain(message);
 		expect(requests()).toHaveLength(0);
@@ -140,7 +102,7 @@ describe('Call → Create Outbound', () => {
 				},
 			},
 		});
-		const result = await runAlloMia(sandbox, seedCall);
+		const result = await runAlloMia(sandbox, exampleCall);
 		expect(result.error?.message).toBe(
 			'AlloMia refused the request (HTTP 400): Invalid request data — phoneNumber: Phone number must be at least 10 digits; assistantId: Invalid uuid',
 		);
@@ -152,7 +114,7 @@ describe('Call → Create Outbound', () => {
 		['a key without the permission', { apiKey: F.readOnlyApiKey }, 'AlloMia refused access (HTTP 403): Insufficient permissions'],
 		['an inactive organization', { apiKey: F.inactiveOrgApiKey }, 'Organization is inactive'],
 	])('%s gives the documented message', async (_name, options, message) => {
-		const result = await runAlloMia(sandbox, seedCall, options);
+		const result = await runAlloMia(sandbox, exampleCall, options);
 		expect(result.error?.name).toBe('NodeApiError');
 		expect(result.error?.message).toContain(message);
 		expect(JSON.stringify(result.error)).not.toContain(options.apiKey);
@@ -160,13 +122,13 @@ describe('Call → Create Outbound', () => {
 	});
 
 	test('an unknown assistant gives the documented 404', async () => {
-		const result = await runAlloMia(sandbox, { ...seedCall, assistantId: '00000000-0000-4000-8000-000000000000' });
+		const result = await runAlloMia(sandbox, { ...exampleCall, assistantId: '00000000-0000-4000-8000-000000000000' });
 		expect(result.error?.message).toBe('AlloMia could not find it (HTTP 404): Assistant or phone number not found');
 	});
 
 	test('a 500 is not retried: the call may or may not have been placed', async () => {
 		sandbox.inject({ provider: 'allomia', path: '/api/outbound', fault: { status: 500, body: { error: 'Internal server error occurred' } } });
-		const result = await runAlloMia(sandbox, seedCall);
+		const result = await runAlloMia(sandbox, exampleCall);
 		expect(requests()).toHaveLength(1);
 		expect(result.error?.message).toBe(
 			'AlloMia failed (HTTP 500): Internal server error occurred. The request may or may not have been processed',
@@ -177,7 +139,7 @@ describe('Call → Create Outbound', () => {
 	test('continueOnFail: a bad row is paired to its error, the other rows are called', async () => {
 		const result = await runAlloMia(
 			sandbox,
-			{ ...seedCall, phoneNumber: '={{ $json.phone }}' },
+			{ ...exampleCall, phoneNumber: '={{ $json.phone }}' },
 			{ items: [{ phone: '+15145550001' }, { phone: '12' }, { phone: '+15145550003' }], continueOnFail: true },
 		);
 		expect(result.items.map((i) => [i.pairedItem, i.json.status ?? i.json.error])).toEqual([
@@ -198,13 +160,13 @@ const ANALYSIS = {
 	callOutcome: 'appointment_confirmed',
 } as const;
 
-/** The sandbox's record of a seed call that completed, as GET /api/calls/{id} documents it. */
+/** The sandbox's record of the example's call once it completed, as GET /api/calls/{id} documents it. */
 function documentedRecord(id: string, seconds: string): IDataObject {
 	return {
 		id,
 		organizationId: F.organizationId,
 		callType: 'Outbound',
-		agentId: seedBody.assistantId,
+		agentId: exampleBody.assistantId,
 		agentName: 'Mia Reception',
 		teamId: expect.stringMatching(UUID),
 		teamName: 'Front Desk',
@@ -233,7 +195,7 @@ describe('Call → Create Outbound → Wait for Call to End', () => {
 		}, 20);
 		try {
 			const result = await runAlloMia(sandbox, {
-				...seedCall,
+				...exampleCall,
 				callbackUrl: '',
 				waitForCallToEnd: true,
 				maxWaitSeconds: 10,
@@ -268,7 +230,7 @@ describe('Call → Create Outbound → Wait for Call to End', () => {
 
 describe('Call → Get Status / Get / Get Many', () => {
 	async function placeCall() {
-		const created = await runAlloMia(sandbox, seedCall);
+		const created = await runAlloMia(sandbox, exampleCall);
 		return String(created.items[0].json.outboundCallId);
 	}
 
@@ -402,7 +364,7 @@ describe('Call → Get Status / Get / Get Many', () => {
 
 	test('Get Many with Return All pages through every call', async () => {
 		const phones = Array.from({ length: 45 }, (_, i) => ({ phone: `+1514555${String(i).padStart(4, '0')}` }));
-		const created = await runAlloMia(sandbox, { ...seedCall, phoneNumber: '={{ $json.phone }}' }, { items: phones });
+		const created = await runAlloMia(sandbox, { ...exampleCall, phoneNumber: '={{ $json.phone }}' }, { items: phones });
 		for (const item of created.items) await sandbox.alloMia.complete(String(item.json.outboundCallId), 'completed');
 		const before = requests().length;
 		const result = await runAlloMia(sandbox, { resource: 'call', operation: 'getAll', returnAll: true });

@@ -4,19 +4,12 @@
  * error message, and the items under continueOnFail.
  */
 import type { IDataObject } from 'n8n-workflow';
+import { useSandbox } from '../fixtures/sandbox';
 import type { NodeRunResult } from '../helpers/n8n-harness';
-import { runAnnie } from '../helpers/annie';
-import { runAiCaller, runAlloMia, type RunOptions } from '../helpers/providers';
-import { SANDBOX_FIXTURES, startSandbox, type Fault, type ProviderName, type Sandbox } from '../sandbox/server';
+import { runAiCaller, runAlloMia, runHelloAnnie, type RunOptions } from '../helpers/providers';
+import { SANDBOX_FIXTURES, type Fault, type ProviderName, type Sandbox } from '../sandbox/server';
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-	sandbox = await startSandbox({ logErrors: false });
-});
-afterAll(async () => {
-	await sandbox.close();
-});
-beforeEach(() => sandbox.reset());
+const sandbox = useSandbox();
 
 // A short timeout keeps the "slower than the timeout" fault quick.
 const options = { requestOptions: { timeoutMs: 1000 } };
@@ -44,7 +37,7 @@ const providers: ProviderCase[] = [
 	{
 		name: 'HelloAnnie',
 		sandboxName: 'helloannie',
-		run: runAnnie,
+		run: runHelloAnnie,
 		errorBody: (message) => ({ success: false, message }),
 		kinds: {
 			create: {

@@ -2,21 +2,16 @@
  * From Number and Bot: searchable lists loaded from the account, and the values a resource
  * locator hands over (picked from the list, typed, or from an expression).
  */
-import { ANNIE_KEY, runAnnie } from '../helpers/annie';
+import { useSandbox } from '../fixtures/sandbox';
 import { listSearch } from '../helpers/n8n-harness';
-import { SANDBOX_FIXTURES, startSandbox, type Sandbox } from '../sandbox/server';
+import { runHelloAnnie } from '../helpers/providers';
+import { SANDBOX_FIXTURES } from '../sandbox/server';
 
 const F = SANDBOX_FIXTURES.helloAnnie;
+const ANNIE_KEY = F.apiKey;
 const TYPE = 'n8n-nodes-ai-phone-agents.helloAnnie';
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-	sandbox = await startSandbox({ logErrors: false });
-});
-afterAll(async () => {
-	await sandbox.close();
-});
-beforeEach(() => sandbox.reset());
+const sandbox = useSandbox();
 
 const credentials = () => ({ helloAnnieApi: { apiKey: ANNIE_KEY, baseUrl: sandbox.baseUrls.helloAnnie } });
 
@@ -63,7 +58,7 @@ test.each([
 	['typed', { __rl: true, mode: 'number', value: '+1 (555) 123-4567' }],
 	['from an expression', { __rl: true, mode: 'number', value: '={{ $json.from }}' }],
 ])('a From Number %s is sent as E.164', async (_how, fromNumber) => {
-	const result = await runAnnie(
+	const result = await runHelloAnnie(
 		sandbox,
 		{ resource: 'call', operation: 'start', fromNumber, toNumber: '+15559876543' },
 		{ items: [{ from: '+15551234567' }] },
@@ -77,7 +72,7 @@ test('a Bot picked from the list or typed as an ID is sent as its UUID', async (
 		{ __rl: true, mode: 'list', value: F.bots[1].id },
 		{ __rl: true, mode: 'id', value: F.bots[1].id },
 	]) {
-		await runAnnie(sandbox, { resource: 'phoneNumber', operation: 'attach', phoneNumberId: F.phoneNumbers[0].id, botId });
+		await runHelloAnnie(sandbox, { resource: 'phoneNumber', operation: 'attach', phoneNumberId: F.phoneNumbers[0].id, botId });
 	}
 	expect(sandbox.requestsFor('helloannie').map((r) => r.body)).toEqual([{ botId: F.bots[1].id }, { botId: F.bots[1].id }]);
 });

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import type { IDataObject } from 'n8n-workflow';
-import { runAnnie } from '../helpers/annie';
+import { useSandbox } from '../fixtures/sandbox';
 import {
 	badDate,
 	checkRun,
@@ -22,22 +22,16 @@ import {
 	validPhone,
 	type ParameterSet,
 } from '../helpers/properties';
-import { SANDBOX_FIXTURES, startSandbox, type Sandbox } from '../sandbox/server';
+import { runHelloAnnie } from '../helpers/providers';
+import { SANDBOX_FIXTURES } from '../sandbox/server';
 
 const F = SANDBOX_FIXTURES.helloAnnie;
 const SETS = 1000;
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-	sandbox = await startSandbox({ logErrors: false });
-});
-afterAll(async () => {
-	await sandbox.close();
-});
-beforeEach(() => sandbox.reset());
+const sandbox = useSandbox();
 
 async function check(operation: IDataObject, names: Array<string | [string, string[]]>, sets: ParameterSet[], requestsPerValidSet = 1) {
-	const result = await runAnnie(
+	const result = await runHelloAnnie(
 		sandbox,
 		{ ...operation, ...fromItem(names) },
 		{ items: sets.map((set) => ({ p: set.params })), continueOnFail: true },

@@ -3,61 +3,37 @@
  * request the sandbox received, the node's output items, and each error path.
  */
 import { PHONE_RULE } from '../../nodes/shared/phone';
-import { ANNIE_KEY, runAnnie, SEED_APPOINTMENT, SEED_CONTEXT, SEED_PATIENT } from '../helpers/annie';
-import { SANDBOX_FIXTURES, startSandbox, type RecordedRequest, type Sandbox } from '../sandbox/server';
+import {
+	HELLOANNIE_EXAMPLE_APPOINTMENT,
+	HELLOANNIE_EXAMPLE_PATIENT,
+	HELLOANNIE_EXAMPLE_SMS_MESSAGE,
+	HELLOANNIE_START_CALL_EXAMPLE,
+	HELLOANNIE_START_SMS_EXAMPLE,
+} from '../fixtures/documentation-examples';
+import { expectDocumentedRequest } from '../fixtures/requests';
+import { useSandbox } from '../fixtures/sandbox';
+import { runHelloAnnie } from '../helpers/providers';
+import { SANDBOX_FIXTURES } from '../sandbox/server';
 
 const F = SANDBOX_FIXTURES.helloAnnie;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const SMS_TEXT =
-	'Hi Sarah, this is Annie from Bright Smiles Dental. We wanted to reach out about scheduling your next cleaning appointment.';
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-	sandbox = await startSandbox();
-});
-afterAll(async () => {
-	await sandbox.close();
-});
-beforeEach(() => sandbox.reset());
+const sandbox = useSandbox();
 
 const requests = () => sandbox.requestsFor('helloannie');
 
-function expectDocumentedRequest(request: RecordedRequest, method: string, path: string) {
-	expect(request.method).toBe(method);
-	expect(request.path).toBe(path);
-	expect(request.headers.authorization).toBe(`Bearer ${ANNIE_KEY}`);
-	expect(request.validationErrors).toEqual([]);
-	expect(request.valid).toBe(true);
-}
-
-const seedCall = {
-	resource: 'call',
-	operation: 'start',
-	fromNumber: '+15551234567',
-	toNumber: '+15559876543',
-	patientInfo: SEED_PATIENT,
-	appointmentInfo: SEED_APPOINTMENT,
-	context: SEED_CONTEXT,
-};
+const exampleCall = HELLOANNIE_START_CALL_EXAMPLE.parameters;
 
 describe('Call → Start', () => {
-	test('sends the seed example field for field and outputs the conversationId', async () => {
-		const result = await runAnnie(sandbox, seedCall);
+	test('sends the documentation example field for field and outputs the conversationId', async () => {
+		const result = await runHelloAnnie(sandbox, exampleCall);
 		expect(result.error).toBeUndefined();
 		expect(requests()).toHaveLength(1);
 		const [request] = requests();
 		expectDocumentedRequest(request, 'POST', '/calls');
 		expect(request.headers['content-type']).toMatch(/^application\/json/);
-		// Same fields, same values, same order as seed 000.
-		expect(request.rawBody).toBe(
-			JSON.stringify({
-				fromNumber: '+15551234567',
-				toNumber: '+15559876543',
-				patientInfo: SEED_PATIENT,
-				appointmentInfo: SEED_APPOINTMENT,
-				context: SEED_CONTEXT,
-			}),
-		);
+		// Same fields, same values, same order as the page's example.
+		expect(request.rawBody).toBe(JSON.stringify(HELLOANNIE_START_CALL_EXAMPLE.body));
 		expect(result.items).toHaveLength(1);
 		expect(result.items[0].json).toEqual({ conversationId: expect.stringMatching(UUID) });
 		expect(result.items[0].pairedItem).toEqual({ item: 0 });
@@ -69,10 +45,10 @@ describe('Call → Start', () => {
 	});
 
 	test('normalises phone numbers and dates given the way EHRs and the date picker give them', async () => {
-		await runAnnie(
+		await runHelloAnnie(
 			sandbox,
 			{
-				...seedCall,
+				...exampleCall,
 				toNumber: '={{ $json.phone }}',
 				patientInfo: { dateOfBirth: '={{ $json.dob }}', patientId: '={{ $json.id }}' },
 				appointmentInfo: { startTime: '2025-03-10T15:00:00', endTime: '2025-03-10T15:30' },
@@ -93,7 +69,7 @@ describe('Call → Start', () => {
 	});
 
 	test('empty optional groups and fields send nothing', async () => {
-		await runAnnie(sandbox, {
+		await runHelloAnnie(sandbox, {
 			resource: 'call',
 			operation: 'start',
 			fromNumber: '+15551234567',
@@ -114,31 +90,31 @@ describe('Call → Start', () => {
 		[{ voicemailMessage: 'x'.repeat(501) }, 'Voicemail Message (voicemailMessage) must be at most 500 characters'],
 		// The outbound-calls guide: first and last name at most 100 characters.
 		[
-			{ patientInfo: { ...SEED_PATIENT, firstName: 'n'.repeat(101) } },
+			{ patientInfo: { ...HELLOANNIE_EXAMPLE_PATIENT, firstName: 'n'.repeat(101) } },
 			'Patient Info → First Name (patientInfo.firstName) must be at most 100 characters',
 		],
 		[
-			{ patientInfo: { ...SEED_PATIENT, lastName: 'n'.repeat(101) } },
+			{ patientInfo: { ...HELLOANNIE_EXAMPLE_PATIENT, lastName: 'n'.repeat(101) } },
 			'Patient Info → Last Name (patientInfo.lastName) must be at most 100 characters',
 		],
 		[
-			{ patientInfo: { ...SEED_PATIENT, dateOfBirth: '1988-02-30' } },
+			{ patientInfo: { ...HELLOANNIE_EXAMPLE_PATIENT, dateOfBirth: '1988-02-30' } },
 			'Patient Info → Date of Birth (patientInfo.dateOfBirth) must be a date such as 1988-03-22',
 		],
 		[
-			{ patientInfo: { ...SEED_PATIENT, dateOfBirth: '2999-01-01' } },
+			{ patientInfo: { ...HELLOANNIE_EXAMPLE_PATIENT, dateOfBirth: '2999-01-01' } },
 			'Patient Info → Date of Birth (patientInfo.dateOfBirth) must be a date such as 1988-03-22 (year-month-day), not in the future',
 		],
 		[
-			{ appointmentInfo: { ...SEED_APPOINTMENT, startTime: 'next Tuesday' } },
+			{ appointmentInfo: { ...HELLOANNIE_EXAMPLE_APPOINTMENT, startTime: 'next Tuesday' } },
 			'Appointment Info → Start Time (appointmentInfo.startTime) must be a date and time',
 		],
 		[
-			{ appointmentInfo: { ...SEED_APPOINTMENT, endTime: '2025-03-10T14:00:00-06:00' } },
+			{ appointmentInfo: { ...HELLOANNIE_EXAMPLE_APPOINTMENT, endTime: '2025-03-10T14:00:00-06:00' } },
 			'Appointment Info → End Time (appointmentInfo.endTime) must be after the start time',
 		],
 	])('bad input %p is refused before anything is sent', async (change, message) => {
-		const result = await runAnnie(sandbox, { ...seedCall, ...change });
+		const result = await runHelloAnnie(sandbox, { ...exampleCall, ...change });
 		expect(result.error?.name).toBe('NodeOperationError');
 		expect(result.error?.message).toContain(message);
 		expect(result.error?.context?.itemIndex).toBe(0);
@@ -152,7 +128,7 @@ describe('Call → Start', () => {
 
 	test('a 500 answer is not retried and says the call may or may not have been placed', async () => {
 		sandbox.inject({ provider: 'helloannie', path: '/calls', fault: { status: 500, body: { success: false, message: 'Internal error' } } });
-		const result = await runAnnie(sandbox, seedCall);
+		const result = await runHelloAnnie(sandbox, exampleCall);
 		expect(requests()).toHaveLength(1);
 		expect(result.error?.name).toBe('NodeApiError');
 		expect(result.error?.message).toBe(
@@ -170,8 +146,8 @@ describe('Call → Start', () => {
 			}
 		}, 50);
 		try {
-			const result = await runAnnie(sandbox, {
-				...seedCall,
+			const result = await runHelloAnnie(sandbox, {
+				...exampleCall,
 				waitForCallToEnd: true,
 				maxWaitSeconds: 2,
 				pollIntervalSeconds: 1,
@@ -191,7 +167,7 @@ describe('Call → Start', () => {
 	});
 
 	test('a wrong API key gives the provider\'s 401 message and never shows the key', async () => {
-		const result = await runAnnie(sandbox, seedCall, { apiKey: 'annie-sk-v1-wrong-key' });
+		const result = await runHelloAnnie(sandbox, exampleCall, { apiKey: 'annie-sk-v1-wrong-key' });
 		expect(requests()).toHaveLength(1);
 		expect(result.error?.message).toMatch(/^HelloAnnie did not accept the API key \(HTTP 401\)/);
 		expect(JSON.stringify(result.error)).not.toContain('annie-sk-v1-wrong-key');
@@ -200,31 +176,13 @@ describe('Call → Start', () => {
 });
 
 describe('SMS → Start Conversation', () => {
-	const seedSms = {
-		resource: 'sms',
-		operation: 'startConversation',
-		fromNumber: '+15551234567',
-		toNumber: '+15559876543',
-		message: SMS_TEXT,
-		patientInfo: SEED_PATIENT,
-		appointmentInfo: SEED_APPOINTMENT,
-		context: SEED_CONTEXT,
-	};
+	const exampleSms = HELLOANNIE_START_SMS_EXAMPLE.parameters;
 
-	test('sends the seed example field for field', async () => {
-		const result = await runAnnie(sandbox, seedSms);
+	test('sends the documentation example field for field', async () => {
+		const result = await runHelloAnnie(sandbox, exampleSms);
 		const [request] = requests();
 		expectDocumentedRequest(request, 'POST', '/sms');
-		expect(request.rawBody).toBe(
-			JSON.stringify({
-				fromNumber: '+15551234567',
-				toNumber: '+15559876543',
-				message: SMS_TEXT,
-				patientInfo: SEED_PATIENT,
-				appointmentInfo: SEED_APPOINTMENT,
-				context: SEED_CONTEXT,
-			}),
-		);
+		expect(request.rawBody).toBe(JSON.stringify(HELLOANNIE_START_SMS_EXAMPLE.body));
 		expect(result.items.map((i) => i.json)).toEqual([{ conversationId: expect.stringMatching(UUID) }]);
 	});
 
@@ -232,7 +190,7 @@ describe('SMS → Start Conversation', () => {
 		['={{ "  " }}', 'Message (message) is required'],
 		['x'.repeat(501), 'Message (message) must be at most 500 characters'],
 	])('message %#: refused before sending', async (message, expected) => {
-		const result = await runAnnie(sandbox, { ...seedSms, message });
+		const result = await runHelloAnnie(sandbox, { ...exampleSms, message });
 		expect(result.error?.message).toBe(expected);
 		expect(requests()).toHaveLength(0);
 	});
@@ -243,7 +201,7 @@ describe('SMS → Start Conversation', () => {
 			path: '/sms',
 			fault: { status: 409, body: { success: false, message: 'An SMS send to this number is already in progress' } },
 		});
-		const result = await runAnnie(sandbox, seedSms);
+		const result = await runHelloAnnie(sandbox, exampleSms);
 		expect(requests()).toHaveLength(1);
 		expect(result.error?.message).toBe(
 			'HelloAnnie: a send to this number is already in progress; wait until it has finished before sending again (HTTP 409): An SMS send to this number is already in progress',
@@ -251,9 +209,9 @@ describe('SMS → Start Conversation', () => {
 	});
 
 	test('continueOnFail: a bad row becomes an error item paired to it, the other rows are sent', async () => {
-		const result = await runAnnie(
+		const result = await runHelloAnnie(
 			sandbox,
-			{ ...seedSms, toNumber: '={{ $json.phone }}', patientInfo: {}, appointmentInfo: {}, context: '' },
+			{ ...exampleSms, toNumber: '={{ $json.phone }}', patientInfo: {}, appointmentInfo: {}, context: '' },
 			{ items: [{ phone: '+15550000001' }, { phone: 'unknown' }, { phone: '+15550000003' }], continueOnFail: true },
 		);
 		expect(result.error).toBeUndefined();
@@ -266,9 +224,9 @@ describe('SMS → Start Conversation', () => {
 	});
 
 	test('without continueOnFail a bad row stops the node at that row', async () => {
-		const result = await runAnnie(
+		const result = await runHelloAnnie(
 			sandbox,
-			{ ...seedSms, toNumber: '={{ $json.phone }}' },
+			{ ...exampleSms, toNumber: '={{ $json.phone }}' },
 			{ items: [{ phone: '+15550000001' }, { phone: 'unknown' }, { phone: '+15550000003' }] },
 		);
 		expect(result.error?.message).toBe(`To Number (toNumber) ${PHONE_RULE}`);
@@ -289,7 +247,7 @@ describe('Phone Number', () => {
 	};
 
 	test('Create sends the documented body and outputs the new number', async () => {
-		const result = await runAnnie(sandbox, {
+		const result = await runHelloAnnie(sandbox, {
 			...create,
 			additionalFields: { verifiedCallerId: '+15551112222', callbackForwardingNumber: '+1 555 000 1111', areaCode: '512' },
 		});
@@ -330,14 +288,14 @@ describe('Phone Number', () => {
 		[{ orgId: 'org-1' }, 'Organization ID (orgId) must be a UUID'],
 		[{ additionalFields: { areaCode: '51' } }, 'Additional Fields → Area Code (additionalFields.areaCode) must be three digits'],
 	])('Create refuses %p', async (change, message) => {
-		const result = await runAnnie(sandbox, { ...create, ...change });
+		const result = await runHelloAnnie(sandbox, { ...create, ...change });
 		expect(result.error?.message).toContain(message);
 		expect(requests()).toHaveLength(0);
 	});
 
 	test('Create sends a name with every documented punctuation character as it was typed', async () => {
 		const name = "Dr. O'Brien & Co, #2 (Main/Back): 9-5; +1_x";
-		const result = await runAnnie(sandbox, { ...create, name });
+		const result = await runHelloAnnie(sandbox, { ...create, name });
 		expect(result.error).toBeUndefined();
 		const [request] = requests();
 		expectDocumentedRequest(request, 'POST', '/phone-numbers');
@@ -346,16 +304,16 @@ describe('Phone Number', () => {
 	});
 
 	test('Get Many lists the account\'s numbers, one item each, honouring Limit', async () => {
-		const all = await runAnnie(sandbox, { resource: 'phoneNumber', operation: 'getAll', returnAll: true });
+		const all = await runHelloAnnie(sandbox, { resource: 'phoneNumber', operation: 'getAll', returnAll: true });
 		expectDocumentedRequest(requests()[0], 'GET', '/phone-numbers');
 		expect(all.items.map((i) => i.json.number)).toEqual(F.phoneNumbers.map((p) => p.number));
-		const one = await runAnnie(sandbox, { resource: 'phoneNumber', operation: 'getAll', returnAll: false, limit: 1 });
+		const one = await runHelloAnnie(sandbox, { resource: 'phoneNumber', operation: 'getAll', returnAll: false, limit: 1 });
 		expect(one.items).toHaveLength(1);
 	});
 
 	test('Attach to Bot posts the bot to the number', async () => {
 		const phone = F.phoneNumbers[0];
-		const result = await runAnnie(sandbox, {
+		const result = await runHelloAnnie(sandbox, {
 			resource: 'phoneNumber',
 			operation: 'attach',
 			phoneNumberId: phone.id,
@@ -368,7 +326,7 @@ describe('Phone Number', () => {
 	});
 
 	test('Attach to Bot on an unknown number gives the 404 message', async () => {
-		const result = await runAnnie(sandbox, {
+		const result = await runHelloAnnie(sandbox, {
 			resource: 'phoneNumber',
 			operation: 'attach',
 			phoneNumberId: '00000000-0000-4000-8000-000000000000',
@@ -382,7 +340,7 @@ describe('Conversation', () => {
 	const known = F.conversations[1];
 
 	test('Get returns the conversation', async () => {
-		const result = await runAnnie(sandbox, { resource: 'conversation', operation: 'get', conversationId: known.conversationId });
+		const result = await runHelloAnnie(sandbox, { resource: 'conversation', operation: 'get', conversationId: known.conversationId });
 		expectDocumentedRequest(requests()[0], 'GET', `/conversations/${known.conversationId}`);
 		expect(result.items[0].json).toMatchObject({
 			conversationId: known.conversationId,
@@ -393,7 +351,7 @@ describe('Conversation', () => {
 	});
 
 	test('Get of an unknown conversation gives the 404 message after one request', async () => {
-		const result = await runAnnie(sandbox, {
+		const result = await runHelloAnnie(sandbox, {
 			resource: 'conversation',
 			operation: 'get',
 			conversationId: '00000000-0000-4000-8000-000000000000',
@@ -404,13 +362,13 @@ describe('Conversation', () => {
 
 	test('Get retries a transient 500 (a read changes nothing)', async () => {
 		sandbox.inject({ provider: 'helloannie', method: 'GET', fault: { status: 500 } });
-		const result = await runAnnie(sandbox, { resource: 'conversation', operation: 'get', conversationId: known.conversationId });
+		const result = await runHelloAnnie(sandbox, { resource: 'conversation', operation: 'get', conversationId: known.conversationId });
 		expect(requests().map((r) => r.status)).toEqual([500, 200]);
 		expect(result.items[0].json.conversationId).toBe(known.conversationId);
 	});
 
 	test('Get Many sends offset/limit and the filters', async () => {
-		const result = await runAnnie(sandbox, {
+		const result = await runHelloAnnie(sandbox, {
 			resource: 'conversation',
 			operation: 'getAll',
 			returnAll: false,
@@ -434,9 +392,9 @@ describe('Conversation', () => {
 	test('Get Many with Include Children adds the child organizations\' conversations (and only then)', async () => {
 		const childIds = F.conversations.filter((c) => c.orgId === F.childOrgId).map((c) => c.conversationId);
 		expect(childIds).toHaveLength(1);
-		const own = await runAnnie(sandbox, { resource: 'conversation', operation: 'getAll', returnAll: true });
+		const own = await runHelloAnnie(sandbox, { resource: 'conversation', operation: 'getAll', returnAll: true });
 		expect(own.items.map((i) => i.json.conversationId)).not.toContain(childIds[0]);
-		const withChildren = await runAnnie(sandbox, {
+		const withChildren = await runHelloAnnie(sandbox, {
 			resource: 'conversation',
 			operation: 'getAll',
 			returnAll: true,
@@ -453,7 +411,7 @@ describe('Conversation', () => {
 
 	test('Get Many with Return All pages through more than 100 conversations', async () => {
 		const phones = Array.from({ length: 120 }, (_, i) => ({ phone: `+1555100${String(i).padStart(4, '0')}` }));
-		const sent = await runAnnie(
+		const sent = await runHelloAnnie(
 			sandbox,
 			{ resource: 'sms', operation: 'startConversation', fromNumber: '+15551234567', toNumber: '={{ $json.phone }}', message: 'Hi' },
 			{ items: phones },
@@ -461,13 +419,13 @@ describe('Conversation', () => {
 		expect(sent.items).toHaveLength(120);
 		sandbox.reset();
 		// reset() restores fixtures: create again through the node so the list is long.
-		await runAnnie(
+		await runHelloAnnie(
 			sandbox,
 			{ resource: 'sms', operation: 'startConversation', fromNumber: '+15551234567', toNumber: '={{ $json.phone }}', message: 'Hi' },
 			{ items: phones },
 		);
 		const before = requests().length;
-		const result = await runAnnie(sandbox, { resource: 'conversation', operation: 'getAll', returnAll: true });
+		const result = await runHelloAnnie(sandbox, { resource: 'conversation', operation: 'getAll', returnAll: true });
 		const listed = requests().slice(before);
 		expect(listed.map((r) => r.query)).toEqual([
 			{ offset: '0', limit: '100' },
@@ -480,25 +438,25 @@ describe('Conversation', () => {
 	});
 
 	test('Get Messages reads an SMS conversation, one item per message', async () => {
-		const sms = await runAnnie(sandbox, {
+		const sms = await runHelloAnnie(sandbox, {
 			resource: 'sms',
 			operation: 'startConversation',
 			fromNumber: '+15551234567',
 			toNumber: '+15559876543',
-			message: SMS_TEXT,
+			message: HELLOANNIE_EXAMPLE_SMS_MESSAGE,
 		});
 		const conversationId = String(sms.items[0].json.conversationId);
 		sandbox.helloAnnie.addMessage(conversationId, 'Yes, Tuesday works', 'user');
-		const result = await runAnnie(sandbox, { resource: 'conversation', operation: 'getMessages', conversationId, returnAll: true });
+		const result = await runHelloAnnie(sandbox, { resource: 'conversation', operation: 'getMessages', conversationId, returnAll: true });
 		expectDocumentedRequest(requests()[1], 'GET', `/conversations/${conversationId}/messages`);
 		expect(result.items.map((i) => [i.json.role, i.json.content])).toEqual([
-			['assistant', SMS_TEXT],
+			['assistant', HELLOANNIE_EXAMPLE_SMS_MESSAGE],
 			['user', 'Yes, Tuesday works'],
 		]);
 	});
 
 	test('Conversation ID must be a UUID', async () => {
-		const result = await runAnnie(sandbox, { resource: 'conversation', operation: 'get', conversationId: 'abc' });
+		const result = await runHelloAnnie(sandbox, { resource: 'conversation', operation: 'get', conversationId: 'abc' });
 		expect(result.error?.message).toBe(
 			'Conversation ID (conversationId) must be a UUID, e.g. 3c90c3cc-0d44-4b50-8888-8dd25736052a',
 		);

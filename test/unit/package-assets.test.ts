@@ -2,9 +2,10 @@
  * What the editor and n8n's verification review show before a node runs: for every node and
  * credential package.json's `n8n` section declares (new ones are covered as they are added),
  * light and dark icons that exist, are SVG and differ; a codex file (`<Node>.node.json`) with
- * categories, search aliases and documentation links; and a documentationUrl per credential.
+ * categories, search aliases and documentation links; a documentationUrl per credential; and one
+ * folder per provider, holding its action node and its trigger.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ICredentialType, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
@@ -118,6 +119,22 @@ test('package.json declares nodes and credentials whose sources exist', () => {
 	for (const file of [...manifest.n8n.nodes, ...manifest.n8n.credentials]) {
 		expect(existsSync(sourceOf(file)) ? file : `${sourceOf(file)} is missing`).toBe(file);
 	}
+});
+
+test('each provider is one folder: its trigger is declared next to its action node', () => {
+	const names = nodes.map(({ name }) => name);
+	for (const { distFile, name } of nodes) {
+		// HelloAnnieTrigger → HelloAnnie
+		const provider = name.replace(/Trigger$/, '');
+		expect(names).toContain(provider);
+		expect(distFile).toBe(`dist/nodes/${provider}/${name}.node.js`);
+	}
+	// nodes/ holds the providers' folders and the code they share, nothing else.
+	const folders = readdirSync(path.join(ROOT, 'nodes'), { withFileTypes: true })
+		.filter((entry) => entry.isDirectory())
+		.map((entry) => entry.name);
+	const providers = new Set(nodes.map(({ distFile }) => path.basename(path.dirname(distFile))));
+	expect(folders.sort()).toEqual([...providers, 'shared'].sort());
 });
 
 describe.each(nodes)('node $name', ({ source }) => {

@@ -5,8 +5,9 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 import { normalizePhoneNumber, parseCountryCode } from '../../nodes/shared/phone';
+import { useSandbox } from '../fixtures/sandbox';
 import { runAiCaller, runAlloMia, runHelloAnnie } from '../helpers/providers';
-import { SANDBOX_FIXTURES, startSandbox, type Sandbox } from '../sandbox/server';
+import { SANDBOX_FIXTURES } from '../sandbox/server';
 
 describe('normalizePhoneNumber', () => {
 	test.each([
@@ -50,14 +51,7 @@ describe('normalizePhoneNumber', () => {
 	});
 });
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-	sandbox = await startSandbox({ logErrors: false });
-});
-afterAll(async () => {
-	await sandbox.close();
-});
-beforeEach(() => sandbox.reset());
+const sandbox = useSandbox();
 
 const A = SANDBOX_FIXTURES.alloMia;
 const AICALLER_ID = SANDBOX_FIXTURES.aiCaller.calls[0]._id;

@@ -21,22 +21,16 @@ import {
 	validPhone,
 	type ParameterSet,
 } from '../helpers/properties';
+import { useSandbox } from '../fixtures/sandbox';
 import type { NodeRunResult } from '../helpers/n8n-harness';
 import { runAiCaller, runAlloMia, type RunOptions } from '../helpers/providers';
-import { SANDBOX_FIXTURES, startSandbox, type ProviderName, type Sandbox } from '../sandbox/server';
+import { SANDBOX_FIXTURES, type ProviderName, type Sandbox } from '../sandbox/server';
 
 const SETS = 1000;
 const M = SANDBOX_FIXTURES.alloMia;
 const C = SANDBOX_FIXTURES.aiCaller;
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-	sandbox = await startSandbox({ logErrors: false });
-});
-afterAll(async () => {
-	await sandbox.close();
-});
-beforeEach(() => sandbox.reset());
+const sandbox = useSandbox();
 
 async function check(
 	run: (sandbox: Sandbox, params: IDataObject, options: RunOptions) => Promise<NodeRunResult>,

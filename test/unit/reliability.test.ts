@@ -4,17 +4,13 @@
  * and errors.
  */
 import type { IDataObject } from 'n8n-workflow';
-import { ANNIE_KEY, runAnnie } from '../helpers/annie';
-import { startSandbox, type Fault, type Sandbox } from '../sandbox/server';
+import { useSandbox } from '../fixtures/sandbox';
+import { runHelloAnnie } from '../helpers/providers';
+import { SANDBOX_FIXTURES, type Fault } from '../sandbox/server';
 
-let sandbox: Sandbox;
-beforeAll(async () => {
-	sandbox = await startSandbox({ logErrors: false });
-});
-afterAll(async () => {
-	await sandbox.close();
-});
-beforeEach(() => sandbox.reset());
+const ANNIE_KEY = SANDBOX_FIXTURES.helloAnnie.apiKey;
+
+const sandbox = useSandbox();
 
 const sms = (extra: IDataObject = {}): IDataObject => ({
 	resource: 'sms',
@@ -30,7 +26,7 @@ describe('pacing', () => {
 	test('a run larger than the rate limit paces itself from the X-RateLimit headers: no 429 at all', async () => {
 		// HelloAnnie's 60/minute, shortened to 10 per second to keep the test short.
 		sandbox.setRateLimit({ limit: 10, windowMs: 1000 });
-		const result = await runAnnie(sandbox, sms(), { items: phones(35) });
+		const result = await runHelloAnnie(sandbox, sms(), { items: phones(35) });
 		expect(result.error).toBeUndefined();
 		expect(result.items).toHaveLength(35);
 		expect(result.items.every((i) => typeof i.json.conversationId === 'string')).toBe(true);
@@ -43,14 +39,14 @@ describe('pacing', () => {
 		sandbox.setRateLimit({ limit: 1, windowMs: 1000, sendRetryAfter: true });
 		// Another client used up the window: the first request of the run meets a 429.
 		await fetch(`${sandbox.baseUrls.helloAnnie}/phone-numbers`, { headers: { authorization: `Bearer ${ANNIE_KEY}` } });
-		const result = await runAnnie(sandbox, sms(), { items: phones(1) });
+		const result = await runHelloAnnie(sandbox, sms(), { items: phones(1) });
 		expect(result.items[0].json.conversationId).toEqual(expect.any(String));
 		const sent = sandbox.requestsFor('helloannie').filter((r) => r.path === '/sms');
 		expect(sent.map((r) => r.status)).toEqual([429, 200]);
 	});
 
 	test('"Max Requests per Minute" spaces the requests of a run', async () => {
-		const result = await runAnnie(sandbox, sms({ requestOptions: { maxPerMinute: 600 } }), { items: phones(5) });
+		const result = await runHelloAnnie(sandbox, sms({ requestOptions: { maxPerMinute: 600 } }), { items: phones(5) });
 		expect(result.items).toHaveLength(5);
 		const at = sandbox.requestsFor('helloannie').map((r) => r.at);
 		// 600 per minute = one every 100 ms: five requests span at least four intervals. (Single
@@ -80,7 +76,7 @@ describe('1,000 items with 10% injected faults under Continue On Fail', () => {
 			lastName: 'Testperson',
 			dob: '1961-07-04',
 		}));
-		const result = await runAnnie(
+		const result = await runHelloAnnie(
 			sandbox,
 			{
 				resource: 'call',
@@ -126,11 +122,11 @@ describe('1,000 items with 10% injected faults under Continue On Fail', () => {
 describe('secrets and patient data', () => {
 	test('the API key never appears in outputs, error messages or descriptions, whatever the failure', async () => {
 		const key = 'annie-sk-v1-this-key-is-wrong';
-		const wrongKey = await runAnnie(sandbox, sms(), { items: phones(1), apiKey: key, continueOnFail: true });
+		const wrongKey = await runHelloAnnie(sandbox, sms(), { items: phones(1), apiKey: key, continueOnFail: true });
 		sandbox.inject({ provider: 'helloannie', fault: { status: 500, body: { success: false, message: 'boom' } } });
-		const serverError = await runAnnie(sandbox, sms(), { items: phones(1), continueOnFail: true });
+		const serverError = await runHelloAnnie(sandbox, sms(), { items: phones(1), continueOnFail: true });
 		sandbox.inject({ provider: 'helloannie', fault: { kind: 'reset-after-body' } });
-		const reset = await runAnnie(sandbox, sms(), { items: phones(1) });
+		const reset = await runHelloAnnie(sandbox, sms(), { items: phones(1) });
 		expect(JSON.stringify(wrongKey.items)).not.toContain(key);
 		expect(JSON.stringify(wrongKey.run.data.resultData)).not.toContain(key);
 		expect(JSON.stringify(serverError.items)).not.toContain(ANNIE_KEY);

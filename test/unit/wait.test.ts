@@ -2,21 +2,14 @@
  * "Wait for Call to End" on every call-starting operation: polls the provider until the call
  * ended or the maximum wait ran out, and outputs the outcome with the call.
  */
-import { runAnnie } from '../helpers/annie';
-import { runAiCaller, runAlloMia } from '../helpers/providers';
+import { useSandbox } from '../fixtures/sandbox';
+import { runAiCaller, runAlloMia, runHelloAnnie } from '../helpers/providers';
 import { startSandbox, type Sandbox } from '../sandbox/server';
 
 const wait = (maxWaitSeconds: number) => ({ waitForCallToEnd: true, maxWaitSeconds, pollIntervalSeconds: 1 });
 
 describe('HelloAnnie Call → Start', () => {
-	let sandbox: Sandbox;
-	beforeAll(async () => {
-		sandbox = await startSandbox({ logErrors: false });
-	});
-	afterAll(async () => {
-		await sandbox.close();
-	});
-	beforeEach(() => sandbox.reset());
+	const sandbox = useSandbox();
 
 	const start = { resource: 'call', operation: 'start', fromNumber: '+15551234567', toNumber: '+15559876543' };
 
@@ -29,7 +22,7 @@ describe('HelloAnnie Call → Start', () => {
 				clearInterval(ender);
 			}
 		}, 100);
-		const result = await runAnnie(sandbox, { ...start, ...wait(10) });
+		const result = await runHelloAnnie(sandbox, { ...start, ...wait(10) });
 		clearInterval(ender);
 		expect(result.items[0].json).toMatchObject({
 			conversationId: expect.any(String),
@@ -44,14 +37,14 @@ describe('HelloAnnie Call → Start', () => {
 	});
 
 	test('a call still going at the deadline is output as not ended, not as an error', async () => {
-		const result = await runAnnie(sandbox, { ...start, ...wait(2) });
+		const result = await runHelloAnnie(sandbox, { ...start, ...wait(2) });
 		expect(result.error).toBeUndefined();
 		expect(result.items[0].json).toMatchObject({ callEnded: false, waitedSeconds: 2, outcome: { status: 'OPEN' } });
 	});
 
 	test('polls that keep failing do not fail the placed call', async () => {
 		sandbox.inject({ provider: 'helloannie', method: 'GET', fault: { status: 500 }, times: Infinity });
-		const result = await runAnnie(sandbox, { ...start, ...wait(2) });
+		const result = await runHelloAnnie(sandbox, { ...start, ...wait(2) });
 		expect(result.error).toBeUndefined();
 		expect(result.items[0].json).toMatchObject({ callEnded: false, outcomeError: expect.stringMatching(/^HelloAnnie failed \(HTTP 500\)/) });
 		expect(sandbox.requestsFor('helloannie').filter((r) => r.method === 'POST')).toHaveLength(1);

@@ -12,7 +12,7 @@ import {
 	withoutSecret,
 	type AiCallerRequest,
 	type SecretCheck,
-} from '../../nodes/AiCallerTrigger/secretCheck';
+} from '../../nodes/AiCaller/secretCheck';
 import {
 	bearerToken,
 	bodyItems,
@@ -24,8 +24,10 @@ import {
 	secretProblem,
 	signatureMatches,
 } from '../../nodes/shared/webhookAuth';
+import { AICALLER_EXAMPLE_WEBHOOK_SECRET } from '../fixtures/documentation-examples';
 
-const SECRET = 'NjUyOTgwMjkpJU0NmY25yzWkJFWDBE12'; // seed 003's example secret
+/** The webhook secret of AICaller's Create Phone Call page example. */
+const SECRET = AICALLER_EXAMPLE_WEBHOOK_SECRET;
 const OTHER = 'aW52YWxpZC1zZWNyZXQtZm9yLXRlc3Rz';
 
 describe('safeEqual', () => {

@@ -1,9 +1,8 @@
-import type { INodeProperties } from 'n8n-workflow';
-
 /**
  * From Number and Bot are chosen from lists loaded from the account (searchable), and still
  * accept a typed value or an expression (the second mode).
  */
+import type { INodeProperties } from 'n8n-workflow';
 
 export function fromNumberLocator(description: string): INodeProperties {
 	return {

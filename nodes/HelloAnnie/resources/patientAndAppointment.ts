@@ -1,15 +1,15 @@
-import type { INodeProperties } from 'n8n-workflow';
-import { z } from 'zod';
-import { compact, dateOfBirth, offsetDateTime, optional, text } from '../../shared/schema';
-import type { ValidationEnv } from '../../shared/types';
-
 /**
- * The patient and appointment groups that POST /calls and POST /sms share (seeds 000, 001; the
- * API reference gives both objects by example only). The outbound-calls guide
+ * The patient and appointment groups that POST /calls and POST /sms share (the documentation
+ * examples of HelloAnnie's Start Outbound Call and Start Outbound SMS Conversation pages; the API
+ * reference gives both objects by example only). The outbound-calls guide
  * (https://docs.helloannie.com/overview/guides/deploying/outbound-calls) adds: firstName and
  * lastName at most 100 characters, dateOfBirth "in YYYY-MM-DD format".
  * Both are n8n collections: an empty group is not sent at all.
  */
+import type { INodeProperties } from 'n8n-workflow';
+import { z } from 'zod';
+import { compact, dateOfBirth, offsetDateTime, optional, text } from '../../shared/schema';
+import type { ValidationEnv } from '../../shared/types';
 
 export const patientInfoProperty: INodeProperties = {
 	displayName: 'Patient Info',

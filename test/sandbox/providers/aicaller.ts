@@ -22,6 +22,12 @@ import {
 	type ProviderRequest,
 	type ValidationIssue,
 } from '../types';
+import {
+	checkCallEnding,
+	drawCallEnding,
+	type CallEndingOptions,
+	type CallEndOutcome,
+} from '../callEnding';
 import { formatIssue } from '../contract';
 import { clone, deepFreeze, hex24, loadDocument, objectBody } from '../util';
 
@@ -96,6 +102,8 @@ export interface AiCallerOptions {
 	autoOutcome?: AiCallerOutcome;
 	/** How a webhook's secret is sent (default 'header'). */
 	webhookSecretMode?: WebhookSecretMode;
+	/** Calls end by themselves after a drawn time with a drawn outcome (dev, demo); autoCompleteAfterMs wins. */
+	callEnding?: CallEndingOptions;
 }
 
 export interface AiCallerControls {
@@ -258,6 +266,17 @@ const OUTCOMES: readonly AiCallerOutcome[] = [
 ];
 const COMPLETED_EVENT = 'phoneCall.completed';
 
+/**
+ * A self-ending call's outcome in AICaller's terms: voicemail is a completed call whose
+ * statusExtraInfo.statusCode is VOICEMAIL_DETECTED (a documented value), without result values.
+ */
+const ENDING: Record<CallEndOutcome, { to: AiCallerOutcome; statusCode?: string }> = {
+	completed: { to: 'completed' },
+	'no-answer': { to: 'noAnswer' },
+	busy: { to: 'busy' },
+	voicemail: { to: 'completed', statusCode: 'VOICEMAIL_DETECTED' },
+};
+
 // -------------------------------------------------------------------------------------------------
 // Module
 
@@ -269,6 +288,7 @@ export function createAiCaller(
 	const initialMode = options.webhookSecretMode ?? 'header';
 	let secretMode: WebhookSecretMode = initialMode;
 	let state = freshState();
+	if (options.callEnding) checkCallEnding(options.callEnding);
 
 	function freshState(): AiCallerState {
 		return { calls: clone(AICALLER_FIXTURES.calls) as PhoneCall[] };
@@ -313,12 +333,21 @@ export function createAiCaller(
 			updatedAt: now,
 		};
 		state.calls.push(call);
-		if (options.autoCompleteAfterMs !== undefined)
+		if (options.autoCompleteAfterMs !== undefined) {
 			scheduleProgress(call, options.autoCompleteAfterMs, options.autoOutcome ?? 'completed');
+		} else if (options.callEnding) {
+			const { afterMs, outcome } = drawCallEnding(options.callEnding);
+			scheduleProgress(call, afterMs, ENDING[outcome].to, ENDING[outcome].statusCode);
+		}
 		return call;
 	}
 
-	function scheduleProgress(call: PhoneCall, ms: number, outcome: AiCallerOutcome): void {
+	function scheduleProgress(
+		call: PhoneCall,
+		ms: number,
+		outcome: AiCallerOutcome,
+		statusCode?: string,
+	): void {
 		const steps: Array<[number, AiCallerStatus]> = [
 			[ms / 3, 'ringing'],
 			[(2 * ms) / 3, 'inProgress'],
@@ -329,12 +358,17 @@ export function createAiCaller(
 				// Skip steps already passed (e.g. a test advanced the call by hand meanwhile).
 				if (!state.calls.includes(call) || STAGE[call.status] >= STAGE[to]) return;
 				if (outcome !== 'completed' && to === 'inProgress') return; // busy / noAnswer / failed never connect
-				await transition(call, to);
+				await transition(call, to, to === outcome ? statusCode : undefined);
 			});
 		}
 	}
 
-	async function transition(call: PhoneCall, to: AiCallerStatus): Promise<AiCallerTransition> {
+	/** `statusCode`: a terminal statusExtraInfo code other than the state's own (VOICEMAIL_DETECTED). */
+	async function transition(
+		call: PhoneCall,
+		to: AiCallerStatus,
+		statusCode?: string,
+	): Promise<AiCallerTransition> {
 		const now = ctx.now().toISOString();
 		call.status = to;
 		call.updatedAt = now;
@@ -345,9 +379,14 @@ export function createAiCaller(
 			call.callDuration = call.callStartedAt
 				? Math.round((Date.parse(now) - Date.parse(call.callStartedAt)) / 1000)
 				: 0;
-			call.statusExtraInfo = { statusCode: STATUS_CODE[to] ?? 'ENDED_NORMALLY', dateTime: now };
+			call.statusExtraInfo = {
+				statusCode: statusCode ?? STATUS_CODE[to] ?? 'ENDED_NORMALLY',
+				dateTime: now,
+			};
 			if (to === 'completed') {
-				call.resultValues = [{ columnName: 'appointmentConfirmed', value: 'yes' }];
+				// A voicemail gave no answers to the template's questions.
+				if (statusCode === undefined)
+					call.resultValues = [{ columnName: 'appointmentConfirmed', value: 'yes' }];
 				if (call.record) call.recordingUrl = `https://recordings.aicaller.io/${call._id}.mp3`;
 			}
 		}

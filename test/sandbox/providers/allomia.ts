@@ -23,6 +23,12 @@ import {
 	type ProviderRequest,
 	type ValidationIssue,
 } from '../types';
+import {
+	checkCallEnding,
+	drawCallEnding,
+	type CallEndingOptions,
+	type CallEndOutcome,
+} from '../callEnding';
 import { clone, deepFreeze, loadDocument, objectBody, uuid } from '../util';
 
 export type AlloMiaOutcome = 'completed' | 'failed' | 'busy' | 'no-answer';
@@ -143,6 +149,8 @@ export interface AlloMiaOptions {
 	autoCompleteAfterMs?: number;
 	/** Outcome of automatic completion (default 'completed'). */
 	autoOutcome?: AlloMiaOutcome;
+	/** Calls end by themselves after a drawn time with a drawn outcome (dev, demo); autoCompleteAfterMs wins. */
+	callEnding?: CallEndingOptions;
 }
 
 export interface AlloMiaControls {
@@ -271,7 +279,8 @@ export const ALLOMIA_FIXTURES = deepFreeze({
 			userPrimaryIntent: 'book_appointment',
 			userSentiment: 'neutral',
 			callOutcome: 'transferred_to_human',
-			callSummary: 'Caller asked for opening hours and was transferred to the front desk to book a consultation.',
+			callSummary:
+				'Caller asked for opening hours and was transferred to the front desk to book a consultation.',
 			callSummaryFr:
 				"L'appelant a demandé les heures d'ouverture et a été transféré à l'accueil pour prendre rendez-vous.",
 			createdAt: '2025-03-04T16:20:00.000Z',
@@ -336,6 +345,28 @@ const ENDED_REASON: Record<AlloMiaOutcome, string> = {
 
 const OUTCOMES: readonly AlloMiaOutcome[] = ['completed', 'failed', 'busy', 'no-answer'];
 
+/**
+ * A self-ending call's outcome in AlloMia's terms. Voicemail is not one of AlloMia's terminal
+ * states: the call completed, and (sandbox decision) endedReason 'voicemail' with the documented
+ * callOutcome example 'voicemail_left' tell it apart.
+ */
+const ENDING: Record<CallEndOutcome, { outcome: AlloMiaOutcome; details?: CompletionDetails }> = {
+	completed: { outcome: 'completed' },
+	'no-answer': { outcome: 'no-answer' },
+	busy: { outcome: 'busy' },
+	voicemail: {
+		outcome: 'completed',
+		details: {
+			endedReason: 'voicemail',
+			callOutcome: 'voicemail_left',
+			callSummary: 'The call reached voicemail; the assistant left a message.',
+			callSummaryFr: "L'appel a abouti sur la messagerie vocale; l'assistant a laissé un message.",
+			userSentiment: null,
+			userPrimaryIntent: null,
+		},
+	},
+};
+
 /** zod issue codes, since AlloMia's 400 'code' values (e.g. too_small) are zod's. */
 const ZOD_CODE: Record<string, string> = {
 	required: 'invalid_type',
@@ -370,6 +401,7 @@ export function createAlloMia(
 		[ALLOMIA_FIXTURES.inactiveOrgApiKey, { organizationId: INACTIVE_ORG_ID, access: 'full' }],
 	]);
 	const inactiveOrganizations = new Set([INACTIVE_ORG_ID]);
+	if (options.callEnding) checkCallEnding(options.callEnding);
 
 	let state = freshState();
 
@@ -455,6 +487,13 @@ export function createAlloMia(
 					if (call.status === 'calling' && state.outboundCalls.includes(call))
 						await complete(call.outboundCallId, outcome);
 				});
+			} else if (options.callEnding) {
+				const { afterMs, outcome } = drawCallEnding(options.callEnding);
+				const ending = ENDING[outcome];
+				ctx.schedule(afterMs, async () => {
+					if (call.status === 'calling' && state.outboundCalls.includes(call))
+						await complete(call.outboundCallId, ending.outcome, ending.details);
+				});
 			}
 			return ok({
 				outboundCallId: call.outboundCallId,
@@ -490,7 +529,9 @@ export function createAlloMia(
 					status: 400,
 					body: {
 						error: 'Invalid request data',
-						details: [{ field: 'from', message: 'from must be before or equal to to', code: 'custom' }],
+						details: [
+							{ field: 'from', message: 'from must be before or equal to to', code: 'custom' },
+						],
 					},
 				};
 			}

@@ -22,6 +22,13 @@ import {
 	type ValidationIssue,
 } from '../types';
 import { formatIssue } from '../contract';
+import {
+	CALL_END_OUTCOMES,
+	checkCallEnding,
+	drawCallEnding,
+	type CallEndingOptions,
+	type CallEndOutcome,
+} from '../callEnding';
 import { clone, deepFreeze, loadDocument, objectBody, uuid } from '../util';
 
 // -------------------------------------------------------------------------------------------------
@@ -176,6 +183,8 @@ export interface HelloAnnieOptions {
 	smsInProgressMs?: number;
 	/** When set, POST /calls to a toNumber not listed answers 400. Default null = every number allowed. */
 	callAllowlist?: readonly string[] | null;
+	/** Calls end by themselves (dev, demo). Default: a call stays OPEN until endCall(). */
+	callEnding?: CallEndingOptions;
 }
 
 export interface HelloAnnieControls {
@@ -188,6 +197,8 @@ export interface HelloAnnieControls {
 	): HelloAnnieMessage;
 	/** POSTs payload to the bot's webhook with 'Authorization: Bearer <authToken>' (payload format is undocumented). */
 	fireBotWebhook(botId: string, payload: unknown): Promise<CallbackAttempt>;
+	/** Ends an OPEN call conversation as HelloAnnie would once the line closes (default 'completed'). */
+	endCall(conversationId: string, outcome?: CallEndOutcome): StoredConversation;
 	/** The live state, for assertions. */
 	readonly state: HelloAnnieState;
 }
@@ -400,6 +411,8 @@ export function createHelloAnnie(
 	const initialRateLimit = options.rateLimit ?? null;
 	const smsInProgressMs = options.smsInProgressMs ?? 0;
 	const allowlist = options.callAllowlist ?? null;
+	const callEnding = options.callEnding;
+	if (callEnding) checkCallEnding(callEnding);
 
 	let state = freshState();
 	let rateLimit: RateLimitConfig | null = initialRateLimit;
@@ -528,7 +541,16 @@ export function createHelloAnnie(
 			const phone = outboundNumber(orgId, input.fromNumber);
 			if (allowlist && !allowlist.includes(input.toNumber))
 				throw new HttpError(400, 'toNumber is not in the allowlist');
-			return ok({ conversationId: startConversation(orgId, 'CALL', input, phone).conversationId });
+			const conversation = startConversation(orgId, 'CALL', input, phone);
+			if (callEnding) {
+				const { afterMs, outcome } = drawCallEnding(callEnding);
+				ctx.schedule(afterMs, () => {
+					// A test (or reset) may have ended or dropped it meanwhile.
+					if (state.conversations.includes(conversation) && conversation.status === 'OPEN')
+						endCall(conversation.conversationId, outcome);
+				});
+			}
+			return ok({ conversationId: conversation.conversationId });
 		},
 
 		startOutboundSms(orgId, { body }) {
@@ -690,6 +712,55 @@ export function createHelloAnnie(
 		return message;
 	}
 
+	/**
+	 * Sandbox decision (HelloAnnie documents OPEN, CLOSING and CLOSED, not how an unanswered call
+	 * reads): every outcome closes the conversation with an end time; the summary, topic and tag
+	 * say what happened; duration counts only connected time (0 for no answer and busy).
+	 */
+	function endCall(
+		conversationId: string,
+		outcome: CallEndOutcome = 'completed',
+	): StoredConversation {
+		if (!CALL_END_OUTCOMES.includes(outcome))
+			throw new HttpError(400, `outcome must be one of ${CALL_END_OUTCOMES.join(', ')}`);
+		const conversation = state.conversations.find((c) => c.conversationId === conversationId);
+		if (!conversation || conversation.medium !== 'CALL')
+			throw new HttpError(404, 'Conversation not found');
+		if (conversation.status !== 'OPEN')
+			throw new HttpError(409, `conversation is already ${conversation.status}`);
+		const now = ctx.now();
+		const elapsed = Math.max(
+			1,
+			Math.round((now.getTime() - Date.parse(conversation.startTime)) / 1000),
+		);
+		const voicemail = (conversation.request as StartCallBody | undefined)?.voicemailMessage;
+		const ending: Record<
+			CallEndOutcome,
+			Pick<StoredConversation, 'summary' | 'topic' | 'duration'>
+		> = {
+			completed: {
+				summary: 'The patient answered and confirmed the appointment.',
+				topic: 'Appointment confirmation',
+				duration: elapsed,
+			},
+			'no-answer': { summary: 'The call was not answered.', topic: 'No answer', duration: 0 },
+			voicemail: {
+				summary: voicemail
+					? 'The call reached voicemail; Annie left the voicemail message.'
+					: 'The call reached voicemail; no voicemail message was set, so Annie hung up.',
+				topic: 'Voicemail',
+				duration: elapsed,
+			},
+			busy: { summary: 'The line was busy.', topic: 'Busy', duration: 0 },
+		};
+		Object.assign(conversation, ending[outcome], {
+			status: 'CLOSED',
+			conversationTags: [outcome === 'completed' ? 'appointment-confirmation' : outcome],
+			endTime: now.toISOString(),
+		});
+		return conversation;
+	}
+
 	async function fireBotWebhook(botId: string, payload: unknown): Promise<CallbackAttempt> {
 		const webhook = state.webhooks.get(botId);
 		if (!webhook) throw new HttpError(404, `bot ${botId} has no webhook`);
@@ -739,6 +810,15 @@ export function createHelloAnnie(
 					status: 200,
 					body: addMessage(decodeURIComponent(m[1]), String(input.content ?? ''), role),
 				};
+			},
+		},
+		{
+			method: 'POST',
+			pattern: /^\/helloannie\/conversations\/([^/]+)\/end$/,
+			handle: (m, body) => {
+				const input = body === null || body === undefined ? {} : objectBody(body);
+				const outcome = (input.outcome ?? 'completed') as CallEndOutcome;
+				return { status: 200, body: conversationView(endCall(decodeURIComponent(m[1]), outcome)) };
 			},
 		},
 		{
@@ -795,6 +875,7 @@ export function createHelloAnnie(
 			setRateLimit,
 			addMessage,
 			fireBotWebhook,
+			endCall,
 			get state() {
 				return state;
 			},

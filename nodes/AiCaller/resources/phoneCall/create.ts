@@ -34,7 +34,7 @@ export const createPhoneCall: Operation<ReturnType<typeof schema>> = {
 			method: 'POST',
 			path: '/v1/phoneCalls',
 			body,
-			kind: 'create',
+			idempotent: false,
 			checkHint: 'Check with Phone Call → Get Many before running this item again.',
 		});
 		const created = { ...response.data };
@@ -42,7 +42,7 @@ export const createPhoneCall: Operation<ReturnType<typeof schema>> = {
 			const call = await ctx.request<AiCallerEnvelope<IDataObject>>({
 				method: 'GET',
 				path: `/v1/phoneCalls/${encodeURIComponent(String(created._id))}`,
-				kind: 'read',
+				idempotent: true,
 			});
 			const data = call.data ?? {};
 			return {

@@ -35,7 +35,7 @@ export const createManyPhoneCalls: Operation<ReturnType<typeof schema>> = {
 				method: 'POST',
 				path: '/v1/phoneCalls/batch',
 				body: { phoneCalls: inputs },
-				kind: 'create',
+				idempotent: false,
 				checkHint: 'Check with Phone Call → Get Many before running these items again.',
 			});
 			return Array.isArray(response?.data) ? response.data : [];

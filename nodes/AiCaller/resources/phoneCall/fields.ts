@@ -1,10 +1,12 @@
+/**
+ * The fields of one phone call, shared by Create and Create Many (the documentation example:
+ * AICaller's Create Phone Call page).
+ */
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
 import { readFields } from '../../../shared/fields';
 import { compact, httpUrl, optional, phoneNumber, text, utcDateTime } from '../../../shared/schema';
 import type { ValidationEnv } from '../../../shared/types';
-
-/** The fields of one phone call, shared by Create and Create Many (seed 003). */
 
 export const STATUSES = ['queued', 'ringing', 'inProgress', 'busy', 'failed', 'noAnswer', 'cancelled', 'completed'] as const;
 export const TELEPHONY_PROVIDERS = ['twilio', 'plivo', 'telnyx'] as const;
@@ -225,7 +227,8 @@ export function phoneCallSchema(env: ValidationEnv) {
 		})
 		.transform(({ additionalFields, phoneCallWebhooks, ...required }) => {
 			const extra = compact(additionalFields) ?? {};
-			// Field order of seed 003, which also always carries `record` (default false).
+			// Field order of the documentation example (AICaller's Create Phone Call page), which also
+			// always carries `record` (default false).
 			return compact({
 				teamId: required.teamId,
 				phoneNumberId: extra.phoneNumberId,

@@ -29,7 +29,7 @@ export const getPhoneCall: Operation<ReturnType<typeof schema>> = {
 		const response = await ctx.request<AiCallerEnvelope<IDataObject>>({
 			method: 'GET',
 			path: `/v1/phoneCalls/${encodeURIComponent(input.phoneCallId)}`,
-			kind: 'read',
+			idempotent: true,
 		});
 		return { ...response.data };
 	},

@@ -1,3 +1,8 @@
+/**
+ * Phone Call → Get Many. GET /v1/phoneCalls documents one query parameter, callTemplateId, and no paging: the list comes
+ * in one answer. Return All outputs all of it; Limit keeps the first calls of that answer, in
+ * AICaller's order (nothing about a limit is sent).
+ */
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
 import { returnAllAndLimit } from '../../../shared/description';
@@ -6,11 +11,6 @@ import type { Operation } from '../../../shared/types';
 import type { AiCallerEnvelope } from '../../provider';
 import { aiCallerId } from './fields';
 
-/**
- * GET /v1/phoneCalls documents one query parameter, callTemplateId, and no paging: the list comes
- * in one answer. Return All outputs all of it; Limit keeps the first calls of that answer, in
- * AICaller's order (nothing about a limit is sent).
- */
 const properties: INodeProperties[] = [
 	...returnAllAndLimit().map((property) =>
 		property.name === 'limit'
@@ -63,7 +63,7 @@ export const getManyPhoneCalls: Operation<ReturnType<typeof schema>> = {
 			method: 'GET',
 			path: '/v1/phoneCalls',
 			...(qs ? { qs } : {}),
-			kind: 'read',
+			idempotent: true,
 		});
 		const calls = Array.isArray(response?.data) ? response.data : [];
 		return input.returnAll ? calls : calls.slice(0, input.limit);

@@ -136,18 +136,18 @@ export const createOutboundCall: Operation<ReturnType<typeof schema>> = {
 			method: 'POST',
 			path: '/api/outbound',
 			body,
-			kind: 'create',
+			idempotent: false,
 			checkHint: 'Check with Call → Get Many (sorted newest first) before running this item again.',
 		});
 		const id = encodeURIComponent(String(created.outboundCallId));
 		return await waitForCallEnd(ctx, created, async () => {
-			const status = await ctx.request<IDataObject>({ method: 'GET', path: `/api/outbound/${id}/status`, kind: 'read' });
+			const status = await ctx.request<IDataObject>({ method: 'GET', path: `/api/outbound/${id}/status`, idempotent: true });
 			if (status.status === 'calling') return { ended: false, outcome: pick(status, ['status']) };
 			const outcome = pick(status, ['status', 'callDetails']);
 			// The call record (summary, transcript) shares the outbound call's ID; that link is not
 			// documented, so a missing record leaves the outcome at its status.
 			try {
-				const call = await ctx.request<IDataObject>({ method: 'GET', path: `/api/calls/${id}`, kind: 'read' });
+				const call = await ctx.request<IDataObject>({ method: 'GET', path: `/api/calls/${id}`, idempotent: true });
 				// Every field of the record, named as AlloMia's get-call page names it: callSummary (and the
 				// French summary next to it), userSentiment, userPrimaryIntent, callOutcome, callEndedReason,
 				// callDurationSeconds (a string), transcriptUrl, recordingUrl, teamId, teamName, ... The

@@ -32,7 +32,7 @@ export const getCall: Operation<ReturnType<typeof schema>> = {
 		const call = await ctx.request<IDataObject>({
 			method: 'GET',
 			path: `/api/calls/${encodeURIComponent(input.callId)}`,
-			kind: 'read',
+			idempotent: true,
 		});
 		// The links stop working after an hour: say so next to them, so a workflow that stores
 		// them (a CRM, a sheet) knows to download the recording or transcript in time.

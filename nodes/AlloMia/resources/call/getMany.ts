@@ -134,7 +134,7 @@ export const getManyCalls: Operation<ReturnType<typeof schema>> = {
 					path: '/api/calls',
 					// Every page has the same size so that page numbers stay aligned; the surplus is cut.
 					qs: { organizationId: input.organizationId, page: index + 1, limit: pageSize, ...filters },
-					kind: 'read',
+					idempotent: true,
 				});
 				const calls = response.calls ?? [];
 				return { items: calls, hasMore: response.pagination?.hasNextPage ?? calls.length === pageSize };

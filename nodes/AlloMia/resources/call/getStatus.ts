@@ -20,7 +20,7 @@ export const getOutboundCallStatus: Operation<ReturnType<typeof schema>> = {
 		return await ctx.request<IDataObject>({
 			method: 'GET',
 			path: `/api/outbound/${encodeURIComponent(input.outboundCallId)}/status`,
-			kind: 'read',
+			idempotent: true,
 		});
 	},
 };

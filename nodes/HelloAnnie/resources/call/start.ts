@@ -64,7 +64,7 @@ export const startCall: Operation<ReturnType<typeof schema>> = {
 			method: 'POST',
 			path: '/calls',
 			body,
-			kind: 'create',
+			idempotent: false,
 			checkHint: 'Check with Conversation → Get Many before running this item again.',
 		});
 		const created = { ...response.data };
@@ -72,7 +72,7 @@ export const startCall: Operation<ReturnType<typeof schema>> = {
 			const conversation = await ctx.request<AnnieEnvelope<IDataObject>>({
 				method: 'GET',
 				path: `/conversations/${encodeURIComponent(created.conversationId)}`,
-				kind: 'read',
+				idempotent: true,
 			});
 			const data = conversation.data ?? {};
 			// Documented statuses: OPEN while the call goes on; CLOSING while HelloAnnie runs its

@@ -20,7 +20,7 @@ export const getConversation: Operation<ReturnType<typeof schema>> = {
 		const response = await ctx.request<AnnieEnvelope<IDataObject>>({
 			method: 'GET',
 			path: `/conversations/${encodeURIComponent(input.conversationId)}`,
-			kind: 'read',
+			idempotent: true,
 		});
 		return { ...response.data };
 	},

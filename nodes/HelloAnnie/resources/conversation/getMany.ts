@@ -1,3 +1,8 @@
+/**
+ * Conversation → Get Many: GET /conversations
+ * (https://docs.helloannie.com/api-reference/conversations), with `offset`, `limit` (1–100,
+ * default 20), `orgId`, `botId`, `includeArchived`, `includeChildren`.
+ */
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
 import { returnAllAndLimit } from '../../../shared/description';
@@ -6,10 +11,7 @@ import { compact, optional, uuid } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
 import type { AnnieEnvelope } from '../../provider';
 
-/**
- * GET /conversations (https://docs.helloannie.com/api-reference/conversations): `offset`, `limit`
- * (1–100, default 20), `orgId`, `botId`, `includeArchived`, `includeChildren`.
- */
+/** The largest `limit` the page allows: the fewest requests for Return All. */
 const PAGE_SIZE = 100;
 
 const properties: INodeProperties[] = [
@@ -89,7 +91,7 @@ export const getManyConversations: Operation<ReturnType<typeof schema>> = {
 					method: 'GET',
 					path: '/conversations',
 					qs: { offset, limit: pageSize, ...filters },
-					kind: 'read',
+					idempotent: true,
 				});
 				const conversations = response.data?.conversations ?? [];
 				const total = response.data?.pagination?.totalCount;

@@ -22,7 +22,7 @@ export const getConversationMessages: Operation<ReturnType<typeof schema>> = {
 		const response = await ctx.request<AnnieEnvelope<IDataObject[]>>({
 			method: 'GET',
 			path: `/conversations/${encodeURIComponent(input.conversationId)}/messages`,
-			kind: 'read',
+			idempotent: true,
 		});
 		const messages = Array.isArray(response.data) ? response.data : [];
 		return input.returnAll ? messages : messages.slice(0, input.limit);

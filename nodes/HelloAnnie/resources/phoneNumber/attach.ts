@@ -31,8 +31,8 @@ export const attachPhoneNumber: Operation<ReturnType<typeof schema>> = {
 			method: 'POST',
 			path: `/phone-numbers/${encodeURIComponent(input.phoneNumberId)}/attach`,
 			body: { botId: input.botId },
-			// Not retried after an uncertain failure, like every write.
-			kind: 'create',
+			// Treated like every POST: not resent after an uncertain failure.
+			idempotent: false,
 			checkHint: 'Check with Phone Number → Get Many which bot the number is attached to.',
 		});
 		return { ...response.data };

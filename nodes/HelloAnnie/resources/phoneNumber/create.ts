@@ -143,7 +143,7 @@ export const createPhoneNumber: Operation<ReturnType<typeof schema>> = {
 			method: 'POST',
 			path: '/phone-numbers',
 			body,
-			kind: 'create',
+			idempotent: false,
 			checkHint: 'Check with Phone Number → Get Many before running this item again.',
 		});
 		return { ...response.data } as Record<string, string>;

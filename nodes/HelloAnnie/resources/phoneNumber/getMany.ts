@@ -20,7 +20,7 @@ export const getManyPhoneNumbers: Operation<ReturnType<typeof schema>> = {
 		const response = await ctx.request<AnnieEnvelope<{ phoneNumbers: IDataObject[] }>>({
 			method: 'GET',
 			path: '/phone-numbers',
-			kind: 'read',
+			idempotent: true,
 		});
 		const numbers = response.data?.phoneNumbers ?? [];
 		return input.returnAll ? numbers : numbers.slice(0, input.limit);

@@ -63,7 +63,7 @@ export const startSmsConversation: Operation<ReturnType<typeof schema>> = {
 			method: 'POST',
 			path: '/sms',
 			body,
-			kind: 'create',
+			idempotent: false,
 			statusMessages: {
 				409: 'a send to this number is already in progress; wait until it has finished before sending again',
 			},
