@@ -674,3 +674,27 @@ describe('credential test through n8n (POST /rest/credentials/test)', () => {
 		expectBearer(requests[requests.length - 1], 'annie-sk-v1-typo');
 	});
 });
+
+describe('phone numbers from a spreadsheet (numbers, not text)', () => {
+	const parameters = { resource: 'call', operation: 'start', fromNumber: '+15551234567', toNumber: '={{ $json.phone }}' };
+
+	test('a national number is refused as a number and as text; nothing is dialed', async () => {
+		const { output, requests } = await suite.run('national number', [{ phone: 5559876543 }, { phone: '5559876543' }], parameters, {
+			onError: 'continueRegularOutput',
+		});
+		expect(requests).toEqual([]);
+		expect(output.map((item) => item.json.error)).toEqual([
+			`To Number (toNumber) ${SHARED_PHONE_RULE}`,
+			`To Number (toNumber) ${SHARED_PHONE_RULE}`,
+		]);
+	});
+
+	test('with Options → Default Country Code +1 the same numbers are dialed as +15559876543', async () => {
+		const { output, requests } = await suite.run('default country code', [{ phone: 5559876543 }, { phone: '(555) 987-6543' }], {
+			...parameters,
+			requestOptions: { defaultCountryCode: '+1' },
+		});
+		expect(requests.map((request) => (request.body as { toNumber: string }).toNumber)).toEqual(['+15559876543', '+15559876543']);
+		expect(output.map((item) => typeof item.json.conversationId)).toEqual(['string', 'string']);
+	});
+});
