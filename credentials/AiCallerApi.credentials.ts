@@ -23,14 +23,15 @@ export class AiCallerApi implements ICredentialType {
 			typeOptions: { password: true },
 			required: true,
 			default: '',
-			description: 'Your AICaller API key, sent in the aicaller-api-key header',
+			description: 'The API key of your AICaller account (sent in the aicaller-api-key header)',
 		},
 		{
 			displayName: 'Base URL',
 			name: 'baseUrl',
 			type: 'string',
 			default: 'https://api.aicaller.io',
-			description: 'Change only to use another AICaller environment or a local sandbox',
+			description:
+				'Change only to use another AICaller environment or a local sandbox. If the connection test answers with a code such as ECONNREFUSED, ENOTFOUND or ETIMEDOUT, n8n could not reach this address: check it, or put the default back.',
 		},
 	];
 
@@ -43,12 +44,31 @@ export class AiCallerApi implements ICredentialType {
 		},
 	};
 
-	// A read-only request: saving the credential never creates a call.
+	// A read-only request: saving the credential never creates a call. The rules turn a refused
+	// key into what to do; a network failure n8n reports by its code (see Base URL).
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
 			url: '/v1/phoneCalls',
 			method: 'GET',
 		},
+		rules: [
+			{
+				type: 'responseCode',
+				properties: {
+					value: 401,
+					message:
+						'AICaller refused the API key (HTTP 401): copy the API key of your AICaller account into API Key',
+				},
+			},
+			{
+				type: 'responseCode',
+				properties: {
+					value: 403,
+					message:
+						'AICaller refused the API key for this team (HTTP 403): check in your AICaller account that the key is active, or create a new one and paste it into API Key',
+				},
+			},
+		],
 	};
 }

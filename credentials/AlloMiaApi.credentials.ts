@@ -45,7 +45,8 @@ export class AlloMiaApi implements ICredentialType {
 			name: 'baseUrl',
 			type: 'string',
 			default: 'https://allomia.com',
-			description: 'Change only to use another AlloMia environment or a local sandbox',
+			description:
+				'Change only to use another AlloMia environment or a local sandbox. If the connection test answers with a code such as ECONNREFUSED, ENOTFOUND or ETIMEDOUT, n8n could not reach this address: check it, or put the default back.',
 		},
 	];
 
@@ -75,7 +76,19 @@ export class AlloMiaApi implements ICredentialType {
 			},
 			{
 				type: 'responseCode',
-				properties: { value: 401, message: 'AlloMia did not accept the API key' },
+				properties: {
+					value: 401,
+					message:
+						'AlloMia refused the API key (HTTP 401): paste a valid key into API Key, an organization key from Settings > API Keys in AlloMia or a tenant key AlloMia issued you',
+				},
+			},
+			{
+				type: 'responseCode',
+				properties: {
+					value: 403,
+					message:
+						'AlloMia refused the API key for this organization (HTTP 403): the organization may be inactive or the key may lack rights; check the key under Settings > API Keys in AlloMia and the Organization ID',
+				},
 			},
 			{
 				type: 'responseCode',

@@ -24,14 +24,15 @@ export class HelloAnnieApi implements ICredentialType {
 			required: true,
 			default: '',
 			placeholder: 'annie-sk-v1-…',
-			description: 'Created in HelloAnnie\'s Developer Portal',
+			description: "Created in HelloAnnie's Developer Portal (it starts with annie-sk-)",
 		},
 		{
 			displayName: 'Base URL',
 			name: 'baseUrl',
 			type: 'string',
 			default: 'https://api.helloannie.com/v1',
-			description: 'Change only to use another HelloAnnie environment or a local sandbox',
+			description:
+				'Change only to use another HelloAnnie environment or a local sandbox. If the connection test answers with a code such as ECONNREFUSED, ENOTFOUND or ETIMEDOUT, n8n could not reach this address: check it, or put the default back.',
 		},
 	];
 
@@ -44,12 +45,31 @@ export class HelloAnnieApi implements ICredentialType {
 		},
 	};
 
-	// A read-only request: saving the credential never creates anything at HelloAnnie.
+	// A read-only request: saving the credential never creates anything at HelloAnnie. The rules
+	// turn a refused key into what to do; a network failure n8n reports by its code (see Base URL).
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
 			url: '/phone-numbers',
 			method: 'GET',
 		},
+		rules: [
+			{
+				type: 'responseCode',
+				properties: {
+					value: 401,
+					message:
+						"HelloAnnie refused the API key (HTTP 401): copy a valid key from HelloAnnie's Developer Portal (it starts with annie-sk-) into API Key",
+				},
+			},
+			{
+				type: 'responseCode',
+				properties: {
+					value: 403,
+					message:
+						"HelloAnnie refused the API key for this organization (HTTP 403): check in HelloAnnie's Developer Portal that the key is active, or create a new one and paste it into API Key",
+				},
+			},
+		],
 	};
 }

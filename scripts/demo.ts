@@ -222,12 +222,18 @@ async function runAlloMiaExample(stack: Stack): Promise<Summary> {
 	const callback = await waitFor(
 		'AlloMia to end the call and post its outcome',
 		async () =>
+			// Recorded when sent; answered (status) or failed (error) once n8n has taken it.
 			stack.sandbox.callbacks.find(
-				(attempt) => attempt.provider === 'allomia' && attempt.url === body.callbackUrl,
+				(attempt) =>
+					attempt.provider === 'allomia' &&
+					attempt.url === body.callbackUrl &&
+					(attempt.status !== 0 || attempt.error !== undefined),
 			),
 		{ timeoutMs: 120_000, intervalMs: 100 },
 	);
-	out(`AlloMia → n8n: POST resume URL ${callback.rawBody} → HTTP ${callback.status}`);
+	out(
+		`AlloMia → n8n: POST resume URL ${callback.rawBody} → ${callback.error ?? `HTTP ${callback.status}`}`,
+	);
 	const execution: Execution = await stack.client.waitForExecution(executionId);
 	if (execution.status !== 'success')
 		throw new Error(`the AlloMia workflow ended with ${execution.status}`);

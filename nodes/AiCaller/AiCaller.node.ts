@@ -7,8 +7,10 @@ import {
 } from 'n8n-workflow';
 import { buildProperties } from '../shared/description';
 import { executeOperation, requestOptionsProperties } from '../shared/router';
+import { secretCredentialTest } from '../shared/webhookAuth';
 import { aiCaller } from './provider';
 import { aiCallerResources } from './resources';
+import { WEBHOOK_SECRET } from './webhookSecret';
 
 export class AiCaller implements INodeType {
 	description: INodeTypeDescription = {
@@ -24,9 +26,24 @@ export class AiCaller implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'aiCallerApi', required: true }],
+		credentials: [
+			{ name: 'aiCallerApi', required: true },
+			// The webhook secret of Create / Create Many (Add Webhook Secret): kept in a credential, so
+			// that it is never stored in the workflow. Shown by the switch alone (it exists only in those
+			// operations): n8n's editor puts the credential field where the last field it depends on is,
+			// so naming resource and operation here would move it below Resource in every panel.
+			{
+				name: 'aiCallerWebhookApi',
+				required: true,
+				testedBy: 'aiCallerWebhookSecret',
+				displayOptions: { show: { addWebhookSecret: [true] } },
+			},
+		],
 		properties: buildProperties(aiCallerResources, requestOptionsProperties),
 	};
+
+	// The editor's credential test checks the webhook secret's length when it is saved.
+	methods = { credentialTest: { aiCallerWebhookSecret: secretCredentialTest(WEBHOOK_SECRET) } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await executeOperation(this, aiCaller, aiCallerResources);

@@ -1,6 +1,5 @@
 import {
 	NodeConnectionTypes,
-	type IHookFunctions,
 	type INodeType,
 	type INodeTypeDescription,
 	type IWebhookFunctions,
@@ -8,19 +7,17 @@ import {
 } from 'n8n-workflow';
 import {
 	bodyItems,
+	expectedSecret,
 	ignoreRequest,
 	rawRequestBody,
 	refuseRequest,
 	requestBody,
 	receivingWebhook,
+	secretCredentialTest,
 	secretOnlyWebhookMethods,
-	secretProblem,
 } from '../shared/webhookAuth';
 import { eventSelected, secretAccepted, withoutSecret, type SecretCheck } from './secretCheck';
-
-function configuredSecret(fn: IHookFunctions | IWebhookFunctions): string {
-	return String(fn.getNodeParameter('secret', '') ?? '');
-}
+import { WEBHOOK_SECRET, withoutWebhookSecrets } from './webhookSecret';
 
 export class AiCallerTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -37,11 +34,12 @@ export class AiCallerTrigger implements INodeType {
 		defaults: { name: 'AICaller Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'aiCallerWebhookApi', required: true, testedBy: 'aiCallerWebhookSecret' }],
 		webhooks: [receivingWebhook('webhook')],
 		properties: [
 			{
 				displayName:
-					"In AICaller → Phone Call → Create (Webhooks), set URL to this node's Production URL, Subscribed Event to phoneCall.completed (the event AICaller documents), and Secret to the Secret below. Requests whose secret does not match are refused (401).",
+					"In AICaller → Phone Call → Create (Webhooks), set URL to this node's Production URL and Subscribed Event to phoneCall.completed (the event AICaller documents), and turn on Add Webhook Secret with the same AICaller Webhook Secret API credential. Requests whose secret does not match are refused (401).",
 				name: 'notice',
 				type: 'notice',
 				default: '',
@@ -66,16 +64,6 @@ export class AiCallerTrigger implements INodeType {
 				],
 				default: ['phoneCall.completed'],
 				description: 'The events that start the workflow; others are acknowledged and ignored',
-			},
-			{
-				displayName: 'Secret',
-				name: 'secret',
-				type: 'string',
-				typeOptions: { password: true },
-				required: true,
-				default: '',
-				description:
-					'The Secret of the webhook subscription (the same value as in Phone Call → Create → Webhooks); at least 24 characters',
 			},
 			{
 				displayName: 'Secret Check',
@@ -113,29 +101,31 @@ export class AiCallerTrigger implements INodeType {
 		],
 	};
 
+	// The editor's credential test checks the secret's length when it is saved.
+	methods = { credentialTest: { aiCallerWebhookSecret: secretCredentialTest(WEBHOOK_SECRET) } };
+
 	// Nothing is registered at AICaller from here: each call lists its webhooks when it is created.
 	webhookMethods = secretOnlyWebhookMethods({
-		secret: configuredSecret,
-		label: 'Secret',
+		credential: WEBHOOK_SECRET,
 		why: "The secret is what tells AICaller's webhooks from forged requests.",
 	});
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		const secret = configuredSecret(this);
+		// No credential, or a secret too weak to have been activated, never authenticates anything.
+		const secret = await expectedSecret(this, WEBHOOK_SECRET);
 		const mode = this.getNodeParameter('secretCheck', 'any') as SecretCheck;
 		const body = requestBody(this);
-		const accepted =
-			secretProblem(secret, 'Secret') === undefined &&
-			secretAccepted(
-				{ headers: this.getHeaderData(), body, rawBody: rawRequestBody(this) },
-				secret,
-				mode,
-			);
-		if (!accepted) return refuseRequest(this);
+		if (
+			secret === undefined ||
+			!secretAccepted({ headers: this.getHeaderData(), body, rawBody: rawRequestBody(this) }, secret, mode)
+		) {
+			return refuseRequest(this);
+		}
 
 		const events = this.getNodeParameter('events', []) as string[];
 		if (!eventSelected(body.event, events))
 			return ignoreRequest('event not selected in the trigger');
-		return { workflowData: [bodyItems(withoutSecret(body, secret))] };
+		// The call in `data` may echo its webhook subscriptions: no secret of any of them goes on.
+		return { workflowData: [bodyItems(withoutWebhookSecrets(withoutSecret(body, secret)))] };
 	}
 }

@@ -7,6 +7,8 @@ import {
 } from 'n8n-workflow';
 import { buildProperties } from '../shared/description';
 import { executeOperation, requestOptionsProperties } from '../shared/router';
+import { secretCredentialTest } from '../shared/webhookAuth';
+import { CALLBACK_TOKEN } from './callbackToken';
 import { alloMia } from './provider';
 import { alloMiaResources } from './resources';
 
@@ -25,9 +27,24 @@ export class AlloMia implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'alloMiaApi', required: true }],
+		credentials: [
+			{ name: 'alloMiaApi', required: true },
+			// The callback token of Create Outbound (Add Callback Token): kept in a credential, so that
+			// it is never stored in the workflow. Shown by the switch alone (it exists only in that
+			// operation): n8n's editor puts the credential field where the last field it depends on is,
+			// so naming resource and operation here would move it below Resource in every panel.
+			{
+				name: 'alloMiaCallbackApi',
+				required: true,
+				testedBy: 'alloMiaCallbackToken',
+				displayOptions: { show: { addCallbackToken: [true] } },
+			},
+		],
 		properties: buildProperties(alloMiaResources, requestOptionsProperties),
 	};
+
+	// The editor's credential test checks the callback token's length and characters when it is saved.
+	methods = { credentialTest: { alloMiaCallbackToken: secretCredentialTest(CALLBACK_TOKEN) } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await executeOperation(this, alloMia, alloMiaResources);

@@ -2,12 +2,12 @@
  * The AlloMia Trigger. AlloMia POSTs the final status of an outbound call to the `callbackUrl` given when it was
  * created. It documents no signature, no secret and no custom header for that POST, so the only
  * thing a forger cannot know is the URL itself: the URL carries a token (query parameter
- * `token`) that the user sets here and appends to the Callback URL.
+ * `token`) kept in an "AlloMia Callback Token API" credential, which Call → Create Outbound adds to
+ * the Callback URL.
  */
 import {
 	NodeConnectionTypes,
 	type IDataObject,
-	type IHookFunctions,
 	type INodeType,
 	type INodeTypeDescription,
 	type IWebhookFunctions,
@@ -15,17 +15,16 @@ import {
 } from 'n8n-workflow';
 import {
 	bodyItems,
+	expectedSecret,
 	ignoreRequest,
 	refuseRequest,
 	requestBody,
 	safeEqual,
 	receivingWebhook,
+	secretCredentialTest,
 	secretOnlyWebhookMethods,
-	secretProblem,
 } from '../shared/webhookAuth';
-
-/** The query parameter of the callback URL that carries the token. */
-const TOKEN_PARAMETER = 'token';
+import { CALLBACK_TOKEN, TOKEN_PARAMETER } from './callbackToken';
 
 const STATUSES = [
 	{ name: 'Busy', value: 'busy' },
@@ -33,10 +32,6 @@ const STATUSES = [
 	{ name: 'Failed', value: 'failed' },
 	{ name: 'No Answer', value: 'no-answer' },
 ];
-
-function configuredToken(fn: IHookFunctions | IWebhookFunctions): string {
-	return String(fn.getNodeParameter('token', '') ?? '');
-}
 
 export class AlloMiaTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -54,25 +49,15 @@ export class AlloMiaTrigger implements INodeType {
 		defaults: { name: 'AlloMia Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'alloMiaCallbackApi', required: true, testedBy: 'alloMiaCallbackToken' }],
 		webhooks: [receivingWebhook('callback')],
 		properties: [
 			{
 				displayName:
-					"In AlloMia → Call → Create Outbound, set Callback URL to this node's Production URL followed by ?token= and the Token below. Requests without that token are refused (401).",
+					"In AlloMia → Call → Create Outbound, set Callback URL to this node's Production URL and turn on Add Callback Token with the same AlloMia Callback Token API credential (it adds ?token=…). Requests without that token are refused (401).",
 				name: 'notice',
 				type: 'notice',
 				default: '',
-			},
-			{
-				displayName: 'Token',
-				name: 'token',
-				type: 'string',
-				typeOptions: { password: true },
-				required: true,
-				default: '',
-				placeholder: 'e.g. the output of: openssl rand -hex 32',
-				description:
-					'Secret that the Callback URL carries as ?token=…; at least 24 characters: letters, digits, . _ ~ -. AlloMia signs nothing, so this token is what tells its callbacks from forged requests.',
 			},
 			{
 				displayName: 'Statuses',
@@ -86,24 +71,21 @@ export class AlloMiaTrigger implements INodeType {
 		],
 	};
 
+	// The editor's credential test checks the token's length and characters when it is saved.
+	methods = { credentialTest: { alloMiaCallbackToken: secretCredentialTest(CALLBACK_TOKEN) } };
+
 	// Nothing is registered at AlloMia: the URL goes into each call's Callback URL.
 	webhookMethods = secretOnlyWebhookMethods({
-		secret: configuredToken,
-		label: 'Token',
-		urlSafe: true,
+		credential: CALLBACK_TOKEN,
 		why: 'The token is what keeps others from starting this workflow with a forged callback.',
 	});
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		const expected = configuredToken(this);
+		// No credential, or a token too weak to have been activated (e.g. changed since), never
+		// authenticates anything.
+		const expected = await expectedSecret(this, CALLBACK_TOKEN);
 		const given = (this.getQueryData() as IDataObject)[TOKEN_PARAMETER];
-		// A token too weak to have been activated never authenticates anything (e.g. an expression
-		// that resolves to a short value).
-		if (
-			secretProblem(expected, 'Token', true) !== undefined ||
-			typeof given !== 'string' ||
-			!safeEqual(given, expected)
-		) {
+		if (expected === undefined || typeof given !== 'string' || !safeEqual(given, expected)) {
 			return refuseRequest(this);
 		}
 

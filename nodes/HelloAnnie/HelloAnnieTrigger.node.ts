@@ -18,12 +18,15 @@ import {
 	receivingWebhook,
 } from '../shared/webhookAuth';
 import {
+	apiKeyOf,
 	deleteBotWebhook,
 	getBotWebhook,
 	readBotId,
 	registered,
 	remember,
+	tokenCheck,
 	upsertBotWebhook,
+	webhookToken,
 } from './botWebhook';
 
 export class HelloAnnieTrigger implements INodeType {
@@ -46,7 +49,7 @@ export class HelloAnnieTrigger implements INodeType {
 		properties: [
 			{
 				displayName:
-					"When the workflow is activated, the bot's webhook is set to this workflow (with a new secret token) and removed again on deactivation. A bot has one webhook: activating a second workflow for the same bot, or listening for a test event, takes it over.",
+					"When the workflow is activated, the bot's webhook is set to this workflow (with a new secret token, derived from the credential's API key and stored nowhere) and removed again on deactivation. A bot has one webhook: activating a second workflow for the same bot, or listening for a test event, takes it over.",
 				name: 'notice',
 				type: 'notice',
 				default: '',
@@ -60,12 +63,14 @@ export class HelloAnnieTrigger implements INodeType {
 	webhookMethods = {
 		default: {
 			// Registered only if HelloAnnie still points the bot at this URL and the token that goes
-			// with it is known here (HelloAnnie never returns the token).
+			// with it can still be derived (HelloAnnie never returns the token; the API key may have
+			// changed since, which changes the token).
 			async checkExists(this: IHookFunctions): Promise<boolean> {
 				const botId = readBotId(this);
 				const url = this.getNodeWebhookUrl('default') ?? '';
 				const mine = registered(this);
 				if (!mine || mine.botId !== botId || mine.url !== url) return false;
+				if (tokenCheck(webhookToken(await apiKeyOf(this), mine.nonce, url)) !== mine.check) return false;
 				const remote = await getBotWebhook(this, botId);
 				return remote?.url === url && remote.authTokenSet !== false;
 			},
@@ -75,9 +80,10 @@ export class HelloAnnieTrigger implements INodeType {
 			async create(this: IHookFunctions): Promise<boolean> {
 				const botId = readBotId(this);
 				const url = this.getNodeWebhookUrl('default') ?? '';
-				const authToken = generateToken();
+				const nonce = generateToken();
+				const authToken = webhookToken(await apiKeyOf(this), nonce, url);
 				await upsertBotWebhook(this, botId, url, authToken);
-				remember(this, { botId, authToken, url });
+				remember(this, { botId, url, nonce, check: tokenCheck(authToken) });
 				return true;
 			},
 
@@ -96,9 +102,11 @@ export class HelloAnnieTrigger implements INodeType {
 	};
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
-		const expected = this.getWorkflowStaticData('node').authToken;
 		const given = bearerToken(headerValue(this.getHeaderData(), 'authorization'));
-		if (typeof expected !== 'string' || given === undefined || !safeEqual(given, expected)) {
+		const mine = registered(this);
+		// The token is derived again for each request; it is stored nowhere.
+		const apiKey = mine && given !== undefined ? await apiKeyOf(this).catch(() => '') : '';
+		if (!mine || given === undefined || apiKey === '' || !safeEqual(given, webhookToken(apiKey, mine.nonce, mine.url))) {
 			return refuseRequest(this, 'Bearer');
 		}
 		// HelloAnnie documents neither the events nor their payload: passed on as received.

@@ -7,17 +7,26 @@
  * /bots/{botId}/webhook` with `{ url, authToken }`, the REST shape of HelloAnnie's other bot
  * endpoints. The README and docs/provider-contracts/helloannie.md say so.
  */
+import { createHash, createHmac } from 'crypto';
 import type { IDataObject, IHookFunctions } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { DEFAULT_TRANSPORT_OPTIONS, RequestSession } from '../shared/transport';
+import { ID_EXAMPLE } from '../shared/validate';
 import { helloAnnie, type AnnieEnvelope } from './provider';
 
-/** What the trigger keeps in the node's static data between activation and requests. */
+/**
+ * What the trigger keeps in the node's static data between activation and requests. Static data
+ * is stored with the workflow in clear (n8n's workflow export and REST API include it), so it
+ * holds no secret: the token HelloAnnie sends is derived from a random nonce kept here and the
+ * HelloAnnie API key, which lives in the credential, encrypted by n8n (see webhookToken).
+ */
 export interface RegisteredWebhook {
 	botId: string;
-	/** The token HelloAnnie sends as `Authorization: Bearer`; generated at each activation. */
-	authToken: string;
 	url: string;
+	/** 32 random bytes (hex), new at each activation: a token seen before stops working. */
+	nonce: string;
+	/** The first 16 hex digits of SHA-256(token): tells whether the API key changed since. */
+	check: string;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -25,28 +34,49 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function readBotId(fn: IHookFunctions): string {
 	const botId = String(fn.getNodeParameter('botId', '', { extractValue: true }) ?? '').trim();
 	if (!UUID.test(botId)) {
-		throw new NodeOperationError(fn.getNode(), 'Bot: must be a UUID', {
-			description: 'Pick the bot from the list, or enter its ID (a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a).',
+		throw new NodeOperationError(fn.getNode(), `Bot (botId) ${botId ? 'is not a valid bot ID' : 'is empty'}: pick the bot from the list`, {
+			description: `Or enter the bot's whole ID: 36 letters, digits and dashes, such as ${ID_EXAMPLE}.`,
 		});
 	}
 	return botId;
 }
 
-export function registered(fn: IHookFunctions): RegisteredWebhook | undefined {
+type StaticDataReader = Pick<IHookFunctions, 'getWorkflowStaticData'>;
+
+export function registered(fn: StaticDataReader): RegisteredWebhook | undefined {
 	const data = fn.getWorkflowStaticData('node');
-	const { botId, authToken, url } = data;
-	if (typeof botId === 'string' && typeof authToken === 'string' && typeof url === 'string') {
-		return { botId, authToken, url };
+	const { botId, url, nonce, check } = data;
+	if (typeof botId === 'string' && typeof url === 'string' && typeof nonce === 'string' && typeof check === 'string') {
+		return { botId, url, nonce, check };
 	}
 	return undefined;
 }
 
-export function remember(fn: IHookFunctions, webhook: RegisteredWebhook | undefined): void {
+export function remember(fn: StaticDataReader, webhook: RegisteredWebhook | undefined): void {
 	const data = fn.getWorkflowStaticData('node');
-	delete data.botId;
-	delete data.authToken;
-	delete data.url;
+	// authToken: where an earlier version kept the token itself, in clear.
+	for (const key of ['botId', 'url', 'nonce', 'check', 'authToken']) delete data[key];
 	if (webhook) Object.assign(data, webhook);
+}
+
+/**
+ * The token HelloAnnie sends as `Authorization: Bearer`: HMAC-SHA256 keyed with the HelloAnnie API
+ * key over the activation's nonce and the webhook URL, 64 hex characters. Nothing that is stored
+ * in clear gives it: computing it needs the API key, and whoever holds that can re-point the
+ * bot's webhook anyway.
+ */
+export function webhookToken(apiKey: string, nonce: string, url: string): string {
+	return createHmac('sha256', apiKey).update(`n8n-helloannie-bot-webhook\n${nonce}\n${url}`).digest('hex');
+}
+
+export function tokenCheck(token: string): string {
+	return createHash('sha256').update(token).digest('hex').slice(0, 16);
+}
+
+/** The API key of the node's HelloAnnie credential ('' when there is none). */
+export async function apiKeyOf(fn: Pick<IHookFunctions, 'getCredentials'>): Promise<string> {
+	const credentials = await fn.getCredentials('helloAnnieApi');
+	return typeof credentials?.apiKey === 'string' ? credentials.apiKey : '';
 }
 
 const path = (botId: string) => `/bots/${encodeURIComponent(botId)}/webhook`;

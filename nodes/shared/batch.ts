@@ -94,7 +94,11 @@ export async function forEachBatch<T>(
 		const forItem = outputs.get(itemIndex);
 		if (!forItem) {
 			// Unreachable by construction; an item must never silently disappear.
-			throw new NodeOperationError(fn.getNode(), `No result for item ${itemIndex}`, { itemIndex });
+			throw new NodeOperationError(
+				fn.getNode(),
+				`${options.provider} gave no result for item ${itemIndex}: check with Get Many whether it was created before running it again`,
+				{ itemIndex },
+			);
 		}
 		output.push(...forItem);
 	}

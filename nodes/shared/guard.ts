@@ -151,7 +151,7 @@ export class PreDialGuard {
 		const raw = this.option<unknown>('deduplicationKey', itemIndex, '');
 		if (raw === undefined || raw === null) return undefined;
 		if (typeof raw === 'object') {
-			throw this.fail(itemIndex, 'Options → Deduplication Key (deduplicationKey) must be a text or a number, such as an appointment ID: an object or a list was given');
+			throw this.fail(itemIndex, 'Options → Deduplication Key (deduplicationKey) is a group of fields or a list: map a text or a number to it, such as the appointment ID');
 		}
 		const key = String(raw).trim();
 		return key === '' ? undefined : key;
@@ -162,17 +162,17 @@ export class PreDialGuard {
 		if (!raw || typeof raw !== 'object' || Object.keys(raw).length === 0) return undefined;
 		const zone = String(raw.timeZone ?? '').trim() || this.fn.getTimezone();
 		if (!isTimeZone(zone)) {
-			throw this.fail(itemIndex, 'Calling Hours → Time Zone (timeZone) must be a time zone name such as America/New_York or Europe/Paris, or empty for the workflow\'s time zone');
+			throw this.fail(itemIndex, 'Calling Hours → Time Zone (timeZone) is not a time zone name: enter one such as America/New_York or Europe/Paris, or leave it empty for the workflow\'s time zone');
 		}
 		const earliest = parseClock(String(raw.earliest ?? '09:00'));
 		const latest = parseClock(String(raw.latest ?? '20:00'));
-		if (earliest === undefined) throw this.fail(itemIndex, 'Calling Hours → Earliest (earliest) must be a time such as 09:00 (24-hour clock)');
-		if (latest === undefined) throw this.fail(itemIndex, 'Calling Hours → Latest (latest) must be a time such as 20:00 (24-hour clock)');
-		if (earliest === latest) throw this.fail(itemIndex, 'Calling Hours → Latest (latest) must differ from Earliest: the window would be empty');
+		if (earliest === undefined) throw this.fail(itemIndex, 'Calling Hours → Earliest (earliest) is not a time of day: enter one such as 09:00 (24-hour clock)');
+		if (latest === undefined) throw this.fail(itemIndex, 'Calling Hours → Latest (latest) is not a time of day: enter one such as 20:00 (24-hour clock)');
+		if (earliest === latest) throw this.fail(itemIndex, 'Calling Hours → Latest (latest) is the same as Earliest, which leaves no time to call: set Latest later than Earliest');
 		const days = new Set(
 			(Array.isArray(raw.days) ? raw.days : []).map((day) => WEEKDAYS.indexOf(String(day) as (typeof WEEKDAYS)[number])).filter((d) => d >= 0),
 		);
-		if (days.size === 0) throw this.fail(itemIndex, 'Calling Hours → Days (days) must have at least one day selected');
+		if (days.size === 0) throw this.fail(itemIndex, 'Calling Hours → Days (days) has no day selected: select at least one day');
 		return { timeZone: zone, earliest, latest, days, schedule: raw.outsideHours === 'schedule' && Boolean(this.dials.schedule) };
 	}
 
@@ -246,7 +246,7 @@ export class PreDialGuard {
 			if (pending.size === 0) break;
 			if (attempt >= CLAIM_ROUNDS) {
 				const [{ itemIndex }] = pending.values();
-				throw this.fail(itemIndex, 'The Deduplication Key could not be recorded in n8n\'s deduplication store (other executions kept writing at the same moment): run the item again');
+				throw this.fail(itemIndex, 'Options → Deduplication Key (deduplicationKey) could not be recorded, because other executions kept recording keys at the same moment: run the item again');
 			}
 			await sleep(CLAIM_SETTLE_MS);
 			round = await this.record(pending);

@@ -22,12 +22,12 @@ export const PHONE_RULE =
 
 export function phoneRuleWithCountryCode(countryCode: string): string {
 	return countryCode === '1'
-		? 'must be a US or Canadian number of 10 digits (area code first, like 555 123 4567) or a full number with its country code, like +15551234567'
-		: `must be a phone number of country +${countryCode} (its national digits, like 020 7946 0958) or a full number starting with +${countryCode}`;
+		? 'is not a US or Canadian phone number: enter its 10 digits, area code first (like 555 123 4567), or the full number with its country code, like +15551234567'
+		: `is not a phone number of country +${countryCode}: enter its national digits (like 020 7946 0958) or the full number starting with +${countryCode}`;
 }
 
 export const COUNTRY_CODE_RULE =
-	'must be a country calling code such as +1 (US and Canada), +44 (UK) or +33 (France), or empty to require the country code in every number';
+	'is not a country calling code: enter one such as +1 (US and Canada), +44 (UK) or +33 (France), or leave it empty to require the country code in every number';
 
 /** `+1`, `1`, `0044` → `1`, `44`; undefined when the text is not a country calling code. */
 export function parseCountryCode(raw: string): string | undefined {

@@ -93,7 +93,10 @@ export async function executeOperation(
 	const operationName = fn.getNodeParameter('operation', 0) as string;
 	const operation = findOperation(resources, resource, operationName);
 	if (!operation) {
-		throw new NodeOperationError(fn.getNode(), `The operation "${operationName}" is not known for "${resource}"`);
+		throw new NodeOperationError(
+			fn.getNode(),
+			`Operation (operation) "${operationName}" is not one this node has for Resource "${resource}": choose the operation again from the list`,
+		);
 	}
 	const session = new RequestSession(fn, provider, transportOptions(fn));
 	const env: ValidationEnv = {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { dateInputToString, toMidnightUtcDate, toOffsetDateTime, toUtcIso } from './dates';
 import { normalizePhoneNumber, PHONE_RULE, phoneRuleWithCountryCode } from './phone';
 import type { ValidationEnv } from './types';
+import { WEB_ADDRESS } from './validate';
 
 const isBlank = (value: unknown) =>
 	value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
@@ -25,7 +26,7 @@ export function text(limits: { min?: number; max?: number } = {}) {
 }
 
 export function uuid() {
-	// min(1) first, so that an empty value reads "is required" rather than "must be a UUID".
+	// min(1) first, so that an empty value reads "is empty" rather than "is not a valid ID".
 	return z.string().trim().min(1).uuid();
 }
 
@@ -63,7 +64,8 @@ function dateInput(rule: string) {
 	});
 }
 
-const DATE_OF_BIRTH_RULE = 'must be a date such as 1988-03-22 (year-month-day), not in the future';
+const DATE_OF_BIRTH_RULE =
+	'is not a date of birth: enter a date such as 1988-03-22 (year-month-day), not in the future';
 
 /**
  * A date of birth, sent as `YYYY-MM-DDT00:00:00.000Z` like the documentation example (HelloAnnie's
@@ -81,7 +83,7 @@ export function dateOfBirth(env: ValidationEnv) {
 }
 
 const DATE_TIME_RULE =
-	'must be a date and time such as 2025-03-10T15:00:00-06:00 (without an offset, the workflow time zone applies)';
+	"is not a date and time: enter one such as 2025-03-10T15:00:00-06:00 (without the -06:00 part, the workflow's time zone applies)";
 
 /** A date-time sent with its UTC offset; the parsed instant is kept for ordering checks. */
 export function offsetDateTime(env: ValidationEnv) {
@@ -95,12 +97,12 @@ export function offsetDateTime(env: ValidationEnv) {
 	});
 }
 
-const UTC_RULE =
-	'must be a date and time such as 2026-04-01T10:00:00Z (without an offset, the workflow time zone applies)';
+const utcRule = (future: boolean) =>
+	`is not a${future ? ' future' : ''} date and time: enter one such as 2026-04-01T10:00:00Z (without the Z or a part like -06:00, the workflow's time zone applies)`;
 
 /** An instant sent as ISO 8601 UTC with `Z`. */
 export function utcDateTime(env: ValidationEnv, options: { future?: boolean } = {}) {
-	const rule = options.future ? `${UTC_RULE.replace('must be a', 'must be a future')}` : UTC_RULE;
+	const rule = utcRule(Boolean(options.future));
 	return dateInput(rule).transform((value, ctx) => {
 		const parsed = toUtcIso(value, env.timeZone);
 		if (parsed === undefined || (options.future && parsed.epochMs <= env.now)) {
@@ -123,11 +125,11 @@ export function httpUrl() {
 		.string()
 		.trim()
 		.url()
-		.refine((value) => /^https?:\/\//i.test(value), 'must be an http(s) URL');
+		.refine((value) => /^https?:\/\//i.test(value), WEB_ADDRESS);
 }
 
 const STRING_MAP_RULE =
-	'must be key/value pairs (a JSON object) whose values are text, numbers or true/false; keys must be unique and not empty';
+	'is not a list of names with values: give each entry a name of its own and a text, number or true/false value (an expression may give a JSON object such as {"patientId": "PAT-10432"})';
 
 /**
  * Key/value pairs sent as an object of strings: from an n8n list of {key, value} or from a JSON

@@ -29,35 +29,75 @@ export function collectLabels(properties: INodeProperties[], prefix = '', parent
 	return labels;
 }
 
+/** zod's type names as a clinic's staff would say them. */
+const KIND: Record<string, string> = {
+	string: 'a text',
+	number: 'a number',
+	integer: 'a whole number',
+	float: 'a decimal number',
+	nan: 'something that is not a number',
+	boolean: 'true or false',
+	object: 'a group of fields',
+	array: 'a list',
+	date: 'a date',
+	null: 'nothing',
+	undefined: 'nothing',
+};
+const kind = (type: string) => KIND[type] ?? 'another kind of value';
+
+/** The example in an ID message: the HelloAnnie documentation's own example ID. */
+export const ID_EXAMPLE = '3c90c3cc-0d44-4b50-8888-8dd25736052a';
+
+/**
+ * Every message reads "<what was wrong>: <what to do>", in words a clinic's staff know (after the
+ * field's label and technical name, which formatIssues puts first). Rules of our own schemas
+ * (phone numbers, dates, …) arrive as custom issues already in that form.
+ */
 function describeIssue(issue: z.ZodIssue): string {
 	switch (issue.code) {
 		case 'invalid_type':
-			return issue.received === 'undefined' || issue.received === 'null'
-				? 'is required'
-				: `must be a ${issue.expected}`;
+			if (issue.received === 'undefined' || issue.received === 'null') return EMPTY;
+			// A list of allowed values ("'ENGLISH' | 'SPANISH'") rather than a kind of value.
+			if (issue.expected.includes('|'))
+				return `is ${kind(issue.received)}, not one of the allowed values: use one of ${issue.expected.replace(/'/g, '').split(' | ').join(', ')}`;
+			return `is ${kind(issue.received)}, not ${kind(issue.expected)}: enter ${kind(issue.expected)}`;
 		case 'too_small':
 			if (issue.type === 'string') {
-				return Number(issue.minimum) <= 1 ? 'is required' : `must be at least ${issue.minimum} characters`;
+				return Number(issue.minimum) <= 1
+					? EMPTY
+					: `is too short: enter at least ${issue.minimum} characters`;
 			}
-			if (issue.type === 'array') return `must have at least ${issue.minimum} entr${issue.minimum === 1 ? 'y' : 'ies'}`;
-			return `must be at least ${issue.minimum}`;
+			if (issue.type === 'array')
+				return `has too few entries: add at least ${issue.minimum} entr${issue.minimum === 1 ? 'y' : 'ies'}`;
+			return `is too small: enter ${issue.minimum} or more`;
 		case 'too_big':
-			if (issue.type === 'string') return `must be at most ${issue.maximum} characters`;
-			if (issue.type === 'array') return `must have at most ${issue.maximum} entries`;
-			return `must be at most ${issue.maximum}`;
+			if (issue.type === 'string') return `is too long: shorten it to ${issue.maximum} characters or fewer`;
+			if (issue.type === 'array') return `has too many entries: keep at most ${issue.maximum}`;
+			return `is too large: enter ${issue.maximum} or less`;
 		case 'invalid_enum_value':
-			return `must be one of: ${issue.options.join(', ')}`;
+			return `is not one of the allowed values: use one of ${issue.options.join(', ')}`;
 		case 'invalid_string':
-			if (issue.validation === 'uuid') return 'must be a UUID, e.g. 3c90c3cc-0d44-4b50-8888-8dd25736052a';
-			if (issue.validation === 'email') return 'must be an email address';
-			if (issue.validation === 'url') return 'must be an http(s) URL';
+			if (issue.validation === 'uuid')
+				return `is not a valid ID: copy the whole ID, 36 letters, digits and dashes like ${ID_EXAMPLE}`;
+			if (issue.validation === 'email') return 'is not an email address: enter one like name@example.com';
+			if (issue.validation === 'url') return WEB_ADDRESS;
+			// A pattern of our own (regex with its message): already in the "problem: remedy" form.
 			return issue.message;
 		case 'unrecognized_keys':
-			return `has fields that are not documented: ${issue.keys.join(', ')}`;
-		default:
+			return `has fields the provider does not accept (${issue.keys.join(', ')}): remove them`;
+		case 'custom':
 			return issue.message;
+		default:
+			return 'is not valid: check it against the field\'s description';
 	}
 }
+
+/** An empty required field. */
+export const EMPTY = 'is empty: fill it in, or map a value from the input data';
+
+/** An http(s) URL rule: the url check and httpUrl's refine share it. */
+export const WEB_ADDRESS =
+	'is not a web address: enter a full address starting with https:// (or http://)';
 
 function fieldName(issue: z.ZodIssue, labels: Labels): string {
 	const path = issue.path.filter((p) => typeof p === 'string').join('.');

@@ -68,22 +68,27 @@ const exampleParameters: INodeParameters = {
 		callDelayedUntil: DELAYED_UNTIL,
 	},
 	phoneCallWebhooks: {
-		webhook: [
-			{ url: 'https://hooks.abc.com/', subscribedEvent: 'phoneCall.completed', secret: SECRET },
-		],
+		webhook: [{ url: 'https://hooks.abc.com/', subscribedEvent: 'phoneCall.completed' }],
 	},
+	// The example's secret comes from the sandbox's AICaller Webhook Secret API credential.
+	addWebhookSecret: true,
 };
 const exampleItem = { name: 'John', phone: '+1234567890', email: 'someone@email.com' };
 const exampleBody = AICALLER_CREATE_PHONE_CALL_EXAMPLE.body;
 
 describe('Phone Call → Create', () => {
 	test("sends the Create Phone Call page's example field for field and outputs the created call", async () => {
-		const { execution, output, requests } = await run('create', [exampleItem], exampleParameters);
+		const { execution, output, requests } = await run('create', [exampleItem], exampleParameters, {
+			extraCredentials: [suite.ctx.state.credentials.aiCallerWebhook],
+		});
 		expect(execution.status).toBe('success');
+		// The secret went to AICaller (below) but, echoed back, is removed from the output.
+		expect(JSON.stringify(execution.data)).not.toContain(SECRET);
 		expect(output).toEqual([
 			{
 				json: {
 					...exampleBody,
+					phoneCallWebhooks: [{ url: 'https://hooks.abc.com/', subscribedEvent: 'phoneCall.completed' }],
 					_id: expect.stringMatching(OBJECT_ID),
 					createdAt: expect.stringMatching(ISO),
 					updatedAt: expect.stringMatching(ISO),
@@ -286,7 +291,20 @@ describe('Phone Call → Get / Get Many', () => {
 			phoneCallId: DOCS_CALL_ID,
 		});
 		expect(execution.status).toBe('success');
-		expect(output.map((item) => item.json)).toEqual([docsCall]);
+		// As the page shows it, but for its webhook's secret, which no output carries.
+		const hooks = (docsCall?.phoneCallWebhooks ?? []) as ReadonlyArray<{ secret?: string }>;
+		expect(hooks.some((hook) => hook.secret === SECRET)).toBe(true);
+		expect(output.map((item) => item.json)).toEqual([
+			{
+				...docsCall,
+				phoneCallWebhooks: hooks.map((hook) => {
+					const shown: Record<string, unknown> = { ...hook };
+					delete shown.secret;
+					return shown;
+				}),
+			},
+		]);
+		expect(JSON.stringify(execution.data)).not.toContain(SECRET);
 		expect(requests.map(wire)).toEqual([
 			{ method: 'GET', path: `/v1/phoneCalls/${DOCS_CALL_ID}`, query: {}, body: undefined },
 		]);
@@ -374,7 +392,7 @@ describe('errors', () => {
 		expect(execution.status).toBe('success');
 		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		expect(output[0].json).toEqual({
-			error: 'Phone Call ID (phoneCallId) is required',
+			error: 'Phone Call ID (phoneCallId) is empty: fill it in, or map a value from the input data',
 			details: { description: 'Nothing was sent for this item.' },
 		});
 		expect(output[1].json).toEqual({
@@ -391,6 +409,7 @@ describe('errors', () => {
 	test("a credential with a wrong key fails with the node's 401 message, not retried", async () => {
 		const { execution, requests } = await run('wrong key', [exampleItem], exampleParameters, {
 			credential: suite.ctx.state.credentials.aiCallerWrongKey,
+			extraCredentials: [suite.ctx.state.credentials.aiCallerWebhook],
 		});
 		expect(execution.status).toBe('error');
 		expect(executionError(execution).message).toBe(

@@ -169,14 +169,30 @@ function expectedFields(
 			node,
 			description,
 		) ?? {};
-	const labels: string[] = description.credentials?.length ? ['Credential'] : [];
+	const shown = description.properties.filter(
+		(property) =>
+			property.type !== 'hidden' &&
+			NodeHelpers.displayParameter(values, property, node, description),
+	);
+	// n8n's editor shows the credential field in place of the last shown field that the node's
+	// credentials depend on (their displayOptions, e.g. Add Webhook Secret), or first when none is
+	// shown (n8n 2.41.1's ParameterInputList, indexToShowSlotAt).
+	const dependencies = new Set(
+		(description.credentials ?? []).flatMap((credential) =>
+			Object.keys(credential.displayOptions?.show ?? {}),
+		),
+	);
+	let credentialAt = 0;
+	shown.forEach((property, index) => {
+		if (dependencies.has(property.name)) credentialAt = index;
+	});
+	const labels: string[] = [];
 	const notices: string[] = [];
-	for (const property of description.properties) {
-		if (!NodeHelpers.displayParameter(values, property, node, description)) continue;
-		if (property.type === 'hidden') continue;
+	shown.forEach((property, index) => {
+		if (index === credentialAt && description.credentials?.length) labels.push('Credential');
 		if (property.type === 'notice') notices.push(property.displayName.replace(/<[^>]+>/g, ''));
 		else labels.push(property.displayName);
-	}
+	});
 	return { labels, notices };
 }
 
@@ -322,6 +338,10 @@ interface Box {
 	right: number;
 	bottom: number;
 }
+
+/** Screen pixels, for the failure message. */
+const where = (box: Box) =>
+	`(${[box.left, box.top, box.right, box.bottom].map(Math.round).join(', ')})`;
 
 const overlaps = (a: Box, b: Box) =>
 	a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
@@ -738,7 +758,8 @@ describeWithBrowser('the node panels in the n8n editor (headless Chromium)', () 
 							right: Math.max(...rects.map((r) => r.right)),
 							bottom: Math.max(...rects.map((r) => r.bottom)),
 						});
-						// A node with its name and subtitle under it; the "+" of a free output is not the node.
+						// A node as the user sees it: with its name and subtitle under it, its output labels and
+						// the toolbar shown above it on hover; the "+" of a free output is not the node.
 						const nodes = Array.from(document.querySelectorAll('[data-test-id=canvas-node]')).map(
 							(node) =>
 								box(
@@ -767,11 +788,15 @@ describeWithBrowser('the node panels in the n8n editor (headless Chromium)', () 
 			for (const note of boxes.notes)
 				for (const node of boxes.nodes)
 					if (overlaps(note, node))
-						problems.push(`${example.file}: "${node.name}" overlaps ${note.name}`);
+						problems.push(
+							`${example.file}: "${node.name}" ${where(node)} overlaps ${note.name} ${where(note)}`,
+						);
 			boxes.nodes.forEach((node, index) => {
 				for (const other of boxes.nodes.slice(index + 1))
 					if (overlaps(node, other))
-						problems.push(`${example.file}: "${node.name}" overlaps "${other.name}"`);
+						problems.push(
+							`${example.file}: "${node.name}" ${where(node)} overlaps "${other.name}" ${where(other)}`,
+						);
 			});
 		}
 		expect(problems).toEqual([]);

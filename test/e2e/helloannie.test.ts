@@ -318,7 +318,7 @@ describe('Phone Number name', () => {
 		});
 		expect(execution.status).toBe('error');
 		expect(executionError(execution)).toMatchObject({
-			message: "Name (name) may contain only letters A-Z, digits, spaces and . , _ ' ( ) & # + / : ; -",
+			message: "Name (name) has characters HelloAnnie does not accept: use only letters A-Z, digits, spaces and . , _ ' ( ) & # + / : ; -",
 			node: 'HelloAnnie',
 		});
 		expect(requests).toEqual([]);

@@ -33,6 +33,8 @@ export interface E2eState {
 		alloMiaWrongKey: CredentialRef;
 		aiCaller: CredentialRef;
 		aiCallerWrongKey: CredentialRef;
+		alloMiaCallback: CredentialRef;
+		aiCallerWebhook: CredentialRef;
 	};
 }
 

@@ -147,6 +147,8 @@ export interface OperationOptions {
 	onError?: INode['onError'];
 	/** The node under test; HelloAnnie unless told. */
 	node?: { type: string; name: string };
+	/** More credentials of the node (e.g. AICaller Webhook Secret API for Add Webhook Secret). */
+	extraCredentials?: CredentialRef[];
 }
 
 /**
@@ -168,9 +170,12 @@ export function operationWorkflow(
 		typeVersion: 1,
 		position: [240, 0],
 		parameters,
-		credentials: {
-			[options.credential.type]: { id: options.credential.id, name: options.credential.name },
-		},
+		credentials: Object.fromEntries(
+			[options.credential, ...(options.extraCredentials ?? [])].map((credential) => [
+				credential.type,
+				{ id: credential.id, name: credential.name },
+			]),
+		),
 	};
 	if (options.onError) node.onError = options.onError;
 	return {

@@ -85,7 +85,10 @@ describe.each(NODES)('$displayName', ({ key, displayName, callPlacing }) => {
 		expect(tool.displayName).toBe(`${displayName} Tool`);
 		expect(tool.inputs).toEqual([]);
 		expect(tool.outputs).toEqual(['ai_tool']);
-		expect(tool.credentials).toEqual([{ name: CREDENTIAL_TYPES[key], required: true }]);
+		// The API key's credential first; the node's other credentials (a trigger's secret, shown
+		// only with Add Callback Token / Add Webhook Secret) come along as the node declares them.
+		expect(tool.credentials?.[0]).toEqual({ name: CREDENTIAL_TYPES[key], required: true });
+		expect(tool.credentials).toEqual(node.credentials);
 		expect(tool.codex?.categories).toContain('AI');
 		expect(tool.codex?.subcategories?.AI).toContain('Tools');
 

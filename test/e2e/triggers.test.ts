@@ -16,9 +16,16 @@ import {
 	type WorkflowJson,
 } from '../harness/client';
 import { waitFor } from '../harness/processes';
-import { PACKAGE_NAME } from '../harness/project';
+import { CREDENTIAL_TYPES, NODE_TYPES, PACKAGE_NAME } from '../harness/project';
 import type { CallbackAttempt, RecordedRequest } from '../sandbox/types';
-import { expectBearer, LOCK_WAIT_MS, openContext, type E2eContext } from './support';
+import {
+	expectBearer,
+	LOCK_WAIT_MS,
+	openContext,
+	operationWorkflow,
+	TRIGGER as OPERATION_TRIGGER,
+	type E2eContext,
+} from './support';
 
 const TYPES = {
 	helloAnnie: `${PACKAGE_NAME}.helloAnnieTrigger`,
@@ -51,7 +58,7 @@ interface Refusal {
  * (1 + 2 + 4 + 8 s) before it reports it, so these are started together up front and each test
  * reads its own result.
  */
-let refused: Record<Provider, Promise<Refusal>>;
+let refused: Record<Provider | 'alloMiaDeletedCredential', Promise<Refusal>>;
 
 // Each request and activation takes well under a second; the margin is for slow CI machines.
 jest.setTimeout(120_000);
@@ -77,6 +84,14 @@ beforeAll(async () => {
 			'aiCaller',
 			{ events: ['phoneCall.completed'], secret: WEAK_SECRET, secretCheck: 'any' },
 			'aicaller weak secret',
+		),
+		// The credential selected, then deleted: n8n publishes, the trigger's activation refuses.
+		alloMiaDeletedCredential: startRefusedActivation(
+			'alloMia',
+			{ token: newSecret(), statuses: [] },
+			'allomia deleted credential',
+			{},
+			true,
 		),
 	};
 }, LOCK_WAIT_MS + 60_000);
@@ -112,21 +127,49 @@ interface Trigger {
 	localUrl: string;
 }
 
+/** Where each trigger takes its secret from: a credential of this type, this field. */
+const SECRET_CREDENTIALS = {
+	alloMia: { parameter: 'token', type: CREDENTIAL_TYPES.alloMiaCallback, field: 'token' },
+	aiCaller: { parameter: 'secret', type: CREDENTIAL_TYPES.aiCallerWebhook, field: 'secret' },
+} as const;
+
+/**
+ * A workflow with one trigger. For AlloMia and AICaller, `parameters.token` / `parameters.secret`
+ * is not a parameter: it goes into a new credential of the trigger (AlloMia Callback Token API,
+ * AICaller Webhook Secret API), created through n8n's REST API as the editor does. Without it the
+ * trigger has no credential. `legacyParameters` are put into the node as typed (the parameters
+ * of an earlier version).
+ */
 async function createTrigger(
 	provider: Provider,
 	parameters: Record<string, unknown>,
 	title: string,
+	legacyParameters: Record<string, unknown> = {},
 ): Promise<Trigger> {
 	const webhookId = randomUUID();
-	const credentials =
-		provider === 'helloAnnie'
-			? {
-					helloAnnieApi: {
-						id: ctx.state.credentials.helloAnnie.id,
-						name: ctx.state.credentials.helloAnnie.name,
-					},
-				}
-			: undefined;
+	let credentials: Record<string, { id: string; name: string }> | undefined;
+	const own = { ...parameters };
+	if (provider === 'helloAnnie') {
+		credentials = {
+			helloAnnieApi: {
+				id: ctx.state.credentials.helloAnnie.id,
+				name: ctx.state.credentials.helloAnnie.name,
+			},
+		};
+	} else {
+		const secretCredential = SECRET_CREDENTIALS[provider];
+		const secret = own[secretCredential.parameter];
+		delete own[secretCredential.parameter];
+		if (typeof secret === 'string') {
+			const credential = await ctx.n8n.createCredential(
+				`e2e ${title} ${webhookId.slice(0, 8)}`,
+				secretCredential.type,
+				{ [secretCredential.field]: secret },
+			);
+			credentials = { [credential.type]: { id: credential.id, name: credential.name } };
+		}
+	}
+	Object.assign(own, legacyParameters);
 	const workflow: WorkflowJson = {
 		name: `e2e trigger ${title} ${webhookId.slice(0, 8)}`,
 		nodes: [
@@ -136,7 +179,7 @@ async function createTrigger(
 				type: TYPES[provider],
 				typeVersion: 1,
 				position: [0, 0],
-				parameters: parameters as WorkflowJson['nodes'][number]['parameters'],
+				parameters: own as WorkflowJson['nodes'][number]['parameters'],
 				webhookId,
 				...(credentials ? { credentials } : {}),
 			},
@@ -181,13 +224,32 @@ async function activateFailing(trigger: Trigger): Promise<PublicationStatus> {
 	);
 }
 
+/**
+ * Activates a workflow n8n itself refuses to publish (a node with a configuration issue, such as
+ * a required credential missing): POST /rest/workflows/{id}/activate answers the error.
+ */
+async function activateRefusedByN8n(trigger: Trigger): Promise<{ status: number; message: string }> {
+	const stored = await ctx.n8n.getWorkflow(trigger.id);
+	const answer = await ctx.n8n.raw('POST', `/rest/workflows/${trigger.id}/activate`, {
+		versionId: stored.versionId,
+	});
+	return { status: answer.status, message: String((answer.body as { message?: unknown })?.message) };
+}
+
 function startRefusedActivation(
 	provider: Provider,
 	parameters: Record<string, unknown>,
 	title: string,
+	legacyParameters: Record<string, unknown> = {},
+	deleteCredential = false,
 ): Promise<Refusal> {
 	const run = (async () => {
-		const trigger = await createTrigger(provider, parameters, title);
+		const trigger = await createTrigger(provider, parameters, title, legacyParameters);
+		if (deleteCredential) {
+			const [node] = (await ctx.n8n.getWorkflow(trigger.id)).nodes;
+			for (const credential of Object.values(node.credentials ?? {}))
+				await ctx.n8n.deleteCredentialIfPresent(String(credential.id));
+		}
 		return { trigger, status: await activateFailing(trigger) };
 	})();
 	// Awaited by its test; this only keeps a failure from counting as unhandled until then.
@@ -607,14 +669,75 @@ describe('AlloMia Trigger', () => {
 		expect(outputOf(await onlyExecution(started))).toEqual([payload]);
 	});
 
-	test('a guessable token: activation fails and says why (without the token)', async () => {
+	test('a guessable token in the credential: activation fails and says why (without the token)', async () => {
 		const { trigger, status } = await refused.alloMia;
 		expect(status.triggers.map((t) => t.errorMessage)).toEqual([
-			'Token must be at least 24 characters long (it has 13); generate one, e.g. with "openssl rand -hex 32"',
+			'Token (AlloMia Callback Token API credential) must be at least 24 characters long (it has 13); generate one, e.g. with "openssl rand -hex 32"',
 		]);
 		const answer = await post(`${trigger.localUrl}?token=${WEAK_TOKEN}`, { status: 'completed' });
 		expect(answer.status).toBe(404);
 		expect(await ctx.n8n.executionIds(trigger.id)).toEqual([]);
+	});
+
+	test('no AlloMia Callback Token API credential (the token typed into the node, as before): activation is refused naming the credential to add', async () => {
+		// A workflow as an earlier version built it: the token typed into the trigger.
+		const trigger = await createTrigger('alloMia', { statuses: [] }, 'allomia no credential', {
+			token: newSecret(),
+		});
+		expect(await activateRefusedByN8n(trigger)).toEqual({
+			status: 400,
+			message:
+				'Cannot publish workflow: 1 node have configuration issues:\n\nNode "Trigger":\n  - Missing required credential: alloMiaCallbackApi',
+		});
+		expect((await ctx.n8n.getWorkflow(trigger.id)).active).toBe(false);
+		expect((await post(trigger.localUrl, { status: 'completed' })).status).toBe(404);
+
+		// Selected, then deleted: n8n publishes, and the trigger's own activation refuses.
+		const { trigger: deleted, status } = await refused.alloMiaDeletedCredential;
+		expect(status.triggers.map((t) => t.errorMessage)).toEqual([
+			expect.stringMatching(/^Add an "AlloMia Callback Token API" credential to this trigger: the selected one cannot be read/),
+		]);
+		expect((await post(deleted.localUrl, { status: 'completed' })).status).toBe(404);
+		expect(await ctx.n8n.executionIds(deleted.id)).toEqual([]);
+	});
+
+	test("Call → Create Outbound with Add Callback Token: the call's callback carries the credential's token and starts the trigger", async () => {
+		const token = newSecret();
+		const trigger = await createTrigger('alloMia', { token, statuses: [] }, 'allomia create outbound');
+		expect((await activate(trigger)).status).toBe('published');
+		const stored = await ctx.n8n.getWorkflow(trigger.id);
+		const credential = stored.nodes[0].credentials?.[CREDENTIAL_TYPES.alloMiaCallback];
+		const { alloMia } = await fixtures();
+		const workflow = operationWorkflow(
+			'e2e allomia create outbound with token',
+			[{}],
+			{
+				resource: 'call',
+				operation: 'createOutbound',
+				phoneNumber: '+15145551234',
+				assistantId: alloMia.assistants[0].id,
+				phoneNumberId: alloMia.phoneNumbers[0].id,
+				callbackUrl: trigger.url,
+				addCallbackToken: true,
+			},
+			{
+				credential: ctx.state.credentials.alloMia,
+				extraCredentials: [{ id: String(credential?.id), name: String(credential?.name), type: CREDENTIAL_TYPES.alloMiaCallback }],
+				node: { type: NODE_TYPES.alloMia, name: 'AlloMia' },
+			},
+		);
+		const create = await ctx.n8n.createWorkflow(workflow);
+		const created = await ctx.n8n.waitForExecution(await ctx.n8n.runManually(create.id, OPERATION_TRIGGER));
+		expect(created.status).toBe('success');
+		const outboundCallId = String(nodeOutput(created, 'AlloMia')[0].json.outboundCallId);
+		const sent = (await ctx.sandbox.requests('allomia')).find((r) => r.path === '/api/outbound');
+		expect((sent?.body as { callbackUrl?: string }).callbackUrl === `${trigger.url}?token=${token}`).toBe(true);
+		expect(contains(created, token)).toBe(false);
+
+		const started = await executionsStartedBy(trigger.id, () => endCall(outboundCallId, 'completed'));
+		const execution = await onlyExecution(started);
+		expect(outputOf(execution)).toEqual([expect.objectContaining({ outboundCallId, status: 'completed' })]);
+		expect(contains(execution, token)).toBe(false);
 	});
 });
 
@@ -912,10 +1035,10 @@ describe('AICaller Trigger', () => {
 		expect(outputOf(await onlyExecution(started))).toEqual([failed]);
 	});
 
-	test('a guessable secret: activation fails and says why (without the secret)', async () => {
+	test('a guessable secret in the credential: activation fails and says why (without the secret)', async () => {
 		const { trigger, status } = await refused.aiCaller;
 		expect(status.triggers.map((t) => t.errorMessage)).toEqual([
-			'Secret must be at least 24 characters long (it has 6); generate one, e.g. with "openssl rand -hex 32"',
+			'Secret (AICaller Webhook Secret API credential) must be at least 24 characters long (it has 6); generate one, e.g. with "openssl rand -hex 32"',
 		]);
 		const answer = await post(
 			trigger.localUrl,
@@ -923,6 +1046,22 @@ describe('AICaller Trigger', () => {
 			{ 'x-aicaller-secret': WEAK_SECRET },
 		);
 		expect(answer.status).toBe(404);
+		expect(await ctx.n8n.executionIds(trigger.id)).toEqual([]);
+	});
+
+	test('no AICaller Webhook Secret API credential (the secret typed into the node, as before): activation is refused naming the credential to add', async () => {
+		const trigger = await createTrigger(
+			'aiCaller',
+			{ events: ['phoneCall.completed'], secretCheck: 'any' },
+			'aicaller no credential',
+			{ secret: newSecret() },
+		);
+		expect(await activateRefusedByN8n(trigger)).toEqual({
+			status: 400,
+			message:
+				'Cannot publish workflow: 1 node have configuration issues:\n\nNode "Trigger":\n  - Missing required credential: aiCallerWebhookApi',
+		});
+		expect((await post(trigger.localUrl, { event: 'phoneCall.completed' })).status).toBe(404);
 		expect(await ctx.n8n.executionIds(trigger.id)).toEqual([]);
 	});
 });

@@ -173,6 +173,16 @@ export class N8nClient {
 		return types.map((t) => t.name);
 	}
 
+	/** Creates a credential as the editor does (n8n encrypts `data`); returns its reference. */
+	async createCredential(name: string, type: string, data: Record<string, string>): Promise<CredentialRef> {
+		const created = await this.rest<{ id: string; name: string; type: string }>('POST', '/rest/credentials', {
+			name,
+			type,
+			data,
+		});
+		return { id: created.id, name: created.name, type: created.type };
+	}
+
 	/** Deletes a stored credential; one that does not exist (404) is fine. */
 	async deleteCredentialIfPresent(id: string): Promise<void> {
 		const answer = await this.raw('DELETE', `/rest/credentials/${encodeURIComponent(id)}`);
@@ -293,7 +303,8 @@ export class N8nClient {
 			'GET',
 			`/rest/executions?filter=${filter}&limit=100`,
 		);
-		return list.results.map((r) => r.id).sort((a, b) => Number(a) - Number(b));
+		// Each id once: n8n 2.41 has been seen to list one execution twice.
+		return [...new Set(list.results.map((r) => r.id))].sort((a, b) => Number(a) - Number(b));
 	}
 
 	/**

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
+import { AICALLER_EXAMPLE_WEBHOOK_SECRET } from '../fixtures/documentation-examples';
 import type { SANDBOX_FIXTURES, Sandbox } from '../sandbox/server';
 import type { CredentialRef } from './client';
 import { runCommand } from './processes';
@@ -35,6 +36,18 @@ export const CREDENTIALS = {
 		id: 'sbxAiCaller00001',
 		name: 'AICaller account',
 		type: CREDENTIAL_TYPES.aiCaller,
+	},
+	/** The AlloMia Trigger's token, which Call → Create Outbound adds to the Callback URL. */
+	alloMiaCallback: {
+		id: 'sbxAlloMiaCbk001',
+		name: 'AlloMia callback token',
+		type: CREDENTIAL_TYPES.alloMiaCallback,
+	},
+	/** The AICaller Trigger's secret, which Phone Call → Create attaches to its webhooks. */
+	aiCallerWebhook: {
+		id: 'sbxAiCallerWhk01',
+		name: 'AICaller webhook secret',
+		type: CREDENTIAL_TYPES.aiCallerWebhook,
 	},
 } as const;
 
@@ -70,6 +83,12 @@ const WRONG_HELLOANNIE_KEY = 'annie-sk-v1-not-a-valid-key';
 /** Keys the sandbox refuses (401); the valid keys come from its fixtures. */
 const WRONG_ALLOMIA_KEY = 'allomia-not-a-valid-key';
 const WRONG_AICALLER_KEY = 'aicaller-not-a-valid-key';
+/**
+ * The triggers' secrets of a local instance: fixed, so that a kept dev instance's calls still
+ * call back. The AICaller one is the webhook secret of AICaller's Create Phone Call example.
+ */
+export const SANDBOX_CALLBACK_TOKEN = 'sandbox-allomia-callback-token-7f3a9c2e51';
+export const SANDBOX_WEBHOOK_SECRET = AICALLER_EXAMPLE_WEBHOOK_SECRET;
 
 /** A credential to import: its reference and its plain data. */
 export type CredentialToImport = CredentialRef & {
@@ -117,6 +136,8 @@ export function sandboxCredentials(
 			data: { apiKey: aiCaller.apiKey, baseUrl: sandbox.baseUrls.aiCaller },
 			updatedAt,
 		},
+		{ ...CREDENTIALS.alloMiaCallback, data: { token: SANDBOX_CALLBACK_TOKEN }, updatedAt },
+		{ ...CREDENTIALS.aiCallerWebhook, data: { secret: SANDBOX_WEBHOOK_SECRET }, updatedAt },
 	];
 	if (!options.refusedKeys) return working;
 	const refused: CredentialToImport[] = [

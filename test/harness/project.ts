@@ -16,4 +16,7 @@ export const CREDENTIAL_TYPES = {
 	helloAnnie: 'helloAnnieApi',
 	alloMia: 'alloMiaApi',
 	aiCaller: 'aiCallerApi',
+	/** The triggers' secrets (and what Create Outbound / Create send of them). */
+	alloMiaCallback: 'alloMiaCallbackApi',
+	aiCallerWebhook: 'aiCallerWebhookApi',
 } as const;

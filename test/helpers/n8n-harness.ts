@@ -33,6 +33,8 @@ import {
 } from 'n8n-workflow';
 import { AiCallerApi } from '../../credentials/AiCallerApi.credentials';
 import { AlloMiaApi } from '../../credentials/AlloMiaApi.credentials';
+import { AlloMiaCallbackApi } from '../../credentials/AlloMiaCallbackApi.credentials';
+import { AiCallerWebhookApi } from '../../credentials/AiCallerWebhookApi.credentials';
 import { HelloAnnieApi } from '../../credentials/HelloAnnieApi.credentials';
 import { AiCaller } from '../../nodes/AiCaller/AiCaller.node';
 import { AlloMia } from '../../nodes/AlloMia/AlloMia.node';
@@ -75,6 +77,8 @@ const CREDENTIAL_TYPES: Record<string, ICredentialType> = {
 	helloAnnieApi: new HelloAnnieApi(),
 	alloMiaApi: new AlloMiaApi(),
 	aiCallerApi: new AiCallerApi(),
+	alloMiaCallbackApi: new AlloMiaCallbackApi(),
+	aiCallerWebhookApi: new AiCallerWebhookApi(),
 };
 
 const nodeTypes: INodeTypes = {
@@ -172,7 +176,8 @@ export interface NodeRunResult {
 	run: IRun;
 }
 
-function makeAdditionalData(
+/** What n8n's server supplies to a node run: the credentials helper above holding `credentials`. */
+export function makeAdditionalData(
 	workflowData: ConstructorParameters<typeof ExecutionLifecycleHooks>[2],
 	credentials: Record<string, ICredentialDataDecryptedObject>,
 ): IWorkflowExecuteAdditionalData {

@@ -1,5 +1,6 @@
 import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 import { runNode, type NodeRunResult } from './n8n-harness';
+import { AICALLER_EXAMPLE_WEBHOOK_SECRET } from '../fixtures/documentation-examples';
 import { SANDBOX_FIXTURES, type Sandbox } from '../sandbox/server';
 
 export interface RunOptions {
@@ -9,7 +10,16 @@ export interface RunOptions {
 	timezone?: string;
 	/** Extra credential fields, e.g. AlloMia's organizationId. */
 	credential?: IDataObject;
+	/**
+	 * The secret of the node's second credential (AlloMia Callback Token API, AICaller Webhook
+	 * Secret API), used when Add Callback Token / Add Webhook Secret is on; null: the node has none.
+	 */
+	secret?: string | null;
 }
+
+/** The secret credentials the nodes get unless a test says otherwise. */
+export const TEST_CALLBACK_TOKEN = 'unit-test-allomia-callback-token-0123456789';
+export const TEST_WEBHOOK_SECRET = AICALLER_EXAMPLE_WEBHOOK_SECRET;
 
 /** One node run against the sandbox with that provider's credential; the three providers differ only in these. */
 function runProvider(
@@ -18,7 +28,13 @@ function runProvider(
 	credential: IDataObject,
 	parameters: IDataObject,
 	options: RunOptions,
+	secretCredential?: { type: string; field: string; secret: string },
 ): Promise<NodeRunResult> {
+	const secret = options.secret === undefined ? secretCredential?.secret : options.secret;
+	const extra =
+		secretCredential && secret !== null && secret !== undefined
+			? { [secretCredential.type]: { [secretCredential.field]: secret } as ICredentialDataDecryptedObject }
+			: {};
 	return runNode({
 		type: `n8n-nodes-ai-phone-agents.${type}`,
 		parameters,
@@ -27,6 +43,7 @@ function runProvider(
 		timezone: options.timezone,
 		credentials: {
 			[credentialType]: { ...credential, ...options.credential } as ICredentialDataDecryptedObject,
+			...extra,
 		},
 	});
 }
@@ -63,6 +80,7 @@ export function runAlloMia(
 		},
 		parameters,
 		options,
+		{ type: 'alloMiaCallbackApi', field: 'token', secret: TEST_CALLBACK_TOKEN },
 	);
 }
 
@@ -77,5 +95,6 @@ export function runAiCaller(
 		{ apiKey: options.apiKey ?? SANDBOX_FIXTURES.aiCaller.apiKey, baseUrl: sandbox.baseUrls.aiCaller },
 		parameters,
 		options,
+		{ type: 'aiCallerWebhookApi', field: 'secret', secret: TEST_WEBHOOK_SECRET },
 	);
 }

@@ -10,11 +10,13 @@ import {
 	AICALLER_CREATE_PHONE_CALL_EXAMPLE,
 	AICALLER_EXAMPLE_CALL_ID as DOCS_CALL_ID,
 	AICALLER_EXAMPLE_ID as ID,
+	AICALLER_EXAMPLE_WEBHOOK_SECRET,
 	AICALLER_PAGE_DELAYED_UNTIL,
 } from '../fixtures/documentation-examples';
 import { expectDocumentedRequest } from '../fixtures/requests';
 import { useSandbox } from '../fixtures/sandbox';
-import { runAiCaller } from '../helpers/providers';
+import { runAiCaller, TEST_WEBHOOK_SECRET } from '../helpers/providers';
+import { withoutWebhookSecrets } from '../../nodes/AiCaller/webhookSecret';
 import { SANDBOX_FIXTURES } from '../sandbox/server';
 
 const F = SANDBOX_FIXTURES.aiCaller;
@@ -37,7 +39,10 @@ describe('Phone Call → Create', () => {
 		expectDocumentedRequest(request, 'POST', '/v1/phoneCalls');
 		expect(request.rawBody).toBe(JSON.stringify(exampleBody));
 		expect(result.items).toHaveLength(1);
-		expect(result.items[0].json).toMatchObject({ ...exampleBody, _id: expect.stringMatching(OBJECT_ID) });
+		// The secret was sent (from the credential) but is in no output: AICaller's echo loses it.
+		expect(result.items[0].json).toMatchObject({ ...withoutWebhookSecrets(exampleBody), _id: expect.stringMatching(OBJECT_ID) });
+		expect(result.items[0].json.phoneCallWebhooks).toEqual([{ url: 'https://hooks.abc.com/', subscribedEvent: 'phoneCall.completed' }]);
+		expect(JSON.stringify(result.run)).not.toContain(TEST_WEBHOOK_SECRET);
 		expect(result.items[0].pairedItem).toEqual({ item: 0 });
 	});
 
@@ -66,16 +71,16 @@ describe('Phone Call → Create', () => {
 	});
 
 	test.each([
-		[{ teamId: '={{ "" }}' }, 'Team ID (teamId) is required'],
-		[{ callTemplateId: '  ' }, 'Call Template ID (callTemplateId) is required'],
-		[{ nameOfHuman: '={{ "" }}' }, 'Name of Human (nameOfHuman) is required'],
+		[{ teamId: '={{ "" }}' }, 'Team ID (teamId) is empty: fill it in, or map a value from the input data'],
+		[{ callTemplateId: '  ' }, 'Call Template ID (callTemplateId) is empty: fill it in, or map a value from the input data'],
+		[{ nameOfHuman: '={{ "" }}' }, 'Name of Human (nameOfHuman) is empty: fill it in, or map a value from the input data'],
 		[{ toPhoneNumber: '1234567890' }, 'To Phone Number (toPhoneNumber) must be'],
-		[{ additionalFields: { toEmailAddress: 'someone@' } }, 'Additional Fields → To Email Address (additionalFields.toEmailAddress) must be an email address'],
-		[{ additionalFields: { telephonyProvider: 'vonage' } }, 'Additional Fields → Telephony Provider (additionalFields.telephonyProvider) must be one of: twilio, plivo, telnyx'],
-		[{ additionalFields: { status: 'done' } }, 'Additional Fields → Status (additionalFields.status) must be one of: queued, ringing, inProgress, busy, failed, noAnswer, cancelled, completed'],
-		[{ additionalFields: { callDelayedUntil: 'next Tuesday' } }, 'Additional Fields → Call Delayed Until (additionalFields.callDelayedUntil) must be a date and time'],
-		[{ phoneCallWebhooks: { webhook: [{ url: 'hooks', subscribedEvent: 'phoneCall.completed' }] } }, 'Webhooks → URL (phoneCallWebhooks.0.url) must be an http(s) URL'],
-		[{ phoneCallWebhooks: { webhook: [{ url: 'https://hooks.abc.com/', subscribedEvent: ' ' }] } }, 'Webhooks → Subscribed Event (phoneCallWebhooks.0.subscribedEvent) is required'],
+		[{ additionalFields: { toEmailAddress: 'someone@' } }, 'Additional Fields → To Email Address (additionalFields.toEmailAddress) is not an email address: enter one like name@example.com'],
+		[{ additionalFields: { telephonyProvider: 'vonage' } }, 'Additional Fields → Telephony Provider (additionalFields.telephonyProvider) is not one of the allowed values: use one of twilio, plivo, telnyx'],
+		[{ additionalFields: { status: 'done' } }, 'Additional Fields → Status (additionalFields.status) is not one of the allowed values: use one of queued, ringing, inProgress, busy, failed, noAnswer, cancelled, completed'],
+		[{ additionalFields: { callDelayedUntil: 'next Tuesday' } }, 'Additional Fields → Call Delayed Until (additionalFields.callDelayedUntil) is not a date and time: enter one such as'],
+		[{ phoneCallWebhooks: { webhook: [{ url: 'hooks', subscribedEvent: 'phoneCall.completed' }] } }, 'Webhooks → URL (phoneCallWebhooks.0.url) is not a web address: enter a full address starting with https:// (or http://)'],
+		[{ phoneCallWebhooks: { webhook: [{ url: 'https://hooks.abc.com/', subscribedEvent: ' ' }] } }, 'Webhooks → Subscribed Event (phoneCallWebhooks.0.subscribedEvent) is empty: fill it in, or map a value from the input data'],
 	])('bad input %p is refused before anything is sent', async (change, message) => {
 		const result = await runAiCaller(sandbox, { ...exampleParameters, ...change });
 		expect(result.error?.name).toBe('NodeOperationError');
@@ -120,7 +125,9 @@ describe('Phone Call → Create', () => {
 		});
 		expect(result.error).toBeUndefined();
 		expect(requests()[0].valid).toBe(true);
-		expect((requests()[0].body as IDataObject).phoneCallWebhooks).toEqual([{ url: 'https://hooks.abc.com/', subscribedEvent: 'phoneCall.failed' }]);
+		expect((requests()[0].body as IDataObject).phoneCallWebhooks).toEqual([
+			{ url: 'https://hooks.abc.com/', subscribedEvent: 'phoneCall.failed', secret: TEST_WEBHOOK_SECRET },
+		]);
 	});
 
 	test('a wrong key gives a 401 that never shows the key', async () => {
@@ -219,7 +226,10 @@ describe('Phone Call → Get / Get Many', () => {
 		expect(requests()[0].status).toBe(200);
 		const docsCall = F.calls.find((call) => call._id === DOCS_CALL_ID);
 		expect(docsCall).toBeDefined();
-		expect(result.items.map((item) => item.json)).toEqual([docsCall]);
+		// As the page shows it, but for the webhook's secret, which no output carries.
+		expect(result.items.map((item) => item.json)).toEqual([withoutWebhookSecrets(docsCall)]);
+		expect(JSON.stringify(docsCall)).toContain(AICALLER_EXAMPLE_WEBHOOK_SECRET);
+		expect(JSON.stringify(result.run)).not.toContain(AICALLER_EXAMPLE_WEBHOOK_SECRET);
 		expect(result.items[0].json).toMatchObject({
 			statusExtraInfo: { statusCode: 'CALL_LATER', dateTime: '2024-03-11T10:00:00Z' },
 			resultValues: [{ columnName: 'city', value: 'Bangalore' }],
@@ -240,7 +250,7 @@ describe('Phone Call → Get / Get Many', () => {
 
 		sandbox.reset();
 		const empty = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'get', phoneCallId: '={{ "" }}' });
-		expect(empty.error?.message).toBe('Phone Call ID (phoneCallId) is required');
+		expect(empty.error?.message).toBe('Phone Call ID (phoneCallId) is empty: fill it in, or map a value from the input data');
 		expect(requests()).toHaveLength(0);
 	});
 
@@ -252,7 +262,7 @@ describe('Phone Call → Get / Get Many', () => {
 			.map(({ call }) => call._id);
 
 	test('Get Many sends no paging (none is documented): one request; Limit keeps the first calls of the answer', async () => {
-		await runAiCaller(sandbox, { ...exampleParameters, operation: 'createMany', additionalFields: {}, phoneCallWebhooks: {}, batchSize: 100 }, { items: Array.from({ length: 230 }, () => ({})) });
+		await runAiCaller(sandbox, { ...exampleParameters, operation: 'createMany', additionalFields: {}, phoneCallWebhooks: {}, addWebhookSecret: false, batchSize: 100 }, { items: Array.from({ length: 230 }, () => ({})) });
 		const before = requests().length;
 		const limited = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'getAll', returnAll: false, limit: 7 });
 		expect(limited.error).toBeUndefined();
@@ -297,5 +307,93 @@ describe('Phone Call → Get / Get Many', () => {
 		const empty = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'getAll', returnAll: true, filters: { callTemplateId: '' } });
 		expect(requests()[0].query).toEqual({});
 		expect(empty.items).toHaveLength(F.calls.length);
+	});
+});
+
+describe('Webhook secrets come from the AICaller Webhook Secret API credential and never reach an output', () => {
+	const STRONG = 'unit-test-webhook-secret-9f8e7d6c5b4a39281706';
+	const webhook = { url: 'https://n8n.example.com/webhook/abc/webhook', subscribedEvent: 'phoneCall.completed' };
+	const create: IDataObject = {
+		resource: 'phoneCall',
+		operation: 'create',
+		teamId: ID,
+		callTemplateId: ID,
+		nameOfHuman: 'Jane',
+		toPhoneNumber: '+15550102030',
+		phoneCallWebhooks: { webhook: [webhook] },
+		addWebhookSecret: true,
+	};
+
+	test('Create: every webhook carries the credential\'s secret; Create, Get, Get Many and the Wait outcome output none', async () => {
+		const created = await runAiCaller(
+			sandbox,
+			{ ...create, phoneCallWebhooks: { webhook: [webhook, { ...webhook, url: 'https://hooks.abc.com/' }] }, waitForCallToEnd: true, maxWaitSeconds: 1, pollIntervalSeconds: 1 },
+			{ secret: STRONG },
+		);
+		expect(created.error).toBeUndefined();
+		expect((requests()[0].body as IDataObject).phoneCallWebhooks).toEqual([
+			{ ...webhook, secret: STRONG },
+			{ ...webhook, url: 'https://hooks.abc.com/', secret: STRONG },
+		]);
+		expect(requests()[0].valid).toBe(true);
+		const id = String(created.items[0].json._id);
+		// The sandbox keeps the secret and echoes it in its answers, as AICaller does.
+		expect(JSON.stringify(sandbox.aiCaller.state.calls.find((call) => call._id === id))).toContain(STRONG);
+		expect(created.items[0].json.phoneCallWebhooks).toEqual([webhook, { ...webhook, url: 'https://hooks.abc.com/' }]);
+		expect(created.items[0].json).toHaveProperty('callEnded');
+
+		const got = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'get', phoneCallId: id });
+		const all = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'getAll', returnAll: true });
+		expect(got.items[0].json.phoneCallWebhooks).toHaveLength(2);
+		expect(all.items.find((item) => item.json._id === id)?.json.phoneCallWebhooks).toHaveLength(2);
+		for (const result of [created, got, all]) expect(JSON.stringify(result.run)).not.toContain(STRONG);
+	});
+
+	test('Create Many: every call of every batch carries the secret; no result shows it', async () => {
+		const result = await runAiCaller(
+			sandbox,
+			{ ...create, operation: 'createMany', nameOfHuman: '={{ $json.name }}', batchSize: 2 },
+			{ items: [{ name: 'A' }, { name: 'B' }, { name: 'C' }], secret: STRONG },
+		);
+		expect(result.error).toBeUndefined();
+		const sent = requests().flatMap((r) => (r.body as { phoneCalls: IDataObject[] }).phoneCalls);
+		expect(sent.map((call) => call.phoneCallWebhooks)).toEqual([1, 2, 3].map(() => [{ ...webhook, secret: STRONG }]));
+		expect(result.items.map((item) => item.json.phoneCallWebhooks)).toEqual([1, 2, 3].map(() => [webhook]));
+		expect(JSON.stringify(result.run)).not.toContain(STRONG);
+	});
+
+	test('Add Webhook Secret without the credential: the item fails naming the credential to add; nothing is sent', async () => {
+		const result = await runAiCaller(sandbox, create, { secret: null });
+		expect(result.error?.message).toBe('Add an "AICaller Webhook Secret API" credential to this node (Add Webhook Secret is on)');
+		expect(result.error?.description).toMatch(/Nothing was sent\.$/);
+		expect(requests()).toHaveLength(0);
+	});
+
+	test('a secret too short to be safe, or no webhook to attach it to: refused before anything is sent', async () => {
+		const weak = await runAiCaller(sandbox, create, { secret: 's3cret' });
+		expect(weak.error?.message).toBe(
+			'Secret (AICaller Webhook Secret API credential) must be at least 24 characters long (it has 6); generate one, e.g. with "openssl rand -hex 32"',
+		);
+		expect(JSON.stringify(weak.error)).not.toContain('s3cret');
+		const none = await runAiCaller(sandbox, { ...create, phoneCallWebhooks: {} }, { secret: STRONG });
+		expect(none.error?.message).toBe('Add Webhook Secret is on, but Webhooks lists no webhook');
+		expect(requests()).toHaveLength(0);
+	});
+
+	test('a secret still typed into a webhook (a workflow from an earlier version) is refused, not sent or dropped', async () => {
+		const result = await runAiCaller(sandbox, {
+			...create,
+			addWebhookSecret: false,
+			phoneCallWebhooks: { webhook: [{ ...webhook, secret: STRONG }] },
+		});
+		expect(result.error?.message).toBe('Webhooks → Secret is no longer supported: a secret typed into a node is stored in the workflow in clear');
+		expect(JSON.stringify(result.error)).not.toContain(STRONG);
+		expect(requests()).toHaveLength(0);
+	});
+
+	test('Add Webhook Secret off: webhooks go without a secret, the credential is not needed', async () => {
+		const result = await runAiCaller(sandbox, { ...create, addWebhookSecret: false }, { secret: null });
+		expect(result.error).toBeUndefined();
+		expect((requests()[0].body as IDataObject).phoneCallWebhooks).toEqual([webhook]);
 	});
 });

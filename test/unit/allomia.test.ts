@@ -8,7 +8,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { ALLOMIA_CREATE_OUTBOUND_CALL_EXAMPLE } from '../fixtures/documentation-examples';
 import { expectDocumentedRequest } from '../fixtures/requests';
 import { useSandbox } from '../fixtures/sandbox';
-import { runAlloMia } from '../helpers/providers';
+import { runAlloMia, TEST_CALLBACK_TOKEN } from '../helpers/providers';
 import { SANDBOX_FIXTURES } from '../sandbox/server';
 
 const F = SANDBOX_FIXTURES.alloMia;
@@ -64,19 +64,19 @@ describe('Call → Create Outbound', () => {
 	});
 
 	test.each([
-		[{ phoneNumber: '+1234567' }, 'Phone Number (phoneNumber) must be at least 10 characters'],
+		[{ phoneNumber: '+1234567' }, 'Phone Number (phoneNumber) is too short: enter at least 10 characters'],
 		[{ phoneNumber: '514-555-1234' }, 'Phone Number (phoneNumber) must be a full phone number with its country code'],
-		[{ assistantId: 'mia' }, 'Assistant ID (assistantId) must be a UUID'],
-		[{ phoneNumberId: '' }, 'Phone Number ID (phoneNumberId) is required'],
-		[{ callbackUrl: 'ftp://partner.example.com/x' }, 'Callback URL (callbackUrl) must be an http(s) URL'],
-		[{ callbackUrl: 'not a url' }, 'Callback URL (callbackUrl) must be an http(s) URL'],
+		[{ assistantId: 'mia' }, 'Assistant ID (assistantId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 3c90c3cc-0d44-4b50-8888-8dd25736052a'],
+		[{ phoneNumberId: '' }, 'Phone Number ID (phoneNumberId) is empty: fill it in, or map a value from the input data'],
+		[{ callbackUrl: 'ftp://partner.example.com/x' }, 'Callback URL (callbackUrl) is not a web address: enter a full address starting with https:// (or http://)'],
+		[{ callbackUrl: 'not a url' }, 'Callback URL (callbackUrl) is not a web address: enter a full address starting with https:// (or http://)'],
 		[
 			{ dynamicVariablesMode: 'json', dynamicVariablesJson: '{"slot": {"at": "10:00"}}' },
-			'Variables (dynamicVariables) must be key/value pairs',
+			'Variables (dynamicVariables) is not a list of names with values',
 		],
 		[
 			{ dynamicVariables: { variable: [{ key: 'a', value: '1' }, { key: 'a', value: '2' }] } },
-			'Variables (dynamicVariables) must be key/value pairs (a JSON object) whose values are text, numbers or true/false; keys must be unique and not empty',
+			'Variables (dynamicVariables) is not a list of names with values: give each entry a name of its own and a text, number or true/false value (an expression may give a JSON object such as {"patientId": "PAT-10432"})',
 		],
 	])('bad input %p is refused before anything is sent', async (change, message) => {
 		const parameters = { ...exampleCall, ...change } as Record<string, unknown>;
@@ -284,9 +284,9 @@ describe('Call → Get Status / Get / Get Many', () => {
 	});
 
 	test.each([
-		[{ resource: 'call', operation: 'get', callId: '={{ "" }}' }, 'Call ID (callId) is required'],
+		[{ resource: 'call', operation: 'get', callId: '={{ "" }}' }, 'Call ID (callId) is empty: fill it in, or map a value from the input data'],
 		// The outbound call ID is documented as a UUID (create-outbound-call, get-outbound-call-status).
-		[{ resource: 'call', operation: 'getStatus', outboundCallId: 'call-42' }, 'Outbound Call ID (outboundCallId) must be a UUID'],
+		[{ resource: 'call', operation: 'getStatus', outboundCallId: 'call-42' }, 'Outbound Call ID (outboundCallId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 3c90c3cc-0d44-4b50-8888-8dd25736052a'],
 	])('%p is refused before anything is sent', async (parameters, message) => {
 		const result = await runAlloMia(sandbox, parameters);
 		expect(result.error?.message).toContain(message);
@@ -358,7 +358,7 @@ describe('Call → Get Status / Get / Get Many', () => {
 			returnAll: true,
 			filters: { from: '2025-03-05T00:00:00Z', to: '2025-03-04T00:00:00Z' },
 		});
-		expect(result.error?.message).toContain('Filters → From (filters.from) must not be after To');
+		expect(result.error?.message).toContain('Filters → From (filters.from) is after To: enter a From that is not later than To');
 		expect(requests()).toHaveLength(0);
 	});
 
@@ -380,7 +380,36 @@ describe('Call → Get Status / Get / Get Many', () => {
 
 	test('Get Many without any Organization ID says where to set it, and sends nothing', async () => {
 		const result = await runAlloMia(sandbox, { resource: 'call', operation: 'getAll', returnAll: true }, { credential: { organizationId: '' } });
-		expect(result.error?.message).toBe('Organization ID (organizationId) is required');
+		expect(result.error?.message).toBe('Organization ID (organizationId) is empty: fill it in, or map a value from the input data');
+		expect(requests()).toHaveLength(0);
+	});
+});
+
+describe('Call → Create Outbound → Add Callback Token', () => {
+	const withToken = { ...exampleCall, callbackUrl: 'https://n8n.example.com/webhook/abc/callback', addCallbackToken: true };
+
+	test("adds the AlloMia Callback Token API credential's token to the Callback URL; no output or run data shows it", async () => {
+		const result = await runAlloMia(sandbox, withToken);
+		expect(result.error).toBeUndefined();
+		expect((requests()[0].body as IDataObject).callbackUrl).toBe(`https://n8n.example.com/webhook/abc/callback?token=${TEST_CALLBACK_TOKEN}`);
+		expect(requests()[0].valid).toBe(true);
+		expect(JSON.stringify(result.run)).not.toContain(TEST_CALLBACK_TOKEN);
+
+		// A URL with a query keeps it; a token typed into it is replaced by the credential's.
+		sandbox.reset();
+		await runAlloMia(sandbox, { ...withToken, callbackUrl: 'https://n8n.example.com/webhook/abc/callback?a=1&token=old' });
+		expect((requests()[0].body as IDataObject).callbackUrl).toBe(`https://n8n.example.com/webhook/abc/callback?a=1&token=${TEST_CALLBACK_TOKEN}`);
+	});
+
+	test('without the credential, with a weak token or without a Callback URL: refused before anything is sent', async () => {
+		const missing = await runAlloMia(sandbox, withToken, { secret: null });
+		expect(missing.error?.message).toBe('Add an "AlloMia Callback Token API" credential to this node (Add Callback Token is on)');
+		const weak = await runAlloMia(sandbox, withToken, { secret: 'has spaces and is long enough to pass' });
+		expect(weak.error?.message).toBe(
+			'Token (AlloMia Callback Token API credential) may contain only letters, digits and . _ ~ - (it is put into a URL as it is)',
+		);
+		const noUrl = await runAlloMia(sandbox, { ...withToken, callbackUrl: '' });
+		expect(noUrl.error?.message).toBe('Add Callback Token is on, but Callback URL is empty');
 		expect(requests()).toHaveLength(0);
 	});
 });

@@ -222,7 +222,7 @@ describe('Calling Hours', () => {
 		);
 		expect(calls()).toHaveLength(1);
 		expect(result.items[1].json.error).toBe(
-			"Calling Hours → Time Zone (timeZone) must be a time zone name such as America/New_York or Europe/Paris, or empty for the workflow's time zone",
+			"Calling Hours → Time Zone (timeZone) is not a time zone name: enter one such as America/New_York or Europe/Paris, or leave it empty for the workflow's time zone",
 		);
 	});
 

@@ -82,36 +82,36 @@ describe('Call → Start', () => {
 
 	test.each([
 		// An empty spreadsheet cell: the field is set (to an expression) but resolves to nothing.
-		[{ toNumber: '={{ "" }}' }, 'To Number (toNumber) is required'],
+		[{ toNumber: '={{ "" }}' }, 'To Number (toNumber) is empty: fill it in, or map a value from the input data'],
 		[{ toNumber: 'call Sarah' }, `To Number (toNumber) ${PHONE_RULE}`],
 		[{ toNumber: '(555) 987-6543' }, `To Number (toNumber) ${PHONE_RULE}`],
 		[{ fromNumber: '+1555' }, `From Number (fromNumber) ${PHONE_RULE}`],
-		[{ context: 'x'.repeat(501) }, 'Context (context) must be at most 500 characters'],
-		[{ voicemailMessage: 'x'.repeat(501) }, 'Voicemail Message (voicemailMessage) must be at most 500 characters'],
+		[{ context: 'x'.repeat(501) }, 'Context (context) is too long: shorten it to 500 characters or fewer'],
+		[{ voicemailMessage: 'x'.repeat(501) }, 'Voicemail Message (voicemailMessage) is too long: shorten it to 500 characters or fewer'],
 		// The outbound-calls guide: first and last name at most 100 characters.
 		[
 			{ patientInfo: { ...HELLOANNIE_EXAMPLE_PATIENT, firstName: 'n'.repeat(101) } },
-			'Patient Info → First Name (patientInfo.firstName) must be at most 100 characters',
+			'Patient Info → First Name (patientInfo.firstName) is too long: shorten it to 100 characters or fewer',
 		],
 		[
 			{ patientInfo: { ...HELLOANNIE_EXAMPLE_PATIENT, lastName: 'n'.repeat(101) } },
-			'Patient Info → Last Name (patientInfo.lastName) must be at most 100 characters',
+			'Patient Info → Last Name (patientInfo.lastName) is too long: shorten it to 100 characters or fewer',
 		],
 		[
 			{ patientInfo: { ...HELLOANNIE_EXAMPLE_PATIENT, dateOfBirth: '1988-02-30' } },
-			'Patient Info → Date of Birth (patientInfo.dateOfBirth) must be a date such as 1988-03-22',
+			'Patient Info → Date of Birth (patientInfo.dateOfBirth) is not a date of birth: enter a date such as 1988-03-22',
 		],
 		[
 			{ patientInfo: { ...HELLOANNIE_EXAMPLE_PATIENT, dateOfBirth: '2999-01-01' } },
-			'Patient Info → Date of Birth (patientInfo.dateOfBirth) must be a date such as 1988-03-22 (year-month-day), not in the future',
+			'Patient Info → Date of Birth (patientInfo.dateOfBirth) is not a date of birth: enter a date such as 1988-03-22 (year-month-day), not in the future',
 		],
 		[
 			{ appointmentInfo: { ...HELLOANNIE_EXAMPLE_APPOINTMENT, startTime: 'next Tuesday' } },
-			'Appointment Info → Start Time (appointmentInfo.startTime) must be a date and time',
+			'Appointment Info → Start Time (appointmentInfo.startTime) is not a date and time: enter one such as',
 		],
 		[
 			{ appointmentInfo: { ...HELLOANNIE_EXAMPLE_APPOINTMENT, endTime: '2025-03-10T14:00:00-06:00' } },
-			'Appointment Info → End Time (appointmentInfo.endTime) must be after the start time',
+			'Appointment Info → End Time (appointmentInfo.endTime) is not after the start time: enter an end time later than Start Time',
 		],
 	])('bad input %p is refused before anything is sent', async (change, message) => {
 		const result = await runHelloAnnie(sandbox, { ...exampleCall, ...change });
@@ -187,8 +187,8 @@ describe('SMS → Start Conversation', () => {
 	});
 
 	test.each([
-		['={{ "  " }}', 'Message (message) is required'],
-		['x'.repeat(501), 'Message (message) must be at most 500 characters'],
+		['={{ "  " }}', 'Message (message) is empty: fill it in, or map a value from the input data'],
+		['x'.repeat(501), 'Message (message) is too long: shorten it to 500 characters or fewer'],
 	])('message %#: refused before sending', async (message, expected) => {
 		const result = await runHelloAnnie(sandbox, { ...exampleSms, message });
 		expect(result.error?.message).toBe(expected);
@@ -276,17 +276,17 @@ describe('Phone Number', () => {
 	});
 
 	test.each([
-		[{ language: 'GERMAN' }, 'Language (language) must be one of: ENGLISH, SPANISH, FRENCH'],
+		[{ language: 'GERMAN' }, 'Language (language) is not one of the allowed values: use one of ENGLISH, SPANISH, FRENCH'],
 		[
 			{ voiceId: 'ROBOT' },
-			'Voice (voiceId) must be one of: FRIENDLY_BRIGHT, CALM_REASSURING, POLISHED_PROFESSIONAL, KIND_CURIOUS, CONFIDENT_UPBEAT',
+			'Voice (voiceId) is not one of the allowed values: use one of FRIENDLY_BRIGHT, CALM_REASSURING, POLISHED_PROFESSIONAL, KIND_CURIOUS, CONFIDENT_UPBEAT',
 		],
-		[{ name: 'n'.repeat(101) }, 'Name (name) must be at most 100 characters'],
+		[{ name: 'n'.repeat(101) }, 'Name (name) is too long: shorten it to 100 characters or fewer'],
 		// The create page's newer version: letters, numbers, spaces, and basic punctuation.
-		[{ name: 'Línea principal' }, "Name (name) may contain only letters A-Z, digits, spaces and . , _ ' ( ) & # + / : ; -"],
-		[{ name: 'Main <line>' }, 'Name (name) may contain only letters A-Z'],
-		[{ orgId: 'org-1' }, 'Organization ID (orgId) must be a UUID'],
-		[{ additionalFields: { areaCode: '51' } }, 'Additional Fields → Area Code (additionalFields.areaCode) must be three digits'],
+		[{ name: 'Línea principal' }, "Name (name) has characters HelloAnnie does not accept: use only letters A-Z, digits, spaces and . , _ ' ( ) & # + / : ; -"],
+		[{ name: 'Main <line>' }, 'Name (name) has characters HelloAnnie does not accept: use only letters A-Z'],
+		[{ orgId: 'org-1' }, 'Organization ID (orgId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 3c90c3cc-0d44-4b50-8888-8dd25736052a'],
+		[{ additionalFields: { areaCode: '51' } }, 'Additional Fields → Area Code (additionalFields.areaCode) is not an area code: enter three digits, like 512'],
 	])('Create refuses %p', async (change, message) => {
 		const result = await runHelloAnnie(sandbox, { ...create, ...change });
 		expect(result.error?.message).toContain(message);
@@ -455,10 +455,10 @@ describe('Conversation', () => {
 		]);
 	});
 
-	test('Conversation ID must be a UUID', async () => {
+	test('a Conversation ID that is not an ID is refused in plain words', async () => {
 		const result = await runHelloAnnie(sandbox, { resource: 'conversation', operation: 'get', conversationId: 'abc' });
 		expect(result.error?.message).toBe(
-			'Conversation ID (conversationId) must be a UUID, e.g. 3c90c3cc-0d44-4b50-8888-8dd25736052a',
+			'Conversation ID (conversationId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 3c90c3cc-0d44-4b50-8888-8dd25736052a',
 		);
 		expect(requests()).toHaveLength(0);
 	});

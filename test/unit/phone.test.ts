@@ -126,7 +126,7 @@ describe.each(cases)('$provider', ({ provider, run, field, parameters, sent }) =
 		]);
 		expect(requests.every((request) => request.valid)).toBe(true);
 		expect(result.items[3].json.error).toBe(
-			`${field} must be a US or Canadian number of 10 digits (area code first, like 555 123 4567) or a full number with its country code, like +15551234567`,
+			`${field} is not a US or Canadian phone number: enter its 10 digits, area code first (like 555 123 4567), or the full number with its country code, like +15551234567`,
 		);
 	});
 
@@ -134,7 +134,7 @@ describe.each(cases)('$provider', ({ provider, run, field, parameters, sent }) =
 		const result = await run(sandbox, { ...parameters, requestOptions: { defaultCountryCode: 'USA' } }, { items: [{ phone: 5559876543 }] });
 		expect(sandbox.requestsFor(provider)).toEqual([]);
 		expect(result.error?.message).toBe(
-			'Options → Default Country Code (defaultCountryCode) must be a country calling code such as +1 (US and Canada), +44 (UK) or +33 (France), or empty to require the country code in every number',
+			'Options → Default Country Code (defaultCountryCode) is not a country calling code: enter one such as +1 (US and Canada), +44 (UK) or +33 (France), or leave it empty to require the country code in every number',
 		);
 	});
 });

@@ -195,7 +195,6 @@ describe('AICaller', () => {
 				{ requiredKeys: [] },
 			),
 			hookUrl: httpsUrl,
-			hookSecret: fc.stringMatching(/^[A-Za-z0-9]{8,32}$/),
 		},
 		{ requiredKeys: ['teamId', 'callTemplateId', 'nameOfHuman', 'toPhoneNumber', 'varKey', 'varValue', 'hookUrl'] },
 	);
@@ -222,8 +221,10 @@ describe('AICaller', () => {
 		]),
 		promptVariableValues: { variable: [{ key: '={{ $json.p.varKey }}', value: '={{ $json.p.varValue }}' }] },
 		phoneCallWebhooks: {
-			webhook: [{ url: '={{ $json.p.hookUrl }}', subscribedEvent: 'phoneCall.completed', secret: '={{ $json.p.hookSecret }}' }],
+			webhook: [{ url: '={{ $json.p.hookUrl }}', subscribedEvent: 'phoneCall.completed' }],
 		},
+		// The webhook's secret comes from the test's AICaller Webhook Secret API credential.
+		addWebhookSecret: true,
 	};
 
 	test('Phone Call → Create', async () => {

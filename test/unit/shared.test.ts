@@ -77,8 +77,8 @@ describe('validation messages', () => {
 		const labels = collectLabels([patientInfoProperty, { displayName: 'Language', name: 'language', type: 'options', default: '' }]);
 		const messages = formatIssues(result.error, labels);
 		expect(messages).toEqual([
-			'Patient Info → First Name (patientInfo.firstName) must be at most 3 characters',
-			'Language (language) must be one of: ENGLISH, SPANISH',
+			'Patient Info → First Name (patientInfo.firstName) is too long: shorten it to 3 characters or fewer',
+			'Language (language) is not one of the allowed values: use one of ENGLISH, SPANISH',
 		]);
 		expect(messages.join(' ')).not.toContain('Sarah');
 		expect(messages.join(' ')).not.toContain('GERMAN');

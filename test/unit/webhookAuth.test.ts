@@ -13,6 +13,7 @@ import {
 	type AiCallerRequest,
 	type SecretCheck,
 } from '../../nodes/AiCaller/secretCheck';
+import { withoutWebhookSecrets } from '../../nodes/AiCaller/webhookSecret';
 import {
 	bearerToken,
 	bodyItems,
@@ -21,6 +22,7 @@ import {
 	hmacSha256Hex,
 	MIN_SECRET_LENGTH,
 	safeEqual,
+	secretCredentialTest,
 	secretProblem,
 	signatureMatches,
 } from '../../nodes/shared/webhookAuth';
@@ -253,5 +255,47 @@ describe('AICaller secret check', () => {
 		expect(eventSelected('team.updated', ['phoneCall.*'])).toBe(false);
 		expect(eventSelected(undefined, ['phoneCall.*'])).toBe(false);
 		expect(eventSelected('phoneCall.completed', [])).toBe(false);
+	});
+});
+
+describe('withoutWebhookSecrets', () => {
+	test("removes every webhook subscription's secret, at any depth, and nothing else", () => {
+		const call = {
+			_id: '1',
+			secret: 'a top-level field of another meaning stays',
+			phoneCallWebhooks: [
+				{ url: 'https://a.example/', subscribedEvent: 'phoneCall.completed', secret: SECRET },
+				{ url: 'https://b.example/', subscribedEvent: 'phoneCall.completed' },
+			],
+		};
+		const scrubbed = withoutWebhookSecrets({ event: 'phoneCall.completed', data: call, list: [call] });
+		expect(JSON.stringify(scrubbed)).not.toContain(SECRET);
+		expect(scrubbed.data).toEqual({
+			...call,
+			phoneCallWebhooks: [
+				{ url: 'https://a.example/', subscribedEvent: 'phoneCall.completed' },
+				{ url: 'https://b.example/', subscribedEvent: 'phoneCall.completed' },
+			],
+		});
+		expect(scrubbed.list).toEqual([scrubbed.data]);
+		// The input is not changed.
+		expect(call.phoneCallWebhooks[0].secret).toBe(SECRET);
+	});
+});
+
+describe('secretCredentialTest (the editor\'s Test of a secret credential)', () => {
+	const credential = { type: 'alloMiaCallbackApi', displayName: 'AlloMia Callback Token API', field: 'token', label: 'Token', urlSafe: true };
+	const test_ = secretCredentialTest(credential);
+	const run = async (token: string) =>
+		await test_.call({} as never, { id: '1', name: 'x', type: credential.type, data: { token } });
+
+	test('applies the activation rules: length and, for a URL token, characters', async () => {
+		expect(await run(generateToken())).toEqual({ status: 'OK', message: 'Token accepted' });
+		expect((await run('short')).status).toBe('Error');
+		expect((await run('short')).message).toMatch(/^Token must be at least 24 characters long \(it has 5\)/);
+		expect((await run('x'.repeat(30) + '&'))).toEqual({
+			status: 'Error',
+			message: 'Token may contain only letters, digits and . _ ~ - (it is put into a URL as it is)',
+		});
 	});
 });

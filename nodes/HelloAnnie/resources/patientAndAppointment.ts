@@ -120,7 +120,7 @@ export function appointmentInfoSchema(env: ValidationEnv) {
 			.strict()
 			.superRefine((value, ctx) => {
 				if (value.startTime && value.endTime && value.endTime.epochMs <= value.startTime.epochMs) {
-					ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['endTime'], message: 'must be after the start time' });
+					ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['endTime'], message: 'is not after the start time: enter an end time later than Start Time' });
 				}
 			})
 			.transform(({ startTime, endTime, ...rest }) => ({

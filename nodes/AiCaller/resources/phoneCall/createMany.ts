@@ -1,8 +1,9 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import type { Operation, ValidationEnv } from '../../../shared/types';
 import type { AiCallerEnvelope } from '../../provider';
-import { phoneCallDialing } from './create';
-import { phoneCallProperties, phoneCallSchema, readPhoneCall } from './fields';
+import { webhookSecretProperty, withoutWebhookSecrets, withWebhookSecret } from '../../webhookSecret';
+import { phoneCallDialing, readPhoneCallInput } from './create';
+import { phoneCallProperties, phoneCallSchema } from './fields';
 
 export const DEFAULT_BATCH_SIZE = 100;
 
@@ -23,22 +24,23 @@ export const createManyPhoneCalls: Operation<ReturnType<typeof schema>> = {
 	action: 'Create many phone calls',
 	description:
 		'Create one phone call per input item, sent in batches. This dials real phone numbers: each item is one call.',
-	properties: [...phoneCallProperties, batchSizeProperty],
+	properties: [...phoneCallProperties, webhookSecretProperty, batchSizeProperty],
 	schema,
 	phoneFields: true,
 	dials: phoneCallDialing,
-	readInput: (fn, itemIndex) => readPhoneCall(fn, itemIndex, phoneCallProperties),
+	readInput: readPhoneCallInput,
 	batch: {
 		size: (fn) => Number(fn.getNodeParameter('batchSize', 0, DEFAULT_BATCH_SIZE)) || DEFAULT_BATCH_SIZE,
 		async send(ctx, inputs) {
 			const response = await ctx.request<AiCallerEnvelope<IDataObject[]>>({
 				method: 'POST',
 				path: '/v1/phoneCalls/batch',
-				body: { phoneCalls: inputs },
+				body: { phoneCalls: await Promise.all(inputs.map(async (input) => await withWebhookSecret(ctx.fn, input))) },
 				idempotent: false,
 				checkHint: 'Check with Phone Call → Get Many before running these items again.',
 			});
-			return Array.isArray(response?.data) ? response.data : [];
+			// AICaller echoes each webhook with its secret: never output.
+			return Array.isArray(response?.data) ? withoutWebhookSecrets(response.data) : [];
 		},
 	},
 };

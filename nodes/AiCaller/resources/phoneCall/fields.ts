@@ -3,6 +3,7 @@
  * AICaller's Create Phone Call page).
  */
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 import { z } from 'zod';
 import { readFields } from '../../../shared/fields';
 import { compact, httpUrl, optional, phoneNumber, text, utcDateTime } from '../../../shared/schema';
@@ -147,7 +148,8 @@ export const phoneCallProperties: INodeProperties[] = [
 		typeOptions: { multipleValues: true },
 		placeholder: 'Add Webhook',
 		default: {},
-		description: 'URLs AICaller notifies about this call, e.g. when it is completed',
+		description:
+			'URLs AICaller notifies about this call, e.g. when it is completed. Their secret comes from a credential: see Add Webhook Secret.',
 		options: [
 			{
 				displayName: 'Webhook',
@@ -161,14 +163,10 @@ export const phoneCallProperties: INodeProperties[] = [
 						default: 'phoneCall.completed',
 						description: 'Event that triggers the webhook. AICaller documents phoneCall.completed.',
 					},
-					{
-						displayName: 'Secret',
-						name: 'secret',
-						type: 'string',
-						typeOptions: { password: true },
-						default: '',
-						description: 'Shared secret AICaller sends with the webhook, so the receiver can check it',
-					},
+					// Where earlier versions kept a secret typed in (stored in clear with the workflow). Hidden,
+					// but kept so that such a workflow is refused with a message (readPhoneCall) instead of
+					// n8n dropping the unknown field and the calls going out without their secret.
+					{ displayName: 'Secret (No Longer Supported)', name: 'secret', type: 'hidden', default: '' },
 				],
 			},
 		],
@@ -180,6 +178,15 @@ export function readPhoneCall(fn: IExecuteFunctions, itemIndex: number, properti
 	const raw = readFields(fn, itemIndex, properties);
 	const variables = (raw.promptVariableValues as IDataObject | undefined)?.variable;
 	const webhooks = (raw.phoneCallWebhooks as IDataObject | undefined)?.webhook;
+	// A workflow built with an earlier version may still hold a secret typed into a webhook (in
+	// clear, in the workflow). Refused rather than dropped: a call without it would be refused by
+	// the trigger, long after this node reported success.
+	if (Array.isArray(webhooks) && webhooks.some((webhook) => typeof webhook === 'object' && webhook !== null && 'secret' in webhook && webhook.secret !== '' && webhook.secret !== undefined)) {
+		throw new NodeOperationError(fn.getNode(), 'Webhooks → Secret is no longer supported: a secret typed into a node is stored in the workflow in clear', {
+			description:
+				'Delete this webhook and add it again (the secret stays in the workflow until you do), put the secret into an AICaller Webhook Secret API credential, and turn on Add Webhook Secret. See the CHANGELOG. Nothing was sent.',
+		});
+	}
 	return {
 		...raw,
 		promptVariableValues: Array.isArray(variables) ? variables : [],
@@ -219,7 +226,6 @@ export function phoneCallSchema(env: ValidationEnv) {
 							url: httpUrl(),
 							// Only phoneCall.completed is documented, not how other event names look.
 							subscribedEvent: text(),
-							secret: optional(z.string()),
 						}),
 					)
 					.min(1),

@@ -2,6 +2,7 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
 import type { Operation } from '../../../shared/types';
 import type { AiCallerEnvelope } from '../../provider';
+import { withoutWebhookSecrets } from '../../webhookSecret';
 import { aiCallerId } from './fields';
 
 const properties: INodeProperties[] = [
@@ -31,6 +32,7 @@ export const getPhoneCall: Operation<ReturnType<typeof schema>> = {
 			path: `/v1/phoneCalls/${encodeURIComponent(input.phoneCallId)}`,
 			idempotent: true,
 		});
-		return { ...response.data };
+		// AICaller echoes each webhook with its secret: never output.
+		return withoutWebhookSecrets({ ...response.data });
 	},
 };

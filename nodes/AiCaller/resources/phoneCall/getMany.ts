@@ -9,6 +9,7 @@ import { returnAllAndLimit } from '../../../shared/description';
 import { compact, optional } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
 import type { AiCallerEnvelope } from '../../provider';
+import { withoutWebhookSecrets } from '../../webhookSecret';
 import { aiCallerId } from './fields';
 
 const properties: INodeProperties[] = [
@@ -65,7 +66,8 @@ export const getManyPhoneCalls: Operation<ReturnType<typeof schema>> = {
 			...(qs ? { qs } : {}),
 			idempotent: true,
 		});
-		const calls = Array.isArray(response?.data) ? response.data : [];
+		// AICaller echoes each webhook with its secret: never output.
+		const calls = Array.isArray(response?.data) ? withoutWebhookSecrets(response.data) : [];
 		return input.returnAll ? calls : calls.slice(0, input.limit);
 	},
 };

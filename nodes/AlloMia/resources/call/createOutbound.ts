@@ -1,9 +1,12 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 import { z } from 'zod';
 import { readFields } from '../../../shared/fields';
 import { compact, httpUrl, optional, phoneNumber, stringMap, text, uuid } from '../../../shared/schema';
 import type { Operation, ValidationEnv } from '../../../shared/types';
 import { pick, waitForCallEnd, waitProperties } from '../../../shared/wait';
+import { executionSecret } from '../../../shared/webhookAuth';
+import { CALLBACK_TOKEN, withCallbackToken } from '../../callbackToken';
 import { LINK_LIFETIME_MS } from './get';
 
 const properties: INodeProperties[] = [
@@ -92,12 +95,38 @@ const properties: INodeProperties[] = [
 		description:
 			'AlloMia POSTs the final status here when the call ends (completed, failed, busy or no-answer). Use a Wait node\'s resume URL ({{ $execution.resumeUrl }}) to continue this workflow with the outcome.',
 	},
+	{
+		displayName: 'Add Callback Token',
+		name: 'addCallbackToken',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to add the token of an AlloMia Callback Token API credential to the Callback URL (?token=…), as the AlloMia Trigger requires. Choose the credential the trigger uses; the token is never typed into this node.',
+	},
 ];
 
+const WHERE = 'this node (Add Callback Token is on)';
+
+/** Whether Add Callback Token is on (a node-level choice: it decides which credentials the node has). */
+function addsCallbackToken(fn: IExecuteFunctions): boolean {
+	return fn.getNodeParameter('addCallbackToken', 0, false) === true;
+}
+
 /** The parameters of the two input modes become the one documented `dynamicVariables` object. */
-function readInput(fn: IExecuteFunctions, itemIndex: number): IDataObject {
+async function readInput(fn: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const raw = readFields(fn, itemIndex, properties);
 	const { dynamicVariablesMode, dynamicVariables, dynamicVariablesJson, ...rest } = raw;
+	delete rest.addCallbackToken;
+	// The token is checked before anything is sent, but only added to the URL when sending: the
+	// item's input (which validation and the campaign guard see) never holds it.
+	if (addsCallbackToken(fn)) {
+		await executionSecret(fn, CALLBACK_TOKEN, WHERE);
+		if (typeof rest.callbackUrl !== 'string' || rest.callbackUrl.trim() === '') {
+			throw new NodeOperationError(fn.getNode(), 'Add Callback Token is on, but Callback URL is empty', {
+				description: "Set Callback URL to the AlloMia Trigger's Production URL, or turn Add Callback Token off. Nothing was sent.",
+			});
+		}
+	}
 	let variables: IDataObject | IDataObject[] | string | undefined;
 	if (dynamicVariablesMode === 'fields') {
 		const list = ((dynamicVariables as IDataObject)?.variable as IDataObject[] | undefined) ?? [];
@@ -132,10 +161,14 @@ export const createOutboundCall: Operation<ReturnType<typeof schema>> = {
 	readInput,
 	extraProperties: waitProperties,
 	async execute(ctx, body) {
+		const sent =
+			addsCallbackToken(ctx.fn) && typeof body.callbackUrl === 'string'
+				? { ...body, callbackUrl: withCallbackToken(body.callbackUrl, await executionSecret(ctx.fn, CALLBACK_TOKEN, WHERE)) }
+				: body;
 		const created = await ctx.request<IDataObject>({
 			method: 'POST',
 			path: '/api/outbound',
-			body,
+			body: sent,
 			idempotent: false,
 			checkHint: 'Check with Call → Get Many (sorted newest first) before running this item again.',
 		});

@@ -105,7 +105,7 @@ const schema = (env: ValidationEnv) =>
 			// Documented: "If both from and to are provided, from must be before or equal to to" (else 400).
 			.superRefine((filters, ctx) => {
 				if (filters.from && filters.to && Date.parse(filters.from) > Date.parse(filters.to)) {
-					ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['from'], message: 'must not be after To' });
+					ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['from'], message: 'is after To: enter a From that is not later than To' });
 				}
 			})
 			.default({}),

@@ -19,7 +19,8 @@ export const VOICES = [
  * newer version): 'Use letters, numbers, spaces, and basic punctuation. Names are capped at 100 characters.'
  */
 export const NAME_PATTERN = /^[A-Za-z0-9 .,_'()&#+/:;-]+$/;
-const NAME_RULE = "may contain only letters A-Z, digits, spaces and . , _ ' ( ) & # + / : ; -";
+const NAME_RULE =
+	"has characters HelloAnnie does not accept: use only letters A-Z, digits, spaces and . , _ ' ( ) & # + / : ; -";
 
 const title = (value: string) =>
 	value
@@ -121,7 +122,7 @@ const schema = (env: ValidationEnv) =>
 					areaCode: optional(
 						z.preprocess(
 							(value) => (typeof value === 'number' ? String(value) : value),
-							z.string().trim().regex(/^\d{3}$/, 'must be three digits, e.g. 512'),
+							z.string().trim().regex(/^\d{3}$/, 'is not an area code: enter three digits, like 512'),
 						),
 					),
 				})
