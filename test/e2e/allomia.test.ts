@@ -7,6 +7,7 @@
  */
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
+import { ALLOMIA_CALL_ANALYSIS, expectedAlloMiaCallRecord } from '../fixtures/allomia-calls';
 import { ALLOMIA_CREATE_OUTBOUND_CALL_EXAMPLE } from '../fixtures/documentation-examples';
 import { nodeOutput, type Execution } from '../harness/client';
 import { EXAMPLES, prepareExample, sampleContact, webhookPathOf } from '../harness/examples';
@@ -78,15 +79,6 @@ function listed(call: AlloMiaFixtures['calls'][number]): IDataObject {
 		createdAt: call.createdAt,
 	};
 }
-
-/** What the sandbox is told the AI extracted from a call (get-call's field names). */
-const ANALYSIS = {
-	callSummary: 'John Doe confirmed his appointment with Dr. Smith.',
-	callSummaryFr: 'John Doe a confirmé son rendez-vous avec le Dr Smith.',
-	userSentiment: 'positive',
-	userPrimaryIntent: 'confirm_appointment',
-	callOutcome: 'appointment_confirmed',
-};
 
 describe('Call → Create Outbound', () => {
 	test("sends the Create Outbound Call page's example field for field and outputs the dispatched call", async () => {
@@ -250,7 +242,7 @@ describe('Call → Get Status / Get / Get Many', () => {
 			},
 			{ timeoutMs: 30_000, intervalMs: 100 },
 		);
-		await suite.ctx.sandbox.completeAlloMiaCall(id, 'completed', { duration: 61, ...ANALYSIS });
+		await suite.ctx.sandbox.completeAlloMiaCall(id, 'completed', { duration: 61, ...ALLOMIA_CALL_ANALYSIS });
 		const { execution, output, requests } = await running;
 		expect(execution.status).toBe('success');
 		expect(output).toHaveLength(1);
@@ -264,24 +256,7 @@ describe('Call → Get Status / Get / Get Many', () => {
 				duration: 61,
 				endedReason: 'customer-ended-call',
 			},
-			id,
-			organizationId: suite.fixtures.organizationId,
-			callType: 'Outbound',
-			agentId: exampleBody.assistantId,
-			agentName: 'Mia Reception',
-			teamId: expect.stringMatching(UUID),
-			teamName: 'Front Desk',
-			phoneNumber: '+15145550100',
-			callStartedAt: expect.any(String),
-			callEndedAt: expect.any(String),
-			callDurationSeconds: '61',
-			callEndedReason: 'customer-ended-call',
-			userName: 'John Doe',
-			userPhoneNumber: '+15145551234',
-			...ANALYSIS,
-			transcriptUrl: expect.stringMatching(/^https:\/\/storage\.allomia\.com\/transcripts\/.*\.txt\?/),
-			recordingUrl: expect.stringMatching(/^https:\/\/storage\.allomia\.com\/recordings\//),
-			createdAt: expect.any(String),
+			...expectedAlloMiaCallRecord(id, suite.fixtures.organizationId, '61'),
 			linksExpireAt: expect.any(String),
 		});
 		const calls = requests.map((r) => [r.method, r.path, r.status, r.valid]);

@@ -17,7 +17,7 @@ import {
 	type INodeType,
 	type INodeTypes,
 } from 'n8n-workflow';
-import { makeAdditionalData } from './n8n-harness';
+import { makeAdditionalData, storedWorkflow } from './n8n-harness';
 
 export interface CredentialTestResult {
 	status: 'OK' | 'Error';
@@ -67,18 +67,7 @@ export async function testCredential(
 		getKnownTypes: () => ({}),
 	};
 	const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes });
-	const workflowData = {
-		id: 'credential-test',
-		name: 'credential test',
-		nodes: [node],
-		connections: {},
-		active: false,
-		activeVersionId: null,
-		isArchived: false,
-		createdAt: new Date(),
-		updatedAt: new Date(),
-		settings: {},
-	};
+	const workflowData = storedWorkflow('credential-test', 'credential test', [node], {});
 	const context = new ExecuteContext(
 		workflow,
 		node,

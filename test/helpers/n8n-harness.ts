@@ -10,6 +10,7 @@
  */
 import { ExecutionLifecycleHooks, LoadOptionsContext, WorkflowExecute } from 'n8n-core';
 import {
+	type IConnections,
 	ICredentialsHelper,
 	NodeConnectionTypes,
 	Workflow,
@@ -213,6 +214,22 @@ export function makeAdditionalData(
 	return additionalData;
 }
 
+/** A workflow as n8n stores it, for the execution hooks of an in-process run. */
+export function storedWorkflow(id: string, name: string, nodes: INode[], connections: IConnections) {
+	return {
+		id,
+		name,
+		nodes,
+		connections,
+		active: false,
+		activeVersionId: null,
+		isArchived: false,
+		createdAt: new Date(),
+		updatedAt: new Date(),
+		settings: {},
+	};
+}
+
 const UNDER_TEST = 'Node Under Test';
 
 export async function runNode(options: NodeRunOptions): Promise<NodeRunResult> {
@@ -250,18 +267,7 @@ export async function runNode(options: NodeRunOptions): Promise<NodeRunResult> {
 		nodeTypes,
 		settings: { timezone: options.timezone ?? 'America/Denver' },
 	});
-	const workflowData = {
-		id: 'test-workflow',
-		name: 'test',
-		nodes,
-		connections,
-		active: false,
-		activeVersionId: null,
-		isArchived: false,
-		createdAt: new Date(),
-		updatedAt: new Date(),
-		settings: {},
-	};
+	const workflowData = storedWorkflow('test-workflow', 'test', nodes, connections);
 	const additionalData = makeAdditionalData(workflowData, options.credentials);
 
 	const execute = new WorkflowExecute(additionalData, 'manual');
@@ -301,18 +307,7 @@ export async function listSearch(
 		parameters: {},
 		credentials: Object.fromEntries(Object.keys(credentials).map((t) => [t, { id: `cred-${t}`, name: t }])),
 	};
-	const workflowData = {
-		id: 'test-workflow',
-		name: 'test',
-		nodes: [node],
-		connections: {},
-		active: false,
-		activeVersionId: null,
-		isArchived: false,
-		createdAt: new Date(),
-		updatedAt: new Date(),
-		settings: {},
-	};
+	const workflowData = storedWorkflow('test-workflow', 'test', [node], {});
 	const workflow = new Workflow({ id: 'test-workflow', nodes: [node], connections: {}, active: false, nodeTypes });
 	const context = new LoadOptionsContext(workflow, node, makeAdditionalData(workflowData, credentials), 'parameters.x');
 	const search = nodeType.methods?.listSearch?.[method];

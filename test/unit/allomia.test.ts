@@ -5,6 +5,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
+import { ALLOMIA_CALL_ANALYSIS, expectedAlloMiaCallRecord } from '../fixtures/allomia-calls';
 import { ALLOMIA_CREATE_OUTBOUND_CALL_EXAMPLE } from '../fixtures/documentation-examples';
 import { expectDocumentedRequest } from '../fixtures/requests';
 import { useSandbox } from '../fixtures/sandbox';
@@ -151,39 +152,6 @@ describe('Call → Create Outbound', () => {
 	});
 });
 
-/** What complete() is told the AI extracted from the call. */
-const ANALYSIS = {
-	callSummary: 'John Doe confirmed his appointment with Dr. Smith.',
-	callSummaryFr: 'John Doe a confirmé son rendez-vous avec le Dr Smith.',
-	userSentiment: 'positive',
-	userPrimaryIntent: 'confirm_appointment',
-	callOutcome: 'appointment_confirmed',
-} as const;
-
-/** The sandbox's record of the example's call once it completed, as GET /api/calls/{id} documents it. */
-function documentedRecord(id: string, seconds: string): IDataObject {
-	return {
-		id,
-		organizationId: F.organizationId,
-		callType: 'Outbound',
-		agentId: exampleBody.assistantId,
-		agentName: 'Mia Reception',
-		teamId: expect.stringMatching(UUID),
-		teamName: 'Front Desk',
-		phoneNumber: '+15145550100',
-		callStartedAt: expect.any(String),
-		callEndedAt: expect.any(String),
-		callDurationSeconds: seconds,
-		callEndedReason: 'customer-ended-call',
-		userName: 'John Doe',
-		userPhoneNumber: '+15145551234',
-		...ANALYSIS,
-		transcriptUrl: expect.stringMatching(new RegExp(`^https://storage\\.allomia\\.com/transcripts/${id}\\.txt\\?`)),
-		recordingUrl: expect.stringMatching(new RegExp(`^https://storage\\.allomia\\.com/recordings/${id}\\.`)),
-		createdAt: expect.any(String),
-	};
-}
-
 describe('Call → Create Outbound → Wait for Call to End', () => {
 	test('the outcome is the final status with callDetails, and the call record under AlloMia\'s own field names', async () => {
 		// The call ends as soon as it was placed; the node sees it at its first poll (after 1 s).
@@ -191,7 +159,7 @@ describe('Call → Create Outbound → Wait for Call to End', () => {
 			const placed = sandbox.alloMia.state.outboundCalls.find((c) => c.status === 'calling');
 			if (!placed) return;
 			clearInterval(ender);
-			void sandbox.alloMia.complete(placed.outboundCallId, 'completed', { duration: 61, ...ANALYSIS });
+			void sandbox.alloMia.complete(placed.outboundCallId, 'completed', { duration: 61, ...ALLOMIA_CALL_ANALYSIS });
 		}, 20);
 		try {
 			const result = await runAlloMia(sandbox, {
@@ -213,7 +181,7 @@ describe('Call → Create Outbound → Wait for Call to End', () => {
 					duration: 61,
 					endedReason: 'customer-ended-call',
 				},
-				...documentedRecord(id, '61'),
+				...expectedAlloMiaCallRecord(id, F.organizationId, '61'),
 				linksExpireAt: expect.any(String),
 			});
 			for (const old of ['summary', 'sentiment', 'intent']) expect(json.outcome).not.toHaveProperty(old);
@@ -261,13 +229,13 @@ describe('Call → Get Status / Get / Get Many', () => {
 
 	test('Get outputs the call with get-call\'s own field names (callSummary, userSentiment, callOutcome, ...) and says when the links expire', async () => {
 		const id = await placeCall();
-		await sandbox.alloMia.complete(id, 'completed', { duration: 94, ...ANALYSIS });
+		await sandbox.alloMia.complete(id, 'completed', { duration: 94, ...ALLOMIA_CALL_ANALYSIS });
 		const started = Date.now();
 		const result = await runAlloMia(sandbox, { resource: 'call', operation: 'get', callId: id });
 		expectDocumentedRequest(requests()[1], 'GET', `/api/calls/${id}`);
 		const json = result.items[0].json;
 		expect(json).toEqual({
-			...documentedRecord(id, '94'),
+			...expectedAlloMiaCallRecord(id, F.organizationId, '94'),
 			linksExpireAt: expect.any(String),
 			linksNote: 'transcriptUrl and recordingUrl are pre-signed and expire one hour after they were fetched',
 		});
