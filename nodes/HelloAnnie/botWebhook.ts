@@ -5,7 +5,7 @@
  * webhook as `Authorization: Bearer <authToken>`, and `authToken: null` clears it. The pages'
  * methods, paths and shapes could not be read; the project uses `GET | PUT | DELETE
  * /bots/{botId}/webhook` with `{ url, authToken }`, the REST shape of HelloAnnie's other bot
- * endpoints. The README and docs/provider-contracts/helloannie.md say so.
+ * endpoints. The README and docs/provider-contracts.md say so.
  */
 import { createHash, createHmac } from 'crypto';
 import type { IDataObject, IHookFunctions } from 'n8n-workflow';

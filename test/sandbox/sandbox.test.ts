@@ -3,7 +3,7 @@
  * gives it, contract violations are refused and recorded with the failing field, auth, faults,
  * rate limiting, callbacks and webhooks behave as test/sandbox/README.md says.
  *
- * Run: npx jest -c test/sandbox/jest.config.js
+ * Run: npx jest test/sandbox
  */
 import { createHmac } from 'node:crypto';
 

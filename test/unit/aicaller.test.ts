@@ -1,7 +1,7 @@
 /**
  * The AICaller node run by n8n-core against the sandbox: the exact request of every operation
  * (the Create Phone Call page's example field for field), batches for Create Many, outputs and
- * errors. The node refuses only what AICaller's pages state (docs/provider-contracts/aicaller.md):
+ * errors. The node refuses only what AICaller's pages state (docs/provider-contracts.md):
  * IDs of any shape, undocumented event names and past schedule times are sent, and AICaller's
  * (here the sandbox's) answer shown.
  */

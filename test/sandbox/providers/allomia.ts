@@ -2,7 +2,7 @@
  * AlloMia, https://allomia.com — mounted at /allomia (its paths start with /api).
  *
  * Contract: ../openapi/allomia.json (each operation names the docs.allomia.com page it follows;
- * docs/provider-contracts/allomia.md is the audit). Plain JSON objects; errors as the
+ * docs/provider-contracts.md is the audit). Plain JSON objects; errors as the
  * create-outbound-call page (seed 002) gives them.
  * Simulated: Bearer keys (active, read-only and inactive-organization keys), outbound calls that stay
  * 'calling' until completed (by sandbox.alloMia.complete(), the control API or autoCompleteAfterMs),
