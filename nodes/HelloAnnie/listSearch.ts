@@ -1,17 +1,12 @@
 import type { IDataObject, ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
 import { DEFAULT_TRANSPORT_OPTIONS, RequestSession } from '../shared/transport';
-import { helloAnnie, type AnnieEnvelope } from './provider';
+import { helloAnnie, listEntries, type AnnieEnvelope } from './provider';
 
 /** A list answer: `data.<key>` (documented for GET /phone-numbers), or `data` itself when it is the array. */
 async function list(fn: ILoadOptionsFunctions, path: string, key: string): Promise<IDataObject[]> {
 	const session = new RequestSession(fn, helloAnnie, DEFAULT_TRANSPORT_OPTIONS);
-	const response = await session.send<AnnieEnvelope<Record<string, IDataObject[]> | IDataObject[]>>(
-		{ method: 'GET', path, idempotent: true },
-		0,
-	);
-	const data = response?.data;
-	const entries = Array.isArray(data) ? data : data?.[key];
-	return Array.isArray(entries) ? entries : [];
+	const response = await session.send<AnnieEnvelope<unknown>>({ method: 'GET', path, idempotent: true }, 0);
+	return listEntries(response?.data, key);
 }
 
 const matches = (filter: string | undefined, ...texts: unknown[]) =>

@@ -1,6 +1,7 @@
 /**
  * HelloAnnie answers `{ success, data, message? }`; an error's text is in `message`.
  */
+import type { IDataObject } from 'n8n-workflow';
 import type { ProviderDefinition } from '../shared/types';
 
 export const helloAnnie: ProviderDefinition = {
@@ -22,4 +23,13 @@ export interface AnnieEnvelope<T> {
 	success: boolean;
 	data: T;
 	message?: string;
+}
+
+/**
+ * The entries of a list answer: `data.<key>` (the shape GET /phone-numbers documents), or `data`
+ * itself when it is the array (GET /bots' answer is not documented).
+ */
+export function listEntries(data: unknown, key: string): IDataObject[] {
+	const entries = Array.isArray(data) ? data : (data as Record<string, unknown> | null | undefined)?.[key];
+	return Array.isArray(entries) ? (entries as IDataObject[]) : [];
 }

@@ -83,7 +83,7 @@ export function guardOptions(dials: DialSupport): INodeProperties[] {
 			default: 'skip',
 		});
 	}
-	return [
+	const options: INodeProperties[] = [
 		{
 			displayName: 'Calling Hours',
 			name: 'callingHours',
@@ -109,6 +109,9 @@ export function guardOptions(dials: DialSupport): INodeProperties[] {
 			description: `Whether to forget each item's Deduplication Key instead of sending, so that a later run may send a ${placed} for it again. Nothing is sent while this is on.`,
 		},
 	];
+	const only = dials.onlyWhen;
+	// A leading slash points at the operation's own field from inside the Options collection.
+	return only ? options.map((option) => ({ ...option, displayOptions: { show: { [`/${only.field}`]: [only.value] } } })) : options;
 }
 
 export type Admission<T> = { input: T } | { output: IDataObject };
@@ -184,6 +187,9 @@ export class PreDialGuard {
 			await this.fn.helpers.removeProcessed([key], 'node', STORE_OPTIONS);
 			return { itemIndex, output: { deduplicationKey: key, keyForgotten: true } };
 		}
+		const only = this.dials.onlyWhen;
+		// An item that places nothing (a chat conversation) has no key to claim and no hours to keep.
+		if (only && (input as IDataObject)[only.field] !== only.value) return { itemIndex, input };
 		let admitted = input;
 		const hours = this.readHours(itemIndex);
 		if (hours) {

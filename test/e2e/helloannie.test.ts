@@ -6,9 +6,13 @@
 import { NODE_TYPES } from '../harness/project';
 import { PHONE_RULE as SHARED_PHONE_RULE } from '../../nodes/shared/phone';
 import {
+	HELLOANNIE_CLOSE_CONVERSATION_BODY,
+	HELLOANNIE_CREATE_BOT_EXAMPLE,
+	HELLOANNIE_CREATE_CONVERSATION_EXAMPLE,
 	HELLOANNIE_EXAMPLE_APPOINTMENT,
 	HELLOANNIE_EXAMPLE_CONTEXT,
 	HELLOANNIE_START_CALL_EXAMPLE,
+	HELLOANNIE_UPDATE_BOT_FIELDS,
 } from '../fixtures/documentation-examples';
 import {
 	executionError,
@@ -413,6 +417,145 @@ describe('Conversation', () => {
 			},
 		]);
 		expectBearer(requests[0], suite.fixtures.apiKey);
+	});
+});
+
+describe('Conversation → Close and Create', () => {
+	test('Close posts skipNotifications, outputs the status, and the conversation then reads CLOSED', async () => {
+		const open = suite.ctx.fixtures.conversations[1];
+		const { execution, output, requests } = await suite.run('conversation close', [{ id: open.conversationId }], {
+			resource: 'conversation',
+			operation: 'close',
+			conversationId: '={{ $json.id }}',
+		});
+		expect(execution.status).toBe('success');
+		expect(output.map((item) => item.json)).toEqual([{ conversationId: open.conversationId, status: 'CLOSING' }]);
+		expect(requests.map(wire)).toEqual([
+			{
+				method: 'POST',
+				path: `/conversations/${open.conversationId}/close`,
+				query: {},
+				body: HELLOANNIE_CLOSE_CONVERSATION_BODY,
+			},
+		]);
+		expectBearer(requests[0], suite.fixtures.apiKey);
+		expect(requests[0].valid).toBe(true);
+
+		const read = await suite.run('conversation closed', [{}], {
+			resource: 'conversation',
+			operation: 'get',
+			conversationId: open.conversationId,
+		});
+		expect(read.output[0].json).toMatchObject({ conversationId: open.conversationId, status: 'CLOSED' });
+	});
+
+	test('Create posts the documented body, mapped from the item, and outputs the new conversation', async () => {
+		const example = HELLOANNIE_CREATE_CONVERSATION_EXAMPLE.parameters;
+		const { execution, output, requests } = await suite.run(
+			'conversation create',
+			[{ bot: example.botId, phone: '+1 (555) 987-6543', text: example.messages.message[0].input }],
+			{
+				...example,
+				botId: { __rl: true, mode: 'id', value: '={{ $json.bot }}' },
+				toNumber: '={{ $json.phone }}',
+				messages: { message: [{ role: 'user', input: '={{ $json.text }}' }] },
+			},
+		);
+		expect(execution.status).toBe('success');
+		expect(output).toHaveLength(1);
+		expect(output[0].json).toMatchObject({
+			conversationId: expect.stringMatching(UUID),
+			medium: 'CHAT',
+			botId: example.botId,
+			status: 'OPEN',
+		});
+		expect(output[0].pairedItem).toEqual({ item: 0 });
+		expect(requests.map(wire)).toEqual([
+			{ method: 'POST', path: '/conversations', query: {}, body: HELLOANNIE_CREATE_CONVERSATION_EXAMPLE.body },
+		]);
+		expectBearer(requests[0], suite.fixtures.apiKey);
+		expect(requests[0].valid).toBe(true);
+	});
+
+	test('Create as SMS keeps to Calling Hours: outside them nothing is sent and the item is skipped', async () => {
+		const opens = new Date(Date.now() + 12 * 3600_000);
+		const clock = (d: Date) => `${String(d.getUTCHours()).padStart(2, '0')}:00`;
+		const { execution, output, requests } = await suite.run('conversation create sms closed', [{}], {
+			...HELLOANNIE_CREATE_CONVERSATION_EXAMPLE.parameters,
+			medium: 'SMS',
+			requestOptions: {
+				callingHours: {
+					hours: {
+						timeZone: 'UTC',
+						earliest: clock(opens),
+						latest: clock(new Date(opens.getTime() + 3600_000)),
+						days: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'],
+					},
+				},
+			},
+		});
+		expect(execution.status).toBe('success');
+		expect(output.map((item) => item.json)).toEqual([
+			expect.objectContaining({ skipped: true, skipReason: 'outsideCallingHours', timeZone: 'UTC' }),
+		]);
+		expect(requests).toEqual([]);
+	});
+});
+
+describe('Bot', () => {
+	test('Create posts the documented body; Update then changes that bot and Get Many lists it', async () => {
+		const created = await suite.run('bot create', [{}], HELLOANNIE_CREATE_BOT_EXAMPLE.parameters);
+		expect(created.execution.status).toBe('success');
+		const bot = created.output[0].json;
+		expect(bot).toMatchObject({ id: expect.stringMatching(UUID), name: 'Alex', industry: 'DENTAL', outbound: false });
+		expect(created.requests.map(wire)).toEqual([
+			{ method: 'POST', path: '/bots', query: {}, body: HELLOANNIE_CREATE_BOT_EXAMPLE.body },
+		]);
+		expectBearer(created.requests[0], suite.fixtures.apiKey);
+		expect(created.requests[0].valid).toBe(true);
+
+		const updated = await suite.run('bot update', [{ id: bot.id }], {
+			resource: 'bot',
+			operation: 'update',
+			botId: { __rl: true, mode: 'id', value: '={{ $json.id }}' },
+			updateFields: HELLOANNIE_UPDATE_BOT_FIELDS,
+		});
+		expect(updated.execution.status).toBe('success');
+		expect(updated.output.map((item) => item.json)).toEqual([
+			expect.objectContaining({ id: bot.id, name: 'Steve', industry: 'PEDIATRIC_DENTISTRY', outbound: true }),
+		]);
+		// A run's request list holds everything the sandbox received since the test began.
+		const patched = updated.requests.slice(created.requests.length);
+		expect(patched.map(wire)).toEqual([
+			{ method: 'PATCH', path: `/bots/${String(bot.id)}`, query: {}, body: HELLOANNIE_UPDATE_BOT_FIELDS },
+		]);
+		expect(patched[0].valid).toBe(true);
+
+		const listed = await suite.run('bot get many', [{}], { resource: 'bot', operation: 'getAll', returnAll: true });
+		expect(listed.output.map((item) => item.json.id)).toEqual([...suite.ctx.fixtures.bots.map((b) => b.id), bot.id]);
+		expect(listed.requests.slice(updated.requests.length).map(wire)).toEqual([
+			{ method: 'GET', path: '/bots', query: {}, body: undefined },
+		]);
+	});
+
+	test('Get outputs one bot; an ID the organization does not have fails the execution naming Bot', async () => {
+		const [, recall] = suite.ctx.fixtures.bots;
+		const found = await suite.run('bot get', [{}], {
+			resource: 'bot',
+			operation: 'get',
+			botId: { __rl: true, mode: 'list', value: recall.id },
+		});
+		expect(found.output.map((item) => item.json)).toEqual([recall]);
+		const missing = await suite.run('bot get unknown', [{}], {
+			resource: 'bot',
+			operation: 'get',
+			botId: { __rl: true, mode: 'id', value: '00000000-0000-4000-8000-000000000000' },
+		});
+		expect(missing.execution.status).toBe('error');
+		expect(executionError(missing.execution)).toMatchObject({
+			message: "Bot (botId) is not one of the bots this API key's organization has: choose the bot from the list, or check the ID",
+			node: 'HelloAnnie',
+		});
 	});
 });
 

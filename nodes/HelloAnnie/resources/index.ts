@@ -1,5 +1,11 @@
 import type { Resource } from '../../shared/types';
+import { createBot } from './bot/create';
+import { getBot } from './bot/get';
+import { getManyBots } from './bot/getMany';
+import { updateBot } from './bot/update';
 import { startCall } from './call/start';
+import { closeConversation } from './conversation/close';
+import { createConversation } from './conversation/create';
 import { getConversation } from './conversation/get';
 import { getManyConversations } from './conversation/getMany';
 import { getConversationMessages } from './conversation/getMessages';
@@ -15,6 +21,7 @@ export const helloAnnieResources: Resource[] = [
 	{
 		value: 'conversation',
 		name: 'Conversation',
-		operations: [getConversation, getManyConversations, getConversationMessages],
+		operations: [getConversation, getManyConversations, getConversationMessages, closeConversation, createConversation],
 	},
+	{ value: 'bot', name: 'Bot', operations: [getManyBots, getBot, createBot, updateBot] },
 ];

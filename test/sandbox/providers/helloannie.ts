@@ -62,7 +62,8 @@ export interface HelloAnnieBot {
 	createdAt: string;
 	updatedAt: string;
 	companyName: string | null;
-	industry: Industry;
+	/** Absent on a bot created without one. */
+	industry?: Industry;
 	greeting: string;
 	phoneGreeting: string | null;
 	closedChatGreeting: string | null;
@@ -100,8 +101,9 @@ export interface HelloAnnieConversation {
 	/** Documented: CHAT, SMS. A call's medium is undocumented: the sandbox uses CALL. */
 	medium: 'CALL' | 'SMS' | 'CHAT';
 	botId: string | null;
-	toNumber: string;
-	fromNumber: string;
+	/** Null when created with POST /conversations without one (fromNumber: always, it takes none). */
+	toNumber: string | null;
+	fromNumber: string | null;
 	summary: string | null;
 	topic: string | null;
 	duration: number | null;
@@ -118,14 +120,15 @@ export interface StoredConversation extends HelloAnnieConversation {
 	 * (HelloAnnie's includeChildren is about child organizations, see childOrgId).
 	 */
 	parentConversationId: string | null;
-	/** The POST /calls or /sms body that created it (undefined for fixtures). */
+	/** The POST /calls, /sms or /conversations body that created it (undefined for fixtures). */
 	request?: unknown;
 }
 
 export interface HelloAnnieMessage {
 	id: string;
 	content: string;
-	role: 'assistant' | 'user';
+	/** 'assistant' / 'user' here; POST /conversations stores an initial message's role as sent. */
+	role: string;
 	conversationId: string;
 	createdAt: string;
 }
@@ -164,6 +167,41 @@ interface CreatePhoneNumberBody {
 	verifiedCallerId?: string;
 	callbackForwardingNumber?: string;
 	areaCode?: string;
+}
+
+interface CreateConversationBody {
+	medium: 'CHAT' | 'SMS';
+	botId: string;
+	toNumber?: string;
+	messages?: Array<{ role?: string; input?: string }>;
+	idleTimeoutMinutes?: number;
+	maxOpenMinutes?: number;
+}
+
+/** The bot fields both create-bot and update-bot take. */
+interface BotFieldsBody {
+	internalName?: string;
+	companyName?: string;
+	industry?: Industry;
+	phoneGreeting?: string;
+	closedChatGreeting?: string;
+	closedPhoneGreeting?: string;
+	outbound?: boolean;
+	isRagEnabled?: boolean;
+	isGuardianEnabled?: boolean;
+	integrationId?: string;
+}
+
+interface CreateBotBody extends BotFieldsBody {
+	orgId: string;
+	name: string;
+	greeting: string;
+}
+
+interface UpdateBotBody extends BotFieldsBody {
+	name?: string;
+	greeting?: string;
+	modelVersion?: string;
 }
 
 export interface RateLimitConfig {
@@ -652,8 +690,106 @@ export function createHelloAnnie(
 			);
 		},
 
+		createConversation(orgId, { body }) {
+			const input = body as CreateConversationBody;
+			findBot(orgId, input.botId);
+			const conversation: StoredConversation = {
+				conversationId: uuid(),
+				conversationTags: [],
+				orgId,
+				medium: input.medium,
+				botId: input.botId,
+				toNumber: input.toNumber ?? null,
+				fromNumber: null,
+				summary: null,
+				topic: null,
+				duration: null,
+				startTime: ctx.now().toISOString(),
+				endTime: null,
+				status: 'OPEN',
+				archived: false,
+				parentConversationId: null,
+				request: clone(input),
+			};
+			state.conversations.push(conversation);
+			// Documented: initial messages are attached in order.
+			for (const message of input.messages ?? []) {
+				state.messages.push({
+					id: uuid(),
+					content: message.input ?? '',
+					role: message.role ?? 'user',
+					conversationId: conversation.conversationId,
+					createdAt: conversation.startTime,
+				});
+			}
+			return ok(conversationView(conversation));
+		},
+
+		closeConversation(orgId, { params }) {
+			const conversation = findConversation(orgId, params.conversationId);
+			// Documented as idempotent: a duplicate close answers the current status and changes nothing.
+			if (conversation.status !== 'OPEN')
+				return {
+					status: 200,
+					body: {
+						success: true,
+						data: { status: conversation.status },
+						message: 'Conversation already closed',
+					},
+				};
+			// Sandbox decision: the post-conversation actions finish at once, so a read right after shows CLOSED.
+			const now = ctx.now();
+			conversation.status = 'CLOSED';
+			conversation.endTime = now.toISOString();
+			conversation.duration = Math.max(
+				0,
+				Math.round((now.getTime() - Date.parse(conversation.startTime)) / 1000),
+			);
+			return {
+				status: 200,
+				body: { success: true, data: { status: 'CLOSING' }, message: 'Conversation is closing' },
+			};
+		},
+
 		listBots(orgId) {
 			return ok({ bots: state.bots.filter((b) => b.orgId === orgId) });
+		},
+
+		createBot(orgId, { body }) {
+			const input = body as CreateBotBody;
+			if (input.orgId !== orgId) throw new HttpError(404, 'Organization not found');
+			const now = ctx.now().toISOString();
+			const bot: HelloAnnieBot = {
+				id: uuid(),
+				name: input.name,
+				internalName: input.internalName ?? null,
+				createdAt: now,
+				updatedAt: now,
+				companyName: input.companyName ?? null,
+				industry: input.industry,
+				greeting: input.greeting,
+				phoneGreeting: input.phoneGreeting ?? null,
+				closedChatGreeting: input.closedChatGreeting ?? null,
+				closedPhoneGreeting: input.closedPhoneGreeting ?? null,
+				// Documented default: false.
+				outbound: input.outbound ?? false,
+				isRagEnabled: false,
+				isGuardianEnabled: input.isGuardianEnabled ?? true,
+				orgId,
+			};
+			state.bots.push(bot);
+			return { status: 201, body: { success: true, data: bot } };
+		},
+
+		updateBot(orgId, { params, body }) {
+			const bot = findBot(orgId, params.botId);
+			// Sandbox decision: modelVersion and integrationId are accepted but not kept, as the page's
+			// bot has no such fields.
+			const changes: Record<string, unknown> = { ...(body as UpdateBotBody) };
+			delete changes.modelVersion;
+			delete changes.integrationId;
+			Object.assign(bot, changes, { updatedAt: ctx.now().toISOString() });
+			return ok(bot);
 		},
 
 		getBotWebhook(orgId, { params }) {

@@ -22,7 +22,8 @@ export const NAME_PATTERN = /^[A-Za-z0-9 .,_'()&#+/:;-]+$/;
 const NAME_RULE =
 	"has characters HelloAnnie does not accept: use only letters A-Z, digits, spaces and . , _ ' ( ) & # + / : ; -";
 
-const title = (value: string) =>
+/** An upper-case value as a panel label: PEDIATRIC_DENTISTRY → Pediatric Dentistry. */
+export const title = (value: string) =>
 	value
 		.toLowerCase()
 		.split('_')
