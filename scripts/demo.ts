@@ -300,6 +300,37 @@ async function runAiCallerExample(stack: Stack): Promise<Summary> {
 	};
 }
 
+/** AlloMia: Call → Get with Download = Both → the transcript and the recording written to disk by n8n's file node. */
+async function runAlloMiaFilesExample(stack: Stack): Promise<Summary> {
+	const example = EXAMPLES.alloMiaFiles;
+	out(`\n== ${example.file}`);
+	const workflow = prepareExample(example.file, {
+		credentialIds: { alloMia: stack.credentials.alloMia.id },
+		folder: stack.filesDir,
+	});
+	const stored = await stack.client.createWorkflow(workflow);
+	stack.sandbox.reset();
+	const execution = await stack.client.waitForExecution(
+		await stack.client.runManually(stored.id, example.triggerNode),
+	);
+	if (execution.status !== 'success')
+		throw new Error(`the AlloMia files example ended with ${execution.status}`);
+	const [call] = nodeOutput(execution, example.getNode);
+	for (const request of stack.sandbox.requestsFor('allomia'))
+		out(`AlloMia:     ${request.method} ${request.path} → HTTP ${request.status}, ${contractVerdict(request)}`);
+	for (const request of stack.sandbox.storage.requests)
+		out(`storage:     ${request.method} ${request.path} → HTTP ${request.status}, ${request.headers.authorization ? 'WITH an API key' : 'no API key sent'}`);
+	const written: string[] = [];
+	for (const kind of ['transcript', 'recording'] as const) {
+		const file = call.binary?.[kind];
+		if (!file?.fileName) continue;
+		const size = (await fs.stat(path.join(stack.filesDir, file.fileName))).size;
+		written.push(`${kind} ${file.fileName} (${file.mimeType}, ${size} bytes)`);
+	}
+	out(`files:       written to n8n's files folder: ${written.join(', ') || 'none'}`);
+	return { file: example.file, result: `call ${String(call.json.id).slice(0, 8)}…: ${written.length} files written (${written.map((w) => w.split(' ')[0]).join(', ')})` };
+}
+
 async function main(): Promise<number> {
 	const waitSeconds = argument('--wait-seconds', 3);
 	const outcomes = textArgument('--call-outcomes');
@@ -325,6 +356,7 @@ async function main(): Promise<number> {
 			await runSmsCampaignExample(stack),
 			await runAlloMiaExample(stack),
 			await runAiCallerExample(stack),
+			await runAlloMiaFilesExample(stack),
 		];
 		out('\n== Summary');
 		const width = Math.max(...summaries.map((summary) => summary.file.length));

@@ -92,6 +92,7 @@ async function main(): Promise<void> {
 				csvPath: path.join(stack.filesDir, EXAMPLES.aiCallerCampaign.csvFile),
 				resultsPath: path.join(stack.filesDir, 'contacts-results.csv'),
 			}),
+			prepareExample(EXAMPLES.alloMiaFiles.file, { credentialIds, folder: stack.filesDir }),
 		]) {
 			if (existing.has(workflow.name)) continue;
 			await stack.client.createWorkflow(workflow);

@@ -3,10 +3,18 @@
  * paired to it; a failing item either stops the node (with its index) or, under "Continue On
  * Fail", becomes an error item paired to it while the other items go on. No item is dropped.
  */
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IBinaryKeyData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-export type ItemResult = IDataObject | IDataObject[];
+/** One output item that carries files (n8n binary data) besides its json, e.g. a call with its recording. */
+export class ItemWithFiles {
+	constructor(
+		readonly json: IDataObject,
+		readonly binary: IBinaryKeyData,
+	) {}
+}
+
+export type ItemResult = IDataObject | IDataObject[] | ItemWithFiles;
 
 export function asNodeError(fn: IExecuteFunctions, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
@@ -32,6 +40,11 @@ export function errorItem(error: NodeApiError | NodeOperationError, itemIndex: n
 }
 
 export function resultItems(result: ItemResult, itemIndex: number): INodeExecutionData[] {
+	if (result instanceof ItemWithFiles) {
+		const item: INodeExecutionData = { json: result.json, pairedItem: { item: itemIndex } };
+		if (Object.keys(result.binary).length) item.binary = result.binary;
+		return [item];
+	}
 	const list = Array.isArray(result) ? result : [result];
 	return list.map((json) => ({ json, pairedItem: { item: itemIndex } }));
 }

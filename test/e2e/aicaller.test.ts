@@ -13,6 +13,7 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 import { nodeOutput } from '../harness/client';
 import { EXAMPLES, prepareExample } from '../harness/examples';
 import { NODE_TYPES } from '../harness/project';
+import { RECORDING_BYTES_PER_SECOND } from '../sandbox/storage';
 import {
 	executionError,
 	expectKeyHeader,
@@ -618,5 +619,46 @@ describe('examples/aicaller-calls-from-spreadsheet.json', () => {
 		]);
 		// The IDs written are the calls AICaller created, row by row.
 		expect(results.map((row) => row.call_id)).toEqual(ids);
+	});
+});
+
+describe('Phone Call → Get → Download', () => {
+	test("Recording: a recorded call's recording as n8n binary data in n8n's binary data store; no API key sent to the file host", async () => {
+		// A recorded call placed straight at the sandbox's API (Create has tests of its own), then ended.
+		const created = await fetch(`${suite.ctx.state.sandboxUrl}/aicaller/v1/phoneCalls`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', [KEY_HEADER]: suite.fixtures.apiKey },
+			body: JSON.stringify({ ...exampleBody, record: true, phoneCallWebhooks: [] }),
+		});
+		expect(created.status).toBe(200);
+		const id = ((await created.json()) as { data: { _id: string } }).data._id;
+		await suite.ctx.sandbox.completeAiCallerCall(id);
+
+		const { execution, output } = await run('get with download', [{ id }], {
+			resource: 'phoneCall',
+			operation: 'get',
+			phoneCallId: '={{ $json.id }}',
+			download: 'recording',
+		});
+		expect(execution.status).toBe('success');
+		const [{ json, binary }] = output;
+		expect(json).toMatchObject({ _id: id, status: 'completed', recordingUrl: expect.stringMatching(/\/storage\/aicaller\/recordings\//) });
+		expect(json).not.toHaveProperty('downloadErrors');
+		expect(Object.keys(binary ?? {})).toEqual(['recording']);
+		expect(binary?.recording).toMatchObject({
+			fileName: `${id}.mp3`,
+			mimeType: 'audio/mpeg',
+			fileExtension: 'mp3',
+			bytes: 20 * RECORDING_BYTES_PER_SECOND,
+		});
+		expect(binary?.recording.id).toMatch(/^filesystem/);
+		const recording = await suite.ctx.n8n.binaryData(String(binary?.recording.id));
+		expect(recording.length).toBe(20 * RECORDING_BYTES_PER_SECOND);
+		expect([...recording.subarray(0, 2)]).toEqual([0xff, 0xfb]);
+
+		const fetched = await suite.ctx.sandbox.storageRequests();
+		expect(fetched.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([`GET /aicaller/recordings/${id}.mp3 200`]);
+		expect(fetched[0].headers[KEY_HEADER]).toBeUndefined();
+		expect(JSON.stringify(fetched[0].headers)).not.toContain(suite.fixtures.apiKey);
 	});
 });

@@ -2,10 +2,12 @@
  * The workflows in examples/ as users import them (only the credential id and the CSV path
  * substituted), run inside the e2e n8n against the sandbox.
  */
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
 import { nodeOutput } from '../harness/client';
 import { EXAMPLES, prepareExample, sampleBooking, webhookPathOf } from '../harness/examples';
+import { RECORDING_BYTES_PER_SECOND } from '../sandbox/storage';
 import { expectBearer, LOCK_WAIT_MS, openContext, UUID, wire, type E2eContext } from './support';
 
 const WAIT_SECONDS = 1;
@@ -229,5 +231,50 @@ describe('examples/helloannie-sms-campaign-from-csv.json', () => {
 				'Recall campaign: the patient should confirm or reschedule the 6-month routine cleaning and exam.',
 		});
 		for (const request of requests) expectBearer(request, ctx.fixtures.apiKey);
+	});
+});
+
+describe('examples/allomia-call-files-to-disk.json', () => {
+	const example = EXAMPLES.alloMiaFiles;
+
+	test("gets the call with Download = Both and writes its transcript and recording with n8n's Read/Write Files from Disk node", async () => {
+		const [call] = (await ctx.sandbox.allFixtures()).alloMia.calls;
+		const transcriptPath = path.join(ctx.state.filesDir, `${call.id}.txt`);
+		const recordingPath = path.join(ctx.state.filesDir, `${call.id}.mp3`);
+		await Promise.all([fs.rm(transcriptPath, { force: true }), fs.rm(recordingPath, { force: true })]);
+
+		const workflow = prepareExample(example.file, {
+			credentialIds: { alloMia: ctx.state.credentials.alloMia.id },
+			folder: ctx.state.filesDir,
+		});
+		const stored = await ctx.n8n.createWorkflow(workflow);
+		const execution = await ctx.n8n.waitForExecution(
+			await ctx.n8n.runManually(stored.id, example.triggerNode),
+		);
+		expect(execution.status).toBe('success');
+
+		// The example's call is the sandbox's completed call (its callId as the example ships it).
+		const [item] = nodeOutput(execution, example.getNode);
+		expect(item.json).toMatchObject({ id: call.id, callSummary: call.callSummary });
+		expect(item.json).not.toHaveProperty('downloadErrors');
+		expect(nodeOutput(execution, example.transcriptNode)).toHaveLength(1);
+		expect(nodeOutput(execution, example.recordingNode)).toHaveLength(1);
+
+		const transcript = await fs.readFile(transcriptPath);
+		expect(transcript.length).toBe(item.binary?.transcript.bytes);
+		expect(transcript.toString('utf8')).toContain(`Résumé : ${call.callSummaryFr}`);
+		const recording = await fs.readFile(recordingPath);
+		expect(recording.length).toBe(132 * RECORDING_BYTES_PER_SECOND);
+		expect(recording.length).toBe(item.binary?.recording.bytes);
+		expect([...recording.subarray(0, 2)]).toEqual([0xff, 0xfb]);
+
+		const fetched = await ctx.sandbox.storageRequests();
+		expect(fetched.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+			`GET /allomia/transcripts/${call.id}.txt 200`,
+			`GET /allomia/recordings/${call.id}.mp3 200`,
+		]);
+		for (const request of fetched) expect(request.headers.authorization).toBeUndefined();
+		const [apiRequest] = await ctx.sandbox.requests('allomia');
+		expect(wire(apiRequest)).toEqual({ method: 'GET', path: `/api/calls/${call.id}`, query: {}, body: undefined });
 	});
 });

@@ -24,6 +24,7 @@ import type {
 import type { HELLOANNIE_FIXTURES } from '../sandbox/providers/helloannie';
 import type { CallbackAttempt, ProviderName, RecordedRequest } from '../sandbox/types';
 import { readState, type E2eState } from './state';
+import type { StorageRequest } from '../sandbox/storage';
 
 export type HelloAnnieFixtures = typeof HELLOANNIE_FIXTURES;
 export type AlloMiaFixtures = typeof ALLOMIA_FIXTURES;
@@ -78,6 +79,16 @@ export class SandboxControl {
 			`/allomia/calls/${encodeURIComponent(outboundCallId)}/complete`,
 			{ outcome, details },
 		);
+	}
+
+	/** Ends an AICaller phone call (queued → … → outcome); answers once its webhooks got an answer. */
+	async completeAiCallerCall(id: string, outcome = 'completed'): Promise<void> {
+		await this.call('POST', `/aicaller/calls/${encodeURIComponent(id)}/complete`, { outcome });
+	}
+
+	/** The GETs the providers' file storage received (recording and transcript links). */
+	async storageRequests(): Promise<StorageRequest[]> {
+		return await this.call<StorageRequest[]>('GET', '/storage/requests');
 	}
 
 	/** Empties the recorded requests and faults and restores the seeded fixtures. */

@@ -123,6 +123,16 @@ export class N8nClient {
 		return { status: response.status, body: parsed, text };
 	}
 
+	/** The bytes of one file in n8n's binary data store (an item's `binary.<name>.id`), as the editor downloads it. */
+	async binaryData(id: string): Promise<Buffer> {
+		const response = await fetch(
+			`${this.baseUrl}/rest/binary-data?id=${encodeURIComponent(id)}&action=download`,
+			{ headers: this.cookie ? { cookie: this.cookie } : {}, signal: AbortSignal.timeout(60_000) },
+		);
+		if (!response.ok) throw new Error(`n8n GET /rest/binary-data answered ${response.status}`);
+		return Buffer.from(await response.arrayBuffer());
+	}
+
 	/** A REST call that must succeed; returns the `data` member n8n wraps answers in. */
 	async rest<T>(method: string, urlPath: string, body?: unknown): Promise<T> {
 		const answer = await this.raw(method, urlPath, body);

@@ -18,6 +18,7 @@ import type { Operation } from 'openapi-backend';
 
 import { Contract, formatIssue, type ContractCheck } from './contract';
 import { FaultBook, faultRuleFromJson } from './faults';
+import { FileStore, STORAGE_PREFIX } from './storage';
 import {
 	HttpError,
 	type CallbackAttempt,
@@ -70,6 +71,8 @@ export class SandboxCore {
 	/** Answers that did not match the provider's document (only filled with checkResponses). */
 	readonly responseProblems: string[] = [];
 	readonly faults = new FaultBook();
+	/** Where the providers' recording and transcript links point (storage.ts). */
+	readonly storage = new FileStore(() => new Date());
 
 	private readonly mounted: Mounted[] = [];
 	private readonly controlRoutes: ControlRoute[] = [];
@@ -87,6 +90,7 @@ export class SandboxCore {
 	/** What provider modules may use: a clock, cancellable timers and callback delivery. */
 	readonly context: ProviderContext = {
 		now: () => new Date(),
+		storage: this.storage,
 		schedule: (ms, task) => this.schedule(ms, task),
 		deliver: (callback) => this.deliver(callback),
 	};
@@ -132,6 +136,7 @@ export class SandboxCore {
 		});
 		const address = server.address() as AddressInfo;
 		this.baseUrl = `http://127.0.0.1:${address.port}`;
+		this.storage.setBaseUrl(this.baseUrl);
 		return this.baseUrl;
 	}
 
@@ -140,6 +145,7 @@ export class SandboxCore {
 		this.callbacks.length = 0;
 		this.responseProblems.length = 0;
 		this.faults.clear();
+		this.storage.reset();
 		this.clearTimers();
 		for (const { module } of this.mounted) module.reset();
 	}
@@ -171,6 +177,11 @@ export class SandboxCore {
 		const target = new URL(`http://127.0.0.1${req.url ?? '/'}`);
 		if (target.pathname === '/__sandbox' || target.pathname.startsWith('/__sandbox/')) {
 			await this.onControl(req, res, target);
+			return;
+		}
+		// The file host of the providers' links: no API, no contract, no API key.
+		if (target.pathname.startsWith(STORAGE_PREFIX)) {
+			this.storage.handle(req, res, target);
 			return;
 		}
 		const mounted = this.mounted.find(

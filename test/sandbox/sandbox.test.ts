@@ -16,6 +16,7 @@ import {
 } from './callEnding';
 import { startReceiver, type Receiver } from './receiver';
 import { SANDBOX_FIXTURES, startSandbox, type RecordedRequest, type Sandbox } from './server';
+import { mp3Recording } from './storage';
 import { loadDocument } from './util';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -176,7 +177,11 @@ describe('HelloAnnie', () => {
 			'GET /conversations': `${reference}/conversations`,
 			'GET /conversations/{conversationId}': `${reference}/conversations/get-conversation`,
 			'GET /conversations/{conversationId}/messages': `${reference}/conversations/list-conversation-messages`,
+			'POST /conversations': `${reference}/conversations/create-conversation`,
+			'POST /conversations/{conversationId}/close': `${reference}/conversations/close-conversation`,
 			'GET /bots': `${reference}/introduction`,
+			'POST /bots': `${reference}/bots/create-bot`,
+			'PATCH /bots/{botId}': `${reference}/bots/update-bot`,
 			'GET /bots/{botId}/webhook': `${reference}/bot-webhooks/get-bot-webhook`,
 			'PUT /bots/{botId}/webhook': `${reference}/bot-webhooks/upsert-bot-webhook`,
 			'DELETE /bots/{botId}/webhook': `${reference}/bot-webhooks/delete-bot-webhook`,
@@ -816,6 +821,78 @@ describe('HelloAnnie', () => {
 			} finally {
 				await other.close();
 			}
+		});
+	});
+
+	describe('conversations created and closed, bots created and updated', () => {
+		const bot = SANDBOX_FIXTURES.helloAnnie.bots[0];
+		const patch = (path: string, body: unknown): Promise<Answer> =>
+			call(base + path, { method: 'PATCH', headers: json, body: JSON.stringify(body) });
+
+		it("POST /conversations takes the page's example and stores the initial messages in order", async () => {
+			const answer = await post('/conversations', {
+				medium: 'CHAT',
+				botId: bot.id,
+				toNumber: '<string>',
+				messages: [
+					{ role: 'user', input: 'first' },
+					{ role: 'assistant', input: 'second' },
+				],
+				idleTimeoutMinutes: 2,
+				maxOpenMinutes: 2,
+			});
+			expect(answer.status).toBe(200);
+			const created = data<{ conversationId: string }>(answer);
+			expect(created).toMatchObject({ medium: 'CHAT', botId: bot.id, status: 'OPEN', fromNumber: null });
+			const messages = data<Array<{ role: string; content: string }>>(
+				await get(`/conversations/${created.conversationId}/messages`),
+			);
+			expect(messages.map((m) => [m.role, m.content])).toEqual([
+				['user', 'first'],
+				['assistant', 'second'],
+			]);
+		});
+
+		it.each([
+			['a medium that is not CHAT or SMS', { medium: 'CALL' }, 'body.medium'],
+			['no botId', { botId: undefined }, 'body.botId'],
+			['idleTimeoutMinutes below 1', { idleTimeoutMinutes: 0 }, 'body.idleTimeoutMinutes'],
+			['maxOpenMinutes not a whole number', { maxOpenMinutes: 1.5 }, 'body.maxOpenMinutes'],
+		])('POST /conversations refuses %s', async (_case, change, field) => {
+			const answer = await post('/conversations', { medium: 'SMS', botId: bot.id, ...change });
+			expect(answer.status).toBe(400);
+			expect((answer.json as { message: string }).message).toContain(field);
+		});
+
+		it('POST /conversations/{id}/close answers CLOSING, then the current status (idempotent)', async () => {
+			const open = SANDBOX_FIXTURES.helloAnnie.conversations[1];
+			const first = await post(`/conversations/${open.conversationId}/close`, { skipNotifications: false });
+			expect(first.status).toBe(200);
+			expect(data(first)).toEqual({ status: 'CLOSING' });
+			expect(data(await get(`/conversations/${open.conversationId}`))).toMatchObject({ status: 'CLOSED' });
+			const again = await post(`/conversations/${open.conversationId}/close`, {});
+			expect(data(again)).toEqual({ status: 'CLOSED' });
+			expect((await post(`/conversations/${open.conversationId}/close`, { skip: true })).status).toBe(400);
+		});
+
+		it('POST /bots creates a bot that GET /bots lists and PATCH /bots/{botId} changes', async () => {
+			const created = await post('/bots', {
+				orgId: SANDBOX_FIXTURES.helloAnnie.orgId,
+				name: 'Recare Annie',
+				greeting: 'Hi!',
+				industry: 'ORTHODONTIST',
+			});
+			expect(created.status).toBe(201);
+			const id = data<{ id: string }>(created).id;
+			expect(data(created)).toMatchObject({ name: 'Recare Annie', outbound: false, industry: 'ORTHODONTIST' });
+			const listed = data<{ bots: Array<{ id: string }> }>(await get('/bots')).bots;
+			expect(listed.map((b) => b.id)).toContain(id);
+			const updated = await patch(`/bots/${id}`, { outbound: true, modelVersion: 'v2' });
+			expect(data(updated)).toMatchObject({ id, name: 'Recare Annie', outbound: true });
+			expect((await patch(`/bots/${id}`, { isRagEnabled: true })).status).toBe(400);
+			expect((await patch(`/bots/${id}`, { industry: 'VETERINARY' })).status).toBe(400);
+			expect((await post('/bots', { orgId: SANDBOX_FIXTURES.helloAnnie.orgId, name: 'No greeting' })).status).toBe(400);
+			expect((await patch('/bots/00000000-0000-4000-8000-000000000000', {})).status).toBe(404);
 		});
 	});
 });
@@ -1994,7 +2071,7 @@ describe('AICaller', () => {
 			await sandbox.aiCaller.complete(id, 'completed');
 			expect(
 				data<{ recordingUrl: string }>(await get(`/v1/phoneCalls/${id}`)).recordingUrl,
-			).toMatch(/^https:\/\//);
+			).toBe(`${sandbox.url}/storage/aicaller/recordings/${id}.mp3`);
 		});
 
 		it('autoCompleteAfterMs walks the call to completed and fires the webhook', async () => {
@@ -2411,5 +2488,81 @@ describe('calls that end by themselves (callEnding: dev:sandbox and the demo)', 
 			/at least one outcome/,
 		);
 		expect(drawCallEnding({ minMs: 0, maxMs: 0, outcomes: { busy: 1 } }).outcome).toBe('busy');
+	});
+});
+
+describe('file storage (recording and transcript links)', () => {
+	let sandbox: Sandbox;
+	const key = SANDBOX_FIXTURES.alloMia.apiKey;
+	const [call] = SANDBOX_FIXTURES.alloMia.calls;
+
+	beforeAll(async () => {
+		sandbox = await startSandbox({ logErrors: false });
+	});
+	afterAll(async () => {
+		await sandbox.close();
+	});
+	beforeEach(() => sandbox.reset());
+
+	async function links(): Promise<{ transcriptUrl: string; recordingUrl: string }> {
+		const response = await fetch(`${sandbox.baseUrls.alloMia}/api/calls/${call.id}`, {
+			headers: { authorization: `Bearer ${key}` },
+		});
+		return (await response.json()) as { transcriptUrl: string; recordingUrl: string };
+	}
+
+	test('serves the files behind the links as a bucket does: type, length, disposition; no API key needed', async () => {
+		const { transcriptUrl, recordingUrl } = await links();
+		const transcript = await fetch(transcriptUrl);
+		expect(transcript.status).toBe(200);
+		expect(transcript.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+		expect(transcript.headers.get('content-disposition')).toBe(`attachment; filename="${call.id}.txt"`);
+		const text = await transcript.text();
+		expect(Number(transcript.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+		expect(text).toContain(`Résumé : ${call.callSummaryFr}`);
+
+		const recording = await fetch(recordingUrl);
+		expect(recording.headers.get('content-type')).toBe('audio/mpeg');
+		const audio = Buffer.from(await recording.arrayBuffer());
+		expect(audio.length).toBe(Number(call.callDurationSeconds) * 16_000);
+		expect(Number(recording.headers.get('content-length'))).toBe(audio.length);
+		expect([...audio.subarray(0, 4)]).toEqual([0xff, 0xfb, 0x90, 0xc4]);
+		expect(sandbox.storage.requests.map((r) => [r.method, r.path, r.status])).toEqual([
+			['GET', `/allomia/transcripts/${call.id}.txt`, 200],
+			['GET', `/allomia/recordings/${call.id}.mp3`, 200],
+		]);
+	});
+
+	test('an expired link: 403 with S3\'s AccessDenied / Request has expired XML; a changed signature: SignatureDoesNotMatch', async () => {
+		sandbox.storage.setLinkLifetime(0);
+		const { recordingUrl } = await links();
+		expect(recordingUrl).toContain('X-Amz-Expires=0');
+		const expired = await fetch(recordingUrl);
+		expect(expired.status).toBe(403);
+		expect(expired.headers.get('content-type')).toBe('application/xml');
+		expect(await expired.text()).toMatch(/<Error><Code>AccessDenied<\/Code><Message>Request has expired<\/Message>/);
+
+		sandbox.storage.setLinkLifetime(null);
+		const fresh = await links();
+		const tampered = fresh.recordingUrl.replace(/X-Amz-Signature=[0-9a-f]/, 'X-Amz-Signature=x');
+		const refused = await fetch(tampered);
+		expect(refused.status).toBe(403);
+		expect(await refused.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+	});
+
+	test('a 50 MB recording (a 3,277 s call) is generated as it is read, 64 KiB at a time: the sandbox never holds the file', async () => {
+		const recording = mp3Recording('long.mp3', 3277);
+		expect(recording.size).toBe(52_432_000);
+		const stream = recording.open();
+		let received = 0;
+		let largestChunk = 0;
+		for await (const chunk of stream as AsyncIterable<Buffer>) {
+			received += chunk.length;
+			largestChunk = Math.max(largestChunk, chunk.length);
+			// Nothing is produced ahead of the reader beyond the stream's own buffer.
+			expect(stream.readableLength).toBeLessThanOrEqual(stream.readableHighWaterMark + 64 * 1024);
+		}
+		expect(received).toBe(52_432_000);
+		expect(largestChunk).toBeLessThanOrEqual(64 * 1024);
 	});
 });

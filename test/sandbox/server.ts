@@ -31,6 +31,7 @@ import {
 	type HelloAnnieOptions,
 	type RateLimitConfig,
 } from './providers/helloannie';
+import type { StorageControls } from './storage';
 import type {
 	CallbackAttempt,
 	ControlRoute,
@@ -40,6 +41,8 @@ import type {
 } from './types';
 
 export type { CallbackAttempt, Fault, FaultRule, ProviderName, RecordedRequest } from './types';
+export type { StorageControls, StorageRequest } from './storage';
+export { RECORDING_BYTES_PER_SECOND } from './storage';
 export type { CallEndingOptions, CallEndOutcome } from './callEnding';
 export type {
 	RateLimitConfig,
@@ -126,6 +129,8 @@ export interface Sandbox {
 	readonly helloAnnie: HelloAnnieControls;
 	readonly alloMia: AlloMiaControls;
 	readonly aiCaller: AiCallerControls;
+	/** The file host of the recording and transcript links: its requests, and the lifetime of the links it signs. */
+	readonly storage: StorageControls;
 	/** Empties requests, callbacks and faults, cancels pending timers, restores the seeded fixtures and the options' settings. */
 	reset(): void;
 	/** Stops listening, drops open connections, cancels timers, delays and callbacks in flight. */
@@ -172,7 +177,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 		pattern: /^\/fixtures$/,
 		handle: () => ({ status: 200, body: SANDBOX_FIXTURES }),
 	};
-	core.addControlRoutes([fixturesRoute]);
+	const linkLifetimeRoute: ControlRoute = {
+		method: 'POST',
+		pattern: /^\/storage\/link-lifetime$/,
+		handle: (_match, body) => {
+			const seconds = (body as { seconds?: unknown } | undefined)?.seconds;
+			core.storage.setLinkLifetime(typeof seconds === 'number' ? seconds : null);
+			return { status: 200, body: { ok: true } };
+		},
+	};
+	const storageRequestsRoute: ControlRoute = {
+		method: 'GET',
+		pattern: /^\/storage\/requests$/,
+		handle: () => ({ status: 200, body: core.storage.requests }),
+	};
+	core.addControlRoutes([fixturesRoute, linkLifetimeRoute, storageRequestsRoute]);
 
 	let url: string;
 	try {
@@ -198,6 +217,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 		helloAnnie: helloAnnie.controls,
 		alloMia: alloMia.controls,
 		aiCaller: aiCaller.controls,
+		storage: {
+			requests: core.storage.requests,
+			setLinkLifetime: (seconds) => core.storage.setLinkLifetime(seconds),
+		},
 		reset: () => core.reset(),
 		close: () => core.close(),
 	};

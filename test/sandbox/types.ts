@@ -6,6 +6,7 @@
  * provider means writing one module under providers/ and listing it in server.ts — plus one member
  * in the ProviderName union below.
  */
+import type { FileStore } from './storage';
 
 export type ProviderName = 'helloannie' | 'allomia' | 'aicaller';
 
@@ -199,6 +200,8 @@ export interface OutgoingCallback {
 /** What the core offers to provider modules. */
 export interface ProviderContext {
 	now(): Date;
+	/** The file host the providers' recording and transcript links point at. */
+	readonly storage: FileStore;
 	/** setTimeout that the core clears on reset() and close(). */
 	schedule(ms: number, task: () => void | Promise<void>): void;
 	/** POSTs a JSON callback and records it in sandbox.callbacks; resolves once the receiver answered (or failed). */

@@ -29,6 +29,7 @@ import {
 	type CallEndOutcome,
 } from '../callEnding';
 import { formatIssue } from '../contract';
+import { mp3Recording } from '../storage';
 import { clone, deepFreeze, hex24, loadDocument, objectBody } from '../util';
 
 export type AiCallerStatus =
@@ -387,7 +388,14 @@ export function createAiCaller(
 				// A voicemail gave no answers to the template's questions.
 				if (statusCode === undefined)
 					call.resultValues = [{ columnName: 'appointmentConfirmed', value: 'yes' }];
-				if (call.record) call.recordingUrl = `https://recordings.aicaller.io/${call._id}.mp3`;
+				// The pages document recordingUrl without saying whether it expires: a plain link
+				// (sandbox decision). The recording lasts the call, and at least 20 seconds.
+				if (call.record)
+					call.recordingUrl = ctx.storage.link(
+						'aicaller',
+						`recordings/${call._id}.mp3`,
+						mp3Recording(`${call._id}.mp3`, Math.max(20, call.callDuration ?? 0)),
+					);
 			}
 		}
 		const webhooks = to === 'completed' ? await notify(call) : [];

@@ -10,8 +10,6 @@
  * userSentiment, userPrimaryIntent, callOutcome, callEndedReason, callDurationSeconds as a string,
  * teamId/teamName, the French summary, expiring transcriptUrl/recordingUrl) and the callbackUrl POST.
  */
-import { randomBytes } from 'node:crypto';
-
 import {
 	HttpError,
 	type AuthOutcome,
@@ -29,6 +27,7 @@ import {
 	type CallEndingOptions,
 	type CallEndOutcome,
 } from '../callEnding';
+import { mp3Recording, textFile } from '../storage';
 import { clone, deepFreeze, loadDocument, objectBody, uuid } from '../util';
 
 export type AlloMiaOutcome = 'completed' | 'failed' | 'busy' | 'no-answer';
@@ -440,23 +439,16 @@ export function createAlloMia(
 		const { hasTranscript, hasRecording, createdAt, ...rest } = call;
 		return {
 			...rest,
-			// The newer page: a plain-text transcript (.txt).
-			transcriptUrl: hasTranscript ? presign(`transcripts/${call.id}.txt`) : null,
-			recordingUrl: hasRecording ? presign(`recordings/${call.id}.mp3`) : null,
+			// The newer page: a plain-text transcript (.txt). Both links are S3-style pre-signed
+			// URLs that expire one hour after this GET, as documented; the sandbox's storage serves them.
+			transcriptUrl: hasTranscript
+				? ctx.storage.presign('allomia', `transcripts/${call.id}.txt`, textFile(`${call.id}.txt`, transcriptOf(call)), 3600)
+				: null,
+			recordingUrl: hasRecording
+				? ctx.storage.presign('allomia', `recordings/${call.id}.mp3`, mp3Recording(`${call.id}.mp3`, Number(call.callDurationSeconds)), 3600)
+				: null,
 			createdAt,
 		};
-	}
-
-	/** Looks like an S3 pre-signed URL; its expiry (epoch seconds) is one hour ahead, as documented. */
-	function presign(key: string): string {
-		const now = ctx.now();
-		const expires = Math.floor(now.getTime() / 1000) + 3600;
-		const amzDate = now
-			.toISOString()
-			.replace(/[-:]/g, '')
-			.replace(/\.\d{3}/, '');
-		const signature = randomBytes(32).toString('hex');
-		return `https://storage.allomia.com/${key}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=${amzDate}&X-Amz-Expires=3600&Expires=${expires}&X-Amz-Signature=${signature}`;
 	}
 
 	type Handler = (organizationId: string, request: ProviderRequest) => HandlerResult;
@@ -715,6 +707,25 @@ export function createAlloMia(
 			},
 		},
 	};
+}
+
+/**
+ * A call's plain-text transcript (the get-call page: a .txt file; its layout is not documented):
+ * one line per turn, with the French summary's accents so that a reader must decode UTF-8.
+ */
+function transcriptOf(call: CallRecord): string {
+	const lines = [
+		`Call ${call.id} — ${call.agentName} — ${call.callStartedAt}`,
+		'',
+		`[00:00] ${call.agentName}: Bonjour, you have reached the clinic. How can I help you today?`,
+		`[00:04] Caller: Hi, I am calling about my appointment.`,
+		`[00:09] ${call.agentName}: Of course. I can confirm it for you.`,
+		`[00:15] Caller: Yes, please confirm it. Merci, à bientôt.`,
+		'',
+		`Summary: ${call.callSummary ?? ''}`,
+		`Résumé : ${call.callSummaryFr ?? ''}`,
+	];
+	return `${lines.join('\n')}\n`;
 }
 
 /** An override given to complete() (null included) wins over the derived value. */

@@ -1,5 +1,6 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
+import { downloadProperty, wants, withDownloads } from '../../../shared/download';
 import type { Operation } from '../../../shared/types';
 import type { AiCallerEnvelope } from '../../provider';
 import { withoutWebhookSecrets } from '../../webhookSecret';
@@ -15,15 +16,18 @@ const properties: INodeProperties[] = [
 		placeholder: '12345678901234567890',
 		description: 'The _id of the phone call, as Create or Get Many output it',
 	},
+	// The phone-call pages document a recordingUrl and no transcript file.
+	downloadProperty(['recording'], 'the recording'),
 ];
 
-const schema = () => z.object({ phoneCallId: aiCallerId() });
+// Only the choices the panel offers: an expression giving "transcript" is refused, not ignored.
+const schema = () => z.object({ phoneCallId: aiCallerId(), download: z.enum(['none', 'recording']) });
 
 export const getPhoneCall: Operation<ReturnType<typeof schema>> = {
 	value: 'get',
 	name: 'Get',
 	action: 'Get a phone call',
-	description: 'Get a phone call with its status, result values, duration and recording link',
+	description: 'Get a phone call with its status, result values, duration and recording link; Download adds the recording as a file',
 	properties,
 	schema,
 	async execute(ctx, input) {
@@ -33,6 +37,16 @@ export const getPhoneCall: Operation<ReturnType<typeof schema>> = {
 			idempotent: true,
 		});
 		// AICaller echoes each webhook with its secret: never output.
-		return withoutWebhookSecrets({ ...response.data });
+		const json = withoutWebhookSecrets({ ...response.data });
+		if (!wants(input.download, 'recording')) return json;
+		return await withDownloads(ctx, json, [
+			{
+				kind: 'recording',
+				field: 'recordingUrl',
+				url: response.data.recordingUrl,
+				missingHint: 'AICaller adds one once a phone call created with Record completed',
+				expiredHint: 'Run Phone Call → Get again for a fresh link.',
+			},
+		]);
 	},
 };
