@@ -14,6 +14,9 @@
  *                  (`{{ $json.phone.trim() }}`), so that n8n has to evaluate it
  *   decomposition  HelloAnnie and AICaller again with every value typed in (no expressions)
  *   pacing         150 HelloAnnie calls against 60 requests per 10 s vs the HTTP Request node
+ *   download       a 50 MB recording (then a 200 MB one) through AlloMia Call → Get (Download:
+ *                  Recording): the n8n process's memory growth while the file streams into n8n's
+ *                  binary data store
  *
  * Times are the node's own `executionTime` from n8n's run data (what the editor shows under the
  * node), cross-checked with the sandbox's request log. The machines are shared and noisy: each
@@ -29,6 +32,8 @@ import type { IDataObject, INode, INodeParameters, ITaskData } from 'n8n-workflo
 
 import type {
 	BenchReport,
+	DownloadFigures,
+	DownloadRun,
 	MachineFigures,
 	Mapping,
 	MemoryFigures,
@@ -39,19 +44,20 @@ import type {
 	Provider,
 } from '../test/harness/bench-figures';
 import { renderMarkdown } from '../test/harness/bench-report';
+import { waiting } from './bench-waiting';
 import { pacingEfficiency, round, spread, type Arrival } from '../test/harness/bench-stats';
 import type { CredentialRef, Execution, StoredWorkflow, WorkflowJson } from '../test/harness/client';
 import { runCommand } from '../test/harness/processes';
 import { NODE_TYPES, PACKAGE_NAME, REPO_ROOT } from '../test/harness/project';
 import { startStack, stopOnSignals, type Stack } from '../test/harness/stack';
-import { SANDBOX_FIXTURES, type RecordedRequest } from '../test/sandbox/server';
+import { RECORDING_BYTES_PER_SECOND, SANDBOX_FIXTURES, type RecordedRequest } from '../test/sandbox/server';
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
 // -------------------------------------------------------------------------------------------------
 // Arguments and sizes
 
-const SCENARIOS = ['package', 'memory', 'per-item', 'computed', 'decomposition', 'pacing'] as const;
+const SCENARIOS = ['package', 'memory', 'per-item', 'computed', 'decomposition', 'pacing', 'download', 'waiting'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function argument(name: string): string | undefined {
@@ -423,7 +429,7 @@ export interface RunResult {
 
 interface RunOptions {
 	/** Called after the sandbox was reset, before the run (e.g. to set a rate limit). */
-	prepare?: () => void;
+	prepare?: () => void | Promise<void>;
 	timeoutMs?: number;
 }
 
@@ -437,7 +443,7 @@ export async function runWorkflow(
 	options: RunOptions = {},
 ): Promise<RunResult> {
 	stack.sandbox.reset();
-	options.prepare?.();
+	await options.prepare?.();
 	const pid = stack.n8n.pid;
 	const before = pid === undefined ? undefined : rssBytes(pid);
 	const rss = before === undefined ? undefined : { before, peak: before };
@@ -1006,6 +1012,67 @@ process.stdout.write(JSON.stringify({ shared: t1 - t0, load: ms() - t1 }));
 }
 
 // -------------------------------------------------------------------------------------------------
+// Scenario: a 50 MB recording downloaded
+
+/** MiB of the recording (`--download-mb`, default 50); the sandbox's recordings are 16,000 bytes per second of call. */
+const DOWNLOAD_MB = Number(argument('--download-mb') ?? 50);
+const DOWNLOAD_SECONDS = Math.ceil((DOWNLOAD_MB * 1024 ** 2) / RECORDING_BYTES_PER_SECOND);
+
+/**
+ * AlloMia Call → Get with Download: Recording for a call whose recording is 50 MB, the n8n
+ * process's resident memory sampled meanwhile. The sandbox generates the recording as it streams
+ * it, so the only process that could hold 50 MB is n8n. One warm-up download of a short
+ * recording first (n8n sets up its binary data store on first use), then one measured run.
+ */
+async function download(stack: Stack): Promise<DownloadFigures> {
+	const pid = stack.n8n.pid;
+	if (pid === undefined || rssBytes(pid) === undefined)
+		throw new Error('the download scenario reads /proc/<pid>/status (Linux) and needs the n8n process id');
+	const [seeded] = SANDBOX_FIXTURES.alloMia.calls;
+	// A different call each run, so that each run downloads its own file.
+	const spec = (callId: string): NodeSpec => ({
+		type: NODE_TYPES.alloMia,
+		typeVersion: 1,
+		credential: stack.credentials.alloMia,
+		parameters: { resource: 'call', operation: 'get', callId, download: 'recording' },
+	});
+	const runs: DownloadRun[] = [];
+	let warmUp: DownloadRun | undefined;
+	let mimeType = '';
+	let binaryDataMode = '';
+	// The first (warm-up) run is a download of the measured size: n8n and Node set up their stream
+	// and file paths on first use. Then the measured size, then four times it; a node that held the
+	// file would grow by the file's size in both.
+	for (const [i, seconds] of [DOWNLOAD_SECONDS, DOWNLOAD_SECONDS, 4 * DOWNLOAD_SECONDS].entries()) {
+		const longCall = { ...seeded, id: `b3c4d5e6-f7a8-4b9c-8d0e-1f2a3b4c5d6${i}`, callDurationSeconds: String(seconds) };
+		const stored = await save(stack, `download ${seconds} s`, spec(longCall.id), [{}]);
+		// After the sandbox's reset: the call, as AlloMia would list it.
+		const addLongCall = () => {
+			stack.sandbox.alloMia.state.calls.push({ ...longCall });
+		};
+		const run = await runWorkflow(stack, stored, { prepare: addLongCall, timeoutMs: 300_000 });
+		const execution = await stack.client.getExecution(run.executionId);
+		const [item] = execution.data.resultData.runData[NODE]?.[0]?.data?.main?.[0] ?? [];
+		const recording = item?.binary?.recording;
+		const expected = seconds * RECORDING_BYTES_PER_SECOND;
+		if (run.status !== 'success' || recording?.bytes !== expected)
+			throw new Error(
+				`download: the run ended ${run.status} with ${recording?.bytes ?? 'no'} bytes of recording (expected ${expected}): ${JSON.stringify(item?.json?.downloadErrors ?? null)}`,
+			);
+		mimeType = recording.mimeType;
+		binaryDataMode = String(recording.id ?? '').split(':')[0] || 'default (in memory)';
+		const before = mb(run.rss?.before ?? 0);
+		const peak = mb(run.rss?.peak ?? 0);
+		const figures = { bytes: expected, nodeMs: run.nodeMs, rssBeforeMb: before, rssPeakMb: peak, growthMb: round(peak - before, 1) };
+		if (i > 0) runs.push(figures);
+		else warmUp = figures;
+		log(`download${i === 0 ? ' (warm-up)' : ''}: ${round(expected / 1024 ** 2, 1)} MB recording in ${binaryDataMode} mode; n8n RSS ${before} MB → peak ${peak} MB (+${figures.growthMb} MB)`);
+	}
+	if (!warmUp) throw new Error('download: the warm-up did not run');
+	return { mimeType, binaryDataMode, warmUp, runs };
+}
+
+// -------------------------------------------------------------------------------------------------
 // Machine, report, main
 
 async function machine(stack: Stack, loadAtStart: number): Promise<MachineFigures> {
@@ -1081,6 +1148,8 @@ async function main(): Promise<number> {
 			}
 		}
 		if (ONLY.has('pacing')) report.pacing = await pacing(stack);
+		if (ONLY.has('download')) report.download = await download(stack);
+		if (ONLY.has('waiting')) report.waiting = await waiting(stack, log);
 		report.machine.loadAverage.end = round(os.loadavg()[0]);
 		report.wallSeconds = Math.round((Date.now() - started) / 1000);
 

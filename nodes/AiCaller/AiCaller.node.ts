@@ -4,7 +4,10 @@ import {
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
+	type IWebhookFunctions,
+	type IWebhookResponseData,
 } from 'n8n-workflow';
+import { callbackWebhooks, resumeOnCallback } from '../shared/callbackWait';
 import { buildProperties } from '../shared/description';
 import { executeOperation, requestOptionsProperties } from '../shared/router';
 import { secretCredentialTest } from '../shared/webhookAuth';
@@ -39,6 +42,9 @@ export class AiCaller implements INodeType {
 				displayOptions: { show: { addWebhookSecret: [true] } },
 			},
 		],
+		// Wait for Call to End → On Provider Callback: the provider's POST to the waiting execution's
+		// resume URL reaches `webhook` below (only while an execution of this node waits).
+		webhooks: callbackWebhooks,
 		properties: buildProperties(aiCallerResources, requestOptionsProperties),
 	};
 
@@ -47,5 +53,9 @@ export class AiCaller implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await executeOperation(this, aiCaller, aiCallerResources);
+	}
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		return await resumeOnCallback(this, aiCaller, aiCallerResources);
 	}
 }

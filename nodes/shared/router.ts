@@ -8,6 +8,7 @@ import { readFields } from './fields';
 import { DEFAULT_TRANSPORT_OPTIONS, RequestSession, type TransportOptions } from './transport';
 import { COUNTRY_CODE_RULE, parseCountryCode } from './phone';
 import type { Operation, ProviderDefinition, Resource, ValidationEnv } from './types';
+import { CallWaiter } from './wait';
 import { collectLabels, parseInput } from './validate';
 
 const requestOptions: INodeProperties[] = [
@@ -138,6 +139,10 @@ export async function executeOperation(
 		return [output];
 	}
 
+	// Wait for Call to End: read once for the run; On Provider Callback with many items is refused here.
+	const waiter = operation.waits
+		? CallWaiter.forRun(fn, provider.displayName, operation.waits.callback !== undefined)
+		: undefined;
 	const execute = operation.execute;
 	const output = await forEachItem(fn, async (itemIndex) => {
 		const input = await prepare(itemIndex);
@@ -145,12 +150,13 @@ export async function executeOperation(
 		if ('output' in admission) return admission.output;
 		try {
 			return await execute(
-				{ fn, itemIndex, request: async (request) => await session.send(request, itemIndex) },
+				{ fn, itemIndex, request: async (request) => await session.send(request, itemIndex), waiter },
 				admission.input,
 			);
 		} catch (error) {
 			throw guard ? await guard.settleFailure([itemIndex], error) : error;
 		}
 	});
-	return [output];
+	// Every call of the run was placed first; now they are waited for together.
+	return [waiter ? await waiter.finish(output) : output];
 }

@@ -16,6 +16,7 @@ import type {
 	IDataObject,
 	IExecuteFunctions,
 	IHookFunctions,
+	IWebhookFunctions,
 	ILoadOptionsFunctions,
 	IHttpRequestOptions,
 	IN8nHttpFullResponse,
@@ -158,9 +159,9 @@ export class RequestSession {
 	private lastSentAt = 0;
 
 	constructor(
-		// Executions, the editor's list searches (dropdowns) and the triggers' webhook
-		// registration on activation send requests the same way.
-		private readonly fn: IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions,
+		// Executions, the editor's list searches (dropdowns), the triggers' webhook registration
+		// on activation and the resume after a provider's callback send requests the same way.
+		private readonly fn: IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | IWebhookFunctions,
 		private readonly provider: ProviderDefinition,
 		private readonly options: TransportOptions,
 	) {}

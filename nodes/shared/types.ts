@@ -5,6 +5,8 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 import type { z } from 'zod';
+import type { CallState, CallWaiter } from './wait';
+import type { ItemResult } from './items';
 
 export interface ProviderDefinition {
 	/** Name shown in error messages, e.g. "HelloAnnie". */
@@ -47,6 +49,12 @@ export interface ValidationEnv {
 /** What the pre-dial guard needs to know about an operation that places a call or sends an SMS. */
 export interface DialSupport {
 	places: 'call' | 'SMS';
+	/**
+	 * For an operation where only some items place a call or send an SMS (a conversation created
+	 * as SMS rather than as chat): the panel field and the value that make an item one. The guard's
+	 * options show only for that value, and an item with another value passes the guard untouched.
+	 */
+	onlyWhen?: { field: string; value: string };
 	/** Where the provider can schedule a call: when the request is set to go out, and how to set it. */
 	schedule?: {
 		plannedAt(input: IDataObject): string | undefined;
@@ -58,6 +66,28 @@ export interface OperationContext {
 	fn: IExecuteFunctions;
 	itemIndex: number;
 	request<T = unknown>(request: ApiRequest): Promise<T>;
+	/** Set when Wait for Call to End is on (operations with `waits`): register placed calls here. */
+	waiter?: CallWaiter;
+}
+
+/** How one provider's callback works for an operation that places a call. */
+export interface CallbackSupport {
+	/** For the panel: "AlloMia POSTs the final status to the call's callbackUrl". */
+	how: string;
+	/** The provider's name of the call ID field in the create answer (`outboundCallId`, `_id`). */
+	idField: string;
+	/** The create request's body with the provider's callback pointed at `url`. */
+	attach(body: IDataObject, url: string): IDataObject;
+	/** The call a callback POST is about, and whether it reports the call's end. */
+	read(payload: IDataObject): { callId: string | undefined; final: boolean };
+	/** The ended call from the callback, completed with status reads where it lacks fields. */
+	outcome(request: <T>(request: ApiRequest) => Promise<T>, payload: IDataObject, callId: string): Promise<CallState>;
+}
+
+/** Set on operations that place a call and can wait for it to end (wait.ts). */
+export interface WaitSupport {
+	/** The provider's callback, for Wait Using "On Provider Callback"; without it, polling only. */
+	callback?: CallbackSupport;
 }
 
 interface OperationBase<Schema extends z.ZodTypeAny> {
@@ -76,6 +106,8 @@ interface OperationBase<Schema extends z.ZodTypeAny> {
 	dials?: DialSupport;
 	/** Whether the operation has phone number fields (it then offers Options → Default Country Code). */
 	phoneFields?: boolean;
+	/** Set on operations that can wait for the call they placed to end (Wait for Call to End). */
+	waits?: WaitSupport;
 	/** Panel fields that shape how the operation runs rather than what it sends (e.g. waiting). */
 	extraProperties?: INodeProperties[];
 }
@@ -88,7 +120,7 @@ interface OperationBase<Schema extends z.ZodTypeAny> {
 export type Operation<Schema extends z.ZodTypeAny = z.ZodTypeAny> = OperationBase<Schema> &
 	(
 		| {
-				execute(ctx: OperationContext, input: z.output<Schema>): Promise<IDataObject | IDataObject[]>;
+				execute(ctx: OperationContext, input: z.output<Schema>): Promise<ItemResult>;
 				batch?: undefined;
 		  }
 		| { batch: BatchSupport<Schema>; execute?: undefined }

@@ -13,6 +13,7 @@ import { nodeOutput, type Execution } from '../harness/client';
 import { EXAMPLES, prepareExample, sampleContact, webhookPathOf } from '../harness/examples';
 import { waitFor } from '../harness/processes';
 import { NODE_TYPES } from '../harness/project';
+import { RECORDING_BYTES_PER_SECOND } from '../sandbox/storage';
 import {
 	executionError,
 	expectBearer,
@@ -200,12 +201,12 @@ describe('Call → Get Status / Get / Get Many', () => {
 				...record,
 				transcriptUrl: expect.stringMatching(
 					new RegExp(
-						`^https://storage\\.allomia\\.com/transcripts/${call.id}\\.txt\\?.*X-Amz-Expires=3600`,
+						`^http://127\\.0\\.0\\.1:\\d+/storage/allomia/transcripts/${call.id}\\.txt\\?.*X-Amz-Expires=3600`,
 					),
 				),
 				recordingUrl: expect.stringMatching(
 					new RegExp(
-						`^https://storage\\.allomia\\.com/recordings/${call.id}\\.mp3\\?.*X-Amz-Expires=3600`,
+						`^http://127\\.0\\.0\\.1:\\d+/storage/allomia/recordings/${call.id}\\.mp3\\?.*X-Amz-Expires=3600`,
 					),
 				),
 				linksExpireAt: expect.any(String),
@@ -570,16 +571,25 @@ describe('examples/allomia-outbound-call-crm-update.json', () => {
 		);
 	}
 
-	test('the call is placed with the resume URL; the callback resumes the workflow, which writes the CRM record', async () => {
+	test('Wait Using "On Provider Callback": the call goes out with the resume URL, the execution waits, the callback resumes the node with the call as it ended, and the CRM record is written', async () => {
 		const waiting = await startCall(sampleContact());
 		expect(waiting.status).toBe('waiting');
 		const [placed] = nodeOutput(waiting, example.callNode);
 		const outboundCallId = String(placed.json.outboundCallId);
+		// While it waits, the node shows the placed call.
 		expect(placed.json).toEqual({
 			outboundCallId: expect.stringMatching(UUID),
-			contactId: expect.stringMatching(UUID),
 			status: 'calling',
-			message: 'Outbound call dispatched',
+			callEnded: false,
+			waitedSeconds: 0,
+			createResponse: {
+				outboundCallId,
+				contactId: expect.stringMatching(UUID),
+				status: 'calling',
+				message: 'Outbound call dispatched',
+			},
+			placedAt: expect.any(String),
+			waitingFor: 'AlloMia callback',
 		});
 
 		const requests = await suite.ctx.sandbox.requests('allomia');
@@ -628,20 +638,20 @@ describe('examples/allomia-outbound-call-crm-update.json', () => {
 		const execution = await suite.ctx.n8n.waitForExecution(waiting.id);
 		expect(execution.status).toBe('success');
 
-		const [resumed] = nodeOutput(execution, example.waitNode);
-		expect(resumed.json.body).toEqual({
-			outboundCallId,
-			contactId: placed.json.contactId,
-			status: 'completed',
-			callDetails: {
-				startedAt: expect.any(String),
-				endedAt: expect.any(String),
-				duration: 94,
-				endedReason: 'customer-ended-call',
-			},
-		});
-		expect(resumed.json.body).toEqual(completion.status);
+		// The node's output is the call as it ended: status, callDetails and the call record's
+		// summary and outcome, top-level under AlloMia's names.
+		const [ended] = nodeOutput(execution, example.callNode);
 		const details = completion.status.callDetails!;
+		expect(ended.json).toMatchObject({
+			outboundCallId,
+			status: 'completed',
+			callEnded: true,
+			callDetails: details,
+			callSummary: completion.call.callSummary,
+			callOutcome: completion.call.callOutcome,
+			createResponse: placed.json.createResponse,
+		});
+		expect(Object.keys(ended.json).slice(0, 3)).toEqual(['outboundCallId', 'status', 'callEnded']);
 		expect(nodeOutput(execution, example.crmNode).map((item) => item.json)).toEqual([
 			{
 				crmContactId: 'CRM-2041',
@@ -652,12 +662,19 @@ describe('examples/allomia-outbound-call-crm-update.json', () => {
 				endedReason: 'customer-ended-call',
 				callStartedAt: details.startedAt,
 				callEndedAt: details.endedAt,
-				nextStep: 'read the summary with AlloMia Call → Get',
+				summary: completion.call.callSummary,
+				alloMiaCallOutcome: completion.call.callOutcome,
+				nextStep: 'read the summary below',
 			},
 		]);
 		const callbacks = (await suite.ctx.sandbox.callbacks()).filter((c) => c.provider === 'allomia');
 		expect(callbacks.map((c) => [c.event, c.url, c.status])).toEqual([
 			['status', body.callbackUrl, 200],
+		]);
+		// One call; after the callback, one read of the call record for its summary.
+		expect((await suite.ctx.sandbox.requests('allomia')).map((r) => [r.method, r.path])).toEqual([
+			['POST', '/api/outbound'],
+			['GET', `/api/calls/${outboundCallId}`],
 		]);
 	});
 
@@ -695,7 +712,107 @@ describe('examples/allomia-outbound-call-crm-update.json', () => {
 				nextStep: "fix the contact's phone number",
 			},
 		]);
-		expect(execution.data.resultData.runData[example.waitNode]).toBeUndefined();
+		expect(execution.data.resultData.runData[example.crmNode]).toBeUndefined();
 		expect(await suite.ctx.sandbox.requests('allomia')).toEqual([]);
+	});
+});
+
+describe('examples/allomia-call-list-one-execution-per-call.json', () => {
+	const example = EXAMPLES.alloMiaList;
+
+	test('three contacts: one execution each, each waiting for its own callback, each writing its own result', async () => {
+		const workflow = prepareExample(example.file, {
+			credentialIds: { alloMia: suite.ctx.state.credentials.alloMia.id },
+		});
+		const stored = await suite.ctx.n8n.createWorkflow(workflow);
+		const before = await suite.ctx.n8n.latestExecutionId(stored.id);
+		const parent = await suite.ctx.n8n.waitForExecution(await suite.ctx.n8n.runManually(stored.id, example.triggerNode));
+		expect(parent.status).toBe('success');
+
+		// Three executions of the same workflow, started by the parent, each waiting for its call.
+		const waiting = await waitFor(
+			'three executions waiting for their callbacks',
+			async () => {
+				const ids = (await suite.ctx.n8n.executionIds(stored.id)).filter((id) => Number(id) > before && id !== parent.id);
+				if (ids.length < 3) return undefined;
+				const executions = await Promise.all(ids.map(async (id) => await suite.ctx.n8n.getExecution(id)));
+				return executions.every((e) => e.status === 'waiting') ? executions : undefined;
+			},
+			{ timeoutMs: 60_000, intervalMs: 200 },
+		);
+		expect(waiting).toHaveLength(3);
+		const requests = await suite.ctx.sandbox.requests('allomia');
+		expect(requests.map((r) => (r.body as { phoneNumber: string }).phoneNumber).sort()).toEqual(['+15145550101', '+15145550102', '+15145550103']);
+		for (const request of requests) expect(request.valid).toBe(true);
+
+		// The calls end with different outcomes; each execution resumes with its own.
+		const outcomes = ['completed', 'busy', 'no-answer'] as const;
+		const expected = new Map<string, { phone: string; status: string }>();
+		for (const [k, execution] of waiting.entries()) {
+			const [placed] = nodeOutput(execution, example.callNode);
+			const callId = String(placed.json.outboundCallId);
+			const completion = await suite.ctx.sandbox.completeAlloMiaCall(callId, outcomes[k]);
+			expect(completion.callback?.status).toBe(200);
+			expected.set(execution.id, { phone: completion.call.userPhoneNumber ?? '', status: outcomes[k] });
+		}
+		const results = [];
+		for (const execution of waiting) {
+			const done = await suite.ctx.n8n.waitForExecution(execution.id);
+			expect(done.status).toBe('success');
+			const [result] = nodeOutput(done, example.resultNode);
+			const contactId = String(result.json.contactId);
+			results.push({ contactId, callStatus: result.json.callStatus });
+			expect(result.json.callStatus).toBe(expected.get(execution.id)?.status);
+			expect(String(nodeOutput(done, example.callNode)[0].json.outboundCallId)).toBe(result.json.outboundCallId);
+		}
+		expect(results.map((r) => r.contactId).sort()).toEqual(['CRM-3001', 'CRM-3002', 'CRM-3003']);
+		expect((await suite.ctx.sandbox.requests('allomia')).filter((r) => r.method === 'POST')).toHaveLength(3);
+	});
+});
+
+describe('Call → Get → Download', () => {
+	test('Both: the transcript and the recording as n8n binary data (file name, MIME type, size) in n8n\'s binary data store; no API key sent to the file host', async () => {
+		const [call] = suite.fixtures.calls;
+		const { execution, output } = await run('get with download', [{ id: call.id }], {
+			resource: 'call',
+			operation: 'get',
+			callId: '={{ $json.id }}',
+			download: 'both',
+		});
+		expect(execution.status).toBe('success');
+		expect(output).toHaveLength(1);
+		const [{ json, binary }] = output;
+		expect(json).toMatchObject({ id: call.id, callSummary: call.callSummary, callDurationSeconds: '132' });
+		expect(json).not.toHaveProperty('downloadErrors');
+
+		const recordingBytes = 132 * RECORDING_BYTES_PER_SECOND;
+		expect(binary?.transcript).toMatchObject({ fileName: `${call.id}.txt`, mimeType: 'text/plain', fileExtension: 'txt' });
+		expect(binary?.recording).toMatchObject({
+			fileName: `${call.id}.mp3`,
+			mimeType: 'audio/mpeg',
+			fileExtension: 'mp3',
+			fileType: 'audio',
+			bytes: recordingBytes,
+			fileSize: '2.11 MB',
+		});
+		// Stored in n8n's binary data store (filesystem, n8n's default), not inside the execution data.
+		expect(binary?.recording.id).toMatch(/^filesystem/);
+
+		const transcript = await suite.ctx.n8n.binaryData(String(binary?.transcript.id));
+		expect(transcript.length).toBe(binary?.transcript.bytes);
+		expect(transcript.toString('utf8')).toContain(`Résumé : ${call.callSummaryFr}`);
+		const recording = await suite.ctx.n8n.binaryData(String(binary?.recording.id));
+		expect(recording.length).toBe(recordingBytes);
+		expect([...recording.subarray(0, 2)]).toEqual([0xff, 0xfb]);
+
+		const fetched = await suite.ctx.sandbox.storageRequests();
+		expect(fetched.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+			`GET /allomia/transcripts/${call.id}.txt 200`,
+			`GET /allomia/recordings/${call.id}.mp3 200`,
+		]);
+		for (const request of fetched) {
+			expect(request.headers.authorization).toBeUndefined();
+			expect(JSON.stringify(request.headers)).not.toContain(suite.fixtures.apiKey);
+		}
 	});
 });

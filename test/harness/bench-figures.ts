@@ -112,6 +112,50 @@ export interface MemoryFigures {
 	node: MemoryRun;
 }
 
+/** One recording downloaded through AlloMia Call → Get (Download: Recording) in the real n8n. */
+export interface DownloadRun {
+	/** Bytes of the recording (what the sandbox's storage served and the binary data holds). */
+	bytes: number;
+	/** The node's executionTime (one run: a memory measure, not a timing). */
+	nodeMs: number;
+	/** Resident memory of the n8n process just before the run and its highest sample during it (MB). */
+	rssBeforeMb: number;
+	rssPeakMb: number;
+	/** rssPeakMb − rssBeforeMb. */
+	growthMb: number;
+}
+
+export interface DownloadFigures {
+	mimeType: string;
+	/** n8n's binary data mode the files were written to (its default: filesystem). */
+	binaryDataMode: string;
+	/** The warm-up download (same size as the first measured one), shown for what first use costs. */
+	warmUp: DownloadRun;
+	/** The measured recording (50 MB), then one four times its size: growth that does not follow the size is not the file. */
+	runs: DownloadRun[];
+}
+
+/** N calls waited for one way (scripts/bench-waiting.ts). */
+export interface WaitingRun {
+	/** polling: one execution, N items; callback: On Provider Callback, one execution per call; waitNode: n8n's Wait node after the node, one execution per call. */
+	way: 'polling' | 'callback' | 'waitNode';
+	calls: number;
+	callSeconds: number;
+	executions: number;
+	/** From the first webhook call to the last execution's success. */
+	wallSeconds: number;
+	/** Executions with status running, summed over time: what queue-mode worker slots would hold. */
+	slotSeconds: number;
+	mostRunning: number;
+	mostWaiting: number;
+	creates: number;
+	statusReads: number;
+}
+
+export interface WaitingFigures {
+	runs: WaitingRun[];
+}
+
 export interface PackageFigures {
 	tarball: string;
 	tarballBytes: number;
@@ -154,4 +198,6 @@ export interface BenchReport {
 	decompositionSkipped?: string;
 	pacing?: PacingResult;
 	memory?: MemoryFigures;
+	download?: DownloadFigures;
+	waiting?: WaitingFigures;
 }

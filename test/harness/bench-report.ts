@@ -6,12 +6,15 @@ import type {
 	BenchReport,
 	ComparisonFigures,
 	CreateManyFigures,
+	DownloadFigures,
 	MemoryFigures,
 	PacingResult,
 	PackageFigures,
 	PerItemResult,
+	WaitingFigures,
+	WaitingRun,
 } from './bench-figures';
-import type { Spread } from './bench-stats';
+import { round, type Spread } from './bench-stats';
 
 const number = (value: number, digits = 0) =>
 	value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
@@ -277,6 +280,62 @@ function meaning(report: BenchReport): string[] {
 	return lines;
 }
 
+/** The recording download: the n8n process's memory growth against the file's size. */
+export function downloadSection(d: DownloadFigures): string[] {
+	const size = (bytes: number) => `${number(bytes / 1024 ** 2, 1)} MB`;
+	return [
+		`## Recording download: ${size(d.runs[0].bytes)} through AlloMia Call → Get`,
+		'',
+		`A call whose recording is ${number(d.runs[0].bytes)} bytes (${d.mimeType}, generated as it streams by the sandbox's storage, outside the n8n process), ` +
+			"read with **Download: Recording**: the node streams the file from the pre-signed link into n8n's binary data store " +
+			`(${d.binaryDataMode}, n8n's default) instead of holding it in memory. The resident memory of the n8n process is sampled every 20 ms during each run, ` +
+			'after a warm-up download of the same size (n8n and Node set up their stream and file paths on first use); then a recording four times as large: ' +
+			'a node that held the file would grow by the size of the file in both runs.',
+		'',
+		'| Recording | n8n process memory before | Peak during the run | Growth | Node time |',
+		'| ---: | ---: | ---: | ---: | ---: |',
+		...d.runs.map(
+			(r) =>
+				`| ${size(r.bytes)} | ${number(r.rssBeforeMb, 1)} MB | ${number(r.rssPeakMb, 1)} MB | **${number(r.growthMb, 1)} MB** (${number((100 * r.growthMb * 1024 ** 2) / r.bytes)} % of the file) | ${number(r.nodeMs / 1000, 1)} s |`,
+		),
+		'',
+		`The warm-up download grew the process by ${number(d.warmUp.growthMb, 1)} MB (first use). The growth does not follow the file's size: ` +
+			"what remains is the network buffers the download passed through, freed by Node's garbage collector at its own pace.",
+		'',
+	];
+}
+
+/** Waiting for N calls: polling vs On Provider Callback vs n8n's own Wait node. */
+export function waitingSection(w: WaitingFigures): string[] {
+	const [first] = w.runs;
+	const label: Record<WaitingRun['way'], string> = {
+		polling: 'Wait for Call to End → Polling (one execution, N items, Poll Interval 1 s)',
+		callback: 'Wait for Call to End → On Provider Callback (one execution per call)',
+		waitNode: "n8n's own: Callback URL = resume URL + Wait node (one execution per call)",
+	};
+	const baseline = w.runs.find((r) => r.way === 'waitNode');
+	const lines = [
+		`## Waiting for ${first.calls} AlloMia calls of ${first.callSeconds} s`,
+		'',
+		'Slot-seconds: the executions with status *running*, summed over the wait (sampled every 100 ms): what queue-mode worker slots hold. A waiting execution holds none.',
+		'',
+		'| Way | Executions | Wall time | Slot-seconds | Most running at once | Most waiting at once | Creates | Status reads |',
+		'|---|---:|---:|---:|---:|---:|---:|---:|',
+	];
+	for (const r of w.runs) {
+		const ratio = baseline && r !== baseline && baseline.wallSeconds > 0 ? ` (${round(r.wallSeconds / baseline.wallSeconds, 2)}× the Wait node)` : '';
+		lines.push(
+			`| ${label[r.way]} | ${r.executions} | ${r.wallSeconds} s${ratio} | ${r.slotSeconds} | ${r.mostRunning} | ${r.mostWaiting} | ${r.creates} | ${r.statusReads} |`,
+		);
+	}
+	lines.push(
+		'',
+		`Polling holds one execution for about one call's length plus dialing (not ${first.calls} × ${first.callSeconds} s); On Provider Callback holds slots only while placing the call and after the callback, as n8n's own Wait node does.`,
+		'',
+	);
+	return lines;
+}
+
 export function renderMarkdown(report: BenchReport): string {
 	const m = report.machine;
 	const lines: string[] = [
@@ -363,6 +422,8 @@ export function renderMarkdown(report: BenchReport): string {
 	}
 	if (report.pacing) lines.push(...pacingSection(report.pacing));
 	if (report.memory) lines.push(...memorySection(report.memory));
+	if (report.download) lines.push(...downloadSection(report.download));
+	if (report.waiting) lines.push(...waitingSection(report.waiting));
 	if (report.package) lines.push(...packageSection(report.package));
 	lines.push(
 		'## Running it',
@@ -370,7 +431,7 @@ export function renderMarkdown(report: BenchReport): string {
 		'```bash',
 		'npm ci && npm run bench            # writes docs/benchmarks.json and docs/benchmarks.md',
 		'npm run bench -- --runs 7          # more rounds where the time budget allows (at least 3 always)',
-		'npm run bench -- --only pacing     # some scenarios: package, memory, per-item, computed, decomposition, pacing',
+		'npm run bench -- --only pacing     # some scenarios: package, memory, per-item, computed, decomposition, pacing, download',
 		'npm run bench -- --out /tmp/b      # write elsewhere',
 		'```',
 		'',

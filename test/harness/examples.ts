@@ -33,9 +33,15 @@ export const EXAMPLES = {
 		file: 'allomia-outbound-call-crm-update.json',
 		webhookNode: 'New contact to call',
 		callNode: 'Call the contact',
-		waitNode: 'Wait for the call outcome',
 		crmNode: 'CRM record',
 		notPlacedNode: 'CRM record: call not placed',
+	},
+	alloMiaList: {
+		file: 'allomia-call-list-one-execution-per-call.json',
+		triggerNode: 'Run campaign',
+		contactsNode: 'Contacts to call',
+		callNode: 'Call the contact',
+		resultNode: 'Call result',
 	},
 	aiCallerCampaign: {
 		file: 'aicaller-calls-from-spreadsheet.json',
@@ -45,6 +51,14 @@ export const EXAMPLES = {
 		resultNode: 'Result per contact',
 		writeNode: 'Write results CSV',
 		csvFile: 'contacts.csv',
+	},
+	alloMiaFiles: {
+		file: 'allomia-call-files-to-disk.json',
+		triggerNode: 'Run',
+		settingsNode: 'Call to store',
+		getNode: 'Get call with files',
+		transcriptNode: 'Save transcript',
+		recordingNode: 'Save recording',
 	},
 } as const;
 
@@ -81,6 +95,8 @@ export interface PrepareOptions {
 	csvPath?: string;
 	/** Absolute path the AICaller example writes its results CSV to (resultsPath). */
 	resultsPath?: string;
+	/** Folder the AlloMia files example writes the transcript and recording to (its "Call to store" folder). */
+	folder?: string;
 	/** A webhook path of its own (paths are unique per n8n instance). */
 	webhookPath?: string;
 	/** Workflow name suffix, to tell copies apart in the editor. */
@@ -135,6 +151,7 @@ export function prepareExample(file: string, options: PrepareOptions): WorkflowJ
 	if (options.csvPath) setAssignment(workflow, settingsNodeOf(file), 'csvPath', options.csvPath);
 	if (options.resultsPath)
 		setAssignment(workflow, settingsNodeOf(file), 'resultsPath', options.resultsPath);
+	if (options.folder) setAssignment(workflow, settingsNodeOf(file), 'folder', options.folder);
 	if (options.nameSuffix) workflow.name = `${workflow.name} ${options.nameSuffix}`;
 	if (options.openCallingHours) {
 		for (const node of workflow.nodes) {

@@ -433,6 +433,12 @@ export interface QueueStack {
 	runDir: string;
 	/** Seconds each setup step took. */
 	timings: Record<string, number>;
+	/**
+	 * Stops main and every worker and starts them again with the same settings (Redis, Postgres
+	 * and the user folders stay): what an n8n restart or upgrade does to waiting executions.
+	 * `main` and `workers` then hold the new processes; their logs go on in the same files.
+	 */
+	restart(): Promise<void>;
 	stop(options?: { keepRunDir?: boolean }): Promise<void>;
 }
 
@@ -517,6 +523,9 @@ export async function startQueueStack(options: QueueStackOptions): Promise<Queue
 					QUEUE_HEALTH_CHECK_ACTIVE: 'true',
 					QUEUE_HEALTH_CHECK_PORT: String(healthPort),
 					N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
+					// Webhooks (and the resume URLs of waiting executions) are served by main, so
+					// every process must build them on main's address, as n8n's queue-mode docs say.
+					WEBHOOK_URL: mainProcess.env.WEBHOOK_URL,
 				});
 				return { ...worker, healthPort };
 			}),
@@ -546,7 +555,8 @@ export async function startQueueStack(options: QueueStackOptions): Promise<Queue
 		for (const result of results) if (result.status === 'rejected') throw result.reason;
 
 		log(`queue mode: starting n8n main and ${workerCount} workers…`);
-		await timed('n8n main+workers start', async () => {
+		const startN8n = async () => {
+			workers.length = 0;
 			const starts = await Promise.allSettled([
 				N8nServer.start(runtime, mainProcess.env, path.join(runDir, 'main.log')).then(
 					(server) => (main = server),
@@ -567,9 +577,10 @@ export async function startQueueStack(options: QueueStackOptions): Promise<Queue
 				}),
 			]);
 			for (const result of starts) if (result.status === 'rejected') throw result.reason;
-		});
-		// Ordered as started (worker-1, worker-2, …), whichever became ready first.
-		workers.sort((a, b) => a.logFile.localeCompare(b.logFile));
+			// Ordered as started (worker-1, worker-2, …), whichever became ready first.
+			workers.sort((a, b) => a.logFile.localeCompare(b.logFile));
+		};
+		await timed('n8n main+workers start', startN8n);
 		if (!main) throw new Error('n8n main did not start');
 		const mainServer = main;
 		const client = new N8nClient(mainServer.url);
@@ -582,7 +593,7 @@ export async function startQueueStack(options: QueueStackOptions): Promise<Queue
 			}
 		});
 		timings.total = Math.round((Date.now() - started) / 100) / 10;
-		return {
+		const stack: QueueStack = {
 			runtime,
 			main: mainServer,
 			workers,
@@ -592,8 +603,16 @@ export async function startQueueStack(options: QueueStackOptions): Promise<Queue
 			postgresPort,
 			runDir,
 			timings,
+			restart: async () => {
+				await Promise.allSettled([main?.stop(), ...workers.map(async (w) => await w.stop())]);
+				await startN8n();
+				if (!main) throw new Error('n8n main did not start again');
+				stack.main = main;
+				await client.login();
+			},
 			stop,
 		};
+		return stack;
 	} catch (error) {
 		await stop({ keepRunDir: true }).catch(() => undefined);
 		const message = error instanceof Error ? error.message : String(error);

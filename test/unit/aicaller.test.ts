@@ -339,8 +339,8 @@ describe('Webhook secrets come from the AICaller Webhook Secret API credential a
 		const id = String(created.items[0].json._id);
 		// The sandbox keeps the secret and echoes it in its answers, as AICaller does.
 		expect(JSON.stringify(sandbox.aiCaller.state.calls.find((call) => call._id === id))).toContain(STRONG);
-		expect(created.items[0].json.phoneCallWebhooks).toEqual([webhook, { ...webhook, url: 'https://hooks.abc.com/' }]);
 		expect(created.items[0].json).toHaveProperty('callEnded');
+		expect((created.items[0].json.createResponse as IDataObject).phoneCallWebhooks).toEqual([webhook, { ...webhook, url: 'https://hooks.abc.com/' }]);
 
 		const got = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'get', phoneCallId: id });
 		const all = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'getAll', returnAll: true });

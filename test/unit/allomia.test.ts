@@ -153,7 +153,7 @@ describe('Call → Create Outbound', () => {
 });
 
 describe('Call → Create Outbound → Wait for Call to End', () => {
-	test('the outcome is the final status with callDetails, and the call record under AlloMia\'s own field names', async () => {
+	test('the item is the call as it ended: final status, callDetails and the call record under AlloMia\'s own field names, the create answer under createResponse', async () => {
 		// The call ends as soon as it was placed; the node sees it at its first poll (after 1 s).
 		const ender = setInterval(() => {
 			const placed = sandbox.alloMia.state.outboundCalls.find((c) => c.status === 'calling');
@@ -172,9 +172,13 @@ describe('Call → Create Outbound → Wait for Call to End', () => {
 			expect(result.error).toBeUndefined();
 			const json = result.items[0].json;
 			const id = String(json.outboundCallId);
-			expect(json).toMatchObject({ status: 'calling', message: 'Outbound call dispatched', callEnded: true });
-			expect(json.outcome).toEqual({
+			// The item describes the call as it ended, its fields top-level under AlloMia's names; the
+			// create answer (status "calling") is kept apart, so a sheet mapping `status` gets "completed".
+			expect(json).toEqual({
+				outboundCallId: id,
 				status: 'completed',
+				callEnded: true,
+				contactId: expect.any(String),
 				callDetails: {
 					startedAt: expect.any(String),
 					endedAt: expect.any(String),
@@ -183,8 +187,11 @@ describe('Call → Create Outbound → Wait for Call to End', () => {
 				},
 				...expectedAlloMiaCallRecord(id, F.organizationId, '61'),
 				linksExpireAt: expect.any(String),
+				waitedSeconds: expect.any(Number),
+				createResponse: { outboundCallId: id, contactId: json.contactId, status: 'calling', message: 'Outbound call dispatched' },
 			});
-			for (const old of ['summary', 'sentiment', 'intent']) expect(json.outcome).not.toHaveProperty(old);
+			expect(Object.keys(json).slice(0, 3)).toEqual(['outboundCallId', 'status', 'callEnded']);
+			for (const old of ['summary', 'sentiment', 'intent', 'outcome', 'message']) expect(json).not.toHaveProperty(old);
 			expect(requests().map((r) => [r.method, r.path, r.status, r.valid])).toEqual([
 				['POST', '/api/outbound', 200, true],
 				['GET', `/api/outbound/${id}/status`, 200, true],

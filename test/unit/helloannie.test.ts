@@ -4,6 +4,8 @@
  */
 import { PHONE_RULE } from '../../nodes/shared/phone';
 import {
+	HELLOANNIE_CLOSE_CONVERSATION_BODY,
+	HELLOANNIE_CREATE_CONVERSATION_EXAMPLE,
 	HELLOANNIE_EXAMPLE_APPOINTMENT,
 	HELLOANNIE_EXAMPLE_PATIENT,
 	HELLOANNIE_EXAMPLE_SMS_MESSAGE,
@@ -155,8 +157,10 @@ describe('Call → Start', () => {
 			expect(result.error).toBeUndefined();
 			expect(result.items[0].json).toMatchObject({
 				conversationId: expect.stringMatching(UUID),
+				status: 'CLOSING',
 				callEnded: false,
-				outcome: { status: 'CLOSING', duration: 61, endTime: expect.any(String) },
+				duration: 61,
+				endTime: expect.any(String),
 			});
 			const polls = requests().filter((r) => r.method === 'GET');
 			expect(polls.length).toBeGreaterThanOrEqual(2);
@@ -460,6 +464,181 @@ describe('Conversation', () => {
 		expect(result.error?.message).toBe(
 			'Conversation ID (conversationId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 3c90c3cc-0d44-4b50-8888-8dd25736052a',
 		);
+		expect(requests()).toHaveLength(0);
+	});
+});
+
+describe('Conversation → Close', () => {
+	const open = F.conversations[1];
+	const close = { resource: 'conversation', operation: 'close', conversationId: open.conversationId };
+
+	test("sends the page's example body, outputs the status, and the conversation reads CLOSED afterwards", async () => {
+		const result = await runHelloAnnie(sandbox, close);
+		const [request] = requests();
+		expectDocumentedRequest(request, 'POST', `/conversations/${open.conversationId}/close`);
+		expect(request.rawBody).toBe(JSON.stringify(HELLOANNIE_CLOSE_CONVERSATION_BODY));
+		expect(result.items.map((i) => i.json)).toEqual([{ conversationId: open.conversationId, status: 'CLOSING' }]);
+		const read = await runHelloAnnie(sandbox, { resource: 'conversation', operation: 'get', conversationId: open.conversationId });
+		expect(read.items[0].json).toMatchObject({ status: 'CLOSED', endTime: expect.any(String) });
+	});
+
+	test('Skip Notifications on is sent as skipNotifications: true', async () => {
+		await runHelloAnnie(sandbox, { ...close, skipNotifications: true });
+		expect(requests()[0].body).toEqual({ skipNotifications: true });
+	});
+
+	test('closing again answers the current status (the page calls the endpoint idempotent)', async () => {
+		await runHelloAnnie(sandbox, close);
+		const again = await runHelloAnnie(sandbox, close);
+		expect(again.items[0].json).toEqual({ conversationId: open.conversationId, status: 'CLOSED' });
+		expect(requests()).toHaveLength(2);
+	});
+
+	test('a transient 500 is retried, as the page documents the close as idempotent', async () => {
+		sandbox.inject({ provider: 'helloannie', path: `/conversations/${open.conversationId}/close`, fault: { status: 500 } });
+		const result = await runHelloAnnie(sandbox, close);
+		expect(requests().map((r) => r.status)).toEqual([500, 200]);
+		expect(result.items[0].json.status).toBe('CLOSING');
+	});
+
+	test('an unknown conversation gives the 404 message after one request', async () => {
+		const result = await runHelloAnnie(sandbox, { ...close, conversationId: '00000000-0000-4000-8000-000000000000' });
+		expect(result.error?.name).toBe('NodeApiError');
+		expect(result.error?.message).toMatch(/^HelloAnnie could not find it \(HTTP 404\)/);
+		expect(requests()).toHaveLength(1);
+	});
+
+	test('a Conversation ID that is not an ID is refused before sending', async () => {
+		const result = await runHelloAnnie(sandbox, { ...close, conversationId: 'abc' });
+		expect(result.error?.message).toBe(
+			'Conversation ID (conversationId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 3c90c3cc-0d44-4b50-8888-8dd25736052a',
+		);
+		expect(requests()).toHaveLength(0);
+	});
+});
+
+describe('Conversation → Create', () => {
+	const example = HELLOANNIE_CREATE_CONVERSATION_EXAMPLE.parameters;
+	const sms = { ...example, medium: 'SMS', messages: {}, additionalFields: {} };
+
+	/** Calling hours that are closed now: one hour, twelve hours from now, every day, in UTC. */
+	const closedNow = () => {
+		const opens = new Date(Date.now() + 12 * 3600_000);
+		const clock = (d: Date) => `${String(d.getUTCHours()).padStart(2, '0')}:00`;
+		return {
+			hours: {
+				timeZone: 'UTC',
+				earliest: clock(opens),
+				latest: clock(new Date(opens.getTime() + 3600_000)),
+				days: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'],
+			},
+		};
+	};
+
+	test('sends the documentation example field for field and outputs the new conversation with its messages', async () => {
+		const result = await runHelloAnnie(sandbox, example);
+		const [request] = requests();
+		expectDocumentedRequest(request, 'POST', '/conversations');
+		expect(request.rawBody).toBe(JSON.stringify(HELLOANNIE_CREATE_CONVERSATION_EXAMPLE.body));
+		expect(result.items).toHaveLength(1);
+		expect(result.items[0].json).toMatchObject({
+			conversationId: expect.stringMatching(UUID),
+			medium: 'CHAT',
+			botId: example.botId,
+			toNumber: example.toNumber,
+			status: 'OPEN',
+		});
+		const messages = await runHelloAnnie(sandbox, {
+			resource: 'conversation',
+			operation: 'getMessages',
+			conversationId: result.items[0].json.conversationId,
+			returnAll: true,
+		});
+		expect(messages.items.map((i) => [i.json.role, i.json.content])).toEqual([['user', 'Hi, I would like to book a cleaning.']]);
+	});
+
+	test('only Medium and Bot: the other fields are not sent; a message entry left empty is dropped', async () => {
+		await runHelloAnnie(sandbox, {
+			resource: 'conversation',
+			operation: 'create',
+			medium: 'CHAT',
+			botId: F.bots[1].id,
+			toNumber: '',
+			messages: { message: [{ role: '', input: '' }, { role: 'assistant', input: 'Welcome back!' }] },
+		});
+		expect(requests()[0].rawBody).toBe(
+			JSON.stringify({ medium: 'CHAT', botId: F.bots[1].id, messages: [{ role: 'assistant', input: 'Welcome back!' }] }),
+		);
+	});
+
+	test('To Number written without country code is completed by Options → Default Country Code', async () => {
+		await runHelloAnnie(sandbox, { ...sms, toNumber: '(555) 987-6543', requestOptions: { defaultCountryCode: '+1' } });
+		expect(requests()[0].body).toEqual({ medium: 'SMS', botId: example.botId, toNumber: '+15559876543' });
+	});
+
+	test('SMS texts a patient: outside Calling Hours nothing is sent and the item comes out skipped', async () => {
+		const result = await runHelloAnnie(sandbox, { ...sms, requestOptions: { callingHours: closedNow() } });
+		expect(requests()).toHaveLength(0);
+		expect(result.items[0].json).toMatchObject({ skipped: true, skipReason: 'outsideCallingHours', timeZone: 'UTC' });
+	});
+
+	test('a chat texts nobody: Calling Hours and the Deduplication Key do not hold it back', async () => {
+		const result = await runHelloAnnie(
+			sandbox,
+			{ ...example, requestOptions: { callingHours: closedNow(), deduplicationKey: 'chat-1' } },
+			{ items: [{}, {}] },
+		);
+		expect(requests()).toHaveLength(2);
+		expect(result.items.map((i) => i.json.status)).toEqual(['OPEN', 'OPEN']);
+	});
+
+	test('SMS with a Deduplication Key: the same key a second time is skipped as duplicate', async () => {
+		const result = await runHelloAnnie(
+			sandbox,
+			{ ...sms, requestOptions: { deduplicationKey: '={{ $json.appointmentId }}' } },
+			{ items: [{ appointmentId: 'appt-1' }, { appointmentId: 'appt-1' }] },
+		);
+		expect(requests()).toHaveLength(1);
+		expect(result.items.map((i) => i.json.skipReason ?? i.json.status)).toEqual(['OPEN', 'duplicate']);
+	});
+
+	test('a 500 answer is not retried and says the conversation may or may not have been created', async () => {
+		sandbox.inject({ provider: 'helloannie', path: '/conversations', method: 'POST', fault: { status: 500, body: { success: false, message: 'Internal error' } } });
+		const result = await runHelloAnnie(sandbox, sms);
+		expect(requests()).toHaveLength(1);
+		expect(result.error?.name).toBe('NodeApiError');
+		expect(result.error?.message).toBe('HelloAnnie failed (HTTP 500): Internal error. The request may or may not have been processed');
+		expect(result.error?.description).toContain('Check with Conversation → Get Many');
+	});
+
+	test('an unknown bot gives the provider\'s 404 message', async () => {
+		const result = await runHelloAnnie(sandbox, { ...example, botId: '00000000-0000-4000-8000-000000000000' });
+		expect(result.error?.message).toMatch(/^HelloAnnie could not find it \(HTTP 404\): Bot not found/);
+	});
+
+	test.each([
+		['a medium other than CHAT or SMS', { medium: 'CALL' }, 'Medium (medium) is not one of the allowed values: use one of CHAT, SMS'],
+		['a bot that is not an ID', { botId: 'front desk' }, 'Bot (botId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 3c90c3cc-0d44-4b50-8888-8dd25736052a'],
+		['a number without country code', { toNumber: '555' }, `To Number (toNumber) ${PHONE_RULE}`],
+		[
+			'an idle timeout of 0 minutes',
+			{ additionalFields: { idleTimeoutMinutes: 0 } },
+			'Additional Fields → Idle Timeout Minutes (additionalFields.idleTimeoutMinutes) is too small: enter 1 or more',
+		],
+		[
+			'a maximum of 1.5 minutes',
+			{ additionalFields: { maxOpenMinutes: 1.5 } },
+			'Additional Fields → Max Open Minutes (additionalFields.maxOpenMinutes) is a decimal number, not a whole number: enter a whole number',
+		],
+		[
+			'a message text that is a list',
+			{ messages: { message: [{ role: 'user', input: '={{ [1, 2] }}' }] } },
+			'Messages → Input (messages.0.input) is a list, not a text: enter a text',
+		],
+	])('%s is refused before sending', async (_case, change, expected) => {
+		const result = await runHelloAnnie(sandbox, { ...example, ...change });
+		expect(result.error?.name).toBe('NodeOperationError');
+		expect(result.error?.message).toBe(expected);
 		expect(requests()).toHaveLength(0);
 	});
 });

@@ -3,8 +3,8 @@ import { NodeOperationError } from 'n8n-workflow';
 import { z } from 'zod';
 import { readFields } from '../../../shared/fields';
 import { compact, httpUrl, optional, phoneNumber, stringMap, text, uuid } from '../../../shared/schema';
-import type { Operation, ValidationEnv } from '../../../shared/types';
-import { pick, waitForCallEnd, waitProperties } from '../../../shared/wait';
+import type { ApiRequest, CallbackSupport, Operation, ValidationEnv } from '../../../shared/types';
+import { pick, readWaitSettings, waitProperties, type CallState } from '../../../shared/wait';
 import { executionSecret } from '../../../shared/webhookAuth';
 import { CALLBACK_TOKEN, withCallbackToken } from '../../callbackToken';
 import { LINK_LIFETIME_MS } from './get';
@@ -117,6 +117,20 @@ async function readInput(fn: IExecuteFunctions, itemIndex: number): Promise<IDat
 	const raw = readFields(fn, itemIndex, properties);
 	const { dynamicVariablesMode, dynamicVariables, dynamicVariablesJson, ...rest } = raw;
 	delete rest.addCallbackToken;
+	// AlloMia takes one callbackUrl per call; On Provider Callback needs it for this execution.
+	if (readWaitSettings(fn, true)?.mode === 'callback') {
+		const setUrl = typeof rest.callbackUrl === 'string' && rest.callbackUrl.trim() !== '';
+		if (setUrl || addsCallbackToken(fn)) {
+			throw new NodeOperationError(
+				fn.getNode(),
+				`${setUrl ? 'Callback URL is set' : 'Add Callback Token is on'}, but Wait for Call to End → On Provider Callback points the call's one callbackUrl at this execution`,
+				{
+					description: `${setUrl ? 'Clear Callback URL' : 'Turn Add Callback Token off'}, or choose Wait Using "Polling" to keep your own callback. Nothing was sent.`,
+					itemIndex,
+				},
+			);
+		}
+	}
 	// The token is checked before anything is sent, but only added to the URL when sending: the
 	// item's input (which validation and the campaign guard see) never holds it.
 	if (addsCallbackToken(fn)) {
@@ -149,6 +163,47 @@ const schema = (env: ValidationEnv) =>
 		})
 		.transform((body) => compact(body) ?? {});
 
+/**
+ * A call's state from its status (the status read, or the callbackUrl POST, which mirrors it):
+ * still calling, or ended, then completed with the call record (summary, outcome, transcript).
+ */
+async function outboundCallState(
+	request: <T>(request: ApiRequest) => Promise<T>,
+	status: IDataObject,
+	id: string,
+): Promise<CallState> {
+	if (status.status === 'calling') return { ended: false, call: pick(status, ['outboundCallId', 'contactId', 'status']) };
+	const call = pick(status, ['outboundCallId', 'contactId', 'status', 'callDetails']);
+	// The call record (summary, transcript) shares the outbound call's ID; that link is not
+	// documented, so a missing record leaves the call at its status.
+	try {
+		const record = await request<IDataObject>({ method: 'GET', path: `/api/calls/${encodeURIComponent(id)}`, idempotent: true });
+		// Every field of the record, named as AlloMia's get-call page names it: callSummary (and the
+		// French summary next to it), userSentiment, userPrimaryIntent, callOutcome, callEndedReason,
+		// callDurationSeconds (a string), transcriptUrl, recordingUrl, teamId, teamName, ... The
+		// status's own fields are kept as the status gave them.
+		for (const [key, value] of Object.entries(record)) if (!(key in call)) call[key] = value;
+		if (record.transcriptUrl || record.recordingUrl) {
+			call.linksExpireAt = new Date(Date.now() + LINK_LIFETIME_MS).toISOString();
+		}
+	} catch {
+		// The status alone still says how the call ended.
+	}
+	return { ended: true, call };
+}
+
+/** The callbackUrl POST: documented to mirror Get Outbound Call Status, sent at a terminal state. */
+const alloMiaCallback: CallbackSupport = {
+	how: "POSTs the call's final status to its Callback URL",
+	idField: 'outboundCallId',
+	attach: (body, url) => ({ ...body, callbackUrl: url }),
+	read: (payload) => ({
+		callId: typeof payload.outboundCallId === 'string' ? payload.outboundCallId : undefined,
+		final: typeof payload.status === 'string' && payload.status !== 'calling',
+	}),
+	outcome: async (request, payload, id) => await outboundCallState(request, payload, id),
+};
+
 export const createOutboundCall: Operation<ReturnType<typeof schema>> = {
 	value: 'createOutbound',
 	name: 'Create Outbound',
@@ -159,40 +214,34 @@ export const createOutboundCall: Operation<ReturnType<typeof schema>> = {
 	phoneFields: true,
 	dials: { places: 'call' },
 	readInput,
-	extraProperties: waitProperties,
+	waits: { callback: alloMiaCallback },
+	extraProperties: waitProperties({ callback: { provider: 'AlloMia', how: alloMiaCallback.how } }),
 	async execute(ctx, body) {
-		const sent =
+		const withToken =
 			addsCallbackToken(ctx.fn) && typeof body.callbackUrl === 'string'
 				? { ...body, callbackUrl: withCallbackToken(body.callbackUrl, await executionSecret(ctx.fn, CALLBACK_TOKEN, WHERE)) }
 				: body;
+		const resumeUrl = ctx.waiter?.callbackUrl(ctx.itemIndex);
 		const created = await ctx.request<IDataObject>({
 			method: 'POST',
 			path: '/api/outbound',
-			body: sent,
+			body: resumeUrl ? alloMiaCallback.attach(withToken, resumeUrl) : withToken,
 			idempotent: false,
 			checkHint: 'Check with Call → Get Many (sorted newest first) before running this item again.',
 		});
-		const id = encodeURIComponent(String(created.outboundCallId));
-		return await waitForCallEnd(ctx, created, async () => {
-			const status = await ctx.request<IDataObject>({ method: 'GET', path: `/api/outbound/${id}/status`, idempotent: true });
-			if (status.status === 'calling') return { ended: false, outcome: pick(status, ['status']) };
-			const outcome = pick(status, ['status', 'callDetails']);
-			// The call record (summary, transcript) shares the outbound call's ID; that link is not
-			// documented, so a missing record leaves the outcome at its status.
-			try {
-				const call = await ctx.request<IDataObject>({ method: 'GET', path: `/api/calls/${id}`, idempotent: true });
-				// Every field of the record, named as AlloMia's get-call page names it: callSummary (and the
-				// French summary next to it), userSentiment, userPrimaryIntent, callOutcome, callEndedReason,
-				// callDurationSeconds (a string), transcriptUrl, recordingUrl, teamId, teamName, ... The
-				// status's own status and callDetails are kept as the status gave them.
-				for (const [key, value] of Object.entries(call)) if (!(key in outcome)) outcome[key] = value;
-				if (call.transcriptUrl || call.recordingUrl) {
-					outcome.linksExpireAt = new Date(Date.now() + LINK_LIFETIME_MS).toISOString();
-				}
-			} catch {
-				// Status alone is still the outcome.
-			}
-			return { ended: true, outcome };
+		if (!ctx.waiter) return created;
+		const id = String(created.outboundCallId);
+		return ctx.waiter.watch(ctx.itemIndex, {
+			created,
+			idField: alloMiaCallback.idField,
+			check: async () => {
+				const status = await ctx.request<IDataObject>({
+					method: 'GET',
+					path: `/api/outbound/${encodeURIComponent(id)}/status`,
+					idempotent: true,
+				});
+				return await outboundCallState(ctx.request, status, id);
+			},
 		});
 	},
 };

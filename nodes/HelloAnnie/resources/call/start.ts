@@ -2,7 +2,7 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
 import { compact, optional, phoneNumber, text } from '../../../shared/schema';
 import type { Operation, ValidationEnv } from '../../../shared/types';
-import { pick, waitForCallEnd, waitProperties } from '../../../shared/wait';
+import { pick, waitProperties } from '../../../shared/wait';
 import type { AnnieEnvelope } from '../../provider';
 import {
 	appointmentInfoProperty,
@@ -58,7 +58,9 @@ export const startCall: Operation<ReturnType<typeof schema>> = {
 	schema,
 	phoneFields: true,
 	dials: { places: 'call' },
-	extraProperties: waitProperties,
+	// HelloAnnie documents no per-call callback, so its calls are waited for by polling.
+	waits: {},
+	extraProperties: waitProperties(),
 	async execute(ctx, body) {
 		const response = await ctx.request<AnnieEnvelope<{ conversationId: string }>>({
 			method: 'POST',
@@ -67,31 +69,27 @@ export const startCall: Operation<ReturnType<typeof schema>> = {
 			idempotent: false,
 			checkHint: 'Check with Conversation → Get Many before running this item again.',
 		});
-		const created = { ...response.data };
-		return await waitForCallEnd(ctx, created, async () => {
-			const conversation = await ctx.request<AnnieEnvelope<IDataObject>>({
-				method: 'GET',
-				path: `/conversations/${encodeURIComponent(created.conversationId)}`,
-				idempotent: true,
-			});
-			const data = conversation.data ?? {};
-			// Documented statuses: OPEN while the call goes on; CLOSING while HelloAnnie runs its
-			// post-conversation actions (the summary is not there yet); CLOSED. Any other status ends
-			// the wait too; without a status, an end time does.
-			const status = typeof data.status === 'string' ? data.status.toUpperCase() : '';
-			return {
-				ended: status === '' ? Boolean(data.endTime) : status !== 'OPEN' && status !== 'CLOSING',
-				outcome: pick(data, [
-					'status',
-					'duration',
-					'summary',
-					'topic',
-					'conversationTags',
-					'actionsNeeded',
-					'startTime',
-					'endTime',
-				]),
-			};
+		const created: IDataObject = { ...response.data };
+		if (!ctx.waiter) return created;
+		return ctx.waiter.watch(ctx.itemIndex, {
+			created,
+			idField: 'conversationId',
+			check: async () => {
+				const conversation = await ctx.request<AnnieEnvelope<IDataObject>>({
+					method: 'GET',
+					path: `/conversations/${encodeURIComponent(String(created.conversationId))}`,
+					idempotent: true,
+				});
+				const data = conversation.data ?? {};
+				// Documented statuses: OPEN while the call goes on; CLOSING while HelloAnnie runs its
+				// post-conversation actions (the summary is not there yet); CLOSED. Any other status ends
+				// the wait too; without a status, an end time does.
+				const status = typeof data.status === 'string' ? data.status.toUpperCase() : '';
+				return {
+					ended: status === '' ? Boolean(data.endTime) : status !== 'OPEN' && status !== 'CLOSING',
+					call: pick(data, ['status', 'duration', 'summary', 'topic', 'conversationTags', 'actionsNeeded', 'startTime', 'endTime']),
+				};
+			},
 		});
 	},
 };
