@@ -301,13 +301,17 @@ async function panelClip(
 
 /** The action label n8n's nodes panel lists first for a node: its first resource's first operation. */
 function firstAction(description: INodeTypeDescription): string {
-	const [resource] = options(description.properties.find((p) => p.name === 'resource'));
+	// The resource and operation a new node opens on: their defaults (the options themselves are
+	// listed alphabetically, so the first one is not the default).
+	const resourceSelector = description.properties.find((p) => p.name === 'resource');
+	const resource = resourceSelector?.default ?? options(resourceSelector)[0]?.value;
 	const selector = description.properties.find(
 		(property) =>
 			property.name === 'operation' &&
-			(property.displayOptions?.show?.resource as unknown[] | undefined)?.includes(resource?.value),
+			(property.displayOptions?.show?.resource as unknown[] | undefined)?.includes(resource),
 	);
-	const [operation] = (selector?.options ?? []) as Array<{ name: string; action?: string }>;
+	const operations = (selector?.options ?? []) as Array<{ name: string; value: string; action?: string }>;
+	const operation = operations.find((o) => o.value === selector?.default) ?? operations[0];
 	if (!operation) throw new Error(`${description.displayName} has no operation`);
 	return operation.action ?? operation.name;
 }
