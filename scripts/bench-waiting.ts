@@ -10,6 +10,8 @@
  *
  * "Slots held" is what a queue-mode worker would give to the executions: every 100 ms the bench
  * counts the workflow's executions with status running, and sums count × time (slot-seconds).
+ * "While the calls run" is the part of it between the moment every call was placed and the
+ * first call's end: placing and resuming cost every way some slot time, waiting should not.
  * The sandbox ends each call CALL_MS after it was placed, with its callback, as a real call ends.
  */
 import { randomUUID } from 'node:crypto';
@@ -22,7 +24,8 @@ import type { Stack } from '../test/harness/stack';
 import { SANDBOX_FIXTURES } from '../test/sandbox/server';
 
 const CALLS = 20;
-const CALL_MS = 3000;
+/** Long enough that the wait itself, not placing and resuming, is what the slot counts show. */
+const CALL_MS = 12_000;
 const SAMPLE_MS = 100;
 const ALLOMIA = SANDBOX_FIXTURES.alloMia;
 
@@ -147,14 +150,26 @@ async function measure(stack: Stack, way: Way): Promise<WaitingRun> {
 	}, 50);
 	let slotMs = 0;
 	let mostRunning = 0;
+	let whileCallsRun = { ms: 0, slotMs: 0, mostRunning: 0 };
 	let sampling = true;
+	const callsRunning = () =>
+		sandbox.requestsFor('allomia').filter((r) => r.method === 'POST').length === CALLS && ended.size === 0;
 	const sampler = (async () => {
 		while (sampling) {
 			const started = Date.now();
+			const duringCalls = callsRunning();
 			const running = (await statuses(stack, stored.id)).filter((s) => s === 'running' || s === 'new').length;
 			mostRunning = Math.max(mostRunning, running);
 			await new Promise((resolve) => setTimeout(resolve, Math.max(0, SAMPLE_MS - (Date.now() - started))));
-			slotMs += running * (Date.now() - started);
+			const elapsed = Date.now() - started;
+			slotMs += running * elapsed;
+			if (duringCalls && callsRunning()) {
+				whileCallsRun = {
+					ms: whileCallsRun.ms + elapsed,
+					slotMs: whileCallsRun.slotMs + running * elapsed,
+					mostRunning: Math.max(whileCallsRun.mostRunning, running),
+				};
+			}
 		}
 	})();
 	const started = Date.now();
@@ -184,6 +199,11 @@ async function measure(stack: Stack, way: Way): Promise<WaitingRun> {
 			slotSeconds: Math.round(slotMs / 100) / 10,
 			mostRunning,
 			mostWaiting,
+			whileCallsRun: {
+				seconds: Math.round(whileCallsRun.ms / 100) / 10,
+				slotSeconds: Math.round(whileCallsRun.slotMs / 100) / 10,
+				mostRunning: whileCallsRun.mostRunning,
+			},
 			creates: requests.filter((r) => r.method === 'POST').length,
 			statusReads: requests.filter((r) => r.method === 'GET').length,
 		};

@@ -331,6 +331,47 @@ async function runAlloMiaFilesExample(stack: Stack): Promise<Summary> {
 	return { file: example.file, result: `call ${String(call.json.id).slice(0, 8)}…: ${written.length} files written (${written.map((w) => w.split(' ')[0]).join(', ')})` };
 }
 
+/**
+ * AlloMia: a list of contacts, one execution per call (the workflow runs itself per contact),
+ * each waiting for its own callback without holding a worker; the calls end by themselves.
+ */
+async function runAlloMiaListExample(stack: Stack): Promise<Summary> {
+	const example = EXAMPLES.alloMiaList;
+	out(`\n== ${example.file}`);
+	const workflow = prepareExample(example.file, {
+		credentialIds: { alloMia: stack.credentials.alloMia.id },
+	});
+	const stored = await stack.client.createWorkflow(workflow);
+	stack.sandbox.reset();
+	const parent = await stack.client.waitForExecution(
+		await stack.client.runManually(stored.id, example.triggerNode),
+	);
+	if (parent.status !== 'success')
+		throw new Error(`the AlloMia list example ended with ${parent.status}`);
+	const contacts = nodeOutput(parent, example.contactsNode)[0]?.json.contacts as unknown[] | undefined;
+	const count = contacts?.length ?? 0;
+	out(`n8n:         execution ${parent.id} started ${count} executions of the same workflow, one per contact`);
+	const done = await waitFor(
+		`the ${count} call executions to end`,
+		async () => {
+			const ids = (await stack.client.executionIds(stored.id)).filter((id) => id !== parent.id);
+			if (ids.length < count) return undefined;
+			const executions = await Promise.all(ids.map(async (id) => await stack.client.getExecution(id)));
+			return executions.every((e) => !['running', 'new', 'waiting'].includes(e.status)) ? executions : undefined;
+		},
+		{ timeoutMs: 120_000, intervalMs: 250 },
+	);
+	for (const request of stack.sandbox.requestsFor('allomia'))
+		out(`AlloMia:     ${request.method} ${request.path} → HTTP ${request.status}, ${contractVerdict(request)}`);
+	const results = done.map((execution) => {
+		const [result] = nodeOutput(execution, example.resultNode);
+		return `${String(result?.json.contactId)} ${String(result?.json.callStatus)}`;
+	});
+	for (const [k, execution] of done.entries())
+		out(`execution ${execution.id}: waited for its own callback → ${results[k]}`);
+	return { file: example.file, result: `${done.length} executions, each resumed by its own callback: ${results.join(', ')}` };
+}
+
 async function main(): Promise<number> {
 	const waitSeconds = argument('--wait-seconds', 3);
 	const outcomes = textArgument('--call-outcomes');
@@ -355,6 +396,7 @@ async function main(): Promise<number> {
 			await runAppointmentExample(stack, waitSeconds),
 			await runSmsCampaignExample(stack),
 			await runAlloMiaExample(stack),
+			await runAlloMiaListExample(stack),
 			await runAiCallerExample(stack),
 			await runAlloMiaFilesExample(stack),
 		];

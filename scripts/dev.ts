@@ -87,6 +87,7 @@ async function main(): Promise<void> {
 			prepareExample(EXAMPLES.appointment.file, { credentialId }),
 			prepareExample(EXAMPLES.smsCampaign.file, { credentialId, csvPath }),
 			prepareExample(EXAMPLES.alloMiaCrm.file, { credentialIds }),
+			prepareExample(EXAMPLES.alloMiaList.file, { credentialIds }),
 			prepareExample(EXAMPLES.aiCallerCampaign.file, {
 				credentialIds,
 				csvPath: path.join(stack.filesDir, EXAMPLES.aiCallerCampaign.csvFile),

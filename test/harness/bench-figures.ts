@@ -148,6 +148,8 @@ export interface WaitingRun {
 	slotSeconds: number;
 	mostRunning: number;
 	mostWaiting: number;
+	/** From the moment every call was placed to the first call's end: what waiting alone holds. */
+	whileCallsRun: { seconds: number; slotSeconds: number; mostRunning: number };
 	creates: number;
 	statusReads: number;
 }

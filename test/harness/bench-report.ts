@@ -319,18 +319,18 @@ export function waitingSection(w: WaitingFigures): string[] {
 		'',
 		'Slot-seconds: the executions with status *running*, summed over the wait (sampled every 100 ms): what queue-mode worker slots hold. A waiting execution holds none.',
 		'',
-		'| Way | Executions | Wall time | Slot-seconds | Most running at once | Most waiting at once | Creates | Status reads |',
-		'|---|---:|---:|---:|---:|---:|---:|---:|',
+		'| Way | Executions | Wall time | Slot-seconds in all | While the calls run: seconds · slot-seconds · most running | Most running at once | Most waiting at once | Creates | Status reads |',
+		'|---|---:|---:|---:|---:|---:|---:|---:|---:|',
 	];
 	for (const r of w.runs) {
 		const ratio = baseline && r !== baseline && baseline.wallSeconds > 0 ? ` (${round(r.wallSeconds / baseline.wallSeconds, 2)}× the Wait node)` : '';
 		lines.push(
-			`| ${label[r.way]} | ${r.executions} | ${r.wallSeconds} s${ratio} | ${r.slotSeconds} | ${r.mostRunning} | ${r.mostWaiting} | ${r.creates} | ${r.statusReads} |`,
+			`| ${label[r.way]} | ${r.executions} | ${r.wallSeconds} s${ratio} | ${r.slotSeconds} | ${r.whileCallsRun.seconds} s · ${r.whileCallsRun.slotSeconds} · ${r.whileCallsRun.mostRunning} | ${r.mostRunning} | ${r.mostWaiting} | ${r.creates} | ${r.statusReads} |`,
 		);
 	}
 	lines.push(
 		'',
-		`Polling holds one execution for about one call's length plus dialing (not ${first.calls} × ${first.callSeconds} s); On Provider Callback holds slots only while placing the call and after the callback, as n8n's own Wait node does.`,
+		`Slot-seconds in all include placing the ${first.calls} calls and resuming after them, which every way pays. While the calls run (every call placed, none ended yet), polling holds its one execution; On Provider Callback holds none, as n8n's own Wait node. Polling ends in about one call's length plus dialing, not ${first.calls} × ${first.callSeconds} s.`,
 		'',
 	);
 	return lines;
