@@ -167,7 +167,7 @@ function message(error: unknown): string {
  * execution without running this node again, and {{ $execution.customData.get('callId') }} (or
  * the executions list) still tells which call was placed.
  */
-export const CALL_ID_KEY = 'callId';
+const CALL_ID_KEY = 'callId';
 const WAITING_CALL_KEY = 'waitingCall';
 const CUSTOM_DATA_VALUE_LIMIT = 255;
 const CUSTOM_DATA_KEYS_LIMIT = 10;
@@ -230,9 +230,6 @@ const CALLBACK_ITEMS = 1;
  */
 export class CallWaiter {
 	private readonly watched: Watched[] = [];
-
-	/** Status reads sent while polling (reported by the benchmarks). */
-	statusReads = 0;
 
 	private constructor(
 		private readonly fn: IExecuteFunctions,
@@ -314,7 +311,6 @@ export class CallWaiter {
 			await sleep(Math.max(0, Math.min(this.settings.intervalMs, nextDeadline - now)));
 			for (const call of pending) {
 				try {
-					this.statusReads++;
 					call.last = await call.check();
 					call.outcomeError = undefined;
 				} catch (error) {
