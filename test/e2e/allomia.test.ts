@@ -224,7 +224,7 @@ describe('Call → Get Status / Get / Get Many', () => {
 		expectBearer(requests[0], suite.fixtures.apiKey);
 	});
 
-	test('Create Outbound with Wait for Call to End: the outcome carries the status and the call record under AlloMia\'s own field names', async () => {
+	test('Create Outbound with Wait for Call to End: the item is the call as it ended, its status and call record under AlloMia\'s own field names', async () => {
 		const running = run('create and wait', [exampleItem], {
 			...exampleParameters,
 			callbackUrl: '',
@@ -248,9 +248,12 @@ describe('Call → Get Status / Get / Get Many', () => {
 		expect(execution.status).toBe('success');
 		expect(output).toHaveLength(1);
 		const json = output[0].json;
-		expect(json).toMatchObject({ outboundCallId: id, status: 'calling', callEnded: true });
-		expect(json.outcome).toEqual({
+		// The call as it ended, AlloMia's fields top-level; the create answer under createResponse.
+		expect(json).toEqual({
+			outboundCallId: id,
 			status: 'completed',
+			callEnded: true,
+			contactId: expect.any(String),
 			callDetails: {
 				startedAt: expect.any(String),
 				endedAt: expect.any(String),
@@ -259,6 +262,8 @@ describe('Call → Get Status / Get / Get Many', () => {
 			},
 			...expectedAlloMiaCallRecord(id, suite.fixtures.organizationId, '61'),
 			linksExpireAt: expect.any(String),
+			waitedSeconds: expect.any(Number),
+			createResponse: { outboundCallId: id, contactId: json.contactId, status: 'calling', message: 'Outbound call dispatched' },
 		});
 		const calls = requests.map((r) => [r.method, r.path, r.status, r.valid]);
 		expect(calls[0]).toEqual(['POST', '/api/outbound', 200, true]);

@@ -61,6 +61,8 @@ const NODES = [
 		callPlacing: [
 			['call', 'Start'],
 			['sms', 'Start Conversation'],
+			// As SMS, a conversation created texts a patient.
+			['conversation', 'Create'],
 		],
 	},
 	{ key: 'alloMia', displayName: 'AlloMia', callPlacing: [['call', 'Create Outbound']] },
