@@ -271,7 +271,10 @@ export class CallWaiter {
 	 */
 	callbackUrl(itemIndex: number): string | undefined {
 		if (this.settings.mode !== 'callback') return undefined;
-		const url = this.fn.evaluateExpression('{{ $execution.resumeUrl }}', itemIndex);
+		// $execution.resumeUrl, read from the execution's data proxy as n8n's own Execute Workflow node
+		// reads $execution.id: n8n 2.x puts the execution's resume token into it.
+		const proxy = this.fn.getWorkflowDataProxy(itemIndex) as { $execution?: { resumeUrl?: unknown } };
+		const url = proxy.$execution?.resumeUrl;
 		if (typeof url !== 'string' || !/^https?:\/\//.test(url)) {
 			throw new NodeOperationError(this.fn.getNode(), 'n8n gave no resume URL for this execution, so the provider could not call back', {
 				description: 'Choose Wait Using "Polling", or check WEBHOOK_URL in the n8n settings. Nothing was dialed.',
