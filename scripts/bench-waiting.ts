@@ -123,12 +123,6 @@ function perCallWorkflow(stack: Stack, way: Exclude<Way, 'polling'>, path: strin
 	};
 }
 
-async function statuses(stack: Stack, workflowId: string): Promise<string[]> {
-	const filter = encodeURIComponent(JSON.stringify({ workflowId }));
-	const list = await stack.client.rest<{ results: Array<{ status: string }> }>('GET', `/rest/executions?filter=${filter}&limit=100`);
-	return list.results.map((e) => e.status);
-}
-
 async function measure(stack: Stack, way: Way): Promise<WaitingRun> {
 	const { sandbox, client } = stack;
 	sandbox.reset();
@@ -158,7 +152,7 @@ async function measure(stack: Stack, way: Way): Promise<WaitingRun> {
 		while (sampling) {
 			const started = Date.now();
 			const duringCalls = callsRunning();
-			const running = (await statuses(stack, stored.id)).filter((s) => s === 'running' || s === 'new').length;
+			const running = (await client.executionStatuses(stored.id)).map((e) => e.status).filter((s) => s === 'running' || s === 'new').length;
 			mostRunning = Math.max(mostRunning, running);
 			await new Promise((resolve) => setTimeout(resolve, Math.max(0, SAMPLE_MS - (Date.now() - started))));
 			const elapsed = Date.now() - started;
@@ -180,7 +174,7 @@ async function measure(stack: Stack, way: Way): Promise<WaitingRun> {
 		await waitFor(
 			`${executions} ${way} executions to end`,
 			async () => {
-				const list = await statuses(stack, stored.id);
+				const list = (await client.executionStatuses(stored.id)).map((e) => e.status);
 				mostWaiting = Math.max(mostWaiting, list.filter((s) => s === 'waiting').length);
 				return list.length === executions && list.every((s) => s === 'success') ? true : undefined;
 			},

@@ -18,7 +18,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
-export type WaitMode = 'polling' | 'callback';
+type WaitMode = 'polling' | 'callback';
 
 export interface WaitSettings {
 	mode: WaitMode;
@@ -120,7 +120,7 @@ export function readWaitSettings(fn: IExecuteFunctions, callbackSupported: boole
 }
 
 /** Where the create answer goes in an item that describes the call as it ended. */
-export const CREATE_RESPONSE_FIELD = 'createResponse';
+const CREATE_RESPONSE_FIELD = 'createResponse';
 
 /**
  * The item of a call the wait is done with, shaped for a spreadsheet: the call's ID and its

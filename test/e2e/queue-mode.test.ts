@@ -378,15 +378,6 @@ function callWorkflow(
 	};
 }
 
-async function executionsOf(workflowId: string): Promise<Array<{ id: string; status: string }>> {
-	const filter = encodeURIComponent(JSON.stringify({ workflowId }));
-	const list = await stack.client.rest<{ results: Array<{ id: string; status: string }> }>(
-		'GET',
-		`/rest/executions?filter=${filter}&limit=100`,
-	);
-	return list.results;
-}
-
 async function allWithStatus(
 	workflowIds: string[],
 	count: number,
@@ -396,7 +387,7 @@ async function allWithStatus(
 	return await waitFor(
 		`${count} executions with status ${status}`,
 		async () => {
-			const all = (await Promise.all(workflowIds.map(executionsOf))).flat();
+			const all = (await Promise.all(workflowIds.map(async (id) => await stack.client.executionStatuses(id)))).flat();
 			return all.length === count && all.every((e) => e.status === status) ? all : undefined;
 		},
 		{ timeoutMs, intervalMs: 250 },

@@ -307,6 +307,16 @@ export class N8nClient {
 	}
 
 	/** Ids of the executions of a workflow, oldest first (the newest 100: n8n's page limit). */
+	/** The workflow's executions, newest first, with their status only (the light list). */
+	async executionStatuses(workflowId: string): Promise<Array<{ id: string; status: string }>> {
+		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
+		const list = await this.rest<{ results: Array<{ id: string; status: string }> }>(
+			'GET',
+			`/rest/executions?filter=${filter}&limit=100`,
+		);
+		return list.results.map(({ id, status }) => ({ id, status }));
+	}
+
 	async executionIds(workflowId: string): Promise<string[]> {
 		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
 		const list = await this.rest<{ results: Array<{ id: string }> }>(

@@ -532,20 +532,14 @@ export function createHelloAnnie(
 		return phone;
 	};
 
-	function startConversation(
-		orgId: string,
-		medium: 'CALL' | 'SMS',
-		body: StartCallBody | StartSmsBody,
-		phone: HelloAnniePhoneNumber,
+	/** A new OPEN conversation, stored; `request` is the body that created it. */
+	function openConversation(
+		fields: Pick<StoredConversation, 'orgId' | 'medium' | 'botId' | 'toNumber' | 'fromNumber'> & { request: unknown },
 	): StoredConversation {
 		const conversation: StoredConversation = {
 			conversationId: uuid(),
 			conversationTags: [],
-			orgId,
-			medium,
-			botId: phone.botId,
-			toNumber: body.toNumber,
-			fromNumber: body.fromNumber,
+			...fields,
 			summary: null,
 			topic: null,
 			duration: null,
@@ -554,10 +548,26 @@ export function createHelloAnnie(
 			status: 'OPEN',
 			archived: false,
 			parentConversationId: null,
-			request: clone(body),
+			request: clone(fields.request),
 		};
 		state.conversations.push(conversation);
 		return conversation;
+	}
+
+	function startConversation(
+		orgId: string,
+		medium: 'CALL' | 'SMS',
+		body: StartCallBody | StartSmsBody,
+		phone: HelloAnniePhoneNumber,
+	): StoredConversation {
+		return openConversation({
+			orgId,
+			medium,
+			botId: phone.botId,
+			toNumber: body.toNumber,
+			fromNumber: body.fromNumber,
+			request: body,
+		});
 	}
 
 	function webhookView(webhook: StoredWebhook): Record<string, unknown> {
@@ -693,25 +703,14 @@ export function createHelloAnnie(
 		createConversation(orgId, { body }) {
 			const input = body as CreateConversationBody;
 			findBot(orgId, input.botId);
-			const conversation: StoredConversation = {
-				conversationId: uuid(),
-				conversationTags: [],
+			const conversation = openConversation({
 				orgId,
 				medium: input.medium,
 				botId: input.botId,
 				toNumber: input.toNumber ?? null,
 				fromNumber: null,
-				summary: null,
-				topic: null,
-				duration: null,
-				startTime: ctx.now().toISOString(),
-				endTime: null,
-				status: 'OPEN',
-				archived: false,
-				parentConversationId: null,
-				request: clone(input),
-			};
-			state.conversations.push(conversation);
+				request: input,
+			});
 			// Documented: initial messages are attached in order.
 			for (const message of input.messages ?? []) {
 				state.messages.push({

@@ -8,6 +8,7 @@ import { text, uuid } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
 import type { AnnieEnvelope } from '../../provider';
 import {
+	BOT_FIELDS_IN_PAGE_ORDER,
 	greetingProperty,
 	inOrder,
 	nameProperty,
@@ -16,20 +17,7 @@ import {
 } from './fields';
 
 /** The page's field order. */
-const ORDER = [
-	'orgId',
-	'name',
-	'greeting',
-	'internalName',
-	'companyName',
-	'industry',
-	'phoneGreeting',
-	'closedChatGreeting',
-	'closedPhoneGreeting',
-	'outbound',
-	'isGuardianEnabled',
-	'integrationId',
-] as const;
+const ORDER = ['orgId', ...BOT_FIELDS_IN_PAGE_ORDER] as const;
 
 const properties: INodeProperties[] = [
 	{

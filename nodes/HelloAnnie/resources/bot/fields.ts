@@ -101,6 +101,24 @@ export const optionalBotSchema = {
 	integrationId: optional(uuid()),
 };
 
+/**
+ * The bot fields Create and Update share, in the order both pages list them (Create adds `orgId`
+ * before them, Update `modelVersion` after them).
+ */
+export const BOT_FIELDS_IN_PAGE_ORDER = [
+	'name',
+	'greeting',
+	'internalName',
+	'companyName',
+	'industry',
+	'phoneGreeting',
+	'closedChatGreeting',
+	'closedPhoneGreeting',
+	'outbound',
+	'isGuardianEnabled',
+	'integrationId',
+] as const;
+
 /** Every field set on `fields`, in the order of `order` (the page's), leaving out what was not set. */
 export function inOrder(order: readonly string[], fields: Record<string, unknown>): IDataObject {
 	const body: IDataObject = {};

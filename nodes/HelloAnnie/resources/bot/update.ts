@@ -10,6 +10,7 @@ import type { Operation } from '../../../shared/types';
 import type { AnnieEnvelope } from '../../provider';
 import { botLocator } from '../locators';
 import {
+	BOT_FIELDS_IN_PAGE_ORDER,
 	greetingProperty,
 	inOrder,
 	nameProperty,
@@ -18,20 +19,7 @@ import {
 } from './fields';
 
 /** The page's field order. */
-const ORDER = [
-	'name',
-	'greeting',
-	'internalName',
-	'companyName',
-	'industry',
-	'phoneGreeting',
-	'closedChatGreeting',
-	'closedPhoneGreeting',
-	'outbound',
-	'isGuardianEnabled',
-	'integrationId',
-	'modelVersion',
-] as const;
+const ORDER = [...BOT_FIELDS_IN_PAGE_ORDER, 'modelVersion'] as const;
 
 const modelVersion: INodeProperties = {
 	displayName: 'Model Version',
