@@ -208,6 +208,9 @@ export function operationWorkflow(
 	};
 }
 
+/** Sandbox operations no action node sends (the HelloAnnie Trigger registers its webhook with them). */
+const TRIGGER_ONLY_OPERATIONS = new Set(['getBotWebhook', 'upsertBotWebhook', 'deleteBotWebhook']);
+
 export interface OperationRun {
 	execution: Execution;
 	/** The node's first output ([] when the execution failed). */
@@ -238,7 +241,12 @@ export async function runOperation(
 	const execution = await ctx.n8n.waitForExecution(executionId);
 	const output =
 		execution.status === 'success' ? nodeOutput(execution, options.node?.name ?? NODE) : [];
-	return { execution, output, requests: await ctx.sandbox.requests(options.provider) };
+	// Only the HelloAnnie Trigger manages bot webhooks; n8n may check a trigger left active by an
+	// earlier test file at any moment (seen: a GET /bots/{id}/webhook inside another test's run).
+	const requests = (await ctx.sandbox.requests(options.provider)).filter(
+		(request) => !TRIGGER_ONLY_OPERATIONS.has(request.operationId ?? ''),
+	);
+	return { execution, output, requests };
 }
 
 /** The error an execution stopped with, as the editor shows it. */
