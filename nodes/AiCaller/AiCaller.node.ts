@@ -9,7 +9,7 @@ import {
 } from 'n8n-workflow';
 import { callbackWebhooks, resumeOnCallback } from '../shared/callbackWait';
 import { buildProperties } from '../shared/description';
-import { executeOperation, requestOptionsProperties } from '../shared/router';
+import { executeOperation, sharedProperties } from '../shared/router';
 import { secretCredentialTest } from '../shared/webhookAuth';
 import { aiCaller } from './provider';
 import { aiCallerResources } from './resources';
@@ -45,7 +45,7 @@ export class AiCaller implements INodeType {
 		// Wait for Call to End → On Provider Callback: the provider's POST to the waiting execution's
 		// resume URL reaches `webhook` below (only while an execution of this node waits).
 		webhooks: callbackWebhooks,
-		properties: buildProperties(aiCallerResources, requestOptionsProperties),
+		properties: buildProperties(aiCallerResources, sharedProperties(aiCaller)),
 	};
 
 	// The editor's credential test checks the webhook secret's length when it is saved.

@@ -36,23 +36,28 @@ export function secretAccepted(request: AiCallerRequest, secret: string, mode: S
 	const signature = headerValue(request.headers, SIGNATURE_HEADER);
 	const field = request.body?.[SECRET_FIELD];
 
-	const checks = {
-		header: () => header !== undefined && safeEqual(header, secret),
-		hmac: () => signatureMatches(secret, request.rawBody, signature),
-		bodyField: () => typeof field === 'string' && safeEqual(field, secret),
-	};
+	const headerMatches = () => header !== undefined && safeEqual(header, secret);
+	const signatureMatchesBody = () => signatureMatches(secret, request.rawBody, signature);
+	const fieldMatches = () => typeof field === 'string' && safeEqual(field, secret);
+
 	if (mode !== 'any') {
-		// A value outside the options (an expression) accepts nothing.
-		const check = checks[mode] as (() => boolean) | undefined;
+		// A Map, not an object literal: the mode comes from a parameter (an expression may give any
+		// string), and an object would also answer inherited names such as "constructor" or
+		// "toString" with a function of Object.prototype. A value outside the options accepts nothing.
+		const check = new Map<string, () => boolean>([
+			['header', headerMatches],
+			['hmac', signatureMatchesBody],
+			['bodyField', fieldMatches],
+		]).get(mode);
 		return check ? check() : false;
 	}
 
-	const presented: Array<keyof typeof checks> = [];
-	if (header !== undefined) presented.push('header');
-	if (signature !== undefined) presented.push('hmac');
-	if (field !== undefined) presented.push('bodyField');
+	const presented: Array<() => boolean> = [];
+	if (header !== undefined) presented.push(headerMatches);
+	if (signature !== undefined) presented.push(signatureMatchesBody);
+	if (field !== undefined) presented.push(fieldMatches);
 	// Evaluate every presented check (no short cut), so the time taken does not tell which failed.
-	const results = presented.map((name) => checks[name]());
+	const results = presented.map((check) => check());
 	return results.length > 0 && results.every(Boolean);
 }
 

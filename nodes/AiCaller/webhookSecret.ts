@@ -19,10 +19,30 @@ export const WEBHOOK_SECRET: SecretCredential = {
 const WEBHOOKS_FIELD = 'phoneCallWebhooks';
 
 /**
+ * n8n's resume token travels in a resume URL's `signature` query parameter: whoever holds the URL
+ * can resume the waiting execution. A webhook of a call that Wait for Call to End pointed at the
+ * execution's resume URL is echoed by AICaller in every read of the call.
+ */
+const RESUME_TOKEN_PARAMETER = 'signature';
+
+/** The URL with its resume token replaced, so that it cannot resume anything. */
+function withoutResumeToken(url: unknown): unknown {
+	if (typeof url !== 'string' || !url.includes(`${RESUME_TOKEN_PARAMETER}=`)) return url;
+	try {
+		const parsed = new URL(url);
+		if (!parsed.searchParams.has(RESUME_TOKEN_PARAMETER)) return url;
+		parsed.searchParams.set(RESUME_TOKEN_PARAMETER, 'hidden');
+		return parsed.toString();
+	} catch {
+		return url;
+	}
+}
+
+/**
  * A copy of `value` in which every webhook subscription (an entry of a `phoneCallWebhooks` list,
- * at any depth: a call, a list of calls, a webhook payload's `data`) has no `secret` field. The
- * field is removed rather than masked: a placeholder would look like a value and could be copied
- * into another node as if it were the secret.
+ * at any depth: a call, a list of calls, a webhook payload's `data`) has no `secret` field and no
+ * resume token in its `url`. The secret is removed rather than masked: a placeholder would look
+ * like a value and could be copied into another node as if it were the secret.
  */
 export function withoutWebhookSecrets<T>(value: T): T {
 	const scrub = (entry: unknown, inWebhooks: boolean): unknown => {
@@ -31,7 +51,7 @@ export function withoutWebhookSecrets<T>(value: T): T {
 		const copy: IDataObject = {};
 		for (const [key, field] of Object.entries(entry as IDataObject)) {
 			if (inWebhooks && key === 'secret') continue;
-			copy[key] = scrub(field, key === WEBHOOKS_FIELD) as IDataObject[keyof IDataObject];
+			copy[key] = (inWebhooks && key === 'url' ? withoutResumeToken(field) : scrub(field, key === WEBHOOKS_FIELD)) as IDataObject[keyof IDataObject];
 		}
 		return copy;
 	};

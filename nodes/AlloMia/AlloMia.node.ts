@@ -9,7 +9,7 @@ import {
 } from 'n8n-workflow';
 import { callbackWebhooks, resumeOnCallback } from '../shared/callbackWait';
 import { buildProperties } from '../shared/description';
-import { executeOperation, requestOptionsProperties } from '../shared/router';
+import { executeOperation, sharedProperties } from '../shared/router';
 import { secretCredentialTest } from '../shared/webhookAuth';
 import { CALLBACK_TOKEN } from './callbackToken';
 import { alloMia } from './provider';
@@ -46,7 +46,7 @@ export class AlloMia implements INodeType {
 		// Wait for Call to End → On Provider Callback: the provider's POST to the waiting execution's
 		// resume URL reaches `webhook` below (only while an execution of this node waits).
 		webhooks: callbackWebhooks,
-		properties: buildProperties(alloMiaResources, requestOptionsProperties),
+		properties: buildProperties(alloMiaResources, sharedProperties(alloMia)),
 	};
 
 	// The editor's credential test checks the callback token's length and characters when it is saved.

@@ -6,7 +6,7 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 import { buildProperties } from '../shared/description';
-import { executeOperation, requestOptionsProperties } from '../shared/router';
+import { executeOperation, sharedProperties } from '../shared/router';
 import { helloAnnie } from './provider';
 import { searchBots, searchPhoneNumbers } from './listSearch';
 import { helloAnnieResources } from './resources';
@@ -27,7 +27,7 @@ export class HelloAnnie implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'helloAnnieApi', required: true }],
-		properties: buildProperties(helloAnnieResources, requestOptionsProperties),
+		properties: buildProperties(helloAnnieResources, sharedProperties(helloAnnie)),
 	};
 
 	methods = { listSearch: { searchPhoneNumbers, searchBots } };

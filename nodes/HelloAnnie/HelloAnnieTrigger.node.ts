@@ -13,21 +13,54 @@ import {
 	bodyItems,
 	generateToken,
 	headerValue,
-	refuseRequest,
-	safeEqual,
 	receivingWebhook,
+	refuseRequest,
+	tokenDigest,
 } from '../shared/webhookAuth';
 import {
 	apiKeyOf,
 	deleteBotWebhook,
 	getBotWebhook,
+	handBackToken,
+	isThisTriggersUrl,
+	legacyRegistration,
+	productionRegistration,
+	productionTokenAccepted,
 	readBotId,
-	registered,
-	remember,
-	tokenCheck,
+	rememberProduction,
+	rememberTest,
+	testRegistration,
+	testTokenAccepted,
 	upsertBotWebhook,
-	webhookToken,
+	type TestRegistration,
 } from './botWebhook';
+
+/**
+ * Whether a webhook method runs for the editor's "Listen for test event" (n8n passes the
+ * activation mode 'manual' then, and never for an active workflow).
+ */
+const isTestListen = (fn: IHookFunctions): boolean => fn.getActivationMode() === 'manual';
+
+const ownUrl = (fn: IHookFunctions): string => fn.getNodeWebhookUrl('default') ?? '';
+
+/**
+ * The end of a test listen: if the bot still points at the test URL, it goes back to this
+ * trigger's production URL when the listen took it from there, with the hand-back token the
+ * production trigger accepts; otherwise its webhook is removed. If something else has taken the
+ * bot over since (a workflow activated meanwhile), it stays.
+ */
+async function endTestListen(fn: IHookFunctions, listen: TestRegistration): Promise<void> {
+	const remote = await getBotWebhook(fn, listen.botId);
+	if (remote?.url === listen.url) {
+		if (listen.handBackTo) {
+			const token = handBackToken(await apiKeyOf(fn), listen.botId, listen.handBackTo);
+			await upsertBotWebhook(fn, listen.botId, listen.handBackTo, token);
+		} else {
+			await deleteBotWebhook(fn, listen.botId);
+		}
+	}
+	rememberTest(fn, undefined);
+}
 
 export class HelloAnnieTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -49,7 +82,7 @@ export class HelloAnnieTrigger implements INodeType {
 		properties: [
 			{
 				displayName:
-					"When the workflow is activated, the bot's webhook is set to this workflow (with a new secret token, derived from the credential's API key and stored nowhere) and removed again on deactivation. A bot has one webhook: activating a second workflow for the same bot, or listening for a test event, takes it over.",
+					"When the workflow is activated, the bot's webhook is set to this workflow with a new random token (n8n keeps only its fingerprint, so changing the API key later does not break it), and removed again on deactivation. A bot has one webhook: activating a second workflow for the same bot takes it over. Listening for a test event takes it over too; when listening stops, it goes back to this workflow if the workflow is active (deactivating the workflow while listening removes it).",
 				name: 'notice',
 				type: 'notice',
 				default: '',
@@ -62,15 +95,17 @@ export class HelloAnnieTrigger implements INodeType {
 
 	webhookMethods = {
 		default: {
-			// Registered only if HelloAnnie still points the bot at this URL and the token that goes
-			// with it can still be derived (HelloAnnie never returns the token; the API key may have
-			// changed since, which changes the token).
+			// Registered only if HelloAnnie still points the bot at this URL (HelloAnnie never returns
+			// the token; the one it was given is recognised by its digest, whatever the API key is
+			// now). A registration of an earlier version (a token derived from the API key) is
+			// registered again, with a random token.
 			async checkExists(this: IHookFunctions): Promise<boolean> {
+				// A test listen always registers: create must see whom it takes the bot from.
+				if (isTestListen(this)) return false;
 				const botId = readBotId(this);
-				const url = this.getNodeWebhookUrl('default') ?? '';
-				const mine = registered(this);
+				const url = ownUrl(this);
+				const mine = productionRegistration(this);
 				if (!mine || mine.botId !== botId || mine.url !== url) return false;
-				if (tokenCheck(webhookToken(await apiKeyOf(this), mine.nonce, url)) !== mine.check) return false;
 				const remote = await getBotWebhook(this, botId);
 				return remote?.url === url && remote.authTokenSet !== false;
 			},
@@ -79,23 +114,50 @@ export class HelloAnnieTrigger implements INodeType {
 			// workflow) stops working when the workflow is activated again.
 			async create(this: IHookFunctions): Promise<boolean> {
 				const botId = readBotId(this);
-				const url = this.getNodeWebhookUrl('default') ?? '';
-				const nonce = generateToken();
-				const authToken = webhookToken(await apiKeyOf(this), nonce, url);
-				await upsertBotWebhook(this, botId, url, authToken);
-				remember(this, { botId, url, nonce, check: tokenCheck(authToken) });
+				const url = ownUrl(this);
+				const token = generateToken();
+				if (isTestListen(this)) {
+					const remote = await getBotWebhook(this, botId);
+					const remoteUrl = typeof remote?.url === 'string' ? remote.url : undefined;
+					// Taken from this trigger's production URL: given back when the listen stops. Already
+					// this listen's URL (listening started again): whatever it was to be given back to.
+					const handBackTo =
+						remoteUrl === url
+							? testRegistration(this)?.handBackTo
+							: remoteUrl !== undefined && isThisTriggersUrl(this, url, remoteUrl)
+								? remoteUrl
+								: undefined;
+					await upsertBotWebhook(this, botId, url, token);
+					rememberTest(this, { botId, url, tokenDigest: tokenDigest(token), ...(handBackTo ? { handBackTo } : {}) });
+					return true;
+				}
+				const handBack = handBackToken(await apiKeyOf(this), botId, url);
+				await upsertBotWebhook(this, botId, url, token);
+				rememberProduction(this, { botId, url, tokenDigest: tokenDigest(token), handBackDigest: tokenDigest(handBack) });
 				return true;
 			},
 
-			// Removes the bot's webhook only while it still points here: if another workflow has
-			// taken the bot over since, its webhook stays.
+			// Deactivation removes the bot's webhook only while it points at this trigger (its
+			// production URL, or its test URL while a test listen holds the bot: nothing would give
+			// it back to a deactivated workflow). If another workflow has taken the bot over since,
+			// its webhook stays.
 			async delete(this: IHookFunctions): Promise<boolean> {
-				const mine = registered(this);
+				const url = ownUrl(this);
+				const listen = testRegistration(this);
+				if (listen && listen.url === url) {
+					await endTestListen(this, listen);
+					return true;
+				}
+				const mine = productionRegistration(this) ?? legacyRegistration(this);
 				// Nothing registered by this node (activation failed before the upsert): nothing to remove.
-				if (!mine) return true;
-				const remote = await getBotWebhook(this, mine.botId);
-				if (remote?.url === mine.url) await deleteBotWebhook(this, mine.botId);
-				remember(this, undefined);
+				if (mine) {
+					const remote = await getBotWebhook(this, mine.botId);
+					const remoteUrl = typeof remote?.url === 'string' ? remote.url : undefined;
+					if (remoteUrl !== undefined && (remoteUrl === mine.url || isThisTriggersUrl(this, url, remoteUrl))) {
+						await deleteBotWebhook(this, mine.botId);
+					}
+				}
+				rememberProduction(this, undefined);
 				return true;
 			},
 		},
@@ -103,12 +165,11 @@ export class HelloAnnieTrigger implements INodeType {
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 		const given = bearerToken(headerValue(this.getHeaderData(), 'authorization'));
-		const mine = registered(this);
-		// The token is derived again for each request; it is stored nowhere.
-		const apiKey = mine && given !== undefined ? await apiKeyOf(this).catch(() => '') : '';
-		if (!mine || given === undefined || apiKey === '' || !safeEqual(given, webhookToken(apiKey, mine.nonce, mine.url))) {
-			return refuseRequest(this, 'Bearer');
-		}
+		// n8n runs a test listen's requests in 'manual' mode, with the listen's own static data.
+		const accepted =
+			given !== undefined &&
+			(this.getMode() === 'manual' ? testTokenAccepted(this, given) : await productionTokenAccepted(this, given));
+		if (!accepted) return refuseRequest(this, 'Bearer');
 		// HelloAnnie documents neither the events nor their payload: passed on as received.
 		return { workflowData: [bodyItems(this.getBodyData())] };
 	}

@@ -57,7 +57,7 @@ export function buildProperties(resources: Resource[], shared: SharedProperties 
 	for (const resource of resources) {
 		for (const operation of resource.operations) {
 			const common = typeof shared === 'function' ? shared(operation) : shared;
-			for (const property of [...operation.properties, ...(operation.extraProperties ?? []), ...common]) {
+			for (const property of [...operation.properties, ...common]) {
 				properties.push({
 					...property,
 					displayOptions: showFor(resource.value, operation.value, property.displayOptions),

@@ -19,13 +19,21 @@ import { OUTCOME_UNCERTAIN } from './transport';
 import type { DialSupport } from './types';
 
 /**
- * Entries kept per node; the oldest are forgotten first (n8n's store prunes them). Each claim
- * keeps its key and a token (see claim), so this keeps the last 5,000 keys at least.
+ * How many entries n8n's store keeps for this node (its `entries` mode; the oldest are forgotten
+ * first). A key that is dialed takes three entries (the key, its claim marker and the claim's
+ * token, see PreDialGuard.claim); a key met again writes nothing. Chosen from `npm run bench`
+ * ("Deduplication store"): n8n reads and writes a node's whole list on every claim, so its cost
+ * grows with this number (docs/benchmarks.md).
  */
-export const KEYS_KEPT = 10_000;
+export const STORE_ENTRIES = 300_000;
 
-const STORE_OPTIONS = { mode: 'entries', maxEntries: KEYS_KEPT } as const;
+/** Entries per key dialed: the key, its claim marker and the claim's token. */
+const ENTRIES_PER_KEY = 3;
 
+/** The keys the store keeps at least: what the option's description and the README promise. */
+export const KEYS_KEPT = STORE_ENTRIES / ENTRIES_PER_KEY;
+
+const STORE_OPTIONS = { mode: 'entries', maxEntries: STORE_ENTRIES } as const;
 
 const titleCase = (day: string) => day[0].toUpperCase() + day.slice(1);
 
@@ -99,7 +107,7 @@ export function guardOptions(dials: DialSupport): INodeProperties[] {
 			type: 'string',
 			default: '',
 			placeholder: '{{ $json.appointmentId }}',
-			description: `A value that identifies what this ${placed} is for, e.g. the appointment ID. A key this node already used for an accepted ${placed}, in this or an earlier execution, is skipped. Empty: off.`,
+			description: `A value that identifies what this ${placed} is for, e.g. the appointment ID. A key this node already used for an accepted ${placed}, in this or an earlier execution, is skipped. The node remembers its last ${KEYS_KEPT.toLocaleString('en-US')} keys; an older key is forgotten and could be sent again. Empty: off.`,
 		},
 		{
 			displayName: 'Forget Deduplication Keys (Send Nothing)',
@@ -114,8 +122,6 @@ export function guardOptions(dials: DialSupport): INodeProperties[] {
 	return only ? options.map((option) => ({ ...option, displayOptions: { show: { [`/${only.field}`]: [only.value] } } })) : options;
 }
 
-export type Admission<T> = { input: T } | { output: IDataObject };
-
 /** An item that passed the guard's checks, with the key it still has to claim. */
 export interface Checked<T> {
 	itemIndex: number;
@@ -123,19 +129,38 @@ export interface Checked<T> {
 	key?: string;
 }
 
+/** An item the guard holds back: its output, paired to it. */
+export interface HeldBack {
+	itemIndex: number;
+	output: IDataObject;
+}
+
 /**
  * How long a claim settles before it is checked. n8n's store reads a node's keys and writes them
  * back; two executions doing that at the same moment (two workers, one duplicate webhook each)
  * both see the key as new, and the later write drops the earlier one's. Each claim therefore
- * records the key with a token of its own, waits, and reads again: only the claim whose token
- * survived goes on. This holds as long as every read-and-write of the store takes less than this.
+ * records a marker of the key with a token of its own, waits, and reads again: only the claim
+ * whose token survived goes on. This holds as long as every read-and-write of the store takes
+ * less than this.
  */
 export const CLAIM_SETTLE_MS = 1000;
 const CLAIM_ROUNDS = 8;
+const CLAIM_CONTENDED =
+	'Options → Deduplication Key (deduplicationKey) could not be recorded, because other executions kept recording keys at the same moment: run the node again';
+
+/** What the store holds for a key: the key itself, and the marker its claim is decided on. */
+const CLAIM_MARKER = '\u001fclaim\u001f';
+
+interface PendingClaim {
+	itemIndex: number;
+	key: string;
+	marker: string;
+	token: string;
+}
 
 /** One guard per node run; it remembers which item claimed which key. */
 export class PreDialGuard {
-	private readonly claimed = new Map<number, string>();
+	private readonly claimed = new Map<number, PendingClaim>();
 
 	constructor(
 		private readonly fn: IExecuteFunctions,
@@ -179,91 +204,140 @@ export class PreDialGuard {
 		return { timeZone: zone, earliest, latest, days, schedule: raw.outsideHours === 'schedule' && Boolean(this.dials.schedule) };
 	}
 
-	/** Forget mode and calling hours: whether the item may go on to claim its key and be sent. */
-	async check<T>(itemIndex: number, input: T): Promise<Checked<T> | { itemIndex: number; output: IDataObject }> {
+	/** Whether the item places nothing (a chat conversation): no key to claim, no hours to keep. */
+	private placesNothing(input: unknown): boolean {
+		const only = this.dials.onlyWhen;
+		return only !== undefined && (input as IDataObject)[only.field] !== only.value;
+	}
+
+	/** Whether the item places a call or sends an SMS. */
+	places(input: unknown): boolean {
+		return !this.placesNothing(input);
+	}
+
+	/**
+	 * Calling hours at the moment `now`: the item as it may be sent (possibly scheduled for the
+	 * window's next opening), or its skipped output.
+	 */
+	private applyHours<T>(itemIndex: number, input: T, key: string | undefined, now: number): Checked<T> | HeldBack {
+		const hours = this.readHours(itemIndex);
+		if (!hours) return { itemIndex, input, key };
+		const planned = this.dials.schedule?.plannedAt(input as IDataObject);
+		// A call set for a later moment is checked at that moment (one set in the past goes out now).
+		const plannedMs = planned ? Date.parse(planned) : NaN;
+		const window = checkCallingHours(hours, Number.isFinite(plannedMs) ? Math.max(plannedMs, now) : now);
+		if (window.open) return { itemIndex, input, key };
+		const nextAllowedAt = new Date(window.nextAllowedAt).toISOString();
+		if (hours.schedule && this.dials.schedule) {
+			return { itemIndex, input: this.dials.schedule.setPlannedAt(input as IDataObject, nextAllowedAt) as T, key };
+		}
+		const output: IDataObject = { skipped: true, skipReason: 'outsideCallingHours', nextAllowedAt, timeZone: hours.timeZone };
+		if (key) output.deduplicationKey = key;
+		return { itemIndex, output };
+	}
+
+	/**
+	 * Before anything is sent: forget mode and calling hours, for one item. Returns the item with
+	 * the key it will claim, or its output when it is not to be sent.
+	 */
+	async check<T>(itemIndex: number, input: T): Promise<Checked<T> | HeldBack> {
 		const key = this.readKey(itemIndex);
 		if (this.option('forgetDeduplicationKeys', itemIndex, false)) {
 			if (!key) throw this.fail(itemIndex, 'Options → Deduplication Key (deduplicationKey) is empty: give the key to forget, or turn off Forget Deduplication Keys');
-			await this.fn.helpers.removeProcessed([key], 'node', STORE_OPTIONS);
+			await this.fn.helpers.removeProcessed([key, markerOf(key)], 'node', STORE_OPTIONS);
 			return { itemIndex, output: { deduplicationKey: key, keyForgotten: true } };
 		}
-		const only = this.dials.onlyWhen;
-		// An item that places nothing (a chat conversation) has no key to claim and no hours to keep.
-		if (only && (input as IDataObject)[only.field] !== only.value) return { itemIndex, input };
-		let admitted = input;
-		const hours = this.readHours(itemIndex);
-		if (hours) {
-			const planned = this.dials.schedule?.plannedAt(input as IDataObject);
-			// A call set for a later moment is checked at that moment (one set in the past goes out now).
-			const plannedMs = planned ? Date.parse(planned) : NaN;
-			const window = checkCallingHours(hours, Number.isFinite(plannedMs) ? Math.max(plannedMs, Date.now()) : Date.now());
-			if (!window.open) {
-				const nextAllowedAt = new Date(window.nextAllowedAt).toISOString();
-				if (!hours.schedule || !this.dials.schedule) {
-					const output: IDataObject = { skipped: true, skipReason: 'outsideCallingHours', nextAllowedAt, timeZone: hours.timeZone };
-					if (key) output.deduplicationKey = key;
-					return { itemIndex, output };
-				}
-				admitted = this.dials.schedule.setPlannedAt(input as IDataObject, nextAllowedAt) as T;
-			}
-		}
-		return { itemIndex, input: admitted, key };
+		if (this.placesNothing(input)) return { itemIndex, input };
+		return this.applyHours(itemIndex, input, key, Date.now());
 	}
 
-	/** One item: check, then claim its key. */
-	async admit<T>(itemIndex: number, input: T): Promise<Admission<T>> {
-		const checked = await this.check(itemIndex, input);
-		if ('output' in checked) return checked;
-		const duplicates = await this.claim([checked]);
-		return duplicates.get(itemIndex) ? { output: duplicates.get(itemIndex)! } : { input: checked.input };
+	/**
+	 * Just before an item is sent, which in a long paced run can be well after `check`: its
+	 * calling hours again. An item whose window closed meanwhile is held back and its key given
+	 * back, so that a later run sends it.
+	 */
+	async recheckHours<T>(checked: Checked<T>): Promise<Checked<T> | HeldBack> {
+		if (this.placesNothing(checked.input)) return checked;
+		const now = this.applyHours(checked.itemIndex, checked.input, checked.key, Date.now());
+		if ('output' in now) await this.releaseUnsent([checked.itemIndex]);
+		return now;
 	}
 
 	/**
 	 * Claims the keys of these items together (one settle time for all). Returns the outputs of
 	 * the items that are duplicates: of an earlier claim, or of an earlier item in this list.
+	 *
+	 * 1. The keys alone are recorded: a key the store already holds writes nothing new (so a
+	 *    sheet re-read every hour does not push the node's keys out of the store) and its item
+	 *    is a duplicate.
+	 * 2. Each new key's marker is recorded with a token of this claim; after the settle time
+	 *    the claim whose token survived next to the marker places the call. A marker that was
+	 *    there already belongs to another claim: a duplicate.
+	 * If the claim cannot finish, everything it recorded is removed again: no key stays taken by
+	 * an item that was not sent.
 	 */
 	async claim<T>(items: Array<Checked<T>>): Promise<Map<number, IDataObject>> {
 		const duplicates = new Map<number, IDataObject>();
-		const pending = new Map<string, { itemIndex: number; token: string }>();
+		const byKey = new Map<string, PendingClaim>();
 		for (const { itemIndex, key } of items) {
 			if (key === undefined) continue;
-			if (pending.has(key)) duplicates.set(itemIndex, duplicateOutput(key));
-			// Tokens stay in the store (removing one is another write that could drop others' keys);
-			// they are hashed like the keys and leave the store with the oldest entries.
-			else pending.set(key, { itemIndex, token: `${key}\u001f${this.fn.getExecutionId()}:${itemIndex}:${Math.random().toString(36).slice(2)}` });
+			if (byKey.has(key)) duplicates.set(itemIndex, duplicateOutput(key));
+			else byKey.set(key, { itemIndex, key, marker: markerOf(key), token: `${key}\u001f${this.fn.getExecutionId()}:${itemIndex}:${Math.random().toString(36).slice(2)}` });
 		}
-		let round = await this.record(pending);
-		for (let attempt = 0; pending.size > 0; attempt++) {
-			for (const [key, { itemIndex, token }] of pending) {
-				if (attempt === 0 && round.has(key)) {
-					// Recorded before this run: a duplicate. Its token was recorded with it.
-					duplicates.set(itemIndex, duplicateOutput(key));
-					pending.delete(key);
-				} else if (attempt > 0 && round.has(token)) {
-					this.claimed.set(itemIndex, key);
-					pending.delete(key);
-				} else if (attempt > 0 && round.has(key)) {
-					// Another execution claimed the same key at the same moment and its write won.
-					duplicates.set(itemIndex, duplicateOutput(key));
-					pending.delete(key);
+		if (byKey.size === 0) return duplicates;
+
+		const recorded: string[] = [];
+		try {
+			const known = await this.record([...byKey.keys()]);
+			for (const claim of byKey.values()) {
+				if (known.has(claim.key)) {
+					duplicates.set(claim.itemIndex, duplicateOutput(claim.key));
+					byKey.delete(claim.key);
+				} else recorded.push(claim.key);
+			}
+			const pending = new Map([...byKey.values()].map((claim) => [claim.marker, claim]));
+			for (let round = 0; pending.size > 0; round++) {
+				if (round > CLAIM_ROUNDS) throw new NodeOperationError(this.fn.getNode(), CLAIM_CONTENDED);
+				if (round > 0) await sleep(CLAIM_SETTLE_MS);
+				const values = [...pending.values()].flatMap((claim) => [claim.marker, claim.token]);
+				const there = await this.record(values);
+				recorded.push(...values);
+				for (const claim of [...pending.values()]) {
+					if (round === 0 && there.has(claim.marker)) {
+						// Another claim holds the marker: a duplicate. (Its token was recorded with it.)
+						duplicates.set(claim.itemIndex, duplicateOutput(claim.key));
+						pending.delete(claim.marker);
+					} else if (round > 0 && there.has(claim.token)) {
+						this.claimed.set(claim.itemIndex, claim);
+						pending.delete(claim.marker);
+					} else if (round > 0 && there.has(claim.marker)) {
+						// Another execution claimed the same key at the same moment and its write won.
+						duplicates.set(claim.itemIndex, duplicateOutput(claim.key));
+						pending.delete(claim.marker);
+					}
+					// Neither: a concurrent write dropped both; this round recorded them again.
 				}
-				// Neither: a concurrent write dropped both; the check just recorded them again.
 			}
-			if (pending.size === 0) break;
-			if (attempt >= CLAIM_ROUNDS) {
-				const [{ itemIndex }] = pending.values();
-				throw this.fail(itemIndex, 'Options → Deduplication Key (deduplicationKey) could not be recorded, because other executions kept recording keys at the same moment: run the item again');
-			}
-			await sleep(CLAIM_SETTLE_MS);
-			round = await this.record(pending);
+		} catch (error) {
+			// Nothing of this claim may stay: an item that was not sent must be sendable again.
+			const claimedNow = [...this.claimed.values()].filter((claim) => recorded.includes(claim.token));
+			for (const claim of claimedNow) this.claimed.delete(claim.itemIndex);
+			await this.fn.helpers.removeProcessed(recorded, 'node', STORE_OPTIONS).catch(() => undefined);
+			const reason = error instanceof NodeOperationError ? undefined : error instanceof Error ? error.message : String(error);
+			const message =
+				reason === undefined
+					? CLAIM_CONTENDED
+					: `Options → Deduplication Key (deduplicationKey) could not be recorded in n8n's deduplication store (${reason}): run the node again`;
+			throw new NodeOperationError(this.fn.getNode(), message, {
+				itemIndex: items[0].itemIndex,
+				description: 'Nothing was sent for any item, and none of their keys stays recorded.',
+			});
 		}
 		return duplicates;
 	}
 
-	/** Records the pending keys and tokens; returns those that were already there. */
-	private async record(pending: Map<string, { token: string }>): Promise<Set<string>> {
-		if (pending.size === 0) return new Set();
-		const values = [...pending].flatMap(([key, { token }]) => [key, token]);
+	/** Records the values; returns those that were already there. */
+	private async record(values: string[]): Promise<Set<string>> {
 		let result;
 		try {
 			result = await this.fn.helpers.checkProcessedAndRecord(values, 'node', STORE_OPTIONS);
@@ -275,23 +349,43 @@ export class PreDialGuard {
 		return new Set(result.processed.map(String));
 	}
 
+	/** The claim of an item, taken off the list of claims still open. */
+	private take(itemIndexes: number[]): PendingClaim[] {
+		return itemIndexes.flatMap((itemIndex) => {
+			const claim = this.claimed.get(itemIndex);
+			this.claimed.delete(itemIndex);
+			return claim ? [claim] : [];
+		});
+	}
+
+	/** Gives keys back: what their claims recorded is removed from the store. */
+	private async release(claims: PendingClaim[]): Promise<void> {
+		if (claims.length === 0) return;
+		await this.fn.helpers.removeProcessed(
+			claims.flatMap((claim) => [claim.key, claim.marker, claim.token]),
+			'node',
+			STORE_OPTIONS,
+		);
+	}
+
+	/** The items sent and accepted: their keys stay. */
+	accepted(itemIndexes: number[]): void {
+		this.take(itemIndexes);
+	}
+
 	/**
 	 * After a failed send of these items (one item, or one batch): a definite refusal releases
 	 * their keys; an uncertain outcome keeps them, and the error says so. Returns the error to throw.
 	 */
 	async settleFailure(itemIndexes: number[], error: unknown): Promise<unknown> {
-		const keys = itemIndexes.flatMap((itemIndex) => {
-			const key = this.claimed.get(itemIndex);
-			this.claimed.delete(itemIndex);
-			return key === undefined ? [] : [key];
-		});
-		if (keys.length === 0) return error;
+		const claims = this.take(itemIndexes);
+		if (claims.length === 0) return error;
 		const refused = isDefiniteRefusal(error);
-		if (refused) await this.fn.helpers.removeProcessed(keys, 'node', STORE_OPTIONS);
+		if (refused) await this.release(claims);
 		if (error instanceof NodeApiError || error instanceof NodeOperationError) {
 			const note = refused
-				? 'Its Deduplication Key was released, so it can be run again.'
-				: 'Its Deduplication Key stays recorded, so this node will not send it again. Once you have checked with the provider that nothing went out, run this node for the item with Options → Forget Deduplication Keys on, then run it again.';
+				? `${claims.length > 1 ? 'Their Deduplication Keys were' : 'Its Deduplication Key was'} released, so ${claims.length > 1 ? 'they' : 'it'} can be run again.`
+				: `${claims.length > 1 ? 'Their Deduplication Keys stay' : 'Its Deduplication Key stays'} recorded, so this node will not send ${claims.length > 1 ? 'them' : 'it'} again. Once you have checked with the provider that nothing went out, run this node for ${claims.length > 1 ? 'these items' : 'the item'} with Options → Forget Deduplication Keys on, then run ${claims.length > 1 ? 'them' : 'it'} again.`;
 			error.description = error.description ? `${error.description}\n${note}` : note;
 		}
 		return error;
@@ -299,14 +393,16 @@ export class PreDialGuard {
 
 	/** Items claimed but never sent (the node stopped first) give their keys back. */
 	async releaseUnsent(itemIndexes: number[]): Promise<void> {
-		const keys = itemIndexes.flatMap((itemIndex) => {
-			const key = this.claimed.get(itemIndex);
-			this.claimed.delete(itemIndex);
-			return key === undefined ? [] : [key];
-		});
-		if (keys.length) await this.fn.helpers.removeProcessed(keys, 'node', STORE_OPTIONS);
+		await this.release(this.take(itemIndexes));
+	}
+
+	/** Every claim not settled yet is given back (the node stops before sending them). */
+	async releaseAllUnsent(): Promise<void> {
+		await this.release(this.take([...this.claimed.keys()]));
 	}
 }
+
+const markerOf = (key: string) => `${CLAIM_MARKER}${key}`;
 
 const duplicateOutput = (key: string): IDataObject => ({ skipped: true, skipReason: 'duplicate', deduplicationKey: key });
 

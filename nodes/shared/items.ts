@@ -1,7 +1,17 @@
 /**
- * The item loop shared by every node: each input item yields its own output items, each
- * paired to it; a failing item either stops the node (with its index) or, under "Continue On
- * Fail", becomes an error item paired to it while the other items go on. No item is dropped.
+ * The item loop shared by every operation of every node, single requests and batches alike:
+ *
+ * 1. Every item is read and checked (its fields, then the campaign guard's forget mode and
+ *    calling hours) before the first request leaves. Without "Continue On Fail" one invalid item
+ *    stops the node with nothing sent for any item; with it, that item becomes its own error item
+ *    and the others go on.
+ * 2. The Deduplication Keys of all items are claimed together (one settle time for the run).
+ * 3. The items are sent in input order, one request per item or per batch. A failed request
+ *    without "Continue On Fail" stops the node: no further request is started, the keys of the
+ *    items not sent are given back, and the error names every call placed before it (item index
+ *    and the provider's ID), since n8n keeps only the error of a failed execution.
+ *
+ * Every input item yields its own output items, each paired to it; no item is dropped.
  */
 import type { IBinaryKeyData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
@@ -49,20 +59,132 @@ export function resultItems(result: ItemResult, itemIndex: number): INodeExecuti
 	return list.map((json) => ({ json, pairedItem: { item: itemIndex } }));
 }
 
-export async function forEachItem(
-	fn: IExecuteFunctions,
-	handle: (itemIndex: number) => Promise<ItemResult>,
-): Promise<INodeExecutionData[]> {
+/** Adds a paragraph to an error's description. */
+export function describeFurther(error: NodeApiError | NodeOperationError, paragraph: string): void {
+	error.description = error.description ? `${error.description}\n${paragraph}` : paragraph;
+}
+
+/** An item to send, or the output of an item that is not sent (the guard held it back). */
+export type Prepared<T> = { itemIndex: number; input: T } | { itemIndex: number; output: IDataObject };
+
+/** A call (or SMS) this run placed, for the error that stops the run after it. */
+interface Placed {
+	itemIndex: number;
+	id: string | undefined;
+}
+
+export interface ItemPlan<T> {
+	/** Reads and checks one item: its input to send, or its output when it is not sent. */
+	prepare(itemIndex: number): Promise<{ input: T } | { output: IDataObject }>;
+	/** Claims what must be claimed before anything is sent; returns the outputs of items not to send. */
+	claim?(items: Array<{ itemIndex: number; input: T }>): Promise<Map<number, IDataObject>>;
+	/** Items per request: 1 for one request per item, more for a batch operation. */
+	unitSize: number;
+	/** Just before an item goes out: the input to send now, or its output when it is held back after all. */
+	beforeSend?(itemIndex: number, input: T): Promise<{ input: T } | { output: IDataObject }>;
+	/** Sends one request for these items; returns exactly one result per item, in order. */
+	send(itemIndexes: number[], inputs: T[]): Promise<ItemResult[]>;
+	/** The items were accepted by the provider. */
+	accepted?(itemIndexes: number[]): void;
+	/** After a failed request: settles what was claimed for its items; returns the error to report. */
+	settleFailure?(itemIndexes: number[], error: NodeApiError | NodeOperationError): Promise<unknown>;
+	/** The run stops: everything claimed for items not sent is given back. */
+	releaseUnsent?(): Promise<void>;
+	/** For operations that place calls or send SMS: what one is called, and its ID in a result. */
+	places?: {
+		what: string;
+		idOf(result: IDataObject): string | undefined;
+		/** Whether this item places one (a conversation created as chat places nothing). */
+		applies(input: T): boolean;
+	};
+}
+
+function placedId(result: ItemResult, idOf: (json: IDataObject) => string | undefined): string | undefined {
+	if (result instanceof ItemWithFiles) return idOf(result.json);
+	return idOf(Array.isArray(result) ? (result[0] ?? {}) : result);
+}
+
+/** The sentence naming every call placed before an error stopped the run. */
+function placedNote(placed: Placed[], what: string): string {
+	const list = placed.map(({ itemIndex, id }) => `item ${itemIndex}${id ? ` (${id})` : ''}`).join(', ');
+	return `Before this error, this run placed ${placed.length} ${what}${placed.length === 1 ? '' : 's'}, which will not be sent again: ${list}.`;
+}
+
+export async function runItems<T>(fn: IExecuteFunctions, plan: ItemPlan<T>): Promise<INodeExecutionData[]> {
 	const items = fn.getInputData();
-	const output: INodeExecutionData[] = [];
+	const outputs = new Map<number, INodeExecutionData[]>();
+	let toSend: Array<{ itemIndex: number; input: T }> = [];
+
+	// 1. Every item is read and checked before anything is sent.
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			output.push(...resultItems(await handle(itemIndex), itemIndex));
+			const prepared = await plan.prepare(itemIndex);
+			if ('output' in prepared) outputs.set(itemIndex, resultItems(prepared.output, itemIndex));
+			else toSend.push({ itemIndex, input: prepared.input });
 		} catch (error) {
 			const nodeError = asNodeError(fn, error, itemIndex);
-			if (!fn.continueOnFail()) throw nodeError;
-			output.push(errorItem(nodeError, itemIndex));
+			if (!fn.continueOnFail()) {
+				if (items.length > 1) describeFurther(nodeError, `Nothing was sent for any item: every item is checked before the first request.`);
+				throw nodeError;
+			}
+			outputs.set(itemIndex, [errorItem(nodeError, itemIndex)]);
 		}
+	}
+
+	// 2. The keys of every item to send, claimed together.
+	if (plan.claim && toSend.length > 0) {
+		const notSent = await plan.claim(toSend);
+		for (const [itemIndex, json] of notSent) outputs.set(itemIndex, resultItems(json, itemIndex));
+		toSend = toSend.filter((entry) => !notSent.has(entry.itemIndex));
+	}
+
+	// 3. The requests, in input order.
+	const placed: Placed[] = [];
+	const size = Math.max(1, Math.floor(plan.unitSize));
+	const stop = async (error: NodeApiError | NodeOperationError): Promise<never> => {
+		await plan.releaseUnsent?.();
+		if (plan.places && placed.length > 0) describeFurther(error, placedNote(placed, plan.places.what));
+		throw error;
+	};
+	for (let start = 0; start < toSend.length; start += size) {
+		if (fn.getExecutionCancelSignal?.()?.aborted) {
+			await stop(new NodeOperationError(fn.getNode(), 'The execution was stopped before every item was sent', {
+				description: 'The items not sent yet were not sent; their Deduplication Keys were given back.',
+			}));
+		}
+		const unit: Array<{ itemIndex: number; input: T }> = [];
+		for (const entry of toSend.slice(start, start + size)) {
+			const now = plan.beforeSend ? await plan.beforeSend(entry.itemIndex, entry.input) : { input: entry.input };
+			if ('output' in now) outputs.set(entry.itemIndex, resultItems(now.output, entry.itemIndex));
+			else unit.push({ itemIndex: entry.itemIndex, input: now.input });
+		}
+		if (unit.length === 0) continue;
+		const itemIndexes = unit.map((entry) => entry.itemIndex);
+		try {
+			const results = await plan.send(itemIndexes, unit.map((entry) => entry.input));
+			plan.accepted?.(itemIndexes);
+			results.forEach((result, k) => {
+				outputs.set(itemIndexes[k], resultItems(result, itemIndexes[k]));
+				if (plan.places?.applies(unit[k].input)) placed.push({ itemIndex: itemIndexes[k], id: placedId(result, plan.places.idOf) });
+			});
+		} catch (error) {
+			let nodeError = asNodeError(fn, error, itemIndexes[0]);
+			if (plan.settleFailure) nodeError = asNodeError(fn, await plan.settleFailure(itemIndexes, nodeError), itemIndexes[0]);
+			if (!fn.continueOnFail()) await stop(nodeError);
+			for (const itemIndex of itemIndexes) outputs.set(itemIndex, [errorItem(nodeError, itemIndex)]);
+		}
+	}
+
+	const output: INodeExecutionData[] = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		const forItem = outputs.get(itemIndex);
+		if (!forItem) {
+			// Unreachable by construction; an item must never silently disappear.
+			throw new NodeOperationError(fn.getNode(), `No result for item ${itemIndex}: check with the provider whether it was sent before running it again`, {
+				itemIndex,
+			});
+		}
+		output.push(...forItem);
 	}
 	return output;
 }

@@ -1,14 +1,13 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, JsonObject } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { findOperation } from './description';
-import { forEachBatch } from './batch';
 import { guardOptions, PreDialGuard, type Checked } from './guard';
-import { forEachItem } from './items';
+import { runItems, type ItemPlan } from './items';
 import { readFields } from './fields';
-import { DEFAULT_TRANSPORT_OPTIONS, RequestSession, type TransportOptions } from './transport';
+import { DEFAULT_TRANSPORT_OPTIONS, OUTCOME_UNCERTAIN, RequestSession, type TransportOptions } from './transport';
 import { COUNTRY_CODE_RULE, parseCountryCode } from './phone';
 import type { Operation, ProviderDefinition, Resource, ValidationEnv } from './types';
-import { CallWaiter } from './wait';
+import { CallWaiter, waitProperties } from './wait';
 import { collectLabels, parseInput } from './validate';
 
 const requestOptions: INodeProperties[] = [
@@ -39,7 +38,7 @@ const defaultCountryCodeOption: INodeProperties = {
 	default: '',
 	placeholder: '+1',
 	description:
-		'Country calling code for phone numbers written without one, as spreadsheets and EHR exports often store them (e.g. +1 for the US and Canada: 555 123 4567 becomes +15551234567). Numbers starting with + or 00 are used as they are. Empty: every number must include its country code.',
+		'Country calling code for phone numbers written without one, as spreadsheets and EHR exports often store them (e.g. +1 for the US and Canada: 555 987 6543 becomes +15559876543). Numbers starting with + or 00 are used as they are. Empty: every number must include its country code.',
 };
 
 function optionsCollection(options: INodeProperties[]): INodeProperties {
@@ -47,13 +46,24 @@ function optionsCollection(options: INodeProperties[]): INodeProperties {
 }
 
 /** The "Options" collection every operation of every node gets; with Default Country Code where it has phone fields. */
-export function requestOptionsProperties(operation: Operation): INodeProperties[] {
+function requestOptionsProperties(operation: Operation): INodeProperties[] {
 	const options = [
 		...requestOptions,
 		...(operation.phoneFields ? [defaultCountryCodeOption] : []),
 		...(operation.dials ? guardOptions(operation.dials) : []),
 	];
 	return [optionsCollection([...options].sort((a, b) => a.displayName.localeCompare(b.displayName)))];
+}
+
+/**
+ * The fields every operation gets after its own, from what it declares: Wait for Call to End
+ * where it can wait (`waits`), then Options (with the campaign guard where it `dials`).
+ */
+export function sharedProperties(provider: ProviderDefinition): (operation: Operation) => INodeProperties[] {
+	return (operation) => [
+		...(operation.waits ? waitProperties(operation.waits, provider.displayName) : []),
+		...requestOptionsProperties(operation),
+	];
 }
 
 function readRequestOptions(fn: IExecuteFunctions): IDataObject {
@@ -111,52 +121,77 @@ export async function executeOperation(
 	// An operation reads its own panel fields unless it reshapes them (e.g. two input modes into one object).
 	const readInput = (itemIndex: number) =>
 		operation.readInput ? operation.readInput(fn, itemIndex) : readFields(fn, itemIndex, operation.properties);
-	const prepare = async (itemIndex: number) => parseInput(fn, itemIndex, schema, await readInput(itemIndex), labels);
-
 	const guard = operation.dials ? new PreDialGuard(fn, operation.dials) : undefined;
-
-	if (operation.batch) {
-		const batch = operation.batch;
-		const output = await forEachBatch<Checked<unknown>>(fn, {
-			size: batch.size(fn),
-			provider: provider.displayName,
-			prepare: async (itemIndex) => {
-				const input = await prepare(itemIndex);
-				if (!guard) return { input: { itemIndex, input } };
-				const checked = await guard.check(itemIndex, input);
-				return 'output' in checked ? { output: checked.output } : { input: checked };
-			},
-			// Keys of all rows are claimed together, before the first batch goes out.
-			claim: guard ? async (inputs) => await guard.claim(inputs) : undefined,
-			send: async ({ itemIndexes }, inputs) =>
-				await batch.send(
-					{ fn, itemIndexes, request: async (request) => await session.send(request, itemIndexes[0]) },
-					inputs.map((checked) => checked.input),
-				),
-			settleFailure: guard ? async (itemIndexes, error) => await guard.settleFailure(itemIndexes, error) : undefined,
-			releaseUnsent: guard ? async (itemIndexes) => await guard.releaseUnsent(itemIndexes) : undefined,
-		});
-		return [output];
-	}
-
 	// Wait for Call to End: read once for the run; On Provider Callback with many items is refused here.
-	const waiter = operation.waits
-		? CallWaiter.forRun(fn, provider.displayName, operation.waits.callback !== undefined)
-		: undefined;
-	const execute = operation.execute;
-	const output = await forEachItem(fn, async (itemIndex) => {
-		const input = await prepare(itemIndex);
-		const admission = guard ? await guard.admit(itemIndex, input) : { input };
-		if ('output' in admission) return admission.output;
-		try {
-			return await execute(
-				{ fn, itemIndex, request: async (request) => await session.send(request, itemIndex), waiter },
-				admission.input,
-			);
-		} catch (error) {
-			throw guard ? await guard.settleFailure([itemIndex], error) : error;
-		}
-	});
+	const waiter =
+		operation.waits && !operation.batch
+			? CallWaiter.forRun(fn, provider.displayName, operation.waits, (itemIndex) => async (request) => await session.send(request, itemIndex))
+			: undefined;
+
+	const plan: ItemPlan<Checked<unknown>> = {
+		async prepare(itemIndex) {
+			const input = parseInput(fn, itemIndex, schema, await readInput(itemIndex), labels);
+			if (!guard) return { input: { itemIndex, input } };
+			const checked = await guard.check(itemIndex, input);
+			return 'output' in checked ? { output: checked.output } : { input: checked };
+		},
+		// Keys of all items are claimed together, before the first request goes out.
+		claim: guard ? async (items) => await guard.claim(items.map((item) => item.input)) : undefined,
+		unitSize: operation.batch ? operation.batch.size(fn) : 1,
+		beforeSend: guard
+			? async (_itemIndex, checked) => {
+					const now = await guard.recheckHours(checked);
+					return 'output' in now ? { output: now.output } : { input: now };
+				}
+			: undefined,
+		send: operation.batch
+			? sendBatch(fn, operation.batch, session, provider.displayName)
+			: async ([itemIndex], [checked]) => [
+					await operation.execute!(
+						{ fn, itemIndex, request: async (request) => await session.send(request, itemIndex), waiter },
+						checked.input,
+					),
+				],
+		accepted: guard ? (itemIndexes) => guard.accepted(itemIndexes) : undefined,
+		settleFailure: guard ? async (itemIndexes, error) => await guard.settleFailure(itemIndexes, error) : undefined,
+		releaseUnsent: guard ? async () => await guard.releaseAllUnsent() : undefined,
+		places: operation.dials
+			? {
+					what: operation.dials.places,
+					idOf: (json) => {
+						const id = json[operation.dials!.idField];
+						return typeof id === 'string' || typeof id === 'number' ? `${operation.dials!.idField} ${id}` : undefined;
+					},
+					applies: (checked) => guard?.places(checked.input) ?? true,
+				}
+			: undefined,
+	};
+	const output = await runItems(fn, plan);
 	// Every call of the run was placed first; now they are waited for together.
 	return [waiter ? await waiter.finish(output) : output];
+}
+
+/** A batch operation's request for the items of one batch, checked to answer one result per item. */
+function sendBatch(
+	fn: IExecuteFunctions,
+	batch: NonNullable<Operation['batch']>,
+	session: RequestSession,
+	provider: string,
+) {
+	return async (itemIndexes: number[], inputs: Array<Checked<unknown>>): Promise<IDataObject[]> => {
+		const results = await batch.send(
+			{ fn, itemIndexes, request: async (request) => await session.send(request, itemIndexes[0]) },
+			inputs.map((checked) => checked.input),
+		);
+		if (!Array.isArray(results) || results.length !== inputs.length) {
+			const mismatch = new NodeApiError(fn.getNode(), { message: 'result count mismatch' } as JsonObject, {
+				message: `${provider} answered ${Array.isArray(results) ? results.length : 'no'} results for a batch of ${inputs.length}`,
+				description: 'The calls of this batch may or may not have been created; they were not sent again. Check with Get Many before running these items again.',
+				itemIndex: itemIndexes[0],
+			});
+			mismatch.context[OUTCOME_UNCERTAIN] = true;
+			throw mismatch;
+		}
+		return results;
+	};
 }

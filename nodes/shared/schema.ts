@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { dateInputToString, toMidnightUtcDate, toOffsetDateTime, toUtcIso } from './dates';
-import { normalizePhoneNumber, PHONE_RULE, phoneRuleWithCountryCode } from './phone';
+import { checkPhoneNumber } from './phone';
 import type { ValidationEnv } from './types';
 import { WEB_ADDRESS } from './validate';
 
@@ -36,19 +36,19 @@ export function uuid() {
  * Default Country Code (`env.defaultCountryCode`).
  */
 export function phoneNumber(env: ValidationEnv) {
-	const rule = env.defaultCountryCode ? phoneRuleWithCountryCode(env.defaultCountryCode) : PHONE_RULE;
 	return z.preprocess(
 		(value) => (typeof value === 'number' && Number.isFinite(value) ? String(value) : value),
 		z
 			.string()
 			.min(1)
 			.transform((value, ctx) => {
-				const normalized = normalizePhoneNumber(value, env.defaultCountryCode);
-				if (normalized === undefined) {
-					ctx.addIssue({ code: z.ZodIssueCode.custom, message: rule });
+				const checked = checkPhoneNumber(value, env.defaultCountryCode);
+				if (!checked.ok) {
+					// The reason it gives (no country code, a length the country does not have, …) is the message.
+					ctx.addIssue({ code: z.ZodIssueCode.custom, message: checked.problem });
 					return z.NEVER;
 				}
-				return normalized;
+				return checked.e164;
 			}),
 	);
 }

@@ -5,11 +5,16 @@
  *
  * Guarantees (stated in the README):
  * - a request that is not idempotent (it places a call, sends an SMS, buys a number) is sent at
- *   most once, unless the answer proves nothing was processed (429, or a connection that was
- *   refused before anything was sent);
+ *   most once, unless the failure proves nothing was processed (a 429, or a failure before the
+ *   request reached the provider where trying again can help: connection refused, DNS);
  * - an idempotent request (a read, a PUT or a DELETE) is retried on transient failures with
  *   backoff, a bounded number of times;
- * - no error carries the request's headers, so the API key never reaches an error or output.
+ * - a failure that certainly never reached the provider (connection refused, host not found, a
+ *   certificate refused, a credential that cannot be sent) says so and is not marked uncertain,
+ *   so the guard gives its Deduplication Key back;
+ * - no request follows a redirect: the API key goes to the credential's Base URL and nowhere else;
+ * - no error carries the request's headers, so the API key never reaches an error or output; the
+ *   provider's error text is shown with phone numbers and e-mail addresses masked.
  */
 import type {
 	IAdditionalCredentialOptions,
@@ -22,25 +27,34 @@ import type {
 	IN8nHttpFullResponse,
 	JsonObject,
 } from 'n8n-workflow';
-import { NodeApiError, sleep } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 import type { ApiRequest, ProviderDefinition } from './types';
 
 /**
  * Set in an error's context when a request that is not idempotent may have reached the provider
- * (it is never resent).
+ * (it is never resent). An error without it is a definite outcome: the provider refused the
+ * request, or it never reached the provider.
  */
 export const OUTCOME_UNCERTAIN = 'outcomeUncertain';
 
 export interface TransportOptions {
 	/** Per-request timeout in milliseconds. */
 	timeoutMs: number;
-	/** Upper bound on requests per minute within this execution; 0 = no cap of our own. */
+	/**
+	 * Upper bound on requests per minute within this execution; 0 = no cap of our own. Fractions
+	 * pace slower than one a minute: 0.5 = one request every 2 minutes.
+	 */
 	maxPerMinute: number;
-	/** Longest single wait for a rate-limit reset, so a wrong header cannot stall a run. */
+	/**
+	 * Longest wait the provider's rate-limit headers (Retry-After, X-RateLimit-Reset) may impose,
+	 * so a wrong header cannot stall a run for hours. A provider asking for longer gets no request:
+	 * the item fails, naming the wait asked for. Outside an execution (the editor's list searches,
+	 * webhook registration, a provider's callback) at most INTERACTIVE_WAIT_LIMIT_MS applies.
+	 */
 	maxRateLimitWaitMs: number;
 	/**
 	 * Attempts (first try included) for a request that may be sent again after a failure: an
-	 * idempotent one, or any one that provably never left this machine.
+	 * idempotent one, or any one that provably never reached the provider.
 	 */
 	maxAttempts: number;
 	/** Attempts when the provider answers 429 (nothing was processed). */
@@ -52,11 +66,19 @@ export interface TransportOptions {
 export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = {
 	timeoutMs: 30_000,
 	maxPerMinute: 0,
-	maxRateLimitWaitMs: 65_000,
+	// A provider limit below one request per minute must still be honoured (Retry-After: 120),
+	// while a header asking for hours is more likely wrong than meant.
+	maxRateLimitWaitMs: 15 * 60_000,
 	maxAttempts: 3,
 	rateLimitAttempts: 5,
 	backoffMs: 500,
 };
+
+/**
+ * Outside an execution someone is waiting for the answer (the editor's dropdown, the activation
+ * of a workflow, a provider holding its callback request open) and nothing can cancel the wait.
+ */
+export const INTERACTIVE_WAIT_LIMIT_MS = 60_000;
 
 interface Answer {
 	status: number;
@@ -66,26 +88,126 @@ interface Answer {
 	unreadable?: string;
 }
 
-/** Network failures that prove the request never left this machine. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ERR_INVALID_URL']);
+/** What a network failure means for the request that met it. */
+export interface NetworkFailure {
+	/** For the message: "connection refused". */
+	words: string;
+	/** The request certainly never reached the provider: nothing can have been processed. */
+	notSent: boolean;
+	/** Sending it again may succeed. False where the same request would fail the same way. */
+	retry: boolean;
+	/** What the user can do about it. */
+	hint: string;
+}
 
-const NETWORK_WORDS: Record<string, string> = {
-	ECONNRESET: 'connection reset',
-	ECONNREFUSED: 'connection refused',
-	ENOTFOUND: 'host not found',
-	EAI_AGAIN: 'host name lookup failed',
-	EPIPE: 'connection closed while sending',
-	EHOSTUNREACH: 'host unreachable',
-	ERR_INVALID_URL: 'invalid URL',
+const CHECK_ADDRESS = 'Check the Base URL in the credential and the network, then run the node again.';
+const CHECK_CERTIFICATE =
+	'The connection was closed during the TLS handshake, before the request was sent. Check the Base URL in the credential (the provider\'s own https:// address), or the proxy or firewall between n8n and the provider. Trying again would fail the same way, so it was not retried.';
+
+/**
+ * Certificate checks that fail the TLS handshake. The client sends its request only once the
+ * handshake has completed, so none of these can have reached the provider.
+ */
+const CERTIFICATE_WORDS: Record<string, string> = {
+	CERT_HAS_EXPIRED: "the server's certificate has expired",
+	CERT_NOT_YET_VALID: "the server's certificate is not valid yet",
+	CERT_REVOKED: "the server's certificate was revoked",
+	CERT_UNTRUSTED: "the server's certificate is not trusted",
+	CERT_REJECTED: "the server's certificate was rejected",
+	CERT_SIGNATURE_FAILURE: "the server's certificate has an invalid signature",
+	DEPTH_ZERO_SELF_SIGNED_CERT: "the server's certificate is self-signed",
+	SELF_SIGNED_CERT_IN_CHAIN: "the server's certificate chain holds a self-signed certificate",
+	UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's certificate could not be verified",
+	UNABLE_TO_GET_ISSUER_CERT: "the issuer of the server's certificate is unknown",
+	UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "the issuer of the server's certificate is unknown",
+	INVALID_CA: "the server's certificate chain is invalid",
+	HOSTNAME_MISMATCH: "the server's certificate is for another host name",
+	ERR_TLS_CERT_ALTNAME_INVALID: "the server's certificate is for another host name",
 };
 
-function errorCode(error: unknown): string | undefined {
-	const candidates = [error, (error as { cause?: unknown })?.cause];
-	for (const candidate of candidates) {
-		const code = (candidate as { code?: unknown } | undefined)?.code;
-		if (typeof code === 'string') return code;
+/**
+ * A header value Node.js refuses: it throws before anything is written (older n8n versions;
+ * newer ones strip such characters, see headerValueProblem). The same request would be refused
+ * the same way.
+ */
+const INVALID_HEADER: NetworkFailure = {
+	words: 'a header holds a character HTTP does not allow',
+	notSent: true,
+	retry: false,
+	hint: 'Open the credential, enter the API key again on one line, and run the node again.',
+};
+
+const NETWORK_FAILURES: Record<string, NetworkFailure> = {
+	// The connect() failed: the TCP connection never existed.
+	ECONNREFUSED: { words: 'connection refused', notSent: true, retry: true, hint: CHECK_ADDRESS },
+	// The host name did not resolve: no connection was attempted.
+	ENOTFOUND: { words: 'host not found', notSent: true, retry: true, hint: "Check the host name in the credential's Base URL and the network, then run the node again." },
+	EAI_AGAIN: { words: 'host name lookup failed', notSent: true, retry: true, hint: CHECK_ADDRESS },
+	ERR_INVALID_CHAR: INVALID_HEADER,
+	ERR_INVALID_HEADER_VALUE: INVALID_HEADER,
+	ERR_HTTP_INVALID_HEADER_VALUE: INVALID_HEADER,
+	ERR_INVALID_URL: { words: 'invalid URL', notSent: true, retry: false, hint: 'Check the Base URL in the credential.' },
+	ERR_INVALID_PROTOCOL: { words: 'unsupported URL scheme', notSent: true, retry: false, hint: 'The Base URL in the credential must start with https://.' },
+	ERR_UNESCAPED_CHARACTERS: { words: 'the address holds characters a URL cannot', notSent: true, retry: false, hint: 'Check the Base URL in the credential.' },
+	// Failures while a request may be on its way or already processed.
+	ECONNRESET: { words: 'connection reset', notSent: false, retry: true, hint: CHECK_ADDRESS },
+	EPIPE: { words: 'connection closed while sending', notSent: false, retry: true, hint: CHECK_ADDRESS },
+};
+
+/**
+ * "Unreachable" is certain only when connect() reported it: an established connection (a reused
+ * keep-alive one) can report the same code after the request was written.
+ */
+const UNREACHABLE_WORDS: Record<string, string> = {
+	ENETUNREACH: 'network unreachable',
+	EHOSTUNREACH: 'host unreachable',
+};
+
+/** What a failure of n8n's HTTP helper means: its code is on the error or on an error it wraps. */
+export function classifyNetworkFailure(error: unknown): NetworkFailure & { code?: string } {
+	const { code, syscall } = networkDetails(error);
+	if (code && CERTIFICATE_WORDS[code]) {
+		return { code, words: CERTIFICATE_WORDS[code], notSent: true, retry: false, hint: CHECK_CERTIFICATE };
 	}
-	return undefined;
+	if (code && UNREACHABLE_WORDS[code]) {
+		return { code, words: UNREACHABLE_WORDS[code], notSent: syscall === 'connect', retry: true, hint: CHECK_ADDRESS };
+	}
+	if (code && NETWORK_FAILURES[code]) return { code, ...NETWORK_FAILURES[code] };
+	// Anything else (a timeout, a cancelled request, an unknown code) may have reached the provider.
+	return { code, words: 'network error', notSent: false, retry: true, hint: CHECK_ADDRESS };
+}
+
+/**
+ * The first `code` and `syscall` along the error and the errors it wraps: n8n's helper throws a
+ * NodeApiError around axios' error around Node's. (`errorResponse` holds the wrapped error when
+ * it came from another JavaScript realm, where `instanceof Error` is false.)
+ */
+function networkDetails(error: unknown): { code?: string; syscall?: string } {
+	let code: string | undefined;
+	let syscall: string | undefined;
+	const seen = new Set<unknown>();
+	const queue: unknown[] = [error];
+	while (queue.length > 0 && seen.size < 8) {
+		const current = queue.shift();
+		if (!current || typeof current !== 'object' || seen.has(current)) continue;
+		seen.add(current);
+		const candidate = current as { code?: unknown; syscall?: unknown; cause?: unknown; errorResponse?: unknown };
+		if (code === undefined && typeof candidate.code === 'string') code = candidate.code;
+		if (syscall === undefined && typeof candidate.syscall === 'string') syscall = candidate.syscall;
+		queue.push(candidate.cause, candidate.errorResponse);
+	}
+	return { code, syscall };
+}
+
+/**
+ * Where a value that goes into a request header holds a character Node.js refuses in one (it
+ * throws ERR_INVALID_CHAR before sending) and newer n8n versions silently delete, which would
+ * send a different API key than the one entered. Tab, printable ASCII and Latin-1 pass.
+ */
+function headerValueProblem(value: string): string | undefined {
+	const bad = /[^\t\x20-\x7e\x80-\xff]/.exec(value);
+	if (!bad) return undefined;
+	return /[\r\n]/.test(bad[0]) ? 'a line break' : 'a character that cannot be sent in an HTTP header';
 }
 
 function lowerCaseHeaders(headers: unknown): Record<string, string> {
@@ -142,6 +264,107 @@ export function rateLimitWaitMs(headers: Record<string, string>, now: number): n
 	return undefined;
 }
 
+/** The spacing "Max Requests per Minute" asks for: 0.5 per minute = 120,000 ms. */
+export function pacingIntervalMs(maxPerMinute: number): number {
+	return maxPerMinute > 0 ? 60_000 / maxPerMinute : 0;
+}
+
+/** A wait in the words of a message, never shorter than the wait: "45 s", "2 min 30 s", "3 h 20 min". */
+export function formatWait(ms: number): string {
+	const seconds = Math.ceil(ms / 1000);
+	if (seconds < 120) return `${seconds} s`;
+	if (seconds < 600) return seconds % 60 ? `${Math.floor(seconds / 60)} min ${seconds % 60} s` : `${seconds / 60} min`;
+	const minutes = Math.ceil(seconds / 60);
+	if (minutes < 120) return `${minutes} min`;
+	const rest = minutes % 60;
+	return `${Math.floor(minutes / 60)} h${rest ? ` ${rest} min` : ''}`;
+}
+
+/*
+ * Personal data in the provider's error text. A provider may echo what it refused ("Cannot call
+ * +15559876543 (jane.doe@example.com)"); a clinic's error items, execution logs and error
+ * workflows must not carry a patient's phone number or e-mail address. Masked:
+ * - a phone number: `+` and 7 to 15 digits, or 7 to 15 digits, with spaces, dots, dashes,
+ *   slashes or brackets between them. Only the last two digits stay (and after a `+` its first
+ *   digit, the start of the country code), enough to tell which item it was: "+1••••••••43";
+ * - an e-mail address: the first character of its local part and its domain, which helps tell a
+ *   typo in the domain: "j•••@example.com".
+ * Not masked, because they are not personal data and an error is useless without them: UUIDs
+ * (3c90c3cc-0d44-4b50-8888-8dd25736052a), hexadecimal IDs such as AICaller's 24-character ones
+ * (a digit run inside a word is never a phone number), IPv4 addresses, ISO dates and times, and
+ * numbers of fewer than 7 or more than 15 digits (HTTP statuses, counts, long numeric IDs).
+ */
+const PERSONAL_DATA = new RegExp(
+	[
+		// Kept as they are: matched first so no phone number is seen inside them.
+		'(?<uuid>\\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\b)',
+		'(?<email>\\b[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\\.[A-Za-z]{2,})',
+		'(?<ip>(?<![\\w.])\\d{1,3}(?:\\.\\d{1,3}){3}(?![\\w.]))',
+		'(?<date>\\b\\d{4}-\\d{2}-\\d{2}(?:[T ]\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d+)?)?(?:Z|[+-]\\d{2}:?\\d{2})?)?\\b)',
+		'(?<phone>(?<![\\w+])\\+?\\(?\\d(?:[ \\t().\\/-]{0,3}\\d){6,}\\)?(?![\\w]))',
+	].join('|'),
+	'g',
+);
+
+function maskPhone(text: string): string {
+	const digits = text.replace(/\D/g, '');
+	if (digits.length < 7 || digits.length > 15) return text;
+	const international = text.trimStart().startsWith('+');
+	const kept = international ? `+${digits[0]}` : '';
+	const hidden = digits.length - 2 - (international ? 1 : 0);
+	return `${kept}${'•'.repeat(hidden)}${digits.slice(-2)}`;
+}
+
+/** The text with phone numbers and e-mail addresses masked (see above). */
+export function maskPersonalData(text: string): string {
+	return text.replace(PERSONAL_DATA, (match, ...args: unknown[]) => {
+		const groups = args[args.length - 1] as Record<string, string | undefined>;
+		if (groups.email !== undefined) {
+			const at = match.lastIndexOf('@');
+			return `${match[0]}•••${match.slice(at)}`;
+		}
+		if (groups.phone !== undefined) return maskPhone(match);
+		return match;
+	});
+}
+
+/** A copy of a provider's answer body with every string masked, for the error's details. */
+export function maskPersonalDataDeep(value: unknown, depth = 0): unknown {
+	if (typeof value === 'string') return maskPersonalData(value);
+	if (depth > 20 || value === null || typeof value !== 'object') return value;
+	if (Array.isArray(value)) return value.map((entry) => maskPersonalDataDeep(entry, depth + 1));
+	const copy: Record<string, unknown> = {};
+	for (const [key, entry] of Object.entries(value as Record<string, unknown>)) copy[key] = maskPersonalDataDeep(entry, depth + 1);
+	return copy;
+}
+
+/**
+ * Where a redirect pointed: scheme, host and path. The query string and fragment are left out
+ * (they may hold tokens), and so are user name and password.
+ */
+function redirectTarget(location: string | undefined, requestUrl: string): string {
+	if (!location) return 'no address (the answer had no Location)';
+	try {
+		const target = new URL(location, requestUrl);
+		return maskPersonalData(`${target.protocol}//${target.host}${target.pathname}`);
+	} catch {
+		return 'an address that is not a valid URL';
+	}
+}
+
+/*
+ * What a redirect says about a request that is not idempotent (a create):
+ * - 307 Temporary Redirect and 308 Permanent Redirect mean "send this same request to that
+ *   address instead" (RFC 9110 §15.4.8-9); 301 Moved Permanently means the same for the
+ *   resource (and is what servers and load balancers answer to http:// or an old path). The
+ *   request was not processed here: definite, the Deduplication Key is given back.
+ * - 302 Found and 303 See Other are what a server answers after it handled a POST and points at
+ *   the result ("created, see the resource"; 303 is defined for exactly that), and 300, 304 to
+ *   306 have no meaning for a create: the call may have been placed; uncertain, not sent again.
+ * An idempotent request is not retried after a redirect either: the next one would be the same.
+ */
+const REDIRECT_NOT_PROCESSED = new Set([301, 307, 308]);
+
 const STATUS_SUMMARY: Record<number, string> = {
 	400: 'refused the request',
 	401: 'did not accept the API key',
@@ -152,16 +375,22 @@ const STATUS_SUMMARY: Record<number, string> = {
 	429: 'is rate limiting requests',
 };
 
+type RequestFunctions = IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | IWebhookFunctions;
+
 /** Per-execution request state: pacing is per execution, so nothing outlives one run. */
 export class RequestSession {
+	/** The provider's window, learned from its rate-limit headers: no request before this. */
 	private nextAllowedAt = 0;
+
+	/** What the provider's headers asked for when they set nextAllowedAt (for the message). */
+	private pausedBy: 'Retry-After' | 'X-RateLimit-Reset' = 'X-RateLimit-Reset';
 
 	private lastSentAt = 0;
 
 	constructor(
 		// Executions, the editor's list searches (dropdowns), the triggers' webhook registration
 		// on activation and the resume after a provider's callback send requests the same way.
-		private readonly fn: IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | IWebhookFunctions,
+		private readonly fn: RequestFunctions,
 		private readonly provider: ProviderDefinition,
 		private readonly options: TransportOptions,
 	) {}
@@ -169,6 +398,8 @@ export class RequestSession {
 	async send<T>(request: ApiRequest, itemIndex: number): Promise<T> {
 		const credentials = await this.fn.getCredentials(this.provider.credentialType, itemIndex);
 		const baseUrl = String(credentials.baseUrl ?? '').replace(/\/+$/, '');
+		const url = `${baseUrl}${request.path}`;
+		this.checkBeforeSending(url, credentials.apiKey, itemIndex);
 		// The credentials just read are handed to n8n's helper, which would otherwise read and
 		// decrypt them from the database a second time for every request (`npm run bench`
 		// showed the credential reads among the larger costs per item).
@@ -185,7 +416,7 @@ export class RequestSession {
 			: undefined;
 		const httpOptions: IHttpRequestOptions = {
 			method: request.method,
-			url: `${baseUrl}${request.path}`,
+			url,
 			qs: request.qs,
 			headers: { Accept: 'application/json' },
 			// The body is sent and read as text so a malformed or non-JSON answer is seen as such
@@ -194,6 +425,10 @@ export class RequestSession {
 			json: false,
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
+			// A redirect is answered to us, never followed: following it would send the API key
+			// to whatever host the Location names, and turn a create (POST) into a GET whose
+			// answer looks like success. A 3xx comes back as the answer (ignoreHttpStatusErrors).
+			disableFollowRedirect: true,
 			timeout: this.options.timeoutMs,
 		};
 		if (request.body !== undefined) {
@@ -201,12 +436,14 @@ export class RequestSession {
 			httpOptions.headers = { ...httpOptions.headers, 'Content-Type': 'application/json' };
 		}
 
+		let attempts = 0;
 		let failures = 0;
 		let rateLimited = 0;
 		for (;;) {
-			await this.pace();
+			await this.pace(itemIndex);
 			let answer: Answer;
 			try {
+				attempts++;
 				this.lastSentAt = Date.now();
 				const response = (await (this.fn.helpers.httpRequestWithAuthentication as IExecuteFunctions['helpers']['httpRequestWithAuthentication']).call(
 					this.fn as IExecuteFunctions,
@@ -216,34 +453,68 @@ export class RequestSession {
 				)) as IN8nHttpFullResponse;
 				answer = readAnswer(response);
 			} catch (error) {
-				const code = errorCode(error);
-				const notSent = code !== undefined && NOT_SENT_CODES.has(code);
-				if ((request.idempotent || notSent) && ++failures < this.options.maxAttempts) {
-					await sleep(this.backoff(failures));
+				const failure = classifyNetworkFailure(error);
+				// A create is sent again only when it provably never reached the provider; nothing
+				// is sent again where the same request would fail the same way.
+				if (failure.retry && (request.idempotent || failure.notSent) && ++failures < this.options.maxAttempts) {
+					await this.wait(this.backoff(failures), itemIndex);
 					continue;
 				}
-				throw this.networkError(request, code, notSent, itemIndex);
+				throw this.networkError(request, failure, attempts, itemIndex);
 			}
 			this.learnRateLimit(answer.headers);
 
 			if (answer.status === 429) {
 				// A 429 means the provider processed nothing: safe to repeat, even when not idempotent.
+				const asked = rateLimitWaitMs(answer.headers, Date.now());
+				if (asked !== undefined && asked > this.providerWaitLimitMs()) {
+					// Later items of the run are not sent before that moment either.
+					this.nextAllowedAt = Math.max(this.nextAllowedAt, Date.now() + asked);
+					this.pausedBy = answer.headers['retry-after'] !== undefined ? 'Retry-After' : 'X-RateLimit-Reset';
+					throw this.statusError(request, answer, itemIndex, this.waitTooLongNote(asked));
+				}
 				if (++rateLimited < this.options.rateLimitAttempts) {
-					const wait = rateLimitWaitMs(answer.headers, Date.now()) ?? this.backoff(rateLimited) * 2;
-					await sleep(Math.min(wait, this.options.maxRateLimitWaitMs));
+					await this.wait(asked ?? this.backoff(rateLimited) * 2, itemIndex);
 					continue;
 				}
 				throw this.statusError(request, answer, itemIndex);
 			}
 			if (answer.status >= 500 || (answer.status < 300 && answer.unreadable)) {
 				if (request.idempotent && ++failures < this.options.maxAttempts) {
-					await sleep(this.backoff(failures));
+					await this.wait(this.backoff(failures), itemIndex);
 					continue;
 				}
 				throw this.statusError(request, answer, itemIndex);
 			}
-			if (answer.status >= 300) throw this.statusError(request, answer, itemIndex);
+			if (answer.status >= 300 && answer.status < 400) throw this.redirectError(request, answer, url, itemIndex);
+			if (answer.status >= 400) throw this.statusError(request, answer, itemIndex);
 			return answer.body as T;
+		}
+	}
+
+	/** What would make the request fail before any byte is sent: refused here, nothing sent. */
+	private checkBeforeSending(url: string, apiKey: unknown, itemIndex: number): void {
+		const name = this.provider.displayName;
+		let scheme: string | undefined;
+		try {
+			scheme = new URL(url).protocol;
+		} catch {
+			scheme = undefined;
+		}
+		if (scheme !== 'https:' && scheme !== 'http:') {
+			throw new NodeOperationError(this.fn.getNode(), `${name}: the Base URL in the credential is not a web address; nothing was sent to ${name}`, {
+				itemIndex,
+				description: `Open the credential and enter the Base URL of ${name}'s API, starting with https://, then run the node again.`,
+			});
+		}
+		// The API key goes into a header (every credential of this package sends it as one).
+		const problem = typeof apiKey === 'string' ? headerValueProblem(apiKey) : undefined;
+		if (problem) {
+			throw new NodeOperationError(
+				this.fn.getNode(),
+				`${name}: the API Key in the credential contains ${problem}, which cannot be sent in a request header; nothing was sent to ${name}`,
+				{ itemIndex, description: 'Open the credential, paste the API key again on one line, save it, and run the node again.' },
+			);
 		}
 	}
 
@@ -251,14 +522,60 @@ export class RequestSession {
 		return this.options.backoffMs * 2 ** (attempt - 1);
 	}
 
-	/** Waits for the provider's window (learned from its headers) and for the user's cap. */
-	private async pace(): Promise<void> {
-		const now = Date.now();
-		let waitUntil = this.nextAllowedAt;
-		if (this.options.maxPerMinute > 0 && this.lastSentAt > 0) {
-			waitUntil = Math.max(waitUntil, this.lastSentAt + 60_000 / this.options.maxPerMinute);
+	/** The longest wait a provider's rate-limit headers may impose here (see TransportOptions). */
+	private providerWaitLimitMs(): number {
+		const inExecution = 'getExecutionCancelSignal' in this.fn;
+		return inExecution ? this.options.maxRateLimitWaitMs : Math.min(this.options.maxRateLimitWaitMs, INTERACTIVE_WAIT_LIMIT_MS);
+	}
+
+	private cancelSignal(): AbortSignal | undefined {
+		// Executions have a cancel signal; the editor's list searches and webhooks do not.
+		return 'getExecutionCancelSignal' in this.fn ? this.fn.getExecutionCancelSignal() : undefined;
+	}
+
+	/**
+	 * Waits, ending early when the execution is cancelled. Every wait comes before a request is
+	 * sent (again), after a failure that left nothing processed or before the first attempt: a
+	 * cancelled wait sends nothing, which its error says (a definite outcome for the guard).
+	 */
+	private async wait(ms: number, itemIndex: number): Promise<void> {
+		const signal = this.cancelSignal();
+		if (ms > 0 && !signal?.aborted) {
+			// n8n-workflow's sleep ends early on the signal (older versions ignore it and wait); it
+			// rejects only then, which the check below turns into this transport's error.
+			await sleep(ms, signal).catch(() => undefined);
 		}
-		if (waitUntil > now) await sleep(Math.min(waitUntil - now, this.options.maxRateLimitWaitMs));
+		if (signal?.aborted) {
+			const name = this.provider.displayName;
+			throw new NodeOperationError(this.fn.getNode(), `The execution was cancelled while waiting to send a request to ${name}; nothing was sent to ${name}`, {
+				itemIndex,
+			});
+		}
+	}
+
+	/** Waits for the provider's window (learned from its headers) and for the user's cap. */
+	private async pace(itemIndex: number): Promise<void> {
+		const now = Date.now();
+		const providerWait = this.nextAllowedAt - now;
+		if (providerWait > this.providerWaitLimitMs()) {
+			const name = this.provider.displayName;
+			throw new NodeApiError(this.fn.getNode(), { message: 'rate limit pause too long' } as JsonObject, {
+				message: `${name} asked (${this.pausedBy}) to pause requests for ${formatWait(providerWait)}; nothing was sent to ${name}`,
+				description: this.waitTooLongNote(providerWait),
+				itemIndex,
+			});
+		}
+		let waitUntil = this.nextAllowedAt;
+		// The user's own cap is honoured whatever its length (0.5 per minute = one every 2 minutes):
+		// it is a setting, not a header that may be wrong.
+		if (this.options.maxPerMinute > 0 && this.lastSentAt > 0) {
+			waitUntil = Math.max(waitUntil, this.lastSentAt + pacingIntervalMs(this.options.maxPerMinute));
+		}
+		await this.wait(waitUntil - now, itemIndex);
+	}
+
+	private waitTooLongNote(asked: number): string {
+		return `That is longer than this node waits for a rate limit (${formatWait(this.providerWaitLimitMs())}), so no further request was sent. Run the node again after ${new Date(Date.now() + asked).toISOString()}, or lower "Max Requests per Minute" in the options.`;
 	}
 
 	private learnRateLimit(headers: Record<string, string>): void {
@@ -266,7 +583,10 @@ export class RequestSession {
 		if (headers['x-ratelimit-remaining'] === undefined || !Number.isFinite(remaining)) return;
 		if (remaining <= 0) {
 			const wait = rateLimitWaitMs(headers, Date.now());
-			if (wait !== undefined) this.nextAllowedAt = Date.now() + Math.min(wait, this.options.maxRateLimitWaitMs);
+			if (wait !== undefined) {
+				this.nextAllowedAt = Date.now() + wait;
+				this.pausedBy = headers['retry-after'] !== undefined ? 'Retry-After' : 'X-RateLimit-Reset';
+			}
 		} else {
 			this.nextAllowedAt = 0;
 		}
@@ -277,28 +597,53 @@ export class RequestSession {
 		return `It may or may not have been processed by ${this.provider.displayName}; it was not sent again, so it cannot happen twice.${check}`;
 	}
 
-	private networkError(request: ApiRequest, code: string | undefined, notSent: boolean, itemIndex: number): NodeApiError {
+	private networkError(request: ApiRequest, failure: NetworkFailure & { code?: string }, attempts: number, itemIndex: number): NodeApiError {
+		const { code } = failure;
+		const name = this.provider.displayName;
 		// Plain words, not the error code: n8n replaces a message that contains a code such as
 		// ECONNRESET with its own text, which invites an immediate retry of a request that must not be sent twice.
 		const what =
 			code === 'ECONNABORTED' || code === 'ETIMEDOUT'
 				? `no answer within ${this.options.timeoutMs} ms`
-				: `the connection failed (${NETWORK_WORDS[code ?? ''] ?? 'network error'})`;
-		const message = `${this.provider.displayName}: ${what}`;
-		const uncertain = !request.idempotent && !notSent;
-		const description = uncertain
-			? this.mayHavePlaced(request)
-			: 'Check the Base URL in the credential and the network, then run the node again.';
+				: `the connection failed (${failure.words})`;
+		const message = `${name}: ${what}`;
+		const uncertain = !request.idempotent && !failure.notSent;
+		let shown = message;
+		if (failure.notSent) shown = `${message}; nothing was sent to ${name}`;
+		else if (uncertain) shown = `${message}: the request may or may not have been processed`;
+		const description = uncertain ? this.mayHavePlaced(request) : failure.hint;
+		const technical = [code ? `network error ${code}` : undefined, attempts > 1 ? `${attempts} attempts` : undefined].filter(Boolean).join(', ');
 		const error = new NodeApiError(this.fn.getNode(), { message, networkError: code ?? 'unknown' } as JsonObject, {
-			message: uncertain ? `${message}: the request may or may not have been processed` : message,
-			description: `${description}${code ? ` (network error ${code})` : ''}`,
+			message: shown,
+			description: technical ? `${description} (${technical})` : description,
 			itemIndex,
 		});
 		if (uncertain) error.context[OUTCOME_UNCERTAIN] = true;
 		return error;
 	}
 
-	private statusError(request: ApiRequest, answer: Answer, itemIndex: number): NodeApiError {
+	private redirectError(request: ApiRequest, answer: Answer, requestUrl: string, itemIndex: number): NodeApiError {
+		const name = this.provider.displayName;
+		const where = redirectTarget(answer.headers.location, requestUrl);
+		const uncertain = !request.idempotent && !REDIRECT_NOT_PROCESSED.has(answer.status);
+		const lead = `${name} redirected the request to ${where} (HTTP ${answer.status})`;
+		let message: string;
+		if (uncertain) message = `${lead}: the request may or may not have been processed`;
+		else if (!request.idempotent) message = `${lead}: nothing was created; check the Base URL in the credential`;
+		else message = `${lead}; check the Base URL in the credential`;
+		const why =
+			'A request carrying the API key is sent to the Base URL in the credential and never follows a redirect to another address. A redirect usually means the Base URL is out of date (http:// instead of https://, or an old address).';
+		const error = new NodeApiError(this.fn.getNode(), { httpCode: String(answer.status) } as JsonObject, {
+			message,
+			description: uncertain ? `${this.mayHavePlaced(request)} ${why}` : why,
+			httpCode: String(answer.status),
+			itemIndex,
+		});
+		if (uncertain) error.context[OUTCOME_UNCERTAIN] = true;
+		return error;
+	}
+
+	private statusError(request: ApiRequest, answer: Answer, itemIndex: number, note?: string): NodeApiError {
 		const name = this.provider.displayName;
 		const providerMessage = this.provider.errorMessage(answer.body);
 		const details = this.provider.errorDetails?.(answer.body) ?? [];
@@ -312,19 +657,26 @@ export class RequestSession {
 			const summary = STATUS_SUMMARY[answer.status] ?? (answer.status >= 500 ? 'failed' : 'refused the request');
 			message = `${name} ${summary} (HTTP ${answer.status})`;
 		}
-		if (providerMessage) message += `: ${providerMessage}`;
-		if (details.length) message += ` — ${details.join('; ')}`;
+		if (providerMessage) message += `: ${maskPersonalData(providerMessage)}`;
+		if (details.length) message += ` — ${details.map(maskPersonalData).join('; ')}`;
+		if (answer.status === 429 && note) {
+			const asked = rateLimitWaitMs(answer.headers, Date.now()) ?? 0;
+			message += `; it asked (${this.pausedBy}) to wait ${formatWait(asked)}, so the request was not sent again`;
+		}
 
 		const uncertain = !request.idempotent && (answer.status >= 500 || answer.status < 300);
 		let description: string | undefined;
-		if (uncertain) description = this.mayHavePlaced(request);
+		if (note) description = note;
+		else if (uncertain) description = this.mayHavePlaced(request);
 		else if (answer.status === 401) description = 'Check the API key and the Base URL in the credential.';
 		else if (answer.status === 429) description = 'The rate limit did not reset within the retries. Lower "Max Requests per Minute" in the options or run fewer items at once.';
 
+		// The body goes into the error's details (n8n keeps it with the execution and shows it):
+		// a masked copy, as the message.
 		const errorBody: JsonObject = {
 			httpCode: String(answer.status),
 			...(answer.body && typeof answer.body === 'object' && !Array.isArray(answer.body)
-				? { response: answer.body as IDataObject }
+				? { response: maskPersonalDataDeep(answer.body) as IDataObject }
 				: {}),
 		} as JsonObject;
 		const error = new NodeApiError(this.fn.getNode(), errorBody, {

@@ -5,7 +5,6 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 import type { z } from 'zod';
-import type { CallState, CallWaiter } from './wait';
 import type { ItemResult } from './items';
 
 export interface ProviderDefinition {
@@ -49,6 +48,8 @@ export interface ValidationEnv {
 /** What the pre-dial guard needs to know about an operation that places a call or sends an SMS. */
 export interface DialSupport {
 	places: 'call' | 'SMS';
+	/** The provider's name of the placed call's (or conversation's) ID in a result, e.g. `conversationId`. */
+	idField: string;
 	/**
 	 * For an operation where only some items place a call or send an SMS (a conversation created
 	 * as SMS rather than as chat): the panel field and the value that make an item one. The guard's
@@ -62,30 +63,47 @@ export interface DialSupport {
 	};
 }
 
+/** A call's state as the provider reports it: its own fields under its own names, `status` included. */
+export interface CallState {
+	ended: boolean;
+	call: IDataObject;
+}
+
+/** What an operation that places calls sees of Wait for Call to End (CallWaiter in wait.ts). */
+export interface CallWatcher {
+	/** On Provider Callback: the URL the provider must call back, this execution's resume URL. */
+	callbackUrl(itemIndex: number): string | undefined;
+	/** Registers a placed call; returns the item's output for now, replaced when the wait ends. */
+	watch(itemIndex: number, created: IDataObject): IDataObject;
+}
+
 export interface OperationContext {
 	fn: IExecuteFunctions;
 	itemIndex: number;
 	request<T = unknown>(request: ApiRequest): Promise<T>;
 	/** Set when Wait for Call to End is on (operations with `waits`): register placed calls here. */
-	waiter?: CallWaiter;
+	waiter?: CallWatcher;
 }
 
-/** How one provider's callback works for an operation that places a call. */
+/** How one provider calls back about a call it placed, for Wait Using "On Provider Callback". */
 export interface CallbackSupport {
-	/** For the panel: "AlloMia POSTs the final status to the call's callbackUrl". */
+	/** For the panel: "POSTs the call's final status to its Callback URL". */
 	how: string;
-	/** The provider's name of the call ID field in the create answer (`outboundCallId`, `_id`). */
-	idField: string;
 	/** The create request's body with the provider's callback pointed at `url`. */
 	attach(body: IDataObject, url: string): IDataObject;
-	/** The call a callback POST is about, and whether it reports the call's end. */
-	read(payload: IDataObject): { callId: string | undefined; final: boolean };
-	/** The ended call from the callback, completed with status reads where it lacks fields. */
-	outcome(request: <T>(request: ApiRequest) => Promise<T>, payload: IDataObject, callId: string): Promise<CallState>;
+	/**
+	 * The call a callback POST is about, and whether it reports the call's end. The POST only
+	 * wakes the execution: what the call became is read from the provider (`WaitSupport.read`).
+	 */
+	identify(payload: IDataObject): { callId: string | undefined; final: boolean };
 }
 
 /** Set on operations that place a call and can wait for it to end (wait.ts). */
 export interface WaitSupport {
+	/** The provider's name of the call ID field in the create answer (`outboundCallId`, `_id`). */
+	idField: string;
+	/** One read of a placed call by its ID: polling repeats it, a callback triggers it. */
+	read(request: <T>(request: ApiRequest) => Promise<T>, callId: string): Promise<CallState>;
 	/** The provider's callback, for Wait Using "On Provider Callback"; without it, polling only. */
 	callback?: CallbackSupport;
 }
@@ -108,8 +126,6 @@ interface OperationBase<Schema extends z.ZodTypeAny> {
 	phoneFields?: boolean;
 	/** Set on operations that can wait for the call they placed to end (Wait for Call to End). */
 	waits?: WaitSupport;
-	/** Panel fields that shape how the operation runs rather than what it sends (e.g. waiting). */
-	extraProperties?: INodeProperties[];
 }
 
 /**

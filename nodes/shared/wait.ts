@@ -17,6 +17,7 @@
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
+import type { ApiRequest, CallState, CallWatcher, WaitSupport } from './types';
 
 type WaitMode = 'polling' | 'callback';
 
@@ -26,25 +27,14 @@ export interface WaitSettings {
 	intervalMs: number;
 }
 
-/** A call's state as the provider reports it: its own fields under its own names, `status` included. */
-export interface CallState {
-	ended: boolean;
-	call: IDataObject;
-}
-
-/** What the waiting needs of a placed call: where its ID is, and how to read its state. */
-export interface PlacedCall {
-	/** The create answer. */
-	created: IDataObject;
-	/** The provider's name of the call ID field (`outboundCallId`, `_id`, `conversationId`). */
-	idField: string;
-	/** One status read; throws when the read fails. */
-	check(): Promise<CallState>;
-}
+/** Sends one request for the item a call belongs to (its errors carry that item's index). */
+export type RequestFor = (itemIndex: number) => <T>(request: ApiRequest) => Promise<T>;
 
 const MAX_WAIT_SECONDS = 86_400;
 
-export function waitProperties(options: { callback?: { provider: string; how: string } } = {}): INodeProperties[] {
+/** The fields "Wait for Call to End" adds to an operation that can wait (declared by its `waits`). */
+export function waitProperties(waits: WaitSupport, provider: string): INodeProperties[] {
+	const callback = waits.callback;
 	const properties: INodeProperties[] = [
 		{
 			displayName: 'Wait for Call to End',
@@ -56,7 +46,7 @@ export function waitProperties(options: { callback?: { provider: string; how: st
 		},
 	];
 	const showWaiting = { show: { waitForCallToEnd: [true] } };
-	if (options.callback) {
+	if (callback) {
 		properties.push({
 			displayName: 'Wait Using',
 			name: 'waitMode',
@@ -73,7 +63,7 @@ export function waitProperties(options: { callback?: { provider: string; how: st
 				{
 					name: 'On Provider Callback',
 					value: 'callback',
-					description: `${options.callback.provider} ${options.callback.how} when the call ends. The execution waits in n8n's database, holding no worker, and survives restarts. One item per execution.`,
+					description: `${provider} ${callback.how} when the call ends; the node then reads the call from ${provider}. The execution waits in n8n's database, holding no worker, and survives restarts. One item per execution.`,
 				},
 			],
 		});
@@ -87,7 +77,7 @@ export function waitProperties(options: { callback?: { provider: string; how: st
 			default: 300,
 			displayOptions: showWaiting,
 			description:
-				'How long to wait for the call to end before outputting what is known. On Provider Callback: when it passes without a callback, n8n continues the execution with the item this node received.',
+				'How long to wait for the call to end. A call still running then is output with callEnded false and its last known status.',
 		},
 		{
 			displayName: 'Poll Interval (Seconds)',
@@ -95,7 +85,7 @@ export function waitProperties(options: { callback?: { provider: string; how: st
 			type: 'number',
 			typeOptions: { minValue: 1, maxValue: 300 },
 			default: 10,
-			displayOptions: options.callback
+			displayOptions: callback
 				? { show: { waitForCallToEnd: [true], waitMode: ['polling'] } }
 				: showWaiting,
 			description: "How often to check the status of the run's calls that have not ended yet",
@@ -119,17 +109,25 @@ export function readWaitSettings(fn: IExecuteFunctions, callbackSupported: boole
 	};
 }
 
-/** Where the create answer goes in an item that describes the call as it ended. */
+/** Where the create answer's ID and status go in an item that describes the call as it ended. */
 const CREATE_RESPONSE_FIELD = 'createResponse';
+
+/** A call this run placed: the create answer, and where its ID is in it. */
+export interface PlacedCall {
+	created: IDataObject;
+	idField: string;
+}
 
 /**
  * The item of a call the wait is done with, shaped for a spreadsheet: the call's ID and its
  * final (or last known) `status` first, `callEnded`, then the provider's fields under their own
- * names (summary, outcome, duration, ended reason, ...), and what the create returned under
- * `createResponse`, so that its `status` ("calling", "queued") is not mistaken for the final one.
+ * names (summary, outcome, duration, ended reason, ...) as the provider's read of the call gives
+ * them, and the create answer's ID and status under `createResponse`, so that its status
+ * ("calling", "queued") is not mistaken for the final one. Both ways of waiting build it from
+ * the same read, so the same call gives the same item.
  */
 export function endedCallItem(
-	placed: Pick<PlacedCall, 'created' | 'idField'>,
+	placed: PlacedCall,
 	state: CallState | undefined,
 	waited: { waitedSeconds: number; outcomeError?: string },
 ): IDataObject {
@@ -142,7 +140,7 @@ export function endedCallItem(
 	for (const [key, value] of Object.entries(call)) if (!(key in item)) item[key] = value;
 	item.waitedSeconds = waited.waitedSeconds;
 	if (waited.outcomeError) item.outcomeError = waited.outcomeError;
-	item[CREATE_RESPONSE_FIELD] = placed.created;
+	item[CREATE_RESPONSE_FIELD] = pick(placed.created, [placed.idField, 'status']);
 	return item;
 }
 
@@ -163,19 +161,17 @@ function message(error: unknown): string {
  * the node's output from before the wait is not there any more when the webhook runs. Custom
  * data holds short strings only (n8n keeps 255 characters of a value, 10 keys per execution).
  *
- * `callId` is also for the user: when Max Wait passes without a callback, n8n continues the
- * execution without running this node again, and {{ $execution.customData.get('callId') }} (or
- * the executions list) still tells which call was placed.
+ * `callId` is also for the user: {{ $execution.customData.get('callId') }} (or the executions
+ * list) tells which call the execution placed.
  */
 const CALL_ID_KEY = 'callId';
 const WAITING_CALL_KEY = 'waitingCall';
-const CUSTOM_DATA_VALUE_LIMIT = 255;
 const CUSTOM_DATA_KEYS_LIMIT = 10;
 
 export interface WaitingCall {
 	callId: string;
 	placedAt: number;
-	/** The create answer, or its ID and status when the whole answer is too long to keep. */
+	/** The create answer's ID and status. */
 	created: IDataObject;
 }
 
@@ -188,13 +184,12 @@ function customDataHasRoom(customData: CustomData): boolean {
 	return keys.length + missing <= CUSTOM_DATA_KEYS_LIMIT;
 }
 
-function keepWaitingCall(customData: CustomData, call: Pick<Watched, 'created' | 'idField' | 'placedAt'>): void {
-	const callId = String(call.created[call.idField] ?? '');
-	const kept = (created: IDataObject) => JSON.stringify({ callId, placedAt: call.placedAt, created });
-	let value = kept(call.created);
-	if (value.length > CUSTOM_DATA_VALUE_LIMIT) value = kept(pick(call.created, [call.idField, 'status']));
-	customData.set(CALL_ID_KEY, callId);
-	customData.set(WAITING_CALL_KEY, value);
+function keepWaitingCall(customData: CustomData, call: Watched): void {
+	customData.set(CALL_ID_KEY, call.callId);
+	customData.set(
+		WAITING_CALL_KEY,
+		JSON.stringify({ callId: call.callId, placedAt: call.placedAt, created: pick(call.created, [call.idField, 'status']) }),
+	);
 }
 
 /** The call this execution waits for, as kept before the wait; undefined when there is none. */
@@ -214,6 +209,7 @@ export function waitingCall(customData: CustomData): WaitingCall | undefined {
 
 interface Watched extends PlacedCall {
 	itemIndex: number;
+	callId: string;
 	placedAt: number;
 	deadline: number;
 	last?: CallState;
@@ -228,21 +224,23 @@ const CALLBACK_ITEMS = 1;
  * The waiting of one run: operations register each call they placed (`watch`), and the router
  * finishes the waiting once every item was handled (`finish`), in either mode.
  */
-export class CallWaiter {
+export class CallWaiter implements CallWatcher {
 	private readonly watched: Watched[] = [];
 
 	private constructor(
 		private readonly fn: IExecuteFunctions,
 		readonly settings: WaitSettings,
 		private readonly provider: string,
+		private readonly waits: WaitSupport,
+		private readonly requestFor: RequestFor,
 	) {}
 
 	/**
 	 * The run's waiter, or undefined when Wait for Call to End is off. On Provider Callback with
 	 * more than one item is refused here, before any item is read or dialed.
 	 */
-	static forRun(fn: IExecuteFunctions, provider: string, callbackSupported: boolean): CallWaiter | undefined {
-		const settings = readWaitSettings(fn, callbackSupported);
+	static forRun(fn: IExecuteFunctions, provider: string, waits: WaitSupport, requestFor: RequestFor): CallWaiter | undefined {
+		const settings = readWaitSettings(fn, waits.callback !== undefined);
 		if (!settings) return undefined;
 		const items = fn.getInputData().length;
 		if (settings.mode === 'callback' && items > CALLBACK_ITEMS) {
@@ -251,7 +249,7 @@ export class CallWaiter {
 				`Wait Using "On Provider Callback" waits for one call per execution, and this node received ${items} items. Nothing was dialed.`,
 				{
 					description:
-						'n8n resumes a waiting execution once, so each call needs its own execution. Put this node in a sub-workflow that starts with "When Executed by Another Workflow", and call that sub-workflow from an Execute Workflow node with Mode "Run once for each item" and "Wait For Sub-Workflow Completion" off (see the README, "Waiting for the outcome", and examples/allomia-outbound-call-crm-update.json). Or choose Wait Using "Polling", which waits for all calls of a run together.',
+						'n8n resumes a waiting execution once, so each call needs its own execution. Put this node in a sub-workflow that starts with "When Executed by Another Workflow", and call that sub-workflow from an Execute Workflow node with Mode "Run once for each item" and "Wait For Sub-Workflow Completion" off (see the README, "Waiting for the outcome"). Or choose Wait Using "Polling", which waits for all calls of a run together.',
 				},
 			);
 		}
@@ -262,7 +260,7 @@ export class CallWaiter {
 				{ description: 'Set fewer custom data keys before this node (Execution Data node), or choose Wait Using "Polling".' },
 			);
 		}
-		return new CallWaiter(fn, settings, provider);
+		return new CallWaiter(fn, settings, provider, waits, requestFor);
 	}
 
 	/**
@@ -285,10 +283,21 @@ export class CallWaiter {
 	}
 
 	/** Registers a placed call; returns the item's output for now, replaced when the wait ends. */
-	watch(itemIndex: number, placed: PlacedCall): IDataObject {
+	watch(itemIndex: number, created: IDataObject): IDataObject {
 		const placedAt = Date.now();
-		this.watched.push({ ...placed, itemIndex, placedAt, deadline: placedAt + this.settings.maxWaitMs });
-		return placed.created;
+		const callId = String(created[this.waits.idField] ?? '');
+		this.watched.push({ created, idField: this.waits.idField, callId, itemIndex, placedAt, deadline: placedAt + this.settings.maxWaitMs });
+		return created;
+	}
+
+	/** One read of a watched call, recorded on it. */
+	private async check(call: Watched): Promise<void> {
+		try {
+			call.last = await this.waits.read(this.requestFor(call.itemIndex), call.callId);
+			call.outcomeError = undefined;
+		} catch (error) {
+			call.outcomeError = message(error);
+		}
 	}
 
 	/** Once every item was handled: waits for the registered calls and gives the run's output. */
@@ -296,6 +305,10 @@ export class CallWaiter {
 		if (this.watched.length === 0) return output;
 		if (this.settings.mode === 'callback') return await this.waitForCallback(output);
 		await this.poll();
+		return this.withEndedCalls(output);
+	}
+
+	private withEndedCalls(output: INodeExecutionData[]): INodeExecutionData[] {
 		return output.map((item) => {
 			const call = this.watched.find((watched) => watched.created === item.json);
 			if (!call) return item;
@@ -313,12 +326,7 @@ export class CallWaiter {
 			const nextDeadline = Math.min(...pending.map((call) => call.deadline));
 			await sleep(Math.max(0, Math.min(this.settings.intervalMs, nextDeadline - now)));
 			for (const call of pending) {
-				try {
-					call.last = await call.check();
-					call.outcomeError = undefined;
-				} catch (error) {
-					call.outcomeError = message(error);
-				}
+				await this.check(call);
 				if (call.last?.ended || Date.now() >= call.deadline) call.settledAt = Date.now();
 			}
 			pending = pending.filter((call) => call.settledAt === undefined);
@@ -326,19 +334,37 @@ export class CallWaiter {
 	}
 
 	/**
-	 * Puts the execution to wait until Max Wait; n8n stores it and frees the worker. The item
-	 * output now is what the execution view shows meanwhile; the webhook's output replaces it.
+	 * Puts the execution to wait until Max Wait; n8n stores it and frees the worker.
+	 *
+	 * - The call is read once first: a call that already ended (its callback may have come
+	 *   before the execution was waiting, when n8n refuses it) is output at once.
+	 * - When Max Wait passes without a callback, n8n continues the execution without running
+	 *   this node again, with the node's input data as its output. That input is set here to the
+	 *   call as last read (`callEnded: false`), so the item says what is known of the call
+	 *   rather than repeating what the node received.
+	 * - The item output now is what the execution view shows meanwhile; the webhook's output
+	 *   (callbackWait.ts) replaces it when the provider calls back.
 	 */
 	private async waitForCallback(output: INodeExecutionData[]): Promise<INodeExecutionData[]> {
 		const [call] = this.watched;
+		await this.check(call);
+		if (call.last?.ended) {
+			call.settledAt = Date.now();
+			return this.withEndedCalls(output);
+		}
 		keepWaitingCall(this.fn.customData, call);
-		await this.fn.putExecutionToWait(new Date(call.placedAt + this.settings.maxWaitMs));
+		const atMaxWait = endedCallItem(call, call.last, {
+			waitedSeconds: Math.round(this.settings.maxWaitMs / 1000),
+			outcomeError: call.outcomeError,
+		});
+		this.fn.getExecuteData().data = { main: [[{ json: atMaxWait, pairedItem: { item: call.itemIndex } }]] };
+		await this.fn.putExecutionToWait(new Date(call.deadline));
 		return output.map((item) =>
 			item.json === call.created
 				? {
 						...item,
 						json: {
-							...endedCallItem(call, undefined, { waitedSeconds: 0 }),
+							...endedCallItem(call, call.last, { waitedSeconds: 0, outcomeError: call.outcomeError }),
 							placedAt: new Date(call.placedAt).toISOString(),
 							waitingFor: `${this.provider} callback`,
 						},

@@ -41,6 +41,23 @@ export function safeEqual(given: string, expected: string): boolean {
 	return timingSafeEqual(sha256(given), sha256(expected));
 }
 
+/**
+ * The full SHA-256 of a random token, lower-case hex: what a trigger may keep in clear (static
+ * data) to recognise the token later. A digest of 32 random bytes gives nothing away.
+ */
+export function tokenDigest(token: string): string {
+	return sha256(token).toString('hex');
+}
+
+/**
+ * Whether `given` is the token whose digest (tokenDigest) is `digest`, in constant time. A digest
+ * that is not 64 hex characters (missing, damaged static data) never matches.
+ */
+export function matchesDigest(given: string, digest: string): boolean {
+	if (!/^[0-9a-f]{64}$/.test(digest)) return false;
+	return timingSafeEqual(sha256(given), Buffer.from(digest, 'hex'));
+}
+
 /** A header's value as one string (Node gives repeated headers as an array: the first counts). */
 export function headerValue(
 	headers: IDataObject | Record<string, unknown>,

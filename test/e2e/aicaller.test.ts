@@ -23,6 +23,7 @@ import {
 import type { RecordedRequest } from '../sandbox/types';
 import {
 	AICALLER_CREATE_PHONE_CALL_EXAMPLE,
+	AICALLER_EXAMPLE_PHONE_NUMBER,
 	AICALLER_EXAMPLE_CALL_ID as DOCS_CALL_ID,
 	AICALLER_EXAMPLE_DELAYED_UNTIL as DELAYED_UNTIL,
 	AICALLER_EXAMPLE_ID as ID,
@@ -61,7 +62,7 @@ const exampleParameters: INodeParameters = {
 	promptVariableValues: { variable: [{ key: 'customer_name', value: '={{ $json.name }}' }] },
 	additionalFields: {
 		phoneNumberId: ID,
-		fromPhoneNumber: '+1234567890',
+		fromPhoneNumber: AICALLER_EXAMPLE_PHONE_NUMBER,
 		toEmailAddress: '={{ $json.email }}',
 		status: 'queued',
 		telephonyProvider: 'twilio',
@@ -74,7 +75,7 @@ const exampleParameters: INodeParameters = {
 	// The example's secret comes from the sandbox's AICaller Webhook Secret API credential.
 	addWebhookSecret: true,
 };
-const exampleItem = { name: 'John', phone: '+1234567890', email: 'someone@email.com' };
+const exampleItem = { name: 'John', phone: AICALLER_EXAMPLE_PHONE_NUMBER, email: 'someone@email.com' };
 const exampleBody = AICALLER_CREATE_PHONE_CALL_EXAMPLE.body;
 
 describe('Phone Call → Create', () => {

@@ -582,7 +582,7 @@ test(`${WAITING} AlloMia and ${WAITING} AICaller calls wait on their callbacks h
 	);
 }, 600_000);
 
-test('Max Wait passes without a callback: n8n continues the execution with the item the node received, and no second call is placed', async () => {
+test('Max Wait passes without a callback: the execution continues with the call as last read (callEnded false, its status), and no second call is placed', async () => {
 	const { client } = stack;
 	sandbox.reset();
 	const workflow = await client.createWorkflow(
@@ -606,8 +606,15 @@ test('Max Wait passes without a callback: n8n continues the execution with the i
 	expect(done.id).toBe(waiting.id);
 	const execution = await client.getExecution(done.id);
 	const [item] = nodeOutput(execution, CALL_NODE);
-	expect((item.json.body as { phone: string }).phone).toBe('+15550590001');
-	expect(item.json).not.toHaveProperty('callEnded');
+	// n8n does not run the node again at Max Wait; what it passes on is the call as last read.
+	expect(item.json).toEqual({
+		outboundCallId: callId,
+		status: 'calling',
+		callEnded: false,
+		contactId: expect.any(String),
+		waitedSeconds: 2,
+		createResponse: { outboundCallId: callId, status: 'calling' },
+	});
 	// The call's ID stays with the execution: $execution.customData.get('callId').
 	expect(execution.data.resultData.metadata).toMatchObject({ callId });
 	expect(sandbox.requestsFor('allomia').filter((r) => r.method === 'POST')).toHaveLength(1);

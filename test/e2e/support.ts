@@ -36,6 +36,8 @@ export interface FaultRuleJson {
 	method?: string;
 	path?: string | { regex: string; flags?: string };
 	times?: number | 'Infinity';
+	/** Matching requests let through before the fault applies. */
+	skip?: number;
 	fault:
 		| { status: number; body?: unknown; headers?: Record<string, string> }
 		| { kind: string; ms?: number };
@@ -79,6 +81,11 @@ export class SandboxControl {
 			`/allomia/calls/${encodeURIComponent(outboundCallId)}/complete`,
 			{ outcome, details },
 		);
+	}
+
+	/** Until the next reset, AlloMia calls end by themselves `afterMs` after they are placed (0: at once). */
+	async endAlloMiaCallsAfter(afterMs: number, outcome: AlloMiaOutcome = 'completed'): Promise<void> {
+		await this.call('POST', '/allomia/auto-complete', { afterMs, outcome });
 	}
 
 	/** Ends an AICaller phone call (queued → … → outcome); answers once its webhooks got an answer. */

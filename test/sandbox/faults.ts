@@ -7,6 +7,8 @@ import type { Fault, FaultRule, ProviderName } from './types';
 interface ActiveRule {
 	rule: FaultRule;
 	remaining: number;
+	/** Matching requests still to let through before the fault applies. */
+	toSkip: number;
 }
 
 export interface FaultTarget {
@@ -32,12 +34,22 @@ export class FaultBook {
 		const times = rule.times ?? 1;
 		if (!(times > 0)) throw new Error(`fault rule: times must be > 0 (got ${times})`);
 		assertFault(rule.fault);
-		this.rules.push({ rule, remaining: times });
+		const skip = rule.skip ?? 0;
+		if (!(Number.isInteger(skip) && skip >= 0)) throw new Error(`fault rule: skip must be a whole number >= 0 (got ${skip})`);
+		this.rules.push({ rule, remaining: times, toSkip: skip });
 	}
 
 	/** Returns the fault for this request, consuming one use of the rule. */
 	take(target: FaultTarget): Fault | undefined {
-		const index = this.rules.findIndex(({ rule }) => matches(rule, target));
+		// A rule still letting requests through counts this one and leaves it to the other rules.
+		const letThrough = new Set<ActiveRule>();
+		for (const active of this.rules) {
+			if (active.toSkip > 0 && matches(active.rule, target)) {
+				active.toSkip -= 1;
+				letThrough.add(active);
+			}
+		}
+		const index = this.rules.findIndex((active) => !letThrough.has(active) && matches(active.rule, target));
 		if (index < 0) return undefined;
 		const active = this.rules[index];
 		active.remaining -= 1;
@@ -138,6 +150,8 @@ export function faultRuleFromJson(json: unknown): FaultRule {
 	} else if (input.path !== undefined) {
 		throw new Error('fault rule: path must be a string or {"regex": "..."}');
 	}
+	if (typeof input.skip === 'number') rule.skip = input.skip;
+	else if (input.skip !== undefined) throw new Error('fault rule: skip must be a number');
 	if (input.times === null || input.times === 'Infinity') rule.times = Infinity;
 	else if (typeof input.times === 'number') rule.times = input.times;
 	else if (input.times !== undefined)

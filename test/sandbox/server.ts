@@ -41,7 +41,7 @@ import type {
 } from './types';
 
 export type { CallbackAttempt, Fault, FaultRule, ProviderName, RecordedRequest } from './types';
-export type { StorageControls, StorageRequest } from './storage';
+export type { ServeAs, StorageControls, StorageRequest } from './storage';
 export { RECORDING_BYTES_PER_SECOND } from './storage';
 export type { CallEndingOptions, CallEndOutcome } from './callEnding';
 export type {
@@ -220,6 +220,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 		storage: {
 			requests: core.storage.requests,
 			setLinkLifetime: (seconds) => core.storage.setLinkLifetime(seconds),
+			serveAs: (path, how) => core.storage.serveAs(path, how),
 		},
 		reset: () => core.reset(),
 		close: () => core.close(),

@@ -8,10 +8,14 @@
  * Recordings are generated, never stored: MPEG audio frames of silence, 16 000 bytes per second
  * of call (128 kbit/s), streamed chunk by chunk, so a 50 MB recording (a 55-minute call) costs the
  * sandbox no more memory than a short one.
+ *
+ * For the downloads' bounds, a test can have a path answered otherwise (serveAs): a redirect, a
+ * body that trickles after the headers, or a body without Content-Length.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 
 /** Served under /storage/<bucket>/<key>. */
 export const STORAGE_PREFIX = '/storage/';
@@ -34,7 +38,25 @@ export interface StorageRequest {
 	headers: Record<string, string>;
 	status: number;
 	at: number;
+	/**
+	 * For an answer with the file, once the response is over: whether the whole body went out
+	 * ('complete') or the client closed the connection before ('cut').
+	 */
+	bodyEnd?: 'complete' | 'cut';
 }
+
+/** How serveAs answers a path instead of the usual way. */
+export type ServeAs =
+	/**
+	 * A redirect (302 unless `status` says otherwise) with this Location, sent as given (a URL or a
+	 * path). A file at the path is served at the Location's storage path too, as an object moved
+	 * to another bucket or region is.
+	 */
+	| { redirectTo: string; status?: 301 | 302 | 303 | 307 | 308 }
+	/** The headers at once, then the file `bytes` bytes every `everyMs` ms: a host that stalls mid-body. */
+	| { trickle: { bytes: number; everyMs: number } }
+	/** The file without Content-Length (chunked), as a host that does not know the size ahead sends it. */
+	| { chunked: true };
 
 export interface StorageControls {
 	/** Every request the storage received (live array; reset() empties it). */
@@ -44,6 +66,12 @@ export interface StorageControls {
 	 * have expired by the time anyone fetches them); null restores the provider's. reset() restores it too.
 	 */
 	setLinkLifetime(seconds: number | null): void;
+	/**
+	 * Requests for `path` (below /storage, as StorageRequest.path names it, e.g.
+	 * /allomia/recordings/<id>.mp3) are answered `how` from now on; reset() ends it. A signed link
+	 * is still checked first: an expired one is refused as before.
+	 */
+	serveAs(path: string, how: ServeAs): void;
 }
 
 /** Bytes per second of a recording: 128 kbit/s MPEG audio, as voice platforms commonly store calls. */
@@ -103,6 +131,8 @@ export class FileStore {
 
 	private linkLifetime: number | null = null;
 
+	private servedAs = new Map<string, ServeAs>();
+
 	private readonly secret = randomBytes(32);
 
 	private baseUrl = '';
@@ -143,8 +173,13 @@ export class FileStore {
 		this.linkLifetime = seconds;
 	}
 
+	serveAs(path: string, how: ServeAs): void {
+		this.servedAs.set(path.replace(/^\/+/, ''), how);
+	}
+
 	reset(): void {
 		this.files.clear();
+		this.servedAs.clear();
 		this.requests.length = 0;
 		this.linkLifetime = null;
 	}
@@ -176,7 +211,7 @@ export class FileStore {
 			refuse(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
 			return;
 		}
-		const file = this.files.get(path);
+		const file = this.fileAt(path);
 		const signature = target.searchParams.get('X-Amz-Signature');
 		if (signature !== null) {
 			const query = [...target.searchParams.entries()]
@@ -193,6 +228,13 @@ export class FileStore {
 				return;
 			}
 		}
+		const how = this.servedAs.get(path);
+		if (how && 'redirectTo' in how) {
+			record.status = how.status ?? 302;
+			res.writeHead(record.status, { location: how.redirectTo, 'content-length': '0' });
+			res.end();
+			return;
+		}
 		if (!file) {
 			refuse(404, 'NoSuchKey', 'The specified key does not exist.');
 			return;
@@ -200,7 +242,7 @@ export class FileStore {
 		record.status = 200;
 		res.writeHead(200, {
 			'content-type': file.contentType,
-			'content-length': String(file.size),
+			...(how && 'chunked' in how ? {} : { 'content-length': String(file.size) }),
 			'content-disposition': `attachment; filename="${file.fileName}"`,
 			'accept-ranges': 'bytes',
 		});
@@ -211,8 +253,30 @@ export class FileStore {
 		const body = file.open();
 		body.on('error', () => res.destroy());
 		// A client that goes away stops the generator too.
-		res.on('close', () => body.destroy());
-		body.pipe(res);
+		res.on('close', () => {
+			body.destroy();
+			record.bodyEnd = res.writableFinished ? 'complete' : 'cut';
+		});
+		if (how && 'trickle' in how) void trickle(body, res, how.trickle);
+		else body.pipe(res);
+	}
+
+	/**
+	 * The file at `path`, or the one a serveAs redirect moved there (the files of AlloMia's links
+	 * are kept when a Get signs them, which may come after the redirect was set).
+	 */
+	private fileAt(path: string, seen = new Set<string>()): StoredFile | undefined {
+		const file = this.files.get(path);
+		if (file || seen.has(path)) return file;
+		seen.add(path);
+		for (const [source, how] of this.servedAs) {
+			if (!('redirectTo' in how)) continue;
+			const target = new URL(how.redirectTo, `${this.origin()}${STORAGE_PREFIX}${source}`);
+			const here = target.origin === new URL(this.origin()).origin && target.pathname.startsWith(STORAGE_PREFIX);
+			const moved = here && decodeURIComponent(target.pathname.slice(STORAGE_PREFIX.length)) === path ? this.fileAt(source, seen) : undefined;
+			if (moved) return moved;
+		}
+		return undefined;
 	}
 
 	private origin(): string {
@@ -221,5 +285,21 @@ export class FileStore {
 
 	private sign(path: string, query: string): string {
 		return createHmac('sha256', this.secret).update(`${path}?${query}`).digest('hex');
+	}
+}
+
+/** Writes `body` to `res` a few bytes at a time, until it ends or the client goes away. */
+async function trickle(body: Readable, res: http.ServerResponse, pace: { bytes: number; everyMs: number }): Promise<void> {
+	try {
+		for await (const chunk of body as AsyncIterable<Buffer>) {
+			for (let at = 0; at < chunk.length; at += pace.bytes) {
+				if (res.destroyed) return;
+				res.write(chunk.subarray(at, at + pace.bytes));
+				await delay(pace.everyMs);
+			}
+		}
+		res.end();
+	} catch {
+		res.destroy();
 	}
 }

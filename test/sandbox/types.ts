@@ -52,6 +52,8 @@ export interface FaultRule {
 	operationId?: string;
 	/** How many matching requests the fault applies to; default 1; Infinity allowed. */
 	times?: number;
+	/** How many matching requests pass untouched before the fault applies (e.g. 7: the 8th gets it); default 0. */
+	skip?: number;
 	fault: Fault;
 }
 

@@ -87,7 +87,7 @@ describe('Call → Start', () => {
 		[{ toNumber: '={{ "" }}' }, 'To Number (toNumber) is empty: fill it in, or map a value from the input data'],
 		[{ toNumber: 'call Sarah' }, `To Number (toNumber) ${PHONE_RULE}`],
 		[{ toNumber: '(555) 987-6543' }, `To Number (toNumber) ${PHONE_RULE}`],
-		[{ fromNumber: '+1555' }, `From Number (fromNumber) ${PHONE_RULE}`],
+		[{ fromNumber: '+1555' }, 'From Number (fromNumber) is too short for a US or Canadian number (+1): check it for a missing digit; it needs 10 digits after +1, like +1 555 987 6543'],
 		[{ context: 'x'.repeat(501) }, 'Context (context) is too long: shorten it to 500 characters or fewer'],
 		[{ voicemailMessage: 'x'.repeat(501) }, 'Voicemail Message (voicemailMessage) is too long: shorten it to 500 characters or fewer'],
 		// The outbound-calls guide: first and last name at most 100 characters.
@@ -227,7 +227,7 @@ describe('SMS → Start Conversation', () => {
 		expect(requests().map((r) => (r.body as { toNumber: string }).toNumber)).toEqual(['+15550000001', '+15550000003']);
 	});
 
-	test('without continueOnFail a bad row stops the node at that row', async () => {
+	test('without continueOnFail a bad row stops the node before anything is sent, naming that row', async () => {
 		const result = await runHelloAnnie(
 			sandbox,
 			{ ...exampleSms, toNumber: '={{ $json.phone }}' },
@@ -235,7 +235,8 @@ describe('SMS → Start Conversation', () => {
 		);
 		expect(result.error?.message).toBe(`To Number (toNumber) ${PHONE_RULE}`);
 		expect(result.error?.context?.itemIndex).toBe(1);
-		expect(requests()).toHaveLength(1);
+		expect(result.error?.description).toContain('Nothing was sent for any item');
+		expect(requests()).toHaveLength(0);
 	});
 });
 

@@ -247,6 +247,31 @@ describe("rules across fields, the guard's and the router's refusals read the sa
 	});
 
 	test.each([
+		['its country code typed twice', '+44 44 20 3141 5926', undefined],
+		['a digit missing for its country', '+1 555 314 15', undefined],
+		['a digit too many for its country', '+33 6 31 41 59 26 5', undefined],
+		['first digits its country does not have', '+1 155 131 4159', undefined],
+		['the 0 dialed only within the country after the country code', '+44 020 3141 5926', undefined],
+		['the country code that Default Country Code adds again', '44 20 3141 5926', '+44'],
+		['a digit missing for the Default Country Code', '020 3141 592', '+44'],
+	])('a phone number with %s', async (_case, toNumber, defaultCountryCode) => {
+		const result = await runHelloAnnie(sandbox, {
+			...call,
+			// An outbound line of the sandbox that the NANP rule accepts.
+			fromNumber: { __rl: true, mode: 'id', value: '+15557654321' },
+			toNumber,
+			requestOptions: defaultCountryCode ? { defaultCountryCode } : {},
+		});
+		expect(result.error?.name).toBe('NodeOperationError');
+		const message = result.error?.message ?? '(no refusal)';
+		expect(message).toMatch(/^To Number \(toNumber\) /);
+		expect(problemWith(message)).toBeUndefined();
+		// The number is personal data: its digits do not come back.
+		expect(message.replace(/\D/g, '')).not.toContain(toNumber.replace(/\D/g, '').slice(-6));
+		expect(sandbox.requestsFor('helloannie')).toHaveLength(0);
+	});
+
+	test.each([
 		[
 			'an appointment that ends before it starts',
 			runHelloAnnie,

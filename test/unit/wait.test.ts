@@ -153,7 +153,8 @@ describe('AlloMia Call → Create Outbound', () => {
 			status: 'busy',
 			callEnded: true,
 			callDetails: expect.objectContaining({ endedReason: expect.any(String) }),
-			createResponse: { status: 'calling', message: 'Outbound call dispatched' },
+			// The create answer's ID and status only: both ways of waiting give the same item.
+			createResponse: { outboundCallId: result.items[0].json.outboundCallId, status: 'calling' },
 		});
 	});
 
@@ -181,8 +182,40 @@ describe('AlloMia Call → Create Outbound', () => {
 				createResponse: { status: 'calling' },
 				waitingFor: 'AlloMia callback',
 			});
-			// No status read: the callback brings the end.
-			expect(sandbox.requestsFor('allomia')).toHaveLength(1);
+			// One status read before the wait: a call that ended at once (its callback refused by n8n
+			// while the execution was still running) is output at once instead.
+			expect(sandbox.requestsFor('allomia').map((r) => `${r.method} ${r.path}`)).toEqual([
+				'POST /api/outbound',
+				`GET /api/outbound/${String(result.items[0].json.outboundCallId)}/status`,
+			]);
+			// What n8n passes on when Max Wait passes without a callback (it does not run the node
+			// again then): the call as last read, not the item the node received.
+			const waitingNode = result.run.data.executionData?.nodeExecutionStack[0];
+			expect(waitingNode?.data.main[0]).toEqual([
+				{
+					json: expect.objectContaining({
+						outboundCallId: result.items[0].json.outboundCallId,
+						status: 'calling',
+						callEnded: false,
+						waitedSeconds: 600,
+						createResponse: { outboundCallId: result.items[0].json.outboundCallId, status: 'calling' },
+					}),
+					pairedItem: { item: 0 },
+				},
+			]);
+		});
+
+		test('a call that ended before the execution could wait is output at once, as it ended: nothing is lost to an early callback', async () => {
+			const early = await startSandbox({ logErrors: false, alloMia: { autoCompleteAfterMs: 0, autoOutcome: 'no-answer' } });
+			try {
+				const result = await runAlloMia(early, { ...alloMiaCall, ...callback });
+				expect(result.error).toBeUndefined();
+				expect(result.run.waitTill).toBeUndefined();
+				expect(result.items[0].json).toMatchObject({ status: 'no-answer', callEnded: true });
+				expect(early.requestsFor('allomia').filter((r) => r.method === 'POST')).toHaveLength(1);
+			} finally {
+				await early.close();
+			}
 		});
 
 		test('more than one item: refused before anything is dialed, with the pattern that works', async () => {

@@ -4,7 +4,7 @@
  * expected here is computed the way the sandbox signs AICaller webhooks
  * (test/sandbox/providers/aicaller.ts), independently of the node's code.
  */
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 import {
 	eventSelected,
@@ -20,11 +20,13 @@ import {
 	generateToken,
 	headerValue,
 	hmacSha256Hex,
+	matchesDigest,
 	MIN_SECRET_LENGTH,
 	safeEqual,
 	secretCredentialTest,
 	secretProblem,
 	signatureMatches,
+	tokenDigest,
 } from '../../nodes/shared/webhookAuth';
 import { AICALLER_EXAMPLE_WEBHOOK_SECRET } from '../fixtures/documentation-examples';
 
@@ -47,6 +49,30 @@ describe('safeEqual', () => {
 	test('an empty expected secret never matches, not even an empty one', () => {
 		expect(safeEqual('', '')).toBe(false);
 		expect(safeEqual('anything', '')).toBe(false);
+	});
+});
+
+describe('tokenDigest / matchesDigest', () => {
+	const token = generateToken();
+	const digest = createHash('sha256').update(token).digest('hex');
+
+	test('the digest is the full SHA-256 of the token, in lower-case hex', () => {
+		expect(tokenDigest(token)).toBe(digest);
+	});
+
+	test('only the token itself matches its digest', () => {
+		expect(matchesDigest(token, digest)).toBe(true);
+		expect(matchesDigest(token.slice(0, -1), digest)).toBe(false);
+		expect(matchesDigest(`${token}0`, digest)).toBe(false);
+		expect(matchesDigest(token.toUpperCase(), digest)).toBe(false);
+		expect(matchesDigest('', digest)).toBe(false);
+		expect(matchesDigest(generateToken(), digest)).toBe(false);
+	});
+
+	test('a digest that is not 64 hex characters (missing, cut, upper case) matches nothing', () => {
+		for (const damaged of ['', digest.slice(0, 16), digest.slice(0, 63), digest.toUpperCase(), `${digest}00`]) {
+			expect(matchesDigest(token, damaged)).toBe(false);
+		}
 	});
 });
 
@@ -212,6 +238,21 @@ describe('AICaller secret check', () => {
 
 	test('a Secret Check outside the options (an expression) accepts nothing', () => {
 		expect(secretAccepted(sent('header'), SECRET, 'headers' as SecretCheck)).toBe(false);
+	});
+
+	// Names every object answers through Object.prototype: none is one of the trigger's checks.
+	const INHERITED = ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', 'toLocaleString'];
+
+	test.each(INHERITED)('a Secret Check named "%s" refuses a request with no secret at all', (mode) => {
+		const request: AiCallerRequest = { headers: {}, body, rawBody: rawOf(body) };
+		expect(secretAccepted(request, SECRET, mode as SecretCheck)).toBe(false);
+		expect(secretAccepted({ headers: {}, body: undefined, rawBody: undefined }, SECRET, mode as SecretCheck)).toBe(false);
+	});
+
+	test.each(INHERITED)('a Secret Check named "%s" refuses even the right secret, wherever it is', (mode) => {
+		for (const place of ['header', 'hmac', 'body'] as const) {
+			expect(secretAccepted(sent(place), SECRET, mode as SecretCheck)).toBe(false);
+		}
 	});
 
 	test('an empty configured secret accepts nothing', () => {

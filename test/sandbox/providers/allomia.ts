@@ -403,6 +403,12 @@ export function createAlloMia(
 	if (options.callEnding) checkCallEnding(options.callEnding);
 
 	let state = freshState();
+	/** Calls end by themselves after this (the option, or the control route until the next reset). */
+	const configuredAutoComplete = () =>
+		options.autoCompleteAfterMs === undefined
+			? undefined
+			: { afterMs: options.autoCompleteAfterMs, outcome: options.autoOutcome ?? ('completed' as AlloMiaOutcome) };
+	let autoComplete: { afterMs: number; outcome: AlloMiaOutcome } | undefined = configuredAutoComplete();
 
 	function freshState(): AlloMiaState {
 		return {
@@ -473,9 +479,9 @@ export function createAlloMia(
 				request: clone(input),
 			};
 			state.outboundCalls.push(call);
-			if (options.autoCompleteAfterMs !== undefined) {
-				const outcome = options.autoOutcome ?? 'completed';
-				ctx.schedule(options.autoCompleteAfterMs, async () => {
+			if (autoComplete !== undefined) {
+				const { afterMs, outcome } = autoComplete;
+				ctx.schedule(afterMs, async () => {
 					if (call.status === 'calling' && state.outboundCalls.includes(call))
 						await complete(call.outboundCallId, outcome);
 				});
@@ -642,6 +648,16 @@ export function createAlloMia(
 
 	const controlRoutes: ControlRoute[] = [
 		{
+			// Until the next reset, new calls end by themselves after `afterMs` (0: right after the create answer).
+			method: 'POST',
+			pattern: /^\/allomia\/auto-complete$/,
+			handle: (_m, body) => {
+				const input = objectBody(body);
+				autoComplete = { afterMs: Number(input.afterMs ?? 0), outcome: (input.outcome ?? 'completed') as AlloMiaOutcome };
+				return { status: 200, body: autoComplete };
+			},
+		},
+		{
 			method: 'POST',
 			pattern: /^\/allomia\/calls\/([^/]+)\/complete$/,
 			handle: async (m, body) => {
@@ -694,6 +710,7 @@ export function createAlloMia(
 		},
 		reset() {
 			state = freshState();
+			autoComplete = configuredAutoComplete();
 		},
 		controlRoutes,
 	};

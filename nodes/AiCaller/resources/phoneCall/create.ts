@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
-import type { CallbackSupport, DialSupport, Operation, ValidationEnv } from '../../../shared/types';
-import { pick, waitProperties, type CallState } from '../../../shared/wait';
+import type { ApiRequest, CallState, CallbackSupport, DialSupport, Operation, ValidationEnv } from '../../../shared/types';
+import { pick } from '../../../shared/wait';
 import type { AiCallerEnvelope } from '../../provider';
 import { checkWebhookSecret, webhookSecretProperty, withoutWebhookSecrets, withWebhookSecret } from '../../webhookSecret';
 import { phoneCallProperties, phoneCallSchema, readPhoneCall } from './fields';
@@ -13,6 +13,7 @@ const schema = (env: ValidationEnv) => phoneCallSchema(env);
 /** AICaller can hold a call until callDelayedUntil, so calling hours may schedule instead of skipping. */
 export const phoneCallDialing: DialSupport = {
 	places: 'call',
+	idField: '_id',
 	schedule: {
 		plannedAt: (body) => (typeof body.callDelayedUntil === 'string' ? body.callDelayedUntil : undefined),
 		setPlannedAt: (body, utcIso) => ({ ...body, callDelayedUntil: utcIso }),
@@ -36,31 +37,32 @@ function phoneCallState(data: IDataObject): CallState {
 	};
 }
 
+/** One read of a phone call by its ID. */
+async function readPhoneCallById(request: <T>(request: ApiRequest) => Promise<T>, id: string): Promise<CallState> {
+	const call = await request<AiCallerEnvelope<IDataObject>>({
+		method: 'GET',
+		path: `/v1/phoneCalls/${encodeURIComponent(id)}`,
+		idempotent: true,
+	});
+	return phoneCallState(call.data ?? {});
+}
+
 const COMPLETED_EVENT = 'phoneCall.completed';
 
-/**
- * A webhook subscription of the call itself (`phoneCallWebhooks`) for phoneCall.completed,
- * whose payload carries the call (`{ event, data }`), so no read is needed after it.
- */
+/** A webhook subscription of the call itself (`phoneCallWebhooks`) for phoneCall.completed. */
 const aiCallerCallback: CallbackSupport = {
 	how: `POSTs ${COMPLETED_EVENT} to a webhook of the call`,
-	idField: '_id',
 	attach: (body, url) => ({
 		...body,
 		phoneCallWebhooks: [...((body.phoneCallWebhooks as IDataObject[] | undefined) ?? []), { url, subscribedEvent: COMPLETED_EVENT }],
 	}),
-	read: (payload) => {
+	identify: (payload) => {
 		const data = payload.data as IDataObject | undefined;
 		const id = data?._id;
 		return {
 			callId: typeof id === 'string' || typeof id === 'number' ? String(id) : undefined,
 			final: payload.event === COMPLETED_EVENT,
 		};
-	},
-	outcome: async (_request, payload) => {
-		const state = phoneCallState((payload.data as IDataObject | undefined) ?? {});
-		// phoneCall.completed reports the end whatever status the payload's call shows.
-		return { ...state, ended: true };
 	},
 };
 
@@ -74,8 +76,7 @@ export const createPhoneCall: Operation<ReturnType<typeof schema>> = {
 	phoneFields: true,
 	dials: phoneCallDialing,
 	readInput: readPhoneCallInput,
-	waits: { callback: aiCallerCallback },
-	extraProperties: waitProperties({ callback: { provider: 'AICaller', how: aiCallerCallback.how } }),
+	waits: { idField: '_id', read: readPhoneCallById, callback: aiCallerCallback },
 	async execute(ctx, body) {
 		// The secret goes on the user's webhooks only; the resume URL carries n8n's own token.
 		const withSecret = await withWebhookSecret(ctx.fn, body);
@@ -93,18 +94,6 @@ export const createPhoneCall: Operation<ReturnType<typeof schema>> = {
 		if (resumeUrl && Array.isArray(created.phoneCallWebhooks)) {
 			created.phoneCallWebhooks = (created.phoneCallWebhooks as IDataObject[]).filter((webhook) => webhook.url !== resumeUrl);
 		}
-		if (!ctx.waiter) return created;
-		return ctx.waiter.watch(ctx.itemIndex, {
-			created,
-			idField: aiCallerCallback.idField,
-			check: async () => {
-				const call = await ctx.request<AiCallerEnvelope<IDataObject>>({
-					method: 'GET',
-					path: `/v1/phoneCalls/${encodeURIComponent(String(created._id))}`,
-					idempotent: true,
-				});
-				return phoneCallState(call.data ?? {});
-			},
-		});
+		return ctx.waiter ? ctx.waiter.watch(ctx.itemIndex, created) : created;
 	},
 };

@@ -53,7 +53,7 @@ export const phoneCallProperties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: '+1234567890',
+		placeholder: '+12345678901',
 		description: 'The phone number to call, in E.164 format. Spaces, dashes and brackets are removed; the country code is required.',
 	},
 	{
@@ -95,7 +95,7 @@ export const phoneCallProperties: INodeProperties[] = [
 				name: 'fromPhoneNumber',
 				type: 'string',
 				default: '',
-				placeholder: '+1234567890',
+				placeholder: '+12345678901',
 				description: 'Number to call from (E.164). Without it AICaller uses a number from the telephony settings.',
 			},
 			{

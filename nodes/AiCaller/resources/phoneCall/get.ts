@@ -1,8 +1,8 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
-import { downloadProperty, wants, withDownloads } from '../../../shared/download';
+import { downloadProperties, maxFileSize, wants, withDownloads } from '../../../shared/download';
 import type { Operation } from '../../../shared/types';
-import type { AiCallerEnvelope } from '../../provider';
+import { aiCaller, type AiCallerEnvelope } from '../../provider';
 import { withoutWebhookSecrets } from '../../webhookSecret';
 import { aiCallerId } from './fields';
 
@@ -17,11 +17,11 @@ const properties: INodeProperties[] = [
 		description: 'The _id of the phone call, as Create or Get Many output it',
 	},
 	// The phone-call pages document a recordingUrl and no transcript file.
-	downloadProperty(['recording'], 'the recording'),
+	...downloadProperties(['recording'], 'the recording'),
 ];
 
 // Only the choices the panel offers: an expression giving "transcript" is refused, not ignored.
-const schema = () => z.object({ phoneCallId: aiCallerId(), download: z.enum(['none', 'recording']) });
+const schema = () => z.object({ phoneCallId: aiCallerId(), download: z.enum(['none', 'recording']), maxFileSize: maxFileSize() });
 
 export const getPhoneCall: Operation<ReturnType<typeof schema>> = {
 	value: 'get',
@@ -39,7 +39,7 @@ export const getPhoneCall: Operation<ReturnType<typeof schema>> = {
 		// AICaller echoes each webhook with its secret: never output.
 		const json = withoutWebhookSecrets({ ...response.data });
 		if (!wants(input.download, 'recording')) return json;
-		return await withDownloads(ctx, json, [
+		return await withDownloads(ctx, { credentialType: aiCaller.credentialType, maxFileSizeMb: input.maxFileSize }, json, [
 			{
 				kind: 'recording',
 				field: 'recordingUrl',

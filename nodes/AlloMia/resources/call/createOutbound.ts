@@ -3,8 +3,8 @@ import { NodeOperationError } from 'n8n-workflow';
 import { z } from 'zod';
 import { readFields } from '../../../shared/fields';
 import { compact, httpUrl, optional, phoneNumber, stringMap, text, uuid } from '../../../shared/schema';
-import type { ApiRequest, CallbackSupport, Operation, ValidationEnv } from '../../../shared/types';
-import { pick, readWaitSettings, waitProperties, type CallState } from '../../../shared/wait';
+import type { ApiRequest, CallState, CallbackSupport, Operation, ValidationEnv } from '../../../shared/types';
+import { pick, readWaitSettings } from '../../../shared/wait';
 import { executionSecret } from '../../../shared/webhookAuth';
 import { CALLBACK_TOKEN, withCallbackToken } from '../../callbackToken';
 import { LINK_LIFETIME_MS } from './get';
@@ -164,14 +164,15 @@ const schema = (env: ValidationEnv) =>
 		.transform((body) => compact(body) ?? {});
 
 /**
- * A call's state from its status (the status read, or the callbackUrl POST, which mirrors it):
- * still calling, or ended, then completed with the call record (summary, outcome, transcript).
+ * One read of an outbound call: its status, and once it ended, the call record (summary,
+ * outcome, transcript) that shares its ID.
  */
-async function outboundCallState(
-	request: <T>(request: ApiRequest) => Promise<T>,
-	status: IDataObject,
-	id: string,
-): Promise<CallState> {
+async function readOutboundCall(request: <T>(request: ApiRequest) => Promise<T>, id: string): Promise<CallState> {
+	const status = await request<IDataObject>({
+		method: 'GET',
+		path: `/api/outbound/${encodeURIComponent(id)}/status`,
+		idempotent: true,
+	});
 	if (status.status === 'calling') return { ended: false, call: pick(status, ['outboundCallId', 'contactId', 'status']) };
 	const call = pick(status, ['outboundCallId', 'contactId', 'status', 'callDetails']);
 	// The call record (summary, transcript) shares the outbound call's ID; that link is not
@@ -195,13 +196,11 @@ async function outboundCallState(
 /** The callbackUrl POST: documented to mirror Get Outbound Call Status, sent at a terminal state. */
 const alloMiaCallback: CallbackSupport = {
 	how: "POSTs the call's final status to its Callback URL",
-	idField: 'outboundCallId',
 	attach: (body, url) => ({ ...body, callbackUrl: url }),
-	read: (payload) => ({
+	identify: (payload) => ({
 		callId: typeof payload.outboundCallId === 'string' ? payload.outboundCallId : undefined,
 		final: typeof payload.status === 'string' && payload.status !== 'calling',
 	}),
-	outcome: async (request, payload, id) => await outboundCallState(request, payload, id),
 };
 
 export const createOutboundCall: Operation<ReturnType<typeof schema>> = {
@@ -212,10 +211,9 @@ export const createOutboundCall: Operation<ReturnType<typeof schema>> = {
 	properties,
 	schema,
 	phoneFields: true,
-	dials: { places: 'call' },
+	dials: { places: 'call', idField: 'outboundCallId' },
 	readInput,
-	waits: { callback: alloMiaCallback },
-	extraProperties: waitProperties({ callback: { provider: 'AlloMia', how: alloMiaCallback.how } }),
+	waits: { idField: 'outboundCallId', read: readOutboundCall, callback: alloMiaCallback },
 	async execute(ctx, body) {
 		const withToken =
 			addsCallbackToken(ctx.fn) && typeof body.callbackUrl === 'string'
@@ -229,19 +227,6 @@ export const createOutboundCall: Operation<ReturnType<typeof schema>> = {
 			idempotent: false,
 			checkHint: 'Check with Call → Get Many (sorted newest first) before running this item again.',
 		});
-		if (!ctx.waiter) return created;
-		const id = String(created.outboundCallId);
-		return ctx.waiter.watch(ctx.itemIndex, {
-			created,
-			idField: alloMiaCallback.idField,
-			check: async () => {
-				const status = await ctx.request<IDataObject>({
-					method: 'GET',
-					path: `/api/outbound/${encodeURIComponent(id)}/status`,
-					idempotent: true,
-				});
-				return await outboundCallState(ctx.request, status, id);
-			},
-		});
+		return ctx.waiter ? ctx.waiter.watch(ctx.itemIndex, created) : created;
 	},
 };

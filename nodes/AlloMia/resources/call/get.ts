@@ -1,8 +1,9 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
-import { downloadChoice, downloadProperty, wants, withDownloads, type FileLink } from '../../../shared/download';
+import { downloadChoice, downloadProperties, maxFileSize, wants, withDownloads, type FileLink } from '../../../shared/download';
 import { text } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
+import { alloMia } from '../../provider';
 
 /** AlloMia documents that transcriptUrl and recordingUrl are pre-signed for one hour. */
 export const LINK_LIFETIME_MS = 60 * 60 * 1000;
@@ -17,11 +18,11 @@ const properties: INodeProperties[] = [
 		description: 'The ID of the call, as Call → Get Many lists it',
 	},
 	// get-call documents a plain-text transcript (.txt) and a recording behind the two links.
-	downloadProperty(['transcript', 'recording'], 'the transcript (.txt) and the recording'),
+	...downloadProperties(['transcript', 'recording'], 'the transcript (.txt) and the recording'),
 ];
 
 // get-call documents the ID as a string, without a format: only an empty one is refused.
-const schema = () => z.object({ callId: text(), download: downloadChoice() });
+const schema = () => z.object({ callId: text(), download: downloadChoice(), maxFileSize: maxFileSize() });
 
 const EXPIRED_HINT = "Run Call → Get again for a fresh link: AlloMia's links work for one hour after they are fetched.";
 
@@ -66,6 +67,6 @@ export const getCall: Operation<ReturnType<typeof schema>> = {
 				expiredHint: EXPIRED_HINT,
 			});
 		}
-		return await withDownloads(ctx, json, links);
+		return await withDownloads(ctx, { credentialType: alloMia.credentialType, maxFileSizeMb: input.maxFileSize }, json, links);
 	},
 };

@@ -1,8 +1,8 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
 import { compact, optional, phoneNumber, text } from '../../../shared/schema';
-import type { Operation, ValidationEnv } from '../../../shared/types';
-import { pick, waitProperties } from '../../../shared/wait';
+import type { ApiRequest, CallState, Operation, ValidationEnv } from '../../../shared/types';
+import { pick } from '../../../shared/wait';
 import type { AnnieEnvelope } from '../../provider';
 import {
 	appointmentInfoProperty,
@@ -49,6 +49,24 @@ const schema = (env: ValidationEnv) =>
 		})
 		.transform((body) => compact(body));
 
+/** One read of a conversation, as Wait for Call to End needs it. */
+async function readConversation(request: <T>(request: ApiRequest) => Promise<T>, conversationId: string): Promise<CallState> {
+	const conversation = await request<AnnieEnvelope<IDataObject>>({
+		method: 'GET',
+		path: `/conversations/${encodeURIComponent(conversationId)}`,
+		idempotent: true,
+	});
+	const data = conversation.data ?? {};
+	// Documented statuses: OPEN while the call goes on; CLOSING while HelloAnnie runs its
+	// post-conversation actions (the summary is not there yet); CLOSED. Any other status ends
+	// the wait too; without a status, an end time does.
+	const status = typeof data.status === 'string' ? data.status.toUpperCase() : '';
+	return {
+		ended: status === '' ? Boolean(data.endTime) : status !== 'OPEN' && status !== 'CLOSING',
+		call: pick(data, ['status', 'duration', 'summary', 'topic', 'conversationTags', 'actionsNeeded', 'startTime', 'endTime']),
+	};
+}
+
 export const startCall: Operation<ReturnType<typeof schema>> = {
 	value: 'start',
 	name: 'Start',
@@ -57,10 +75,9 @@ export const startCall: Operation<ReturnType<typeof schema>> = {
 	properties,
 	schema,
 	phoneFields: true,
-	dials: { places: 'call' },
+	dials: { places: 'call', idField: 'conversationId' },
 	// HelloAnnie documents no per-call callback, so its calls are waited for by polling.
-	waits: {},
-	extraProperties: waitProperties(),
+	waits: { idField: 'conversationId', read: readConversation },
 	async execute(ctx, body) {
 		const response = await ctx.request<AnnieEnvelope<{ conversationId: string }>>({
 			method: 'POST',
@@ -70,26 +87,6 @@ export const startCall: Operation<ReturnType<typeof schema>> = {
 			checkHint: 'Check with Conversation → Get Many before running this item again.',
 		});
 		const created: IDataObject = { ...response.data };
-		if (!ctx.waiter) return created;
-		return ctx.waiter.watch(ctx.itemIndex, {
-			created,
-			idField: 'conversationId',
-			check: async () => {
-				const conversation = await ctx.request<AnnieEnvelope<IDataObject>>({
-					method: 'GET',
-					path: `/conversations/${encodeURIComponent(String(created.conversationId))}`,
-					idempotent: true,
-				});
-				const data = conversation.data ?? {};
-				// Documented statuses: OPEN while the call goes on; CLOSING while HelloAnnie runs its
-				// post-conversation actions (the summary is not there yet); CLOSED. Any other status ends
-				// the wait too; without a status, an end time does.
-				const status = typeof data.status === 'string' ? data.status.toUpperCase() : '';
-				return {
-					ended: status === '' ? Boolean(data.endTime) : status !== 'OPEN' && status !== 'CLOSING',
-					call: pick(data, ['status', 'duration', 'summary', 'topic', 'conversationTags', 'actionsNeeded', 'startTime', 'endTime']),
-				};
-			},
-		});
+		return ctx.waiter ? ctx.waiter.watch(ctx.itemIndex, created) : created;
 	},
 };

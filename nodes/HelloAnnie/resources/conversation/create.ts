@@ -157,7 +157,7 @@ export const createConversation: Operation<ReturnType<typeof schema>> = {
 	readInput,
 	phoneFields: true,
 	// With SMS, a patient is texted: the campaign guard applies to those items, as to SMS → Start Conversation.
-	dials: { places: 'SMS', onlyWhen: { field: 'medium', value: 'SMS' } },
+	dials: { places: 'SMS', idField: 'conversationId', onlyWhen: { field: 'medium', value: 'SMS' } },
 	async execute(ctx, body) {
 		const response = await ctx.request<AnnieEnvelope<IDataObject>>({
 			method: 'POST',

@@ -57,7 +57,7 @@ export const startSmsConversation: Operation<ReturnType<typeof schema>> = {
 	properties,
 	schema,
 	phoneFields: true,
-	dials: { places: 'SMS' },
+	dials: { places: 'SMS', idField: 'conversationId' },
 	async execute(ctx, body) {
 		const response = await ctx.request<AnnieEnvelope<{ conversationId: string }>>({
 			method: 'POST',
