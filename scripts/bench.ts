@@ -17,6 +17,8 @@
  *   download       a 50 MB recording (then a 200 MB one) through AlloMia Call → Get (Download:
  *                  Recording): the n8n process's memory growth while the file streams into n8n's
  *                  binary data store
+ *   waiting        20 AlloMia calls waited for by polling, by callback, and with n8n's Wait node
+ *   store          a Deduplication Key's cost against the size of n8n's deduplication store
  *
  * Times are the node's own `executionTime` from n8n's run data (what the editor shows under the
  * node), cross-checked with the sandbox's request log. The machines are shared and noisy: each
@@ -44,6 +46,7 @@ import type {
 	Provider,
 } from '../test/harness/bench-figures';
 import { renderMarkdown } from '../test/harness/bench-report';
+import { store } from './bench-store';
 import { waiting } from './bench-waiting';
 import { pacingEfficiency, round, spread, type Arrival } from '../test/harness/bench-stats';
 import type { CredentialRef, Execution, StoredWorkflow, WorkflowJson } from '../test/harness/client';
@@ -57,7 +60,7 @@ const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 // -------------------------------------------------------------------------------------------------
 // Arguments and sizes
 
-const SCENARIOS = ['package', 'memory', 'per-item', 'computed', 'decomposition', 'pacing', 'download', 'waiting'] as const;
+const SCENARIOS = ['package', 'memory', 'per-item', 'computed', 'decomposition', 'pacing', 'download', 'waiting', 'store'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function argument(name: string): string | undefined {
@@ -1150,6 +1153,7 @@ async function main(): Promise<number> {
 		if (ONLY.has('pacing')) report.pacing = await pacing(stack);
 		if (ONLY.has('download')) report.download = await download(stack);
 		if (ONLY.has('waiting')) report.waiting = await waiting(stack, log);
+		if (ONLY.has('store')) report.store = await store(stack, log);
 		report.machine.loadAverage.end = round(os.loadavg()[0]);
 		report.wallSeconds = Math.round((Date.now() - started) / 1000);
 

@@ -259,7 +259,7 @@ describe('Phone Call → Create Many', () => {
 			/^AICaller failed \(HTTP 500\).*\. The request may or may not have been processed$/,
 		);
 		expect(error.description).toMatch(
-			/Items before item 100 were already sent in earlier batches \(100 items\)\.$/,
+			/Before this error, this run placed 100 calls, which will not be sent again: item 0 \(_id [0-9a-f]+\), .* item 99 \(_id [0-9a-f]+\)\.$/,
 		);
 		expect(error.node).toBe('AICaller');
 		// The third batch was not sent, the second not sent again.
@@ -606,7 +606,7 @@ describe('examples/aicaller-calls-from-spreadsheet.json', () => {
 				call_id: '',
 				call_status: 'not created',
 				error:
-					'To Phone Number (toPhoneNumber) must be a full phone number with its country code, like +15551234567 for the US or +442079460958 for the UK (international "E.164" format): add the country code, or set Options → Default Country Code',
+					'To Phone Number (toPhoneNumber) must be a full phone number with its country code, like +15559876543 for the US or +442079460958 for the UK (international "E.164" format): add the country code, or set Options → Default Country Code',
 			},
 			{
 				contact_id: 'CUS-2004',

@@ -188,7 +188,7 @@ describe('examples/helloannie-sms-campaign-from-csv.json', () => {
 					status: 'failed',
 					conversationId: '',
 					error:
-						'To Number (toNumber) must be a full phone number with its country code, like +15551234567 for the US or +442079460958 for the UK (international "E.164" format): add the country code, or set Options → Default Country Code',
+						'To Number (toNumber) must be a full phone number with its country code, like +15559876543 for the US or +442079460958 for the UK (international "E.164" format): add the country code, or set Options → Default Country Code',
 				},
 				{
 					patientId: 'PAT-10435',

@@ -15,6 +15,7 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import { nodeOutput, type CredentialRef, type WorkflowJson } from '../harness/client';
 import { NODE_TYPES } from '../harness/project';
+import { startReceiver } from '../sandbox/receiver';
 import { SANDBOX_FIXTURES } from '../sandbox/server';
 import { executionError, openContext, LOCK_WAIT_MS, operationWorkflow, TRIGGER, type E2eContext } from './support';
 
@@ -213,7 +214,7 @@ describe('AlloMia Create Outbound waiting On Provider Callback', () => {
 		const path = `safety-callback-${randomUUID().slice(0, 8)}`;
 		const stored = await ctx.n8n.createWorkflow(call(path));
 		await ctx.n8n.activateWorkflow(stored);
-		const { execution } = await ctx.n8n.runWebhook(stored.id, path, { phone });
+		const { execution } = await ctx.n8n.runWebhook(stored.id, path, { phone }, { untilPaused: true });
 		return execution;
 	}
 
@@ -250,4 +251,73 @@ describe('AlloMia Create Outbound waiting On Provider Callback', () => {
 		expect(item.json).toMatchObject({ status: 'no-answer', callEnded: true });
 		expect(JSON.stringify(execution.data)).not.toContain('webhook-waiting');
 	});
+});
+
+describe("the API key goes nowhere but the provider's Base URL", () => {
+	test('a create answered 307 to another host: n8n does not follow it, the host receives nothing, and the error says where AICaller pointed', async () => {
+		const elsewhere = await startReceiver();
+		try {
+			const target = `${elsewhere.url}/v1/phoneCalls?token=abc`;
+			await ctx.sandbox.inject({ provider: 'aicaller', method: 'POST', path: '/v1/phoneCalls', fault: { status: 307, headers: { location: target } } });
+			const parameters: INodeParameters = {
+				resource: 'phoneCall',
+				operation: 'create',
+				teamId: AICALLER.teamId,
+				callTemplateId: AICALLER.callTemplates[0]._id,
+				nameOfHuman: 'Sam',
+				toPhoneNumber: '+15554100001',
+				requestOptions: { deduplicationKey: 'APT-REDIRECT' },
+			};
+			const workflow = operationWorkflow('redirect', [{}], parameters, {
+				credential: ctx.state.credentials.aiCaller,
+				node: { type: NODE_TYPES.aiCaller, name: 'AICaller' },
+			});
+			const { id } = await ctx.n8n.createWorkflow(workflow);
+			const failed = await ctx.n8n.waitForExecution(await ctx.n8n.runManually(id, TRIGGER));
+			expect(failed.status).toBe('error');
+			expect(executionError(failed).message).toBe(
+				`AICaller redirected the request to ${elsewhere.url}/v1/phoneCalls (HTTP 307): nothing was created; check the Base URL in the credential`,
+			);
+			expect(elsewhere.received).toEqual([]);
+			// Nothing was created, so the key was given back: the next run dials.
+			const rerun = await ctx.n8n.waitForExecution(await ctx.n8n.runManually(id, TRIGGER));
+			expect(rerun.status).toBe('success');
+			expect(nodeOutput(rerun, 'AICaller')[0].json._id).toEqual(expect.any(String));
+		} finally {
+			await elsewhere.close();
+		}
+	});
+});
+
+test("AICaller: the resume URL of a call waiting On Provider Callback is in no output (Get shows its webhook with the token hidden)", async () => {
+	const create: INodeParameters = {
+		resource: 'phoneCall',
+		operation: 'create',
+		teamId: AICALLER.teamId,
+		callTemplateId: AICALLER.callTemplates[0]._id,
+		nameOfHuman: 'Sam',
+		toPhoneNumber: '+15554100002',
+		waitForCallToEnd: true,
+		waitMode: 'callback',
+		maxWaitSeconds: 600,
+	};
+	const node = { type: NODE_TYPES.aiCaller, name: 'AICaller' };
+	const placing = await ctx.n8n.createWorkflow(operationWorkflow('resume url', [{}], create, { credential: ctx.state.credentials.aiCaller, node }));
+	const waiting = await ctx.n8n.waitForExecutionToPause(await ctx.n8n.runManually(placing.id, TRIGGER));
+	expect(waiting.status).toBe('waiting');
+	const [posted] = (await ctx.sandbox.requests('aicaller')).filter((r) => r.method === 'POST');
+	const resumeUrl = String(((posted.body as { phoneCallWebhooks: IDataObject[] }).phoneCallWebhooks[0]).url);
+	const token = new URL(resumeUrl).searchParams.get('signature') ?? '';
+	expect(token).toMatch(/.{16,}/);
+	const callId = String(nodeOutput(waiting, 'AICaller')[0].json._id);
+
+	const reading = await ctx.n8n.createWorkflow(
+		operationWorkflow('resume url get', [{}], { resource: 'phoneCall', operation: 'get', phoneCallId: callId }, { credential: ctx.state.credentials.aiCaller, node }),
+	);
+	const read = await ctx.n8n.waitForExecution(await ctx.n8n.runManually(reading.id, TRIGGER));
+	const [call] = nodeOutput(read, 'AICaller');
+	const hidden = new URL(resumeUrl);
+	hidden.searchParams.set('signature', 'hidden');
+	expect(call.json.phoneCallWebhooks).toEqual([{ url: hidden.toString(), subscribedEvent: 'phoneCall.completed' }]);
+	for (const execution of [waiting, read]) expect(JSON.stringify(execution.data.resultData.runData)).not.toContain(token);
 });

@@ -184,6 +184,24 @@ export interface MachineFigures {
 	n8n: string;
 }
 
+/** One measured case of the store scenario: a node's own time per run, with its store this full. */
+export interface StoreRun {
+	what: string;
+	items: number;
+	/** Entries in the node's store before the run. */
+	entries: number;
+	ms: number[];
+	medianMs: number;
+}
+
+export interface StoreFigures {
+	/** The store size the package ships (entries), and entries per dialed key. */
+	storeEntries: number;
+	entriesPerKey: number;
+	rounds: number;
+	runs: StoreRun[];
+}
+
 export interface BenchReport {
 	command: string;
 	date: string;
@@ -202,4 +220,5 @@ export interface BenchReport {
 	memory?: MemoryFigures;
 	download?: DownloadFigures;
 	waiting?: WaitingFigures;
+	store?: StoreFigures;
 }

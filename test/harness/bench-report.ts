@@ -11,6 +11,8 @@ import type {
 	PacingResult,
 	PackageFigures,
 	PerItemResult,
+	StoreFigures,
+	StoreRun,
 	WaitingFigures,
 	WaitingRun,
 } from './bench-figures';
@@ -336,6 +338,23 @@ export function waitingSection(w: WaitingFigures): string[] {
 	return lines;
 }
 
+export function storeSection(f: StoreFigures): string[] {
+	const per = (run: StoreRun) => (run.items > 1 ? ` (${round(run.medianMs / run.items, 2)} ms per item)` : '');
+	const lines = [
+		"## Deduplication store: a key's cost against the store's size",
+		'',
+		`n8n keeps a node's Deduplication Keys as one list in its database and reads and writes all of it on every check. A claim of the campaign guard makes three such calls and waits one settle second; a key it dials takes ${f.entriesPerKey} entries. The package keeps ${f.storeEntries.toLocaleString('en-US')} entries (${(f.storeEntries / f.entriesPerKey).toLocaleString('en-US')} keys). The node runs with its store at that size; n8n's own Remove Duplicates node (one store call per run, History Size = the entries) shows what a store of 100,000 and 1,000,000 keys costs. Median of ${f.rounds} runs, the node's own time.`,
+		'',
+		'| What | Items | Entries in the store | Median (range) |',
+		'|---|---:|---:|---:|',
+	];
+	for (const run of f.runs) {
+		lines.push(`| ${run.what} | ${run.items.toLocaleString('en-US')} | ${run.entries.toLocaleString('en-US')} | ${run.medianMs} ms${per(run)} (${Math.min(...run.ms)}–${Math.max(...run.ms)}) |`);
+	}
+	lines.push('');
+	return lines;
+}
+
 export function renderMarkdown(report: BenchReport): string {
 	const m = report.machine;
 	const lines: string[] = [
@@ -424,6 +443,7 @@ export function renderMarkdown(report: BenchReport): string {
 	if (report.memory) lines.push(...memorySection(report.memory));
 	if (report.download) lines.push(...downloadSection(report.download));
 	if (report.waiting) lines.push(...waitingSection(report.waiting));
+	if (report.store) lines.push(...storeSection(report.store));
 	if (report.package) lines.push(...packageSection(report.package));
 	lines.push(
 		'## Running it',
@@ -431,7 +451,7 @@ export function renderMarkdown(report: BenchReport): string {
 		'```bash',
 		'npm ci && npm run bench            # writes docs/benchmarks.json and docs/benchmarks.md',
 		'npm run bench -- --runs 7          # more rounds where the time budget allows (at least 3 always)',
-		'npm run bench -- --only pacing     # some scenarios: package, memory, per-item, computed, decomposition, pacing, download',
+		'npm run bench -- --only pacing     # some scenarios: package, memory, per-item, computed, decomposition, pacing, download, waiting, store',
 		'npm run bench -- --out /tmp/b      # write elsewhere',
 		'```',
 		'',

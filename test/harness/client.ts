@@ -296,6 +296,18 @@ export class N8nClient {
 		);
 	}
 
+	/** Waits until the execution waits (a node put it to wait) or has ended. */
+	async waitForExecutionToPause(id: string, timeoutMs = 60_000): Promise<Execution> {
+		return await waitFor(
+			`execution ${id} to wait or end`,
+			async () => {
+				const execution = await this.getExecution(id);
+				return execution.status === 'waiting' || TERMINAL.has(execution.status) ? execution : undefined;
+			},
+			{ timeoutMs, intervalMs: 50 },
+		);
+	}
+
 	/** The newest execution of a workflow (ids are increasing integers), if any. */
 	async latestExecutionId(workflowId: string): Promise<number> {
 		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
@@ -344,10 +356,15 @@ export class N8nClient {
 	}
 
 	/** Runs an active webhook workflow once; returns the HTTP answer and that run's execution. */
+	/**
+	 * POSTs to a production webhook and waits for the execution it started to end, or with
+	 * `untilPaused`, to end or wait.
+	 */
 	async runWebhook(
 		workflowId: string,
 		webhookPath: string,
 		body: unknown,
+		options: { untilPaused?: boolean } = {},
 	): Promise<{ answer: HttpAnswer; execution: Execution }> {
 		const before = await this.latestExecutionId(workflowId);
 		const answer = await this.callWebhook(webhookPath, body);
@@ -359,7 +376,8 @@ export class N8nClient {
 			},
 			{ timeoutMs: 30_000, intervalMs: 50 },
 		);
-		return { answer, execution: await this.waitForExecution(id) };
+		const execution = options.untilPaused ? await this.waitForExecutionToPause(id) : await this.waitForExecution(id);
+		return { answer, execution };
 	}
 
 	/** The editor's "Test" button of a credential: POST /rest/credentials/test. */
