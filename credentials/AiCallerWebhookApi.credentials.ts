@@ -12,7 +12,7 @@ export class AiCallerWebhookApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../nodes/AiCaller/aicallerTrigger.svg', dark: 'file:../nodes/AiCaller/aicallerTrigger.dark.svg' };
 
-	documentationUrl = 'https://github.com/n8n-nodes-ai-phone-agents/n8n-nodes-ai-phone-agents#aicaller-trigger';
+	documentationUrl = 'https://github.com/n8n-nodes-ai-phone-agents/n8n-nodes-ai-phone-agents/blob/main/docs/triggers.md#aicaller-trigger';
 
 	properties: INodeProperties[] = [
 		{

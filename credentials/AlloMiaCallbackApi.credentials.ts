@@ -13,7 +13,7 @@ export class AlloMiaCallbackApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../nodes/AlloMia/allomiaTrigger.svg', dark: 'file:../nodes/AlloMia/allomiaTrigger.dark.svg' };
 
-	documentationUrl = 'https://github.com/n8n-nodes-ai-phone-agents/n8n-nodes-ai-phone-agents#allomia-trigger';
+	documentationUrl = 'https://github.com/n8n-nodes-ai-phone-agents/n8n-nodes-ai-phone-agents/blob/main/docs/triggers.md#allomia-trigger';
 
 	properties: INodeProperties[] = [
 		{

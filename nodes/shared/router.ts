@@ -15,10 +15,10 @@ const requestOptions: INodeProperties[] = [
 		displayName: 'Max Requests per Minute',
 		name: 'maxPerMinute',
 		type: 'number',
-		typeOptions: { minValue: 0 },
+		typeOptions: { minValue: 0, numberPrecision: 2 },
 		default: 0,
 		description:
-			'Cap on requests this node sends per minute in one execution, e.g. to pace a campaign. 0 means only the provider\'s own limit applies.',
+			'Cap on requests this node sends per minute in one execution, e.g. to pace a campaign; below 1 paces slower (0.5: one request every 2 minutes). 0 means only the provider\'s own limit applies.',
 	},
 	{
 		displayName: 'Timeout (Ms)',
@@ -27,7 +27,7 @@ const requestOptions: INodeProperties[] = [
 		typeOptions: { minValue: 1000 },
 		default: 30000,
 		description:
-			'How long to wait for an answer. A create request that times out is not sent again: it may or may not have been processed.',
+			'How long to wait for an answer (for a file download, for the whole file). A create request that times out is not sent again: it may or may not have been processed.',
 	},
 ];
 

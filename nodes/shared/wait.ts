@@ -249,7 +249,7 @@ export class CallWaiter implements CallWatcher {
 				`Wait Using "On Provider Callback" waits for one call per execution, and this node received ${items} items. Nothing was dialed.`,
 				{
 					description:
-						'n8n resumes a waiting execution once, so each call needs its own execution. Put this node in a sub-workflow that starts with "When Executed by Another Workflow", and call that sub-workflow from an Execute Workflow node with Mode "Run once for each item" and "Wait For Sub-Workflow Completion" off (see the README, "Waiting for the outcome"). Or choose Wait Using "Polling", which waits for all calls of a run together.',
+						'n8n resumes a waiting execution once, so each call needs its own execution. Put this node in a sub-workflow that starts with "When Executed by Another Workflow", and call that sub-workflow from an Execute Workflow node with Mode "Run once for each item" and "Wait For Sub-Workflow Completion" off (see "Waiting for the outcome" in the docs). Or choose Wait Using "Polling", which waits for all calls of a run together.',
 				},
 			);
 		}

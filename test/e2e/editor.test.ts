@@ -15,7 +15,7 @@
  * The expected fields are computed from the node description n8n serves to the editor
  * (/types/nodes.json) with n8n-workflow's own display rules (NodeHelpers.displayParameter), so
  * nodes added to package.json later are covered without touching this file. Every field shown
- * must also be named in README.md. The nodes panel must find the nodes by their codex aliases.
+ * must also be named in the guides in docs/. The nodes panel must find the nodes by their codex aliases.
  *
  * A user's first half hour, as the editor shows it: a node added from the nodes panel comes with
  * the working sandbox credential and its first list loads; searching for calling or texting finds
@@ -27,7 +27,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs, readdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
@@ -806,11 +806,15 @@ describeWithBrowser('the node panels in the n8n editor (headless Chromium)', () 
 		expect(problems).toEqual([]);
 	});
 
-	test('every field a panel shows is named in README.md', () => {
-		const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+	test('every field a panel shows is named in the field guide (docs/fields.md) or another guide', () => {
+		const docsDir = path.join(REPO_ROOT, 'docs');
+		const guides = readdirSync(docsDir)
+			.filter((file) => file.endsWith('.md'))
+			.map((file) => readFileSync(path.join(docsDir, file), 'utf8'))
+			.join('\n');
 		const undocumented = panels.flatMap((panel) =>
 			panel.expectedLabels
-				.filter((label) => !readme.includes(label))
+				.filter((label) => !guides.includes(label))
 				.map((label) => `${panel.title}: "${label}"`),
 		);
 		expect(undocumented).toEqual([]);

@@ -8,6 +8,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ICredentialType, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { anchorsOf } from '../helpers/markdown';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -60,21 +61,27 @@ function load<T>(file: string): T[] {
 		.map((Class) => new Class());
 }
 
-/** GitHub's heading anchors: lower case, punctuation dropped, spaces as hyphens. */
-function readmeAnchors(): Set<string> {
-	const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-	const anchors = new Set<string>();
-	// A `#` line inside a fenced code block is a shell comment, not a heading.
-	const prose = readme.replace(/^```[\s\S]*?^```/gm, '');
-	for (const match of prose.matchAll(/^#{1,6}\s+(.+?)\s*$/gm)) {
-		anchors.add(
-			match[1]
-				.toLowerCase()
-				.replace(/[^\p{L}\p{N}\s_-]/gu, '')
-				.replace(/\s/g, '-'),
-		);
-	}
-	return anchors;
+/**
+ * Where a link into this package's repository lands: its Markdown file and anchors, or undefined
+ * for a link elsewhere. `<homepage>#x` is the README, `<repository>/blob/main/<file>#x` a file.
+ */
+function packageDoc(url: string): { file: string; anchor?: string } | undefined {
+	const [page, anchor] = url.split('#');
+	const repository = manifest.homepage.split('#')[0];
+	if (page === repository) return { file: 'README.md', anchor };
+	const prefix = `${repository}/blob/main/`;
+	return page.startsWith(prefix) ? { file: page.slice(prefix.length), anchor } : undefined;
+}
+
+/** A link into this package's docs must name a file that exists and land on one of its headings. */
+function expectLandsOnHeading(url: string): void {
+	const target = packageDoc(url);
+	if (!target) return;
+	const file = path.join(ROOT, target.file);
+	expect(existsSync(file) ? target.file : `no such file: ${target.file}`).toBe(target.file);
+	if (target.anchor === undefined) return;
+	const anchors = anchorsOf(readFileSync(file, 'utf8'));
+	expect(anchors.has(target.anchor) ? target.anchor : `${target.file} has no heading for #${target.anchor}`).toBe(target.anchor);
 }
 
 function iconFiles(icon: unknown, baseDir: string): { light: string; dark: string } {
@@ -172,16 +179,9 @@ describe.each(nodes)('node $name', ({ source }) => {
 	test('its codex links to documentation that exists', () => {
 		const primary = codex.resources?.primaryDocumentation ?? [];
 		expect(primary.length).toBeGreaterThan(0);
-		const anchors = readmeAnchors();
 		for (const { url } of primary) {
 			expectHttpsUrl(url);
-			// A link into this package's README must land on one of its headings.
-			const [page, anchor] = url.split('#');
-			if (page === manifest.homepage.split('#')[0] && anchor !== undefined) {
-				expect(anchors.has(anchor) ? anchor : `README.md has no heading for #${anchor}`).toBe(
-					anchor,
-				);
-			}
+			expectLandsOnHeading(url);
 		}
 		if (description.credentials?.length) {
 			const credentialDocs = codex.resources?.credentialDocumentation ?? [];
@@ -208,6 +208,7 @@ describe.each(manifest.n8n.credentials.map((file) => ({ file, source: sourceOf(f
 
 		test('has a documentationUrl where a user learns how to get the key', () => {
 			expectHttpsUrl(credential.documentationUrl);
+			expectLandsOnHeading(String(credential.documentationUrl));
 		});
 	},
 );
