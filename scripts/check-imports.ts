@@ -4,8 +4,10 @@
  *   - the TypeScript files of nodes/, credentials/, test/ and scripts/ import each other in a
  *     cycle (type-only and dynamic imports count too: a cycle of types still ties the files
  *     together);
- *   - a file under test/ imports from scripts/. scripts/ holds entry points only; what they share
- *     with the tests lives in test/harness/ (the real-n8n harness) and test/sandbox/.
+ *   - a part imports from a part it may not (PARTS below): the shipped package (nodes/,
+ *     credentials/) imports nothing of the tooling; the provider sandbox nothing but itself; the
+ *     real-n8n harness the sandbox; the benchmark the harness, the sandbox and the package; the
+ *     entry points in scripts/ those; the tests all of these, and nothing imports the tests.
  *
  * Only relative imports are followed (a package never imports this repository's files), resolved
  * as TypeScript resolves them here: `./x` is `./x.ts`, `./x.d.ts` or `./x/index.ts`. The imports
@@ -18,7 +20,25 @@ import * as path from 'node:path';
 import * as ts from 'typescript';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
-const CHECKED_DIRS = ['nodes', 'credentials', 'test', 'scripts'];
+const CHECKED_DIRS = ['nodes', 'credentials', 'test', 'bench', 'scripts'];
+
+/**
+ * The repository's parts (the first that prefixes a file's path) and the parts each may import.
+ * A part always imports itself.
+ */
+const PARTS: Array<{ part: string; mayImport: string[] }> = [
+	{ part: 'nodes/', mayImport: [] },
+	{ part: 'credentials/', mayImport: ['nodes/'] },
+	{ part: 'test/sandbox/', mayImport: [] },
+	{ part: 'test/harness/', mayImport: ['test/sandbox/'] },
+	{ part: 'bench/', mayImport: ['test/harness/', 'test/sandbox/', 'nodes/'] },
+	{ part: 'scripts/', mayImport: ['bench/', 'test/harness/', 'test/sandbox/'] },
+	{ part: 'test/fixtures/', mayImport: ['test/sandbox/', 'nodes/'] },
+	{ part: 'test/in-process/', mayImport: ['test/fixtures/', 'test/sandbox/', 'nodes/', 'credentials/'] },
+	{ part: 'test/', mayImport: ['test/', 'bench/', 'nodes/', 'credentials/'] }, // test/unit, test/e2e: the tests
+];
+
+const partOf = (file: string) => PARTS.find(({ part }) => file.startsWith(part));
 const SKIPPED_DIRS = new Set(['node_modules', 'dist']);
 
 /** Repository-relative, with forward slashes: what the report shows. */
@@ -66,10 +86,12 @@ function importGraph(files: string[], problems: Problem[]): Map<string, string[]
 			if (!specifier.startsWith('./') && !specifier.startsWith('../')) continue;
 			const target = resolveImport(file, specifier);
 			const named = relative(target ?? path.resolve(path.dirname(file), specifier));
-			if (relative(file).startsWith('test/') && named.startsWith('scripts/')) {
+			const from = partOf(relative(file));
+			const to = partOf(named);
+			if (from && to && from !== to && !from.mayImport.some((allowed) => to.part.startsWith(allowed))) {
 				problems.push({
 					kind: 'direction',
-					text: `${relative(file)} imports '${specifier}' (${named}): test/ must not import from scripts/`,
+					text: `${relative(file)} imports '${specifier}' (${named}): ${from.part} may import only ${[from.part, ...from.mayImport].join(', ')}`,
 				});
 			}
 			if (target) targets.add(target);
@@ -159,14 +181,14 @@ function main(): number {
 	const scope = CHECKED_DIRS.map((dir) => `${dir}/`).join(', ');
 	if (problems.length === 0) {
 		process.stdout.write(
-			`imports: ${files.length} files in ${scope}: no import cycle; test/ imports nothing from scripts/\n`,
+			`imports: ${files.length} files in ${scope}: no import cycle; every part imports only what it may\n`,
 		);
 		return 0;
 	}
 	for (const problem of problems) process.stderr.write(`${problem.text}\n`);
 	const count = (kind: Problem['kind']) => problems.filter((p) => p.kind === kind).length;
 	process.stderr.write(
-		`imports: ${count('cycle')} import cycle(s), ${count('direction')} import(s) of scripts/ from test/ ` +
+		`imports: ${count('cycle')} import cycle(s), ${count('direction')} import(s) across parts that may not ` +
 			`(${files.length} files in ${scope})\n`,
 	);
 	return 1;

@@ -7,8 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
-import { AICALLER_EXAMPLE_WEBHOOK_SECRET } from '../fixtures/documentation-examples';
-import type { SANDBOX_FIXTURES, Sandbox } from '../sandbox/server';
+import { SANDBOX_FIXTURES, type Sandbox } from '../sandbox/server';
 import type { CredentialRef } from './client';
 import { runCommand } from './processes';
 import { CREDENTIAL_TYPES } from './project';
@@ -88,7 +87,7 @@ const WRONG_AICALLER_KEY = 'aicaller-not-a-valid-key';
  * call back. The AICaller one is the webhook secret of AICaller's Create Phone Call example.
  */
 export const SANDBOX_CALLBACK_TOKEN = 'sandbox-allomia-callback-token-7f3a9c2e51';
-export const SANDBOX_WEBHOOK_SECRET = AICALLER_EXAMPLE_WEBHOOK_SECRET;
+export const SANDBOX_WEBHOOK_SECRET = SANDBOX_FIXTURES.aiCaller.webhookSecret;
 
 /** A credential to import: its reference and its plain data. */
 export type CredentialToImport = CredentialRef & {

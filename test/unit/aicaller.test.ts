@@ -14,8 +14,8 @@ import {
 	AICALLER_PAGE_DELAYED_UNTIL,
 } from '../fixtures/documentation-examples';
 import { expectDocumentedRequest } from '../fixtures/requests';
-import { useSandbox } from '../fixtures/sandbox';
-import { runAiCaller, TEST_WEBHOOK_SECRET } from '../helpers/providers';
+import { useSandbox } from '../in-process/sandbox';
+import { runAiCaller, TEST_WEBHOOK_SECRET } from '../in-process/providers';
 import { withoutWebhookSecrets } from '../../nodes/AiCaller/webhookSecret';
 import { SANDBOX_FIXTURES } from '../sandbox/server';
 

@@ -8,8 +8,8 @@ import type { IDataObject } from 'n8n-workflow';
 import { ALLOMIA_CALL_ANALYSIS, expectedAlloMiaCallRecord } from '../fixtures/allomia-calls';
 import { ALLOMIA_CREATE_OUTBOUND_CALL_EXAMPLE } from '../fixtures/documentation-examples';
 import { expectDocumentedRequest } from '../fixtures/requests';
-import { useSandbox } from '../fixtures/sandbox';
-import { runAlloMia, TEST_CALLBACK_TOKEN } from '../helpers/providers';
+import { useSandbox } from '../in-process/sandbox';
+import { runAlloMia, TEST_CALLBACK_TOKEN } from '../in-process/providers';
 import { SANDBOX_FIXTURES } from '../sandbox/server';
 
 const F = SANDBOX_FIXTURES.alloMia;

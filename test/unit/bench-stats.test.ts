@@ -1,9 +1,9 @@
 /**
- * The arithmetic behind `npm run bench` (test/harness/bench-stats.ts): medians, and the pacing
+ * The arithmetic behind `npm run bench` (bench/stats.ts): medians, and the pacing
  * efficiency rebuilt from a request log the way the sandbox counts its rate-limit windows.
  * Pure functions on given numbers: nothing here is timed.
  */
-import { median, pacingEfficiency, round, spread, type Arrival } from '../harness/bench-stats';
+import { median, pacingEfficiency, round, spread, type Arrival } from '../../bench/stats';
 
 /** `count` accepted requests at `startMs`, one millisecond apart. */
 const burst = (startMs: number, count: number, status = 200): Arrival[] =>

@@ -1,5 +1,5 @@
 /**
- * The credentials' connection tests as n8n runs them (test/helpers/credential-test.ts, through
+ * The credentials' connection tests as n8n runs them (test/in-process/credential-test.ts, through
  * n8n-core): a working key passes; a key the provider refuses (401) or does not allow (403) says
  * so and where the right key is found, naming the place the credential's own help names; a Base
  * URL that cannot be reached is reported by n8n with its error code, which the Base URL field's
@@ -10,8 +10,8 @@ import type { ICredentialDataDecryptedObject, ICredentialType } from 'n8n-workfl
 import { AiCallerApi } from '../../credentials/AiCallerApi.credentials';
 import { AlloMiaApi } from '../../credentials/AlloMiaApi.credentials';
 import { HelloAnnieApi } from '../../credentials/HelloAnnieApi.credentials';
-import { useSandbox } from '../fixtures/sandbox';
-import { testCredential } from '../helpers/credential-test';
+import { useSandbox } from '../in-process/sandbox';
+import { testCredential } from '../in-process/credential-test';
 import { SANDBOX_FIXTURES, type ProviderName, type SandboxBaseUrls } from '../sandbox/server';
 
 const sandbox = useSandbox();

@@ -34,7 +34,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 import { normalizePhoneNumber, parseCountryCode } from '../../nodes/shared/phone';
-import { anchorsOf, blank, withoutBlocks } from '../helpers/markdown';
+import { anchorsOf, blank, withoutBlocks } from './markdown';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 

@@ -12,9 +12,9 @@ import type { IBinaryData, IExecuteFunctions, INodeExecutionData, INodeType } fr
 import { allowedSchemes, DEFAULT_MAX_FILE_SIZE_MB, MAX_REDIRECTS, withDownloads } from '../../nodes/shared/download';
 import { ALLOMIA_CALL_ANALYSIS } from '../fixtures/allomia-calls';
 import { AICALLER_CREATE_PHONE_CALL_EXAMPLE, ALLOMIA_CREATE_OUTBOUND_CALL_EXAMPLE } from '../fixtures/documentation-examples';
-import { useSandbox } from '../fixtures/sandbox';
-import { registerNodeType, runNode } from '../helpers/n8n-harness';
-import { runAiCaller, runAlloMia } from '../helpers/providers';
+import { useSandbox } from '../in-process/sandbox';
+import { registerNodeType, runNode } from '../in-process/n8n-core';
+import { runAiCaller, runAlloMia } from '../in-process/providers';
 import { RECORDING_BYTES_PER_SECOND, SANDBOX_FIXTURES, type StorageRequest } from '../sandbox/server';
 
 const sandbox = useSandbox();

@@ -4,9 +4,9 @@
  * error message, and the items under continueOnFail.
  */
 import type { IDataObject } from 'n8n-workflow';
-import { useSandbox } from '../fixtures/sandbox';
-import type { NodeRunResult } from '../helpers/n8n-harness';
-import { runAiCaller, runAlloMia, runHelloAnnie, type RunOptions } from '../helpers/providers';
+import { useSandbox } from '../in-process/sandbox';
+import type { NodeRunResult } from '../in-process/n8n-core';
+import { runAiCaller, runAlloMia, runHelloAnnie, type RunOptions } from '../in-process/providers';
 import { SANDBOX_FIXTURES, type Fault, type ProviderName, type Sandbox } from '../sandbox/server';
 
 const sandbox = useSandbox();

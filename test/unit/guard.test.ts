@@ -6,9 +6,9 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 import { checkCallingHours, parseClock, WEEKDAYS, type CallingHours } from '../../nodes/shared/callingHours';
-import { useSandbox } from '../fixtures/sandbox';
-import { setStoreLatency } from '../helpers/deduplication';
-import { runAiCaller, runHelloAnnie } from '../helpers/providers';
+import { useSandbox } from '../in-process/sandbox';
+import { setStoreLatency } from '../in-process/deduplication';
+import { runAiCaller, runHelloAnnie } from '../in-process/providers';
 import { SANDBOX_FIXTURES } from '../sandbox/server';
 
 const MON_TO_SAT = new Set([1, 2, 3, 4, 5, 6]);

@@ -8,9 +8,9 @@ import {
 	HELLOANNIE_UPDATE_BOT_FIELDS,
 } from '../fixtures/documentation-examples';
 import { expectDocumentedRequest } from '../fixtures/requests';
-import { useSandbox } from '../fixtures/sandbox';
-import { listSearch } from '../helpers/n8n-harness';
-import { runHelloAnnie } from '../helpers/providers';
+import { useSandbox } from '../in-process/sandbox';
+import { listSearch } from '../in-process/n8n-core';
+import { runHelloAnnie } from '../in-process/providers';
 import { SANDBOX_FIXTURES } from '../sandbox/server';
 
 const F = SANDBOX_FIXTURES.helloAnnie;

@@ -2,9 +2,9 @@
  * From Number and Bot: searchable lists loaded from the account, and the values a resource
  * locator hands over (picked from the list, typed, or from an expression).
  */
-import { useSandbox } from '../fixtures/sandbox';
-import { listSearch } from '../helpers/n8n-harness';
-import { runHelloAnnie } from '../helpers/providers';
+import { useSandbox } from '../in-process/sandbox';
+import { listSearch } from '../in-process/n8n-core';
+import { runHelloAnnie } from '../in-process/providers';
 import { SANDBOX_FIXTURES } from '../sandbox/server';
 
 const F = SANDBOX_FIXTURES.helloAnnie;

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import type { IDataObject } from 'n8n-workflow';
-import { useSandbox } from '../fixtures/sandbox';
+import { useSandbox } from '../in-process/sandbox';
 import {
 	badDate,
 	checkRun,
@@ -21,8 +21,8 @@ import {
 	uuid,
 	validPhone,
 	type ParameterSet,
-} from '../helpers/properties';
-import { runHelloAnnie } from '../helpers/providers';
+} from '../in-process/properties';
+import { runHelloAnnie } from '../in-process/providers';
 import { SANDBOX_FIXTURES } from '../sandbox/server';
 
 const F = SANDBOX_FIXTURES.helloAnnie;

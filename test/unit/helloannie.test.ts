@@ -13,8 +13,8 @@ import {
 	HELLOANNIE_START_SMS_EXAMPLE,
 } from '../fixtures/documentation-examples';
 import { expectDocumentedRequest } from '../fixtures/requests';
-import { useSandbox } from '../fixtures/sandbox';
-import { runHelloAnnie } from '../helpers/providers';
+import { useSandbox } from '../in-process/sandbox';
+import { runHelloAnnie } from '../in-process/providers';
 import { SANDBOX_FIXTURES } from '../sandbox/server';
 
 const F = SANDBOX_FIXTURES.helloAnnie;

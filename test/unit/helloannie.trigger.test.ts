@@ -32,8 +32,8 @@ import {
 } from 'n8n-workflow';
 
 import { HelloAnnieTrigger } from '../../nodes/HelloAnnie/HelloAnnieTrigger.node';
-import { useSandbox } from '../fixtures/sandbox';
-import { makeAdditionalData, storedWorkflow } from '../helpers/n8n-harness';
+import { useSandbox } from '../in-process/sandbox';
+import { makeAdditionalData, storedWorkflow } from '../in-process/n8n-core';
 import { SANDBOX_FIXTURES } from '../sandbox/server';
 import type { RecordedRequest } from '../sandbox/types';
 

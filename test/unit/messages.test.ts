@@ -6,9 +6,9 @@
  * a list), and the guard's and the router's own checks.
  */
 import type { IDataObject, IHookFunctions, INodeProperties } from 'n8n-workflow';
-import { useSandbox } from '../fixtures/sandbox';
-import { runAiCaller, runAlloMia, runHelloAnnie } from '../helpers/providers';
-import type { NodeRunResult } from '../helpers/n8n-harness';
+import { useSandbox } from '../in-process/sandbox';
+import { runAiCaller, runAlloMia, runHelloAnnie } from '../in-process/providers';
+import type { NodeRunResult } from '../in-process/n8n-core';
 import type { Sandbox } from '../sandbox/server';
 import { aiCallerResources } from '../../nodes/AiCaller/resources';
 import { alloMiaResources } from '../../nodes/AlloMia/resources';

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ICredentialType, INodeType, INodeTypeDescription } from 'n8n-workflow';
-import { anchorsOf } from '../helpers/markdown';
+import { anchorsOf } from './markdown';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 

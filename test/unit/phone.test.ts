@@ -12,8 +12,8 @@ import {
 	PHONE_RULE,
 	phoneRuleWithCountryCode,
 } from '../../nodes/shared/phone';
-import { useSandbox } from '../fixtures/sandbox';
-import { runAiCaller, runAlloMia, runHelloAnnie } from '../helpers/providers';
+import { useSandbox } from '../in-process/sandbox';
+import { runAiCaller, runAlloMia, runHelloAnnie } from '../in-process/providers';
 import { SANDBOX_FIXTURES } from '../sandbox/server';
 
 describe('normalizePhoneNumber', () => {

@@ -20,10 +20,10 @@ import {
 	uuid,
 	validPhone,
 	type ParameterSet,
-} from '../helpers/properties';
-import { useSandbox } from '../fixtures/sandbox';
-import type { NodeRunResult } from '../helpers/n8n-harness';
-import { runAiCaller, runAlloMia, type RunOptions } from '../helpers/providers';
+} from '../in-process/properties';
+import { useSandbox } from '../in-process/sandbox';
+import type { NodeRunResult } from '../in-process/n8n-core';
+import { runAiCaller, runAlloMia, type RunOptions } from '../in-process/providers';
 import { SANDBOX_FIXTURES, type ProviderName, type Sandbox } from '../sandbox/server';
 
 const SETS = 1000;

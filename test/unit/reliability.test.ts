@@ -4,8 +4,8 @@
  * and errors.
  */
 import type { IDataObject } from 'n8n-workflow';
-import { useSandbox } from '../fixtures/sandbox';
-import { runHelloAnnie } from '../helpers/providers';
+import { useSandbox } from '../in-process/sandbox';
+import { runHelloAnnie } from '../in-process/providers';
 import { SANDBOX_FIXTURES, type Fault } from '../sandbox/server';
 
 const ANNIE_KEY = SANDBOX_FIXTURES.helloAnnie.apiKey;

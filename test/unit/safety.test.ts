@@ -20,10 +20,10 @@ import {
 	HELLOANNIE_START_CALL_EXAMPLE,
 	HELLOANNIE_START_SMS_EXAMPLE,
 } from '../fixtures/documentation-examples';
-import { useSandbox } from '../fixtures/sandbox';
-import { failStoreWrites, storedEntryCount } from '../helpers/deduplication';
-import { registerNodeType, runNode, type NodeRunResult } from '../helpers/n8n-harness';
-import { runAiCaller, runAlloMia, runHelloAnnie, type RunOptions } from '../helpers/providers';
+import { useSandbox } from '../in-process/sandbox';
+import { failStoreWrites, storedEntryCount } from '../in-process/deduplication';
+import { registerNodeType, runNode, type NodeRunResult } from '../in-process/n8n-core';
+import { runAiCaller, runAlloMia, runHelloAnnie, type RunOptions } from '../in-process/providers';
 import type { ProviderName } from '../sandbox/types';
 import type { Sandbox } from '../sandbox/server';
 

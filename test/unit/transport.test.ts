@@ -32,9 +32,9 @@ import {
 	type TransportOptions,
 } from '../../nodes/shared/transport';
 import type { ApiRequest } from '../../nodes/shared/types';
-import { useSandbox } from '../fixtures/sandbox';
-import { registerNodeType, runNode, type NodeRunResult } from '../helpers/n8n-harness';
-import { runAiCaller, runAlloMia, runHelloAnnie, type RunOptions } from '../helpers/providers';
+import { useSandbox } from '../in-process/sandbox';
+import { registerNodeType, runNode, type NodeRunResult } from '../in-process/n8n-core';
+import { runAiCaller, runAlloMia, runHelloAnnie, type RunOptions } from '../in-process/providers';
 import { startReceiver, type Receiver } from '../sandbox/receiver';
 import { SANDBOX_FIXTURES, type ProviderName, type Sandbox } from '../sandbox/server';
 

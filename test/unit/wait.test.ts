@@ -6,8 +6,8 @@
  * callback is this execution's resume URL and the execution is put to wait; resuming it is n8n's
  * server's part, tested in the real n8n (test/e2e/waiting.test.ts).
  */
-import { useSandbox } from '../fixtures/sandbox';
-import { runAiCaller, runAlloMia, runHelloAnnie } from '../helpers/providers';
+import { useSandbox } from '../in-process/sandbox';
+import { runAiCaller, runAlloMia, runHelloAnnie } from '../in-process/providers';
 import { startSandbox, type Sandbox } from '../sandbox/server';
 
 const wait = (maxWaitSeconds: number) => ({ waitForCallToEnd: true, maxWaitSeconds, pollIntervalSeconds: 1 });

@@ -129,9 +129,12 @@ const DOCS_EXAMPLE_ID = '363573667364666473667332';
 const TEAM_ID = DOCS_EXAMPLE_ID;
 /** The `_id` of every page's example call: 20 digits, not 24 hex characters. */
 export const DOCS_EXAMPLE_CALL_ID = '12345678901234567890';
+/** The webhook secret of the pages' example call; the sandbox's own webhooks use it too. */
+const DOCS_EXAMPLE_WEBHOOK_SECRET = 'NjUyOTgwMjkpJU0NmY25yzWkJFWDBE12';
 
 export const AICALLER_FIXTURES = deepFreeze({
 	apiKey: 'aicaller-sandbox-key',
+	webhookSecret: DOCS_EXAMPLE_WEBHOOK_SECRET,
 	teamId: TEAM_ID,
 	callTemplates: [
 		{ _id: DOCS_EXAMPLE_ID, name: 'Appointment confirmation', teamId: TEAM_ID },
@@ -212,7 +215,7 @@ export const AICALLER_FIXTURES = deepFreeze({
 				{
 					url: 'https://hooks.abc.com/',
 					subscribedEvent: 'phoneCall.completed',
-					secret: 'NjUyOTgwMjkpJU0NmY25yzWkJFWDBE12',
+					secret: DOCS_EXAMPLE_WEBHOOK_SECRET,
 				},
 			],
 			statusExtraInfo: { statusCode: 'CALL_LATER', dateTime: '2024-03-11T10:00:00Z' },

@@ -1,5 +1,5 @@
 /**
- * docs/benchmarks.md, written by `npm run bench` (scripts/bench.ts) from the figures it measured:
+ * docs/benchmarks.md, written by `npm run bench` (bench/bench.ts) from the figures it measured:
  * the tables, the goals, and what the figures mean.
  */
 import type {
@@ -15,8 +15,8 @@ import type {
 	StoreRun,
 	WaitingFigures,
 	WaitingRun,
-} from './bench-figures';
-import { round, type Spread } from './bench-stats';
+} from './figures';
+import { round, type Spread } from './stats';
 
 const number = (value: number, digits = 0) =>
 	value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });

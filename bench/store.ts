@@ -22,8 +22,8 @@ import { randomUUID } from 'node:crypto';
 import type { IDataObject, INode, ITaskData } from 'n8n-workflow';
 
 import { STORE_ENTRIES } from '../nodes/shared/guard';
-import type { StoreFigures, StoreRun } from '../test/harness/bench-figures';
-import { median } from '../test/harness/bench-stats';
+import type { StoreFigures, StoreRun } from './figures';
+import { median } from './stats';
 import type { Execution, WorkflowJson } from '../test/harness/client';
 import { runCommand } from '../test/harness/processes';
 import { NODE_TYPES } from '../test/harness/project';

@@ -1,8 +1,8 @@
 /**
- * The figures `npm run bench` (scripts/bench.ts) measures: the shape of docs/benchmarks.json, which
+ * The figures `npm run bench` (bench/bench.ts) measures: the shape of docs/benchmarks.json, which
  * bench-report.ts renders as docs/benchmarks.md.
  */
-import type { PacingFigures, Spread } from './bench-stats';
+import type { PacingFigures, Spread } from './stats';
 
 /** The providers whose nodes are measured. */
 export type Provider = 'helloAnnie' | 'alloMia' | 'aiCaller';
@@ -135,7 +135,7 @@ export interface DownloadFigures {
 	runs: DownloadRun[];
 }
 
-/** N calls waited for one way (scripts/bench-waiting.ts). */
+/** N calls waited for one way (bench/waiting.ts). */
 export interface WaitingRun {
 	/** polling: one execution, N items; callback: On Provider Callback, one execution per call; waitNode: n8n's Wait node after the node, one execution per call. */
 	way: 'polling' | 'callback' | 'waitNode';

@@ -1,5 +1,5 @@
 import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
-import { runNode, type NodeRunResult } from './n8n-harness';
+import { runNode, type NodeRunResult } from './n8n-core';
 import { AICALLER_EXAMPLE_WEBHOOK_SECRET } from '../fixtures/documentation-examples';
 import { SANDBOX_FIXTURES, type Sandbox } from '../sandbox/server';
 

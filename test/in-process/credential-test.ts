@@ -17,7 +17,7 @@ import {
 	type INodeType,
 	type INodeTypes,
 } from 'n8n-workflow';
-import { makeAdditionalData, storedWorkflow } from './n8n-harness';
+import { makeAdditionalData, storedWorkflow } from './n8n-core';
 
 export interface CredentialTestResult {
 	status: 'OK' | 'Error';

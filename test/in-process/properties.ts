@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import type { IDataObject } from 'n8n-workflow';
-import type { NodeRunResult } from './n8n-harness';
+import type { NodeRunResult } from './n8n-core';
 import type { RecordedRequest } from '../sandbox/server';
 
 /** One parameter set: the fields of one input item, valid or invalid in one named field. */

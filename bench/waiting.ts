@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { WorkflowJson } from '../test/harness/client';
-import type { WaitingFigures, WaitingRun } from '../test/harness/bench-figures';
+import type { WaitingFigures, WaitingRun } from './figures';
 import { waitFor } from '../test/harness/processes';
 import { NODE_TYPES } from '../test/harness/project';
 import type { Stack } from '../test/harness/stack';

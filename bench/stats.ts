@@ -1,5 +1,5 @@
 /**
- * The arithmetic of `npm run bench` (scripts/bench.ts), kept apart so it can be tested: medians
+ * The arithmetic of `npm run bench` (bench/bench.ts), kept apart so it can be tested: medians
  * and spreads of repeated runs, and the pacing efficiency read from the sandbox's request log.
  */
 

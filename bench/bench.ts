@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (npx tsx scripts/bench.ts [--runs N] [--only a,b] [--out DIR]): what users feel,
+ * `npm run bench` (npx tsx bench/bench.ts [--runs N] [--only a,b] [--out DIR]): what users feel,
  * measured in the real n8n (2.41.1, the packed package installed as a community package) against
  * the local provider sandbox, next to n8n's own HTTP Request node sending the same requests in
  * the same run. Writes DIR/benchmarks.json and DIR/benchmarks.md (DIR: docs).
@@ -44,11 +44,11 @@ import type {
 	PacingResult,
 	PerItemResult,
 	Provider,
-} from '../test/harness/bench-figures';
-import { renderMarkdown } from '../test/harness/bench-report';
-import { store } from './bench-store';
-import { waiting } from './bench-waiting';
-import { pacingEfficiency, round, spread, type Arrival } from '../test/harness/bench-stats';
+} from './figures';
+import { renderMarkdown } from './report';
+import { store } from './store';
+import { waiting } from './waiting';
+import { pacingEfficiency, round, spread, type Arrival } from './stats';
 import type { CredentialRef, Execution, StoredWorkflow, WorkflowJson } from '../test/harness/client';
 import { runCommand } from '../test/harness/processes';
 import { NODE_TYPES, PACKAGE_NAME, REPO_ROOT } from '../test/harness/project';
