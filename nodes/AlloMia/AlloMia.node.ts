@@ -9,7 +9,8 @@ import {
 } from 'n8n-workflow';
 import { callbackWebhooks, resumeOnCallback } from '../shared/callbackWait';
 import { buildProperties } from '../shared/description';
-import { executeOperation, sharedProperties } from '../shared/router';
+import { sharedProperties } from '../shared/options';
+import { executeOperation } from '../shared/router';
 import { secretCredentialTest } from '../shared/webhookAuth';
 import { CALLBACK_TOKEN } from './callbackToken';
 import { alloMia } from './provider';

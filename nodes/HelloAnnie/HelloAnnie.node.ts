@@ -6,7 +6,8 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 import { buildProperties } from '../shared/description';
-import { executeOperation, sharedProperties } from '../shared/router';
+import { sharedProperties } from '../shared/options';
+import { executeOperation } from '../shared/router';
 import { helloAnnie } from './provider';
 import { searchBots, searchPhoneNumbers } from './listSearch';
 import { helloAnnieResources } from './resources';

@@ -93,3 +93,17 @@ export function returnAllAndLimit(maxLimit?: number): INodeProperties[] {
 		},
 	];
 }
+
+/**
+ * The options of a field whose values are a provider's constants (`POLISHED_PROFESSIONAL`), each
+ * named in words (`Polished Professional`) and sent as it is.
+ */
+export function constantOptions(values: readonly string[]): Array<{ name: string; value: string }> {
+	const words = (value: string) =>
+		value
+			.toLowerCase()
+			.split('_')
+			.map((word) => word[0].toUpperCase() + word.slice(1))
+			.join(' ');
+	return values.map((value) => ({ name: words(value), value }));
+}

@@ -1,98 +1,18 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, JsonObject } from 'n8n-workflow';
+/**
+ * A node's `execute`: finds the operation the node is set to, and runs it for every item through
+ * the shared item loop, with the campaign guard and the waiting where the operation declares them.
+ */
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { findOperation } from './description';
-import { guardOptions, PreDialGuard, type Checked } from './guard';
-import { runItems, type ItemPlan } from './items';
+import { PreDialGuard, type Checked } from './guard';
+import { runItems, type ItemPlan, type ItemResult } from './items';
 import { readFields } from './fields';
-import { DEFAULT_TRANSPORT_OPTIONS, OUTCOME_UNCERTAIN, RequestSession, type TransportOptions } from './transport';
-import { COUNTRY_CODE_RULE, parseCountryCode } from './phone';
+import { defaultCountryCode, transportOptions } from './options';
+import { OUTCOME_UNCERTAIN, RequestSession } from './transport';
 import type { Operation, ProviderDefinition, Resource, ValidationEnv } from './types';
-import { CallWaiter, waitProperties } from './wait';
+import { CallWaiter } from './wait';
 import { collectLabels, parseInput } from './validate';
-
-const requestOptions: INodeProperties[] = [
-	{
-		displayName: 'Max Requests per Minute',
-		name: 'maxPerMinute',
-		type: 'number',
-		typeOptions: { minValue: 0, numberPrecision: 2 },
-		default: 0,
-		description:
-			'Cap on requests this node sends per minute in one execution, e.g. to pace a campaign; below 1 paces slower (0.5: one request every 2 minutes). 0 means only the provider\'s own limit applies.',
-	},
-	{
-		displayName: 'Timeout (Ms)',
-		name: 'timeoutMs',
-		type: 'number',
-		typeOptions: { minValue: 1000 },
-		default: 30000,
-		description:
-			'How long to wait for an answer (for a file download, for the whole file). A create request that times out is not sent again: it may or may not have been processed.',
-	},
-];
-
-const defaultCountryCodeOption: INodeProperties = {
-	displayName: 'Default Country Code',
-	name: 'defaultCountryCode',
-	type: 'string',
-	default: '',
-	placeholder: '+1',
-	description:
-		'Country calling code for phone numbers written without one, as spreadsheets and EHR exports often store them (e.g. +1 for the US and Canada: 555 987 6543 becomes +15559876543). Numbers starting with + or 00 are used as they are. Empty: every number must include its country code.',
-};
-
-function optionsCollection(options: INodeProperties[]): INodeProperties {
-	return { displayName: 'Options', name: 'requestOptions', type: 'collection', placeholder: 'Add Option', default: {}, options };
-}
-
-/** The "Options" collection every operation of every node gets; with Default Country Code where it has phone fields. */
-function requestOptionsProperties(operation: Operation): INodeProperties[] {
-	const options = [
-		...requestOptions,
-		...(operation.phoneFields ? [defaultCountryCodeOption] : []),
-		...(operation.dials ? guardOptions(operation.dials) : []),
-	];
-	return [optionsCollection([...options].sort((a, b) => a.displayName.localeCompare(b.displayName)))];
-}
-
-/**
- * The fields every operation gets after its own, from what it declares: Wait for Call to End
- * where it can wait (`waits`), then Options (with the campaign guard where it `dials`).
- */
-export function sharedProperties(provider: ProviderDefinition): (operation: Operation) => INodeProperties[] {
-	return (operation) => [
-		...(operation.waits ? waitProperties(operation.waits, provider.displayName) : []),
-		...requestOptionsProperties(operation),
-	];
-}
-
-function readRequestOptions(fn: IExecuteFunctions): IDataObject {
-	return fn.getNodeParameter('requestOptions', 0, {}) as IDataObject;
-}
-
-function transportOptions(fn: IExecuteFunctions): TransportOptions {
-	const raw = readRequestOptions(fn);
-	const timeoutMs = Number(raw.timeoutMs);
-	const maxPerMinute = Number(raw.maxPerMinute);
-	return {
-		...DEFAULT_TRANSPORT_OPTIONS,
-		timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : DEFAULT_TRANSPORT_OPTIONS.timeoutMs,
-		maxPerMinute: Number.isFinite(maxPerMinute) && maxPerMinute > 0 ? maxPerMinute : 0,
-	};
-}
-
-/** Options → Default Country Code as digits (`1` for `+1`); a value that is not one stops the node. */
-function defaultCountryCode(fn: IExecuteFunctions): string | undefined {
-	const raw = readRequestOptions(fn).defaultCountryCode;
-	if (raw === undefined || raw === null || String(raw).trim() === '') return undefined;
-	const digits = parseCountryCode(String(raw));
-	if (digits === undefined) {
-		throw new NodeOperationError(fn.getNode(), `Options → Default Country Code (defaultCountryCode) ${COUNTRY_CODE_RULE}`, {
-			description: 'Nothing was sent.',
-		});
-	}
-	return digits;
-}
 
 /** Everything a node's `execute` does: find the operation, then run it for every item. */
 export async function executeOperation(
@@ -121,7 +41,8 @@ export async function executeOperation(
 	// An operation reads its own panel fields unless it reshapes them (e.g. two input modes into one object).
 	const readInput = (itemIndex: number) =>
 		operation.readInput ? operation.readInput(fn, itemIndex) : readFields(fn, itemIndex, operation.properties);
-	const guard = operation.dials ? new PreDialGuard(fn, operation.dials) : undefined;
+	const dials = operation.dials;
+	const guard = dials ? new PreDialGuard(fn, dials) : undefined;
 	// Wait for Call to End: read once for the run; On Provider Callback with many items is refused here.
 	const waiter =
 		operation.waits && !operation.batch
@@ -137,30 +58,25 @@ export async function executeOperation(
 		},
 		// Keys of all items are claimed together, before the first request goes out.
 		claim: guard ? async (items) => await guard.claim(items.map((item) => item.input)) : undefined,
-		unitSize: operation.batch ? operation.batch.size(fn) : 1,
+		unitSize: operation.execute ? 1 : operation.batch.size(fn),
 		beforeSend: guard
 			? async (_itemIndex, checked) => {
 					const now = await guard.recheckHours(checked);
 					return 'output' in now ? { output: now.output } : { input: now };
 				}
 			: undefined,
-		send: operation.batch
-			? sendBatch(fn, operation.batch, session, provider.displayName)
-			: async ([itemIndex], [checked]) => [
-					await operation.execute!(
-						{ fn, itemIndex, request: async (request) => await session.send(request, itemIndex), waiter },
-						checked.input,
-					),
-				],
+		send: operation.execute
+			? sendEach(fn, operation.execute, session, waiter)
+			: sendBatch(fn, operation.batch, session, provider.displayName),
 		accepted: guard ? (itemIndexes) => guard.accepted(itemIndexes) : undefined,
 		settleFailure: guard ? async (itemIndexes, error) => await guard.settleFailure(itemIndexes, error) : undefined,
 		releaseUnsent: guard ? async () => await guard.releaseAllUnsent() : undefined,
-		places: operation.dials
+		places: dials
 			? {
-					what: operation.dials.places,
+					what: dials.places,
 					idOf: (json) => {
-						const id = json[operation.dials!.idField];
-						return typeof id === 'string' || typeof id === 'number' ? `${operation.dials!.idField} ${id}` : undefined;
+						const id = json[dials.idField];
+						return typeof id === 'string' || typeof id === 'number' ? `${dials.idField} ${id}` : undefined;
 					},
 					applies: (checked) => guard?.places(checked.input) ?? true,
 				}
@@ -169,6 +85,18 @@ export async function executeOperation(
 	const output = await runItems(fn, plan);
 	// Every call of the run was placed first; now they are waited for together.
 	return [waiter ? await waiter.finish(output) : output];
+}
+
+/** An operation's request for one item. */
+function sendEach(
+	fn: IExecuteFunctions,
+	execute: NonNullable<Operation['execute']>,
+	session: RequestSession,
+	waiter: CallWaiter | undefined,
+) {
+	return async ([itemIndex]: number[], [checked]: Array<Checked<unknown>>): Promise<ItemResult[]> => [
+		await execute({ fn, itemIndex, request: async (request) => await session.send(request, itemIndex), waiter }, checked.input),
+	];
 }
 
 /** A batch operation's request for the items of one batch, checked to answer one result per item. */

@@ -1,8 +1,8 @@
 import type { Resource } from '../../shared/types';
-import { createPhoneCall } from './phoneCall/create';
-import { createManyPhoneCalls } from './phoneCall/createMany';
-import { getPhoneCall } from './phoneCall/get';
-import { getManyPhoneCalls } from './phoneCall/getMany';
+import { createPhoneCall } from './phoneCall/create.operation';
+import { createManyPhoneCalls } from './phoneCall/createMany.operation';
+import { getPhoneCall } from './phoneCall/get.operation';
+import { getManyPhoneCalls } from './phoneCall/getMany.operation';
 
 export const aiCallerResources: Resource[] = [
 	{

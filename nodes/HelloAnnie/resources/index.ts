@@ -1,18 +1,18 @@
 import type { Resource } from '../../shared/types';
-import { createBot } from './bot/create';
-import { getBot } from './bot/get';
-import { getManyBots } from './bot/getMany';
-import { updateBot } from './bot/update';
-import { startCall } from './call/start';
-import { closeConversation } from './conversation/close';
-import { createConversation } from './conversation/create';
-import { getConversation } from './conversation/get';
-import { getManyConversations } from './conversation/getMany';
-import { getConversationMessages } from './conversation/getMessages';
-import { attachPhoneNumber } from './phoneNumber/attach';
-import { createPhoneNumber } from './phoneNumber/create';
-import { getManyPhoneNumbers } from './phoneNumber/getMany';
-import { startSmsConversation } from './sms/startConversation';
+import { createBot } from './bot/create.operation';
+import { getBot } from './bot/get.operation';
+import { getManyBots } from './bot/getMany.operation';
+import { updateBot } from './bot/update.operation';
+import { startCall } from './call/start.operation';
+import { closeConversation } from './conversation/close.operation';
+import { createConversation } from './conversation/create.operation';
+import { getConversation } from './conversation/get.operation';
+import { getManyConversations } from './conversation/getMany.operation';
+import { getConversationMessages } from './conversation/getMessages.operation';
+import { attachPhoneNumber } from './phoneNumber/attach.operation';
+import { createPhoneNumber } from './phoneNumber/create.operation';
+import { getManyPhoneNumbers } from './phoneNumber/getMany.operation';
+import { startSmsConversation } from './sms/startConversation.operation';
 
 export const helloAnnieResources: Resource[] = [
 	{ value: 'call', name: 'Call', operations: [startCall] },

@@ -7,7 +7,8 @@ import { NodeOperationError } from 'n8n-workflow';
 import { z } from 'zod';
 import { readFields } from '../../../shared/fields';
 import { compact, httpUrl, optional, phoneNumber, text, utcDateTime } from '../../../shared/schema';
-import type { ValidationEnv } from '../../../shared/types';
+import type { DialSupport, ValidationEnv } from '../../../shared/types';
+import { checkWebhookSecret } from '../../webhookSecret';
 
 export const STATUSES = ['queued', 'ringing', 'inProgress', 'busy', 'failed', 'noAnswer', 'cancelled', 'completed'] as const;
 export const TELEPHONY_PROVIDERS = ['twilio', 'plivo', 'telnyx'] as const;
@@ -251,4 +252,21 @@ export function phoneCallSchema(env: ValidationEnv) {
 				phoneCallWebhooks: phoneCallWebhooks?.map((w) => compact(w)),
 			}) as IDataObject;
 		});
+}
+
+/** AICaller can hold a call until callDelayedUntil, so calling hours may schedule instead of skipping. */
+export const phoneCallDialing: DialSupport = {
+	places: 'call',
+	idField: '_id',
+	schedule: {
+		plannedAt: (body) => (typeof body.callDelayedUntil === 'string' ? body.callDelayedUntil : undefined),
+		setPlannedAt: (body, utcIso) => ({ ...body, callDelayedUntil: utcIso }),
+	},
+};
+
+/** Reads a phone call's fields and checks Add Webhook Secret before anything is sent (Create and Create Many). */
+export async function readPhoneCallInput(fn: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+	const input = readPhoneCall(fn, itemIndex, phoneCallProperties);
+	await checkWebhookSecret(fn, input);
+	return input;
 }

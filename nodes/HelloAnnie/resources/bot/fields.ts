@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { optional, text, uuid } from '../../../shared/schema';
 import type { OperationContext } from '../../../shared/types';
 import { listEntries, type AnnieEnvelope } from '../../provider';
-import { title } from '../phoneNumber/create';
+import { constantOptions } from '../../../shared/description';
 
 export const INDUSTRIES = [
 	'DENTAL',
@@ -58,7 +58,7 @@ export const optionalBotFields: INodeProperties[] = [
 		displayName: 'Industry',
 		name: 'industry',
 		type: 'options',
-		options: INDUSTRIES.map((value) => ({ name: title(value), value })),
+		options: constantOptions(INDUSTRIES),
 		default: 'DENTAL',
 	},
 	{

@@ -7,7 +7,7 @@ import type { ApiRequest, CallState, CallbackSupport, Operation, ValidationEnv }
 import { pick, readWaitSettings } from '../../../shared/wait';
 import { executionSecret } from '../../../shared/webhookAuth';
 import { CALLBACK_TOKEN, withCallbackToken } from '../../callbackToken';
-import { LINK_LIFETIME_MS } from './get';
+import { LINK_LIFETIME_MS } from './fields';
 
 const properties: INodeProperties[] = [
 	{

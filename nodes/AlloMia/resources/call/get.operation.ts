@@ -3,10 +3,8 @@ import { z } from 'zod';
 import { downloadChoice, downloadProperties, maxFileSize, wants, withDownloads, type FileLink } from '../../../shared/download';
 import { text } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
+import { LINK_LIFETIME_MS } from './fields';
 import { alloMia } from '../../provider';
-
-/** AlloMia documents that transcriptUrl and recordingUrl are pre-signed for one hour. */
-export const LINK_LIFETIME_MS = 60 * 60 * 1000;
 
 const properties: INodeProperties[] = [
 	{

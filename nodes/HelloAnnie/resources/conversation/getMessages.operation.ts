@@ -4,7 +4,7 @@ import { returnAllAndLimit } from '../../../shared/description';
 import { uuid } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
 import type { AnnieEnvelope } from '../../provider';
-import { conversationIdProperty } from './conversationId';
+import { conversationIdProperty } from './fields';
 
 const properties = [conversationIdProperty, ...returnAllAndLimit()];
 

@@ -2,8 +2,7 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import type { Operation, ValidationEnv } from '../../../shared/types';
 import type { AiCallerEnvelope } from '../../provider';
 import { webhookSecretProperty, withoutWebhookSecrets, withWebhookSecret } from '../../webhookSecret';
-import { phoneCallDialing, readPhoneCallInput } from './create';
-import { phoneCallProperties, phoneCallSchema } from './fields';
+import { phoneCallDialing, phoneCallProperties, phoneCallSchema, readPhoneCallInput } from './fields';
 
 export const DEFAULT_BATCH_SIZE = 100;
 

@@ -1,31 +1,14 @@
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
-import type { ApiRequest, CallState, CallbackSupport, DialSupport, Operation, ValidationEnv } from '../../../shared/types';
+import type { IDataObject } from 'n8n-workflow';
+import type { ApiRequest, CallState, CallbackSupport, Operation, ValidationEnv } from '../../../shared/types';
 import { pick } from '../../../shared/wait';
 import type { AiCallerEnvelope } from '../../provider';
-import { checkWebhookSecret, webhookSecretProperty, withoutWebhookSecrets, withWebhookSecret } from '../../webhookSecret';
-import { phoneCallProperties, phoneCallSchema, readPhoneCall } from './fields';
+import { webhookSecretProperty, withoutWebhookSecrets, withWebhookSecret } from '../../webhookSecret';
+import { phoneCallDialing, phoneCallProperties, phoneCallSchema, readPhoneCallInput } from './fields';
 
 /** Documented statuses after which a call does not change any more ("canceled" is spelled both ways). */
 const TERMINAL_STATUSES = new Set(['completed', 'busy', 'failed', 'noAnswer', 'cancelled', 'canceled']);
 
 const schema = (env: ValidationEnv) => phoneCallSchema(env);
-
-/** AICaller can hold a call until callDelayedUntil, so calling hours may schedule instead of skipping. */
-export const phoneCallDialing: DialSupport = {
-	places: 'call',
-	idField: '_id',
-	schedule: {
-		plannedAt: (body) => (typeof body.callDelayedUntil === 'string' ? body.callDelayedUntil : undefined),
-		setPlannedAt: (body, utcIso) => ({ ...body, callDelayedUntil: utcIso }),
-	},
-};
-
-/** Reads a phone call's fields and checks Add Webhook Secret before anything is sent (Create and Create Many). */
-export async function readPhoneCallInput(fn: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
-	const input = readPhoneCall(fn, itemIndex, phoneCallProperties);
-	await checkWebhookSecret(fn, input);
-	return input;
-}
 
 /** A phone call as AICaller returns it → its state, under AICaller's own field names. */
 function phoneCallState(data: IDataObject): CallState {

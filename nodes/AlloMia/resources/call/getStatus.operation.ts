@@ -2,7 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { z } from 'zod';
 import { uuid } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
-import { outboundCallIdProperty } from './outboundCallId';
+import { outboundCallIdProperty } from './fields';
 
 const properties = [outboundCallIdProperty];
 

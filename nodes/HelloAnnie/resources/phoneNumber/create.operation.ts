@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
+import { constantOptions } from '../../../shared/description';
 import { compact, optional, phoneNumber, text, uuid } from '../../../shared/schema';
 import type { Operation, ValidationEnv } from '../../../shared/types';
 import type { AnnieEnvelope } from '../../provider';
@@ -23,13 +24,6 @@ const NAME_RULE =
 	"has characters HelloAnnie does not accept: use only letters A-Z, digits, spaces and . , _ ' ( ) & # + / : ; -";
 
 /** An upper-case value as a panel label: PEDIATRIC_DENTISTRY → Pediatric Dentistry. */
-export const title = (value: string) =>
-	value
-		.toLowerCase()
-		.split('_')
-		.map((word) => word[0].toUpperCase() + word.slice(1))
-		.join(' ');
-
 const properties: INodeProperties[] = [
 	{
 		displayName: 'Organization ID',
@@ -56,7 +50,7 @@ const properties: INodeProperties[] = [
 		name: 'language',
 		type: 'options',
 		required: true,
-		options: LANGUAGES.map((value) => ({ name: title(value), value })),
+		options: constantOptions(LANGUAGES),
 		default: 'ENGLISH',
 		description: 'The language of the phone number',
 	},
@@ -65,7 +59,7 @@ const properties: INodeProperties[] = [
 		name: 'voiceId',
 		type: 'options',
 		required: true,
-		options: VOICES.map((value) => ({ name: title(value), value })),
+		options: constantOptions(VOICES),
 		default: 'FRIENDLY_BRIGHT',
 		description: 'The voice of the phone number',
 	},

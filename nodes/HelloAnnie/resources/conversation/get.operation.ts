@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { uuid } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
 import type { AnnieEnvelope } from '../../provider';
-import { conversationIdProperty } from './conversationId';
+import { conversationIdProperty } from './fields';
 
 const properties = [conversationIdProperty];
 
