@@ -60,7 +60,7 @@ export interface PerItemResult {
 	createMany?: CreateManyFigures;
 }
 
-export interface PacingVariantFigures {
+interface PacingVariantFigures {
 	label: string;
 	description: string;
 	nodeMs: Spread;

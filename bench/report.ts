@@ -283,7 +283,7 @@ function meaning(report: BenchReport): string[] {
 }
 
 /** The recording download: the n8n process's memory growth against the file's size. */
-export function downloadSection(d: DownloadFigures): string[] {
+function downloadSection(d: DownloadFigures): string[] {
 	const size = (bytes: number) => `${number(bytes / 1024 ** 2, 1)} MB`;
 	return [
 		`## Recording download: ${size(d.runs[0].bytes)} through AlloMia Call → Get`,
@@ -308,7 +308,7 @@ export function downloadSection(d: DownloadFigures): string[] {
 }
 
 /** Waiting for N calls: polling vs On Provider Callback vs n8n's own Wait node. */
-export function waitingSection(w: WaitingFigures): string[] {
+function waitingSection(w: WaitingFigures): string[] {
 	const [first] = w.runs;
 	const label: Record<WaitingRun['way'], string> = {
 		polling: 'Wait for Call to End → Polling (one execution, N items, Poll Interval 1 s)',
@@ -338,7 +338,7 @@ export function waitingSection(w: WaitingFigures): string[] {
 	return lines;
 }
 
-export function storeSection(f: StoreFigures): string[] {
+function storeSection(f: StoreFigures): string[] {
 	const per = (run: StoreRun) => (run.items > 1 ? ` (${round(run.medianMs / run.items, 2)} ms per item)` : '');
 	const lines = [
 		"## Deduplication store: a key's cost against the store's size",

@@ -42,7 +42,7 @@ export interface Arrival {
 	status: number;
 }
 
-export interface RateWindow {
+interface RateWindow {
 	start: number;
 	/** Requests counted in this window (the sandbox counts refused ones too). */
 	count: number;

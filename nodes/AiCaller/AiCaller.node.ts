@@ -11,7 +11,7 @@ import { callbackWebhooks, resumeOnCallback } from '../shared/callbackWait';
 import { buildProperties } from '../shared/description';
 import { sharedProperties } from '../shared/options';
 import { executeOperation } from '../shared/router';
-import { secretCredentialTest } from '../shared/webhookAuth';
+import { secretCredentialTest } from '../shared/secretCredentials';
 import { aiCaller } from './provider';
 import { aiCallerResources } from './resources';
 import { WEBHOOK_SECRET } from './webhookSecret';

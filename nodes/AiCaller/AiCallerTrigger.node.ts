@@ -5,17 +5,15 @@ import {
 	type IWebhookFunctions,
 	type IWebhookResponseData,
 } from 'n8n-workflow';
+import { expectedSecret, secretCredentialTest, secretOnlyWebhookMethods } from '../shared/secretCredentials';
 import {
 	bodyItems,
-	expectedSecret,
 	ignoreRequest,
 	rawRequestBody,
 	refuseRequest,
 	requestBody,
 	receivingWebhook,
-	secretCredentialTest,
-	secretOnlyWebhookMethods,
-} from '../shared/webhookAuth';
+} from '../shared/triggerRequests';
 import { eventSelected, secretAccepted, withoutSecret, type SecretCheck } from './secretCheck';
 import { WEBHOOK_SECRET, withoutWebhookSecrets } from './webhookSecret';
 

@@ -17,9 +17,9 @@ import { headerValue, safeEqual, signatureMatches } from '../shared/webhookAuth'
  */
 export type SecretCheck = 'any' | 'header' | 'hmac' | 'bodyField';
 
-export const SECRET_HEADER = 'x-aicaller-secret';
-export const SIGNATURE_HEADER = 'x-aicaller-signature';
-export const SECRET_FIELD = 'secret';
+const SECRET_HEADER = 'x-aicaller-secret';
+const SIGNATURE_HEADER = 'x-aicaller-signature';
+const SECRET_FIELD = 'secret';
 
 export interface AiCallerRequest {
 	headers: IDataObject | Record<string, unknown>;

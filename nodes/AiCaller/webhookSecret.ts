@@ -7,7 +7,7 @@
  */
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { executionSecret, type SecretCredential } from '../shared/webhookAuth';
+import { executionSecret, type SecretCredential } from '../shared/secretCredentials';
 
 export const WEBHOOK_SECRET: SecretCredential = {
 	type: 'aiCallerWebhookApi',
@@ -69,7 +69,7 @@ export const webhookSecretProperty: INodeProperties = {
 };
 
 /** Whether Add Webhook Secret is on (a node-level choice: it decides which credentials the node has). */
-export function addsWebhookSecret(fn: IExecuteFunctions): boolean {
+function addsWebhookSecret(fn: IExecuteFunctions): boolean {
 	return fn.getNodeParameter(webhookSecretProperty.name, 0, false) === true;
 }
 

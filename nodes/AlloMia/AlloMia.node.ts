@@ -11,7 +11,7 @@ import { callbackWebhooks, resumeOnCallback } from '../shared/callbackWait';
 import { buildProperties } from '../shared/description';
 import { sharedProperties } from '../shared/options';
 import { executeOperation } from '../shared/router';
-import { secretCredentialTest } from '../shared/webhookAuth';
+import { secretCredentialTest } from '../shared/secretCredentials';
 import { CALLBACK_TOKEN } from './callbackToken';
 import { alloMia } from './provider';
 import { alloMiaResources } from './resources';

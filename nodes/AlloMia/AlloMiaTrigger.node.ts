@@ -13,17 +13,9 @@ import {
 	type IWebhookFunctions,
 	type IWebhookResponseData,
 } from 'n8n-workflow';
-import {
-	bodyItems,
-	expectedSecret,
-	ignoreRequest,
-	refuseRequest,
-	requestBody,
-	safeEqual,
-	receivingWebhook,
-	secretCredentialTest,
-	secretOnlyWebhookMethods,
-} from '../shared/webhookAuth';
+import { expectedSecret, secretCredentialTest, secretOnlyWebhookMethods } from '../shared/secretCredentials';
+import { bodyItems, ignoreRequest, refuseRequest, requestBody, receivingWebhook } from '../shared/triggerRequests';
+import { safeEqual } from '../shared/webhookAuth';
 import { CALLBACK_TOKEN, TOKEN_PARAMETER } from './callbackToken';
 
 const STATUSES = [

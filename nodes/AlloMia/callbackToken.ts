@@ -2,7 +2,7 @@
  * The token of AlloMia's callbacks: kept in an "AlloMia Callback Token API" credential, checked by
  * the AlloMia Trigger and added to the Callback URL by Call → Create Outbound.
  */
-import type { SecretCredential } from '../shared/webhookAuth';
+import type { SecretCredential } from '../shared/secretCredentials';
 
 /** The query parameter of the callback URL that carries the token. */
 export const TOKEN_PARAMETER = 'token';

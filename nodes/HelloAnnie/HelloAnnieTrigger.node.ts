@@ -8,15 +8,8 @@ import {
 } from 'n8n-workflow';
 import { searchBots } from './listSearch';
 import { botLocator } from './resources/locators';
-import {
-	bearerToken,
-	bodyItems,
-	generateToken,
-	headerValue,
-	receivingWebhook,
-	refuseRequest,
-	tokenDigest,
-} from '../shared/webhookAuth';
+import { bodyItems, receivingWebhook, refuseRequest } from '../shared/triggerRequests';
+import { bearerToken, generateToken, headerValue, tokenDigest } from '../shared/webhookAuth';
 import {
 	apiKeyOf,
 	deleteBotWebhook,

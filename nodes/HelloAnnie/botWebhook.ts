@@ -10,8 +10,9 @@
 import { createHmac } from 'crypto';
 import type { IDataObject, IHookFunctions, IWebhookFunctions } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { asNodeError } from '../shared/errors';
 import { DEFAULT_TRANSPORT_OPTIONS, RequestSession } from '../shared/transport';
-import { ID_EXAMPLE } from '../shared/validate';
+import { UUID_EXAMPLE } from '../shared/validate';
 import { matchesDigest, safeEqual, tokenDigest } from '../shared/webhookAuth';
 import { helloAnnie, type AnnieEnvelope } from './provider';
 
@@ -23,7 +24,7 @@ import { helloAnnie, type AnnieEnvelope } from './provider';
  * without the API key, so changing the credential's API key changes nothing for a registered
  * webhook.
  */
-export interface Registration {
+interface Registration {
 	botId: string;
 	url: string;
 	/** tokenDigest() of the token HelloAnnie was given. */
@@ -64,7 +65,7 @@ export function readBotId(fn: IHookFunctions): string {
 	const botId = String(fn.getNodeParameter('botId', '', { extractValue: true }) ?? '').trim();
 	if (!UUID.test(botId)) {
 		throw new NodeOperationError(fn.getNode(), `Bot (botId) ${botId ? 'is not a valid bot ID' : 'is empty'}: pick the bot from the list`, {
-			description: `Or enter the bot's whole ID: 36 letters, digits and dashes, such as ${ID_EXAMPLE}.`,
+			description: `Or enter the bot's whole ID: 36 letters, digits and dashes, such as ${UUID_EXAMPLE}.`,
 		});
 	}
 	return botId;
@@ -138,7 +139,7 @@ export function handBackToken(apiKey: string, botId: string, url: string): strin
 }
 
 /** The token of a registration made before the random token (derived from the API key, a nonce and the URL). */
-export function legacyToken(apiKey: string, nonce: string, url: string): string {
+function legacyToken(apiKey: string, nonce: string, url: string): string {
 	return createHmac('sha256', apiKey).update(`n8n-helloannie-bot-webhook\n${nonce}\n${url}`).digest('hex');
 }
 
@@ -218,12 +219,6 @@ function session(fn: IHookFunctions): RequestSession {
 }
 
 const isNotFound = (error: unknown) => error instanceof NodeApiError && error.httpCode === '404';
-
-/** The transport's errors are already NodeApiErrors; anything else is wrapped. */
-function asNodeError(fn: IHookFunctions, error: unknown): NodeApiError | NodeOperationError {
-	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
-	return new NodeOperationError(fn.getNode(), error instanceof Error ? error : String(error));
-}
 
 /** The bot's webhook as HelloAnnie has it (the token is never returned), or undefined if none. */
 export async function getBotWebhook(fn: IHookFunctions, botId: string): Promise<IDataObject | undefined> {

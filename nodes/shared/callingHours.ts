@@ -8,7 +8,6 @@
 import { toOffsetDateTime, zoneOffsetMinutes } from './dates';
 
 export const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
 
 export interface CallingHours {
 	timeZone: string;

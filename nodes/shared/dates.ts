@@ -40,8 +40,8 @@ function isRealDate(year: number, month: number, day: number): boolean {
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 /**
- * A calendar date (date of birth) in the form of the documentation example (HelloAnnie's Start
- * Outbound Call page): `1988-03-22T00:00:00.000Z`. The date is taken as written: a time or offset in the input
+ * A calendar date (a date of birth) in the form of a documentation example (e.g. HelloAnnie's
+ * Start Outbound Call page): `1988-03-22T00:00:00.000Z`. The date is taken as written: a time or offset in the input
  * does not move it to another day.
  */
 export function toMidnightUtcDate(input: string): string | undefined {
@@ -83,8 +83,8 @@ export interface OffsetDateTime {
 }
 
 /**
- * A date-time with its UTC offset, as in the documentation example's `2025-03-10T15:00:00-06:00`
- * (HelloAnnie's Start Outbound Call page).
+ * A date-time with its UTC offset, as in a documentation example's `2025-03-10T15:00:00-06:00`
+ * (e.g. HelloAnnie's Start Outbound Call page).
  * An input without an offset is a wall-clock time in `timeZone` (the workflow's time zone),
  * which is what n8n's date-time picker produces.
  */
@@ -123,7 +123,7 @@ export function toOffsetDateTime(input: string, timeZone: string): OffsetDateTim
 	return { text, epochMs: wallAsUtc - offsetMinutes * 60000 };
 }
 
-/** An instant as ISO 8601 in UTC with `Z` (AICaller's callDelayedUntil). */
+/** An instant as ISO 8601 in UTC with `Z` (e.g. AICaller's callDelayedUntil). */
 export function toUtcIso(input: string, timeZone: string): { text: string; epochMs: number } | undefined {
 	const parsed = toOffsetDateTime(input, timeZone);
 	if (!parsed) return undefined;

@@ -13,7 +13,7 @@ function showFor(resource: string, operation: string, existing?: IDisplayOptions
 	};
 }
 
-export function operationSelector(resource: Resource): INodeProperties {
+function operationSelector(resource: Resource): INodeProperties {
 	const operations = [...resource.operations].sort((a, b) => a.name.localeCompare(b.name));
 	// The default is the resource's first operation. It is held in a variable because the
 	// node-param-default-missing rule accepts an identifier but not a member expression, and

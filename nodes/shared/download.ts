@@ -24,8 +24,9 @@
 import type { IBinaryData, IBinaryKeyData, IDataObject, IExecuteFunctions, IN8nHttpFullResponse, INodeProperties } from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
 import { z } from 'zod';
-import { DEFAULT_TRANSPORT_OPTIONS } from './transport';
+import { classifyNetworkFailure, lowerCaseHeaders } from './http';
 import { ItemWithFiles } from './items';
+import { transportOptions } from './options';
 import type { OperationContext } from './types';
 
 export type FileKind = 'transcript' | 'recording';
@@ -129,23 +130,12 @@ export interface DownloadSettings {
 	maxFileSizeMb: number;
 }
 
-export interface DownloadError extends IDataObject {
+interface DownloadError extends IDataObject {
 	message: string;
 	httpCode?: string;
 }
 
 const LABEL: Record<FileKind, string> = { transcript: 'Transcript', recording: 'Recording' };
-
-const NETWORK_WORDS: Record<string, string> = {
-	ECONNRESET: 'connection reset',
-	ECONNREFUSED: 'connection refused',
-	ENOTFOUND: 'host not found',
-	EAI_AGAIN: 'host name lookup failed',
-	EHOSTUNREACH: 'host unreachable',
-	ECONNABORTED: 'no answer in time',
-	ETIMEDOUT: 'no answer in time',
-	ERR_INVALID_URL: 'invalid URL',
-};
 
 /** Attempts per file when the host fails (5xx) or the connection does, before any byte was kept. */
 const ATTEMPTS = 2;
@@ -198,7 +188,8 @@ export async function withDownloads(
 ): Promise<ItemWithFiles> {
 	const binary: IBinaryKeyData = {};
 	const errors: Record<string, DownloadError> = {};
-	const timeoutMs = downloadTimeout(ctx.fn);
+	// Options → Timeout (Ms), which bounds each API request, bounds each file's whole download here.
+	const { timeoutMs } = transportOptions(ctx.fn);
 	const credentials = await ctx.fn.getCredentials(settings.credentialType, ctx.itemIndex);
 	const schemes = allowedSchemes(credentials.baseUrl);
 	const limitMb = Number.isFinite(settings.maxFileSizeMb) && settings.maxFileSizeMb > 0 ? settings.maxFileSizeMb : 0;
@@ -208,12 +199,6 @@ export async function withDownloads(
 		else binary[link.kind] = outcome.stored;
 	}
 	return new ItemWithFiles(Object.keys(errors).length ? { ...json, downloadErrors: errors } : json, binary);
-}
-
-function downloadTimeout(fn: IExecuteFunctions): number {
-	const options = fn.getNodeParameter('requestOptions', 0, {}) as IDataObject;
-	const timeoutMs = Number(options.timeoutMs);
-	return Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : DEFAULT_TRANSPORT_OPTIONS.timeoutMs;
 }
 
 async function download(
@@ -271,7 +256,7 @@ async function fetchFile(fn: IExecuteFunctions, job: Job, start: URL): Promise<S
 			response = await get(fn, url, AbortSignal.any([job.deadline, request.signal]));
 		} catch (error) {
 			if (job.deadline.aborted) return timedOut(job, url);
-			return failure(`${job.label} not downloaded from ${url.host}: ${errorWords(error)}`, { retry: isNetworkError(error) });
+			return networkFailure(job, url, error);
 		}
 		const headers = lowerCaseHeaders(response.headers);
 		const body = response.body as Body;
@@ -386,7 +371,7 @@ async function store(
 			);
 		}
 		if (job.deadline.aborted) return timedOut(job, url);
-		return failure(`${job.label} not downloaded from ${url.host}: ${errorWords(error)}`, { retry: isNetworkError(error) });
+		return networkFailure(job, url, error);
 	}
 	if (declared !== undefined && Number.isFinite(declared) && received !== declared) {
 		return failure(`${job.label} not downloaded completely: ${received} of ${declared} bytes arrived from ${url.host}`, { retry: true });
@@ -423,16 +408,6 @@ function storageError(text: string): { code?: string; message?: string } {
 	return { code: tag('Code'), message: tag('Message') };
 }
 
-function lowerCaseHeaders(headers: unknown): Record<string, string> {
-	const result: Record<string, string> = {};
-	if (headers && typeof headers === 'object') {
-		for (const [key, value] of Object.entries(headers as Record<string, unknown>)) {
-			if (value !== undefined && value !== null) result[key.toLowerCase()] = String(value);
-		}
-	}
-	return result;
-}
-
 /**
  * Content-Disposition's file name, else the link's last path segment: a base name only, so a
  * file node writing it cannot be sent into another folder.
@@ -461,23 +436,19 @@ function mimeType(headers: Record<string, string>): string | undefined {
 	return type;
 }
 
-function errorCode(error: unknown): string | undefined {
-	for (const candidate of [error, (error as { cause?: unknown })?.cause]) {
-		const code = (candidate as { code?: unknown } | undefined)?.code;
-		if (typeof code === 'string') return code;
+/**
+ * A request or a body that failed on the way. Plain words, never the error's own text (it may
+ * quote the full link with its signature). Sent again only after a network failure that another
+ * try can mend (a connection that failed, no answer in time): a refused certificate or address
+ * would fail the same way, and a failure without a known network cause may be the binary data
+ * store's own.
+ */
+function networkFailure(job: Job, url: URL, error: unknown): Failure {
+	const network = classifyNetworkFailure(error);
+	const lead = `${job.label} not downloaded from ${url.host}`;
+	if (network.kind !== 'unknown') {
+		return failure(`${lead}: the connection failed (${network.words})`, { retry: network.retry });
 	}
-	return undefined;
-}
-
-function isNetworkError(error: unknown): boolean {
-	const code = errorCode(error);
-	return code !== undefined && code in NETWORK_WORDS;
-}
-
-/** Plain words, never the error's own text (it may quote the full link with its signature). */
-function errorWords(error: unknown): string {
-	const code = errorCode(error);
-	if (code && NETWORK_WORDS[code]) return `the connection failed (${NETWORK_WORDS[code]})`;
-	if (code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET') return 'the connection closed before the whole file arrived';
-	return code ? `the download failed (${code})` : 'the download failed';
+	if (network.code === 'ERR_STREAM_PREMATURE_CLOSE') return failure(`${lead}: the connection closed before the whole file arrived`);
+	return failure(`${lead}: ${network.code ? `the download failed (${network.code})` : 'the download failed'}`);
 }

@@ -3,7 +3,7 @@
  * Deduplication Key, Calling Hours). It runs after an item's fields passed validation and
  * before anything is sent:
  * - Calling Hours: an item outside its window is not sent; it comes out as a skipped item with
- *   `nextAllowedAt`, or, where the provider can schedule a call (AICaller), goes out scheduled
+ *   `nextAllowedAt`, or, where the provider can schedule a call (e.g. AICaller), goes out scheduled
  *   for that moment.
  * - Deduplication Key: the key is claimed in n8n's own deduplication store (the one behind the
  *   Remove Duplicates node, kept in n8n's database, scoped to this node) before the request is
@@ -15,6 +15,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 import { checkCallingHours, isTimeZone, parseClock, WEEKDAYS, type CallingHours } from './callingHours';
+import { errorText } from './errors';
 import { OUTCOME_UNCERTAIN } from './transport';
 import type { DialSupport } from './types';
 
@@ -75,7 +76,8 @@ export function guardOptions(dials: DialSupport): INodeProperties[] {
 			description: 'Days on which the window opens',
 		},
 	];
-	if (dials.schedule) {
+	const schedule = dials.schedule;
+	if (schedule) {
 		hours.push({
 			displayName: 'Outside Calling Hours',
 			name: 'outsideHours',
@@ -85,7 +87,7 @@ export function guardOptions(dials: DialSupport): INodeProperties[] {
 				{
 					name: 'Schedule for Next Allowed Time',
 					value: 'schedule',
-					description: 'Create the call now, set to dial at the next allowed moment (callDelayedUntil)',
+					description: `Create the call now, set to dial at the next allowed moment (${schedule.field})`,
 				},
 			],
 			default: 'skip',
@@ -143,7 +145,7 @@ export interface HeldBack {
  * whose token survived goes on. This holds as long as every read-and-write of the store takes
  * less than this.
  */
-export const CLAIM_SETTLE_MS = 1000;
+const CLAIM_SETTLE_MS = 1000;
 const CLAIM_ROUNDS = 8;
 const CLAIM_CONTENDED =
 	'Options → Deduplication Key (deduplicationKey) could not be recorded, because other executions kept recording keys at the same moment: run the node again';
@@ -323,7 +325,7 @@ export class PreDialGuard {
 			const claimedNow = [...this.claimed.values()].filter((claim) => recorded.includes(claim.token));
 			for (const claim of claimedNow) this.claimed.delete(claim.itemIndex);
 			await this.fn.helpers.removeProcessed(recorded, 'node', STORE_OPTIONS).catch(() => undefined);
-			const reason = error instanceof NodeOperationError ? undefined : error instanceof Error ? error.message : String(error);
+			const reason = error instanceof NodeOperationError ? undefined : errorText(error);
 			const message =
 				reason === undefined
 					? CLAIM_CONTENDED
@@ -407,7 +409,7 @@ const markerOf = (key: string) => `${CLAIM_MARKER}${key}`;
 const duplicateOutput = (key: string): IDataObject => ({ skipped: true, skipReason: 'duplicate', deduplicationKey: key });
 
 /** A provider's 4xx answer, or a failure before sending: nothing was placed. */
-export function isDefiniteRefusal(error: unknown): boolean {
+function isDefiniteRefusal(error: unknown): boolean {
 	// The transport marks every create failure that may have reached the provider (5xx, timeout,
 	// reset, unreadable answer); the rest were refused (4xx) or never sent (connection refused).
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) return !error.context?.[OUTCOME_UNCERTAIN];

@@ -15,6 +15,7 @@
  */
 import type { IBinaryKeyData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { asNodeError } from './errors';
 
 /** One output item that carries files (n8n binary data) besides its json, e.g. a call with its recording. */
 export class ItemWithFiles {
@@ -26,21 +27,13 @@ export class ItemWithFiles {
 
 export type ItemResult = IDataObject | IDataObject[] | ItemWithFiles;
 
-export function asNodeError(fn: IExecuteFunctions, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
-	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
-		if (error.context.itemIndex === undefined) error.context.itemIndex = itemIndex;
-		return error;
-	}
-	return new NodeOperationError(fn.getNode(), error instanceof Error ? error : String(error), { itemIndex });
-}
-
 /**
  * An error item: `{ error, details }`. n8n routes an item to the error output ("Continue (using
  * error output)") when its json holds only `error`, `message` and `details`, so the description
  * and HTTP status go into `details`. (Setting `item.error` instead would make n8n reduce the json
  * to the message alone.)
  */
-export function errorItem(error: NodeApiError | NodeOperationError, itemIndex: number): INodeExecutionData {
+function errorItem(error: NodeApiError | NodeOperationError, itemIndex: number): INodeExecutionData {
 	const details: IDataObject = {};
 	if (error.description) details.description = error.description;
 	if (error instanceof NodeApiError && error.httpCode) details.httpCode = error.httpCode;
@@ -49,7 +42,7 @@ export function errorItem(error: NodeApiError | NodeOperationError, itemIndex: n
 	return { json, pairedItem: { item: itemIndex } };
 }
 
-export function resultItems(result: ItemResult, itemIndex: number): INodeExecutionData[] {
+function resultItems(result: ItemResult, itemIndex: number): INodeExecutionData[] {
 	if (result instanceof ItemWithFiles) {
 		const item: INodeExecutionData = { json: result.json, pairedItem: { item: itemIndex } };
 		if (Object.keys(result.binary).length) item.binary = result.binary;
@@ -60,12 +53,9 @@ export function resultItems(result: ItemResult, itemIndex: number): INodeExecuti
 }
 
 /** Adds a paragraph to an error's description. */
-export function describeFurther(error: NodeApiError | NodeOperationError, paragraph: string): void {
+function describeFurther(error: NodeApiError | NodeOperationError, paragraph: string): void {
 	error.description = error.description ? `${error.description}\n${paragraph}` : paragraph;
 }
-
-/** An item to send, or the output of an item that is not sent (the guard held it back). */
-export type Prepared<T> = { itemIndex: number; input: T } | { itemIndex: number; output: IDataObject };
 
 /** A call (or SMS) this run placed, for the error that stops the run after it. */
 interface Placed {

@@ -10,7 +10,7 @@ import { guardOptions } from './guard';
 import { COUNTRY_CODE_RULE, parseCountryCode } from './phone';
 import { DEFAULT_TRANSPORT_OPTIONS, type TransportOptions } from './transport';
 import type { Operation, ProviderDefinition } from './types';
-import { waitProperties } from './wait';
+import { waitProperties } from './waitFields';
 
 const requestOptions: INodeProperties[] = [
 	{

@@ -68,7 +68,7 @@ const DATE_OF_BIRTH_RULE =
 	'is not a date of birth: enter a date such as 1988-03-22 (year-month-day), not in the future';
 
 /**
- * A date of birth, sent as `YYYY-MM-DDT00:00:00.000Z` like the documentation example (HelloAnnie's
+ * A date of birth, sent as `YYYY-MM-DDT00:00:00.000Z` like a documentation example (e.g. HelloAnnie's
  * Start Outbound Call page).
  */
 export function dateOfBirth(env: ValidationEnv) {

@@ -28,6 +28,7 @@ import type {
 	JsonObject,
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
+import { classifyNetworkFailure, lowerCaseHeaders, type NetworkFailure } from './http';
 import type { ApiRequest, ProviderDefinition } from './types';
 
 /**
@@ -78,7 +79,7 @@ export const DEFAULT_TRANSPORT_OPTIONS: TransportOptions = {
  * Outside an execution someone is waiting for the answer (the editor's dropdown, the activation
  * of a workflow, a provider holding its callback request open) and nothing can cancel the wait.
  */
-export const INTERACTIVE_WAIT_LIMIT_MS = 60_000;
+const INTERACTIVE_WAIT_LIMIT_MS = 60_000;
 
 interface Answer {
 	status: number;
@@ -88,115 +89,27 @@ interface Answer {
 	unreadable?: string;
 }
 
-/** What a network failure means for the request that met it. */
-export interface NetworkFailure {
-	/** For the message: "connection refused". */
-	words: string;
-	/** The request certainly never reached the provider: nothing can have been processed. */
-	notSent: boolean;
-	/** Sending it again may succeed. False where the same request would fail the same way. */
-	retry: boolean;
-	/** What the user can do about it. */
-	hint: string;
-}
-
 const CHECK_ADDRESS = 'Check the Base URL in the credential and the network, then run the node again.';
 const CHECK_CERTIFICATE =
 	'The connection was closed during the TLS handshake, before the request was sent. Check the Base URL in the credential (the provider\'s own https:// address), or the proxy or firewall between n8n and the provider. Trying again would fail the same way, so it was not retried.';
+const CHECK_BASE_URL = 'Check the Base URL in the credential.';
+/** A header value Node.js refuses: the API key holds a line break or a character HTTP does not allow. */
+const REENTER_API_KEY = 'Open the credential, enter the API key again on one line, and run the node again.';
 
-/**
- * Certificate checks that fail the TLS handshake. The client sends its request only once the
- * handshake has completed, so none of these can have reached the provider.
- */
-const CERTIFICATE_WORDS: Record<string, string> = {
-	CERT_HAS_EXPIRED: "the server's certificate has expired",
-	CERT_NOT_YET_VALID: "the server's certificate is not valid yet",
-	CERT_REVOKED: "the server's certificate was revoked",
-	CERT_UNTRUSTED: "the server's certificate is not trusted",
-	CERT_REJECTED: "the server's certificate was rejected",
-	CERT_SIGNATURE_FAILURE: "the server's certificate has an invalid signature",
-	DEPTH_ZERO_SELF_SIGNED_CERT: "the server's certificate is self-signed",
-	SELF_SIGNED_CERT_IN_CHAIN: "the server's certificate chain holds a self-signed certificate",
-	UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the server's certificate could not be verified",
-	UNABLE_TO_GET_ISSUER_CERT: "the issuer of the server's certificate is unknown",
-	UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "the issuer of the server's certificate is unknown",
-	INVALID_CA: "the server's certificate chain is invalid",
-	HOSTNAME_MISMATCH: "the server's certificate is for another host name",
-	ERR_TLS_CERT_ALTNAME_INVALID: "the server's certificate is for another host name",
+/** What the user can do about a network failure, where it is not CHECK_ADDRESS. */
+const NETWORK_HINTS: Record<string, string> = {
+	ENOTFOUND: "Check the host name in the credential's Base URL and the network, then run the node again.",
+	ERR_INVALID_CHAR: REENTER_API_KEY,
+	ERR_INVALID_HEADER_VALUE: REENTER_API_KEY,
+	ERR_HTTP_INVALID_HEADER_VALUE: REENTER_API_KEY,
+	ERR_INVALID_URL: CHECK_BASE_URL,
+	ERR_INVALID_PROTOCOL: 'The Base URL in the credential must start with https://.',
+	ERR_UNESCAPED_CHARACTERS: CHECK_BASE_URL,
 };
 
-/**
- * A header value Node.js refuses: it throws before anything is written (older n8n versions;
- * newer ones strip such characters, see headerValueProblem). The same request would be refused
- * the same way.
- */
-const INVALID_HEADER: NetworkFailure = {
-	words: 'a header holds a character HTTP does not allow',
-	notSent: true,
-	retry: false,
-	hint: 'Open the credential, enter the API key again on one line, and run the node again.',
-};
-
-const NETWORK_FAILURES: Record<string, NetworkFailure> = {
-	// The connect() failed: the TCP connection never existed.
-	ECONNREFUSED: { words: 'connection refused', notSent: true, retry: true, hint: CHECK_ADDRESS },
-	// The host name did not resolve: no connection was attempted.
-	ENOTFOUND: { words: 'host not found', notSent: true, retry: true, hint: "Check the host name in the credential's Base URL and the network, then run the node again." },
-	EAI_AGAIN: { words: 'host name lookup failed', notSent: true, retry: true, hint: CHECK_ADDRESS },
-	ERR_INVALID_CHAR: INVALID_HEADER,
-	ERR_INVALID_HEADER_VALUE: INVALID_HEADER,
-	ERR_HTTP_INVALID_HEADER_VALUE: INVALID_HEADER,
-	ERR_INVALID_URL: { words: 'invalid URL', notSent: true, retry: false, hint: 'Check the Base URL in the credential.' },
-	ERR_INVALID_PROTOCOL: { words: 'unsupported URL scheme', notSent: true, retry: false, hint: 'The Base URL in the credential must start with https://.' },
-	ERR_UNESCAPED_CHARACTERS: { words: 'the address holds characters a URL cannot', notSent: true, retry: false, hint: 'Check the Base URL in the credential.' },
-	// Failures while a request may be on its way or already processed.
-	ECONNRESET: { words: 'connection reset', notSent: false, retry: true, hint: CHECK_ADDRESS },
-	EPIPE: { words: 'connection closed while sending', notSent: false, retry: true, hint: CHECK_ADDRESS },
-};
-
-/**
- * "Unreachable" is certain only when connect() reported it: an established connection (a reused
- * keep-alive one) can report the same code after the request was written.
- */
-const UNREACHABLE_WORDS: Record<string, string> = {
-	ENETUNREACH: 'network unreachable',
-	EHOSTUNREACH: 'host unreachable',
-};
-
-/** What a failure of n8n's HTTP helper means: its code is on the error or on an error it wraps. */
-export function classifyNetworkFailure(error: unknown): NetworkFailure & { code?: string } {
-	const { code, syscall } = networkDetails(error);
-	if (code && CERTIFICATE_WORDS[code]) {
-		return { code, words: CERTIFICATE_WORDS[code], notSent: true, retry: false, hint: CHECK_CERTIFICATE };
-	}
-	if (code && UNREACHABLE_WORDS[code]) {
-		return { code, words: UNREACHABLE_WORDS[code], notSent: syscall === 'connect', retry: true, hint: CHECK_ADDRESS };
-	}
-	if (code && NETWORK_FAILURES[code]) return { code, ...NETWORK_FAILURES[code] };
-	// Anything else (a timeout, a cancelled request, an unknown code) may have reached the provider.
-	return { code, words: 'network error', notSent: false, retry: true, hint: CHECK_ADDRESS };
-}
-
-/**
- * The first `code` and `syscall` along the error and the errors it wraps: n8n's helper throws a
- * NodeApiError around axios' error around Node's. (`errorResponse` holds the wrapped error when
- * it came from another JavaScript realm, where `instanceof Error` is false.)
- */
-function networkDetails(error: unknown): { code?: string; syscall?: string } {
-	let code: string | undefined;
-	let syscall: string | undefined;
-	const seen = new Set<unknown>();
-	const queue: unknown[] = [error];
-	while (queue.length > 0 && seen.size < 8) {
-		const current = queue.shift();
-		if (!current || typeof current !== 'object' || seen.has(current)) continue;
-		seen.add(current);
-		const candidate = current as { code?: unknown; syscall?: unknown; cause?: unknown; errorResponse?: unknown };
-		if (code === undefined && typeof candidate.code === 'string') code = candidate.code;
-		if (syscall === undefined && typeof candidate.syscall === 'string') syscall = candidate.syscall;
-		queue.push(candidate.cause, candidate.errorResponse);
-	}
-	return { code, syscall };
+function networkHint(failure: NetworkFailure): string {
+	if (failure.kind === 'certificate') return CHECK_CERTIFICATE;
+	return (failure.code && NETWORK_HINTS[failure.code]) || CHECK_ADDRESS;
 }
 
 /**
@@ -208,16 +121,6 @@ function headerValueProblem(value: string): string | undefined {
 	const bad = /[^\t\x20-\x7e\x80-\xff]/.exec(value);
 	if (!bad) return undefined;
 	return /[\r\n]/.test(bad[0]) ? 'a line break' : 'a character that cannot be sent in an HTTP header';
-}
-
-function lowerCaseHeaders(headers: unknown): Record<string, string> {
-	const result: Record<string, string> = {};
-	if (headers && typeof headers === 'object') {
-		for (const [key, value] of Object.entries(headers as Record<string, unknown>)) {
-			if (value !== undefined) result[key.toLowerCase()] = String(value);
-		}
-	}
-	return result;
 }
 
 function readAnswer(response: IN8nHttpFullResponse): Answer {
@@ -290,8 +193,8 @@ export function formatWait(ms: number): string {
  * - an e-mail address: the first character of its local part and its domain, which helps tell a
  *   typo in the domain: "j•••@example.com".
  * Not masked, because they are not personal data and an error is useless without them: UUIDs
- * (3c90c3cc-0d44-4b50-8888-8dd25736052a), hexadecimal IDs such as AICaller's 24-character ones
- * (a digit run inside a word is never a phone number), IPv4 addresses, ISO dates and times, and
+ * (e.g. 919108f7-52d1-4320-9bac-f847db4148a8), hexadecimal IDs (e.g. AICaller's 24-character
+ * ones: a digit run inside a word is never a phone number), IPv4 addresses, ISO dates and times, and
  * numbers of fewer than 7 or more than 15 digits (HTTP statuses, counts, long numeric IDs).
  */
 const PERSONAL_DATA = new RegExp(
@@ -329,7 +232,7 @@ export function maskPersonalData(text: string): string {
 }
 
 /** A copy of a provider's answer body with every string masked, for the error's details. */
-export function maskPersonalDataDeep(value: unknown, depth = 0): unknown {
+function maskPersonalDataDeep(value: unknown, depth = 0): unknown {
 	if (typeof value === 'string') return maskPersonalData(value);
 	if (depth > 20 || value === null || typeof value !== 'object') return value;
 	if (Array.isArray(value)) return value.map((entry) => maskPersonalDataDeep(entry, depth + 1));
@@ -597,21 +500,18 @@ export class RequestSession {
 		return `It may or may not have been processed by ${this.provider.displayName}; it was not sent again, so it cannot happen twice.${check}`;
 	}
 
-	private networkError(request: ApiRequest, failure: NetworkFailure & { code?: string }, attempts: number, itemIndex: number): NodeApiError {
+	private networkError(request: ApiRequest, failure: NetworkFailure, attempts: number, itemIndex: number): NodeApiError {
 		const { code } = failure;
 		const name = this.provider.displayName;
 		// Plain words, not the error code: n8n replaces a message that contains a code such as
 		// ECONNRESET with its own text, which invites an immediate retry of a request that must not be sent twice.
-		const what =
-			code === 'ECONNABORTED' || code === 'ETIMEDOUT'
-				? `no answer within ${this.options.timeoutMs} ms`
-				: `the connection failed (${failure.words})`;
+		const what = failure.kind === 'timeout' ? `no answer within ${this.options.timeoutMs} ms` : `the connection failed (${failure.words})`;
 		const message = `${name}: ${what}`;
 		const uncertain = !request.idempotent && !failure.notSent;
 		let shown = message;
 		if (failure.notSent) shown = `${message}; nothing was sent to ${name}`;
 		else if (uncertain) shown = `${message}: the request may or may not have been processed`;
-		const description = uncertain ? this.mayHavePlaced(request) : failure.hint;
+		const description = uncertain ? this.mayHavePlaced(request) : networkHint(failure);
 		const technical = [code ? `network error ${code}` : undefined, attempts > 1 ? `${attempts} attempts` : undefined].filter(Boolean).join(', ');
 		const error = new NodeApiError(this.fn.getNode(), { message, networkError: code ?? 'unknown' } as JsonObject, {
 			message: shown,

@@ -14,7 +14,7 @@ export interface ProviderDefinition {
 	credentialType: string;
 	/** The provider's own error text from an error response body. */
 	errorMessage(body: unknown): string | undefined;
-	/** Per-field details from an error body (AlloMia's `details[]`), one line each. */
+	/** Per-field details from an error body (e.g. AlloMia's `details[]`), one line each. */
 	errorDetails?(body: unknown): string[];
 }
 
@@ -58,6 +58,11 @@ export interface DialSupport {
 	onlyWhen?: { field: string; value: string };
 	/** Where the provider can schedule a call: when the request is set to go out, and how to set it. */
 	schedule?: {
+		/**
+		 * The provider's field that holds the call until a moment, as the panel names it in
+		 * Calling Hours → Outside Calling Hours, e.g. `callDelayedUntil`.
+		 */
+		field: string;
 		plannedAt(input: IDataObject): string | undefined;
 		setPlannedAt(input: IDataObject, utcIso: string): IDataObject;
 	};
@@ -100,7 +105,7 @@ export interface CallbackSupport {
 
 /** Set on operations that place a call and can wait for it to end (wait.ts). */
 export interface WaitSupport {
-	/** The provider's name of the call ID field in the create answer (`outboundCallId`, `_id`). */
+	/** The provider's name of the call ID field in the create answer, e.g. `outboundCallId` or `_id`. */
 	idField: string;
 	/** One read of a placed call by its ID: polling repeats it, a callback triggers it. */
 	read(request: <T>(request: ApiRequest) => Promise<T>, callId: string): Promise<CallState>;
@@ -142,7 +147,7 @@ export type Operation<Schema extends z.ZodTypeAny = z.ZodTypeAny> = OperationBas
 		| { batch: BatchSupport<Schema>; execute?: undefined }
 	);
 
-export interface BatchContext {
+interface BatchContext {
 	fn: IExecuteFunctions;
 	/** The input items in this batch, in order. */
 	itemIndexes: number[];
@@ -153,7 +158,7 @@ export interface BatchContext {
  * An operation that sends many items in one request. `send` returns exactly one result per
  * input, in input order; the router pairs each result to its item.
  */
-export interface BatchSupport<Schema extends z.ZodTypeAny> {
+interface BatchSupport<Schema extends z.ZodTypeAny> {
 	size(fn: IExecuteFunctions): number;
 	send(ctx: BatchContext, inputs: Array<z.output<Schema>>): Promise<IDataObject[]>;
 }

@@ -45,8 +45,11 @@ const KIND: Record<string, string> = {
 };
 const kind = (type: string) => KIND[type] ?? 'another kind of value';
 
-/** The example in an ID message: the HelloAnnie documentation's own example ID. */
-export const ID_EXAMPLE = '3c90c3cc-0d44-4b50-8888-8dd25736052a';
+/**
+ * The example in a UUID message: RFC 9562's example of a random UUID (Appendix A.3), an ID of
+ * the right shape that names no provider's record.
+ */
+export const UUID_EXAMPLE = '919108f7-52d1-4320-9bac-f847db4148a8';
 
 /**
  * Every message reads "<what was wrong>: <what to do>", in words a clinic's staff know (after the
@@ -78,7 +81,7 @@ function describeIssue(issue: z.ZodIssue): string {
 			return `is not one of the allowed values: use one of ${issue.options.join(', ')}`;
 		case 'invalid_string':
 			if (issue.validation === 'uuid')
-				return `is not a valid ID: copy the whole ID, 36 letters, digits and dashes like ${ID_EXAMPLE}`;
+				return `is not a valid ID: copy the whole ID, 36 letters, digits and dashes like ${UUID_EXAMPLE}`;
 			if (issue.validation === 'email') return 'is not an email address: enter one like name@example.com';
 			if (issue.validation === 'url') return WEB_ADDRESS;
 			// A pattern of our own (regex with its message): already in the "problem: remedy" form.
@@ -93,7 +96,7 @@ function describeIssue(issue: z.ZodIssue): string {
 }
 
 /** An empty required field. */
-export const EMPTY = 'is empty: fill it in, or map a value from the input data';
+const EMPTY = 'is empty: fill it in, or map a value from the input data';
 
 /** An http(s) URL rule: the url check and httpUrl's refine share it. */
 export const WEB_ADDRESS =

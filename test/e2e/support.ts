@@ -26,12 +26,12 @@ import type { CallbackAttempt, ProviderName, RecordedRequest } from '../sandbox/
 import { readState, type E2eState } from './state';
 import type { StorageRequest } from '../sandbox/storage';
 
-export type HelloAnnieFixtures = typeof HELLOANNIE_FIXTURES;
+type HelloAnnieFixtures = typeof HELLOANNIE_FIXTURES;
 export type AlloMiaFixtures = typeof ALLOMIA_FIXTURES;
-export type AiCallerFixtures = typeof AICALLER_FIXTURES;
+type AiCallerFixtures = typeof AICALLER_FIXTURES;
 
 /** A fault rule as the control API takes it (JSON: a RegExp path is `{ regex }`). */
-export interface FaultRuleJson {
+interface FaultRuleJson {
 	provider?: ProviderName;
 	method?: string;
 	path?: string | { regex: string; flags?: string };
@@ -44,7 +44,7 @@ export interface FaultRuleJson {
 }
 
 /** The sandbox's control API (GET /__sandbox/requests, POST /__sandbox/reset, POST /__sandbox/faults). */
-export class SandboxControl {
+class SandboxControl {
 	constructor(readonly url: string) {}
 
 	private async call<T>(method: string, route: string, body?: unknown): Promise<T> {
@@ -158,7 +158,7 @@ export const LOCK_WAIT_MS = 10 * 60_000;
 // Workflows
 
 export const TRIGGER = 'Input';
-export const NODE = 'HelloAnnie';
+const NODE = 'HelloAnnie';
 
 export interface OperationOptions {
 	credential: CredentialRef;
@@ -218,7 +218,7 @@ export function operationWorkflow(
 /** Sandbox operations no action node sends (the HelloAnnie Trigger registers its webhook with them). */
 const TRIGGER_ONLY_OPERATIONS = new Set(['getBotWebhook', 'upsertBotWebhook', 'deleteBotWebhook']);
 
-export interface OperationRun {
+interface OperationRun {
 	execution: Execution;
 	/** The node's first output ([] when the execution failed). */
 	output: INodeExecutionData[];
@@ -232,7 +232,7 @@ export interface OperationRun {
  * answer does not carry it) and nothing has to be activated first (a production webhook is
  * registered ~0.3 s after activation).
  */
-export async function runOperation(
+async function runOperation(
 	ctx: E2eContext,
 	title: string,
 	items: IDataObject[],

@@ -61,7 +61,7 @@ export interface HttpAnswer {
 }
 
 /** n8n stores run data in the `flatted` format (a table of values with string references). */
-export function parseFlatted(text: string): unknown {
+function parseFlatted(text: string): unknown {
 	const table = JSON.parse(text) as unknown;
 	if (!Array.isArray(table)) return table;
 	const resolved = new Map<number, unknown>();

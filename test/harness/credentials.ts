@@ -86,8 +86,8 @@ const WRONG_AICALLER_KEY = 'aicaller-not-a-valid-key';
  * The triggers' secrets of a local instance: fixed, so that a kept dev instance's calls still
  * call back. The AICaller one is the webhook secret of AICaller's Create Phone Call example.
  */
-export const SANDBOX_CALLBACK_TOKEN = 'sandbox-allomia-callback-token-7f3a9c2e51';
-export const SANDBOX_WEBHOOK_SECRET = SANDBOX_FIXTURES.aiCaller.webhookSecret;
+const SANDBOX_CALLBACK_TOKEN = 'sandbox-allomia-callback-token-7f3a9c2e51';
+const SANDBOX_WEBHOOK_SECRET = SANDBOX_FIXTURES.aiCaller.webhookSecret;
 
 /** A credential to import: its reference and its plain data. */
 export type CredentialToImport = CredentialRef & {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { WorkflowJson } from './client';
 import { CREDENTIAL_TYPES, REPO_ROOT } from './project';
 
-export const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');
+const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');
 
 export const EXAMPLES = {
 	appointment: {
@@ -63,11 +63,11 @@ export const EXAMPLES = {
 } as const;
 
 /** The id the examples carry; n8n users pick their own credential after importing. */
-export const CREDENTIAL_PLACEHOLDER = 'REPLACE_WITH_HELLOANNIE_CREDENTIAL_ID';
-export const CREDENTIAL_NAME = 'HelloAnnie account';
+const CREDENTIAL_PLACEHOLDER = 'REPLACE_WITH_HELLOANNIE_CREDENTIAL_ID';
+const CREDENTIAL_NAME = 'HelloAnnie account';
 
 /** Per provider: the credential slot the examples fill in, with its placeholder id and name. */
-export const EXAMPLE_CREDENTIALS = {
+const EXAMPLE_CREDENTIALS = {
 	helloAnnie: {
 		type: CREDENTIAL_TYPES.helloAnnie,
 		placeholder: CREDENTIAL_PLACEHOLDER,
@@ -84,7 +84,7 @@ export const EXAMPLE_CREDENTIALS = {
 		name: 'AICaller account',
 	},
 } as const;
-export type ExampleProvider = keyof typeof EXAMPLE_CREDENTIALS;
+type ExampleProvider = keyof typeof EXAMPLE_CREDENTIALS;
 
 export interface PrepareOptions {
 	/** The HelloAnnie credential's id (the HelloAnnie examples). */
@@ -109,13 +109,13 @@ export interface PrepareOptions {
 }
 
 /** A fixed-offset zone in which the local time is now between 11:00 and 13:00. */
-export function zoneAtMidday(now = new Date()): string {
+function zoneAtMidday(now = new Date()): string {
 	const offset = 12 - now.getUTCHours();
 	// Etc/GMT zones count the other way round: Etc/GMT-3 is UTC+3.
 	return offset === 0 ? 'Etc/UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
 }
 
-export function readExample(file: string): WorkflowJson {
+function readExample(file: string): WorkflowJson {
 	return JSON.parse(readFileSync(path.join(EXAMPLES_DIR, file), 'utf8')) as WorkflowJson;
 }
 

@@ -21,7 +21,7 @@ import type { Runtime } from './runtime';
  * Fixed so that a kept run folder (E2E_KEEP=1, the dev folder) can be reopened; these are throwaway
  * local instances that only ever hold sandbox credentials.
  */
-export const ENCRYPTION_KEY = 'n8n-nodes-ai-phone-agents-local-sandbox-only';
+const ENCRYPTION_KEY = 'n8n-nodes-ai-phone-agents-local-sandbox-only';
 
 export interface N8nEnvOptions {
 	userFolder: string;

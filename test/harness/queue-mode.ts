@@ -85,7 +85,7 @@ const isRoot = () => process.getuid?.() === 0;
  * as root; elsewhere through passwordless sudo). One installer at a time on a machine: apt holds
  * a machine-wide lock, and parallel runs would otherwise race for it.
  */
-export async function ensureQueueModePackages(log: Log): Promise<{ redis: string; pgBin: string }> {
+async function ensureQueueModePackages(log: Log): Promise<{ redis: string; pgBin: string }> {
 	const found = () => ({ redis: redisServerBinary(), pgBin: postgresBinDir() });
 	let { redis, pgBin } = found();
 	if (redis && pgBin) return { redis, pgBin };
@@ -185,7 +185,7 @@ async function runAs(
 }
 
 /** A long-running process in its own process group, killed by a watchdog if this process dies. */
-export class ServiceProcess {
+class ServiceProcess {
 	private exited = false;
 
 	private readonly exitPromise: Promise<void>;
@@ -450,7 +450,7 @@ const RUN_DIR_PREFIX = 'n8n-ai-phone-agents-queue-';
 const OWNER_FILE = 'owner.pid';
 
 /** The environment every queue-mode process shares, on top of n8n-server.ts' n8nEnv. */
-export function queueModeEnv(redisPort: number, postgresPort: number): NodeJS.ProcessEnv {
+function queueModeEnv(redisPort: number, postgresPort: number): NodeJS.ProcessEnv {
 	return {
 		EXECUTIONS_MODE: 'queue',
 		QUEUE_BULL_REDIS_HOST: '127.0.0.1',
@@ -637,7 +637,7 @@ export interface ExecutionLog {
 	maxRunning: number;
 }
 
-export function readExecutionLog(logFile: string): ExecutionLog {
+function readExecutionLog(logFile: string): ExecutionLog {
 	const log: ExecutionLog = { enqueued: [], started: [], finished: [], maxRunning: 0 };
 	let running = 0;
 	for (const line of readFileSync(logFile, 'utf8').split('\n')) {

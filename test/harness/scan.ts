@@ -20,7 +20,7 @@ export interface ScannerModule {
 }
 
 /** The tarball leg's patterns, as in the scanner's analyzePackageByName. */
-export const TARBALL_FILE_PATTERNS = ['**/*.js', 'package.json'];
+const TARBALL_FILE_PATTERNS = ['**/*.js', 'package.json'];
 
 export interface LegResult {
 	leg: 'source' | 'tarball';

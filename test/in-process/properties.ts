@@ -41,10 +41,6 @@ export function sample(valid: fc.Arbitrary<IDataObject>, invalid: fc.Arbitrary<P
 /** The HTTP status of a provider error item (validation errors have none). */
 const httpCode = (json: IDataObject) => (json.details as IDataObject | undefined)?.httpCode;
 
-export interface PropertyOutcome {
-	failures: string[];
-}
-
 /**
  * Checks one run: all items came back, each paired in order; invalid sets have a
  * NodeOperationError naming their field and sent nothing; valid sets sent a request that
@@ -118,11 +114,6 @@ export const invalidPhone = fc.oneof(
 	fc.constantFrom(5551234, 5559876543, 0),
 );
 
-/** A US number as spreadsheets store it: national digits, as text or as a number. Valid with Default Country Code +1. */
-export const nationalUsPhone = fc
-	.tuple(fc.constantFrom('2', '3', '4', '5', '6', '7', '8', '9'), digits(2, 2), fc.constantFrom('2', '5', '9'), digits(6, 6), fc.boolean())
-	.map(([a, b, c, d, asNumber]) => (asNumber ? Number(`${a}${b}${c}${d}`) : `(${a}${b}) ${c}${d.slice(0, 2)}-${d.slice(2)}`));
-
 /** Text that is not blank once trimmed, up to `max` characters. */
 export const text = (max: number) =>
 	fc.string({ minLength: 1, maxLength: max }).filter((s) => s.trim().length > 0 && s.trim() === s);
@@ -162,9 +153,3 @@ export const email = fc
 	.filter(([local]) => !local.includes('..'))
 	.map(([local, domain, tld]) => `${local}@${domain}.${tld}`);
 
-export const offsetDateTime = fc
-	.tuple(
-		fc.date({ min: new Date('2025-01-01T00:00:00Z'), max: new Date("2030-12-31T00:00:00Z"), noInvalidDate: true }),
-		fc.constantFrom('-06:00', '-05:00', 'Z', '+01:00', ''),
-	)
-	.map(([d, offset]) => `${d.toISOString().slice(0, 19)}${offset}`);

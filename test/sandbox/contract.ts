@@ -230,7 +230,7 @@ function first1(value: string | string[] | undefined): string | undefined {
 }
 
 /** Ajv error → issue naming the field. Paths look like /requestBody/phoneCalls/0/teamId or /query/limit. */
-export function toIssue(error: AjvError): ValidationIssue {
+function toIssue(error: AjvError): ValidationIssue {
 	const segments = error.instancePath.split('/').slice(1).map(unescapePointer);
 	let location: ValidationIssue['location'] = 'body';
 	let rest = segments;

@@ -40,32 +40,13 @@ import type {
 	RecordedRequest,
 } from './types';
 
-export type { CallbackAttempt, Fault, FaultRule, ProviderName, RecordedRequest } from './types';
-export type { ServeAs, StorageControls, StorageRequest } from './storage';
+// What the sandbox's users (tests, the harness, the demo, the benchmark) import from it.
+export type { Fault, ProviderName, RecordedRequest } from './types';
+export type { StorageRequest } from './storage';
 export { RECORDING_BYTES_PER_SECOND } from './storage';
-export type { CallEndingOptions, CallEndOutcome } from './callEnding';
-export type {
-	RateLimitConfig,
-	HelloAnnieOptions,
-	HelloAnnieControls,
-} from './providers/helloannie';
-export type {
-	AlloMiaOptions,
-	AlloMiaControls,
-	AlloMiaOutcome,
-	AlloMiaCompletion,
-	CompletionDetails,
-	OutboundCallStatus,
-} from './providers/allomia';
-export type {
-	AiCallerOptions,
-	AiCallerControls,
-	AiCallerOutcome,
-	AiCallerStatus,
-	AiCallerTransition,
-	PhoneCall,
-	WebhookSecretMode,
-} from './providers/aicaller';
+export type { RateLimitConfig } from './providers/helloannie';
+export type { AlloMiaOutcome } from './providers/allomia';
+export type { AiCallerOutcome, WebhookSecretMode } from './providers/aicaller';
 
 export interface SandboxOptions {
 	/** Default 0: a free port. Always bound to 127.0.0.1. */

@@ -121,20 +121,20 @@ export type AuthOutcome =
 	| { ok: true; session: ProviderSession }
 	| { ok: false; response: HandlerResult };
 
-export interface AdmitOutcome {
+interface AdmitOutcome {
 	/** Added to every answer of this request (e.g. X-RateLimit-*). */
 	headers?: Record<string, string>;
 	/** If set, the request is answered with this and not processed (e.g. 429). */
 	reject?: HandlerResult;
 }
 
-export interface ProviderSession {
+interface ProviderSession {
 	/** Called after authentication and before contract validation (rate limiting). */
 	admit?(): AdmitOutcome;
 	handle(request: ProviderRequest): HandlerResult | Promise<HandlerResult>;
 }
 
-export interface AuthRequest {
+interface AuthRequest {
 	operationId: string;
 	method: string;
 	path: string;

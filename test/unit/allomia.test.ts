@@ -69,7 +69,7 @@ describe('Call → Create Outbound', () => {
 		// AlloMia's own rule (10 to 20 characters), for a number of a country whose plan the package does not check.
 		[{ phoneNumber: '+4212345' }, 'Phone Number (phoneNumber) is too short: enter at least 10 characters'],
 		[{ phoneNumber: '514-555-1234' }, 'Phone Number (phoneNumber) must be a full phone number with its country code'],
-		[{ assistantId: 'mia' }, 'Assistant ID (assistantId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 3c90c3cc-0d44-4b50-8888-8dd25736052a'],
+		[{ assistantId: 'mia' }, 'Assistant ID (assistantId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 919108f7-52d1-4320-9bac-f847db4148a8'],
 		[{ phoneNumberId: '' }, 'Phone Number ID (phoneNumberId) is empty: fill it in, or map a value from the input data'],
 		[{ callbackUrl: 'ftp://partner.example.com/x' }, 'Callback URL (callbackUrl) is not a web address: enter a full address starting with https:// (or http://)'],
 		[{ callbackUrl: 'not a url' }, 'Callback URL (callbackUrl) is not a web address: enter a full address starting with https:// (or http://)'],
@@ -263,7 +263,7 @@ describe('Call → Get Status / Get / Get Many', () => {
 	test.each([
 		[{ resource: 'call', operation: 'get', callId: '={{ "" }}' }, 'Call ID (callId) is empty: fill it in, or map a value from the input data'],
 		// The outbound call ID is documented as a UUID (create-outbound-call, get-outbound-call-status).
-		[{ resource: 'call', operation: 'getStatus', outboundCallId: 'call-42' }, 'Outbound Call ID (outboundCallId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 3c90c3cc-0d44-4b50-8888-8dd25736052a'],
+		[{ resource: 'call', operation: 'getStatus', outboundCallId: 'call-42' }, 'Outbound Call ID (outboundCallId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 919108f7-52d1-4320-9bac-f847db4148a8'],
 	])('%p is refused before anything is sent', async (parameters, message) => {
 		const result = await runAlloMia(sandbox, parameters);
 		expect(result.error?.message).toContain(message);

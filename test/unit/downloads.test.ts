@@ -6,6 +6,7 @@
  * API key). Then the bounds of a download: https only (unless the credential's Base URL is http),
  * redirects checked and counted, Max File Size, and Options → Timeout (Ms) over the whole file.
  */
+import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { IBinaryData, IExecuteFunctions, INodeExecutionData, INodeType } from 'n8n-workflow';
 
@@ -330,6 +331,47 @@ describe('the bounds of a download (AlloMia Call → Get and AICaller Phone Call
 			expect(fetched.items[0].json).toEqual({});
 			expect(fetched.items[0].binary?.recording).toMatchObject({ fileName: `${id}.mp3`, bytes: 30 * RECORDING_BYTES_PER_SECOND });
 			expect(summary(sandbox.storage.requests)).toEqual([`GET /allomia/recordings/${id}.mp3 200`]);
+		});
+
+		describe('a connection that fails: named in the words of the API requests\' failures', () => {
+			/** A host on 127.0.0.1 that accepts each connection and closes it at once, counting them; once closed, its port refuses. */
+			async function resettingHost(): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
+				let connections = 0;
+				const server = createServer((socket) => {
+					connections++;
+					socket.destroy();
+				});
+				await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+				const { port } = server.address() as AddressInfo;
+				return {
+					url: `http://127.0.0.1:${port}/recordings/call.mp3`,
+					connections: () => connections,
+					close: async () => await new Promise<void>((resolve) => server.close(() => resolve())),
+				};
+			}
+
+			test('a reset connection is tried once more, then downloadErrors says so; the call data is still output', async () => {
+				const host = await resettingHost();
+				try {
+					const result = await probe(host.url, sandbox.baseUrls.aiCaller);
+					expect(result.error).toBeUndefined();
+					expect(result.items[0].json).toEqual({
+						downloadErrors: { recording: { message: `Recording not downloaded from ${new URL(host.url).host}: the connection failed (connection reset)` } },
+					});
+					expect(host.connections()).toBe(2);
+				} finally {
+					await host.close();
+				}
+			});
+
+			test('a refused connection: downloadErrors says so', async () => {
+				const host = await resettingHost();
+				await host.close();
+				const result = await probe(host.url, sandbox.baseUrls.aiCaller);
+				expect(result.items[0].json).toEqual({
+					downloadErrors: { recording: { message: `Recording not downloaded from ${new URL(host.url).host}: the connection failed (connection refused)` } },
+				});
+			});
 		});
 	});
 

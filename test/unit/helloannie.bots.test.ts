@@ -100,7 +100,7 @@ describe('Bot → Create', () => {
 
 	test.each([
 		['an empty organization', { orgId: '={{ "" }}' }, 'Organization ID (orgId) is empty: fill it in, or map a value from the input data'],
-		['an organization that is not an ID', { orgId: 'org-1' }, 'Organization ID (orgId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 3c90c3cc-0d44-4b50-8888-8dd25736052a'],
+		['an organization that is not an ID', { orgId: 'org-1' }, 'Organization ID (orgId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 919108f7-52d1-4320-9bac-f847db4148a8'],
 		['an empty greeting', { greeting: '={{ "  " }}' }, 'Greeting (greeting) is empty: fill it in, or map a value from the input data'],
 		[
 			'an industry HelloAnnie does not list',
@@ -110,7 +110,7 @@ describe('Bot → Create', () => {
 		[
 			'an integration that is not an ID',
 			{ additionalFields: { integrationId: 'crm' } },
-			'Additional Fields → Integration ID (additionalFields.integrationId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 3c90c3cc-0d44-4b50-8888-8dd25736052a',
+			'Additional Fields → Integration ID (additionalFields.integrationId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 919108f7-52d1-4320-9bac-f847db4148a8',
 		],
 	])('%s is refused before sending', async (_case, change, expected) => {
 		const result = await runHelloAnnie(sandbox, { ...example, ...change });
@@ -165,7 +165,7 @@ describe('Bot → Update', () => {
 	});
 
 	test.each([
-		['a bot that is not an ID', { botId: 'recall' }, 'Bot (botId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 3c90c3cc-0d44-4b50-8888-8dd25736052a'],
+		['a bot that is not an ID', { botId: 'recall' }, 'Bot (botId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 919108f7-52d1-4320-9bac-f847db4148a8'],
 		[
 			'a name that is a list',
 			{ updateFields: { name: '={{ ["Steve"] }}' } },
@@ -175,5 +175,42 @@ describe('Bot → Update', () => {
 		const result = await runHelloAnnie(sandbox, { ...update, ...change });
 		expect(result.error?.message).toBe(expected);
 		expect(requests()).toHaveLength(0);
+	});
+});
+
+describe('Bot → Get Webhook', () => {
+	const botId = F.bots[0].id;
+
+	test("outputs where HelloAnnie sends the bot's events (GET /bots/{botId}/webhook), never the token", async () => {
+		// A webhook registered with a token, as the HelloAnnie Trigger registers it.
+		await fetch(`${sandbox.baseUrls.helloAnnie}/bots/${botId}/webhook`, {
+			method: 'PUT',
+			headers: { authorization: `Bearer ${F.apiKey}`, 'content-type': 'application/json' },
+			body: JSON.stringify({ url: 'https://n8n.example.com/webhook/abc/webhook', authToken: 'a'.repeat(64) }),
+		});
+		const result = await runHelloAnnie(sandbox, { resource: 'bot', operation: 'getWebhook', botId });
+		expect(result.error).toBeUndefined();
+		expectDocumentedRequest(requests()[1], 'GET', `/bots/${botId}/webhook`);
+		expect(result.items).toEqual([
+			{
+				json: {
+					botId,
+					url: 'https://n8n.example.com/webhook/abc/webhook',
+					authTokenSet: true,
+					createdAt: expect.any(String),
+					updatedAt: expect.any(String),
+				},
+				pairedItem: { item: 0 },
+			},
+		]);
+		expect(JSON.stringify(result.run)).not.toContain('a'.repeat(64));
+	});
+
+	test("a bot without a webhook gives HelloAnnie's 404; an ID that is not one is refused before sending", async () => {
+		const none = await runHelloAnnie(sandbox, { resource: 'bot', operation: 'getWebhook', botId });
+		expect(none.error?.message).toBe('HelloAnnie could not find it (HTTP 404): Webhook not found');
+		const bad = await runHelloAnnie(sandbox, { resource: 'bot', operation: 'getWebhook', botId: 'bot-1' });
+		expect(bad.error?.message).toMatch(/^Bot \(botId\) is not a valid ID/);
+		expect(requests()).toHaveLength(1);
 	});
 });

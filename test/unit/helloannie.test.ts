@@ -290,7 +290,7 @@ describe('Phone Number', () => {
 		// The create page's newer version: letters, numbers, spaces, and basic punctuation.
 		[{ name: 'Línea principal' }, "Name (name) has characters HelloAnnie does not accept: use only letters A-Z, digits, spaces and . , _ ' ( ) & # + / : ; -"],
 		[{ name: 'Main <line>' }, 'Name (name) has characters HelloAnnie does not accept: use only letters A-Z'],
-		[{ orgId: 'org-1' }, 'Organization ID (orgId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 3c90c3cc-0d44-4b50-8888-8dd25736052a'],
+		[{ orgId: 'org-1' }, 'Organization ID (orgId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 919108f7-52d1-4320-9bac-f847db4148a8'],
 		[{ additionalFields: { areaCode: '51' } }, 'Additional Fields → Area Code (additionalFields.areaCode) is not an area code: enter three digits, like 512'],
 	])('Create refuses %p', async (change, message) => {
 		const result = await runHelloAnnie(sandbox, { ...create, ...change });
@@ -463,7 +463,7 @@ describe('Conversation', () => {
 	test('a Conversation ID that is not an ID is refused in plain words', async () => {
 		const result = await runHelloAnnie(sandbox, { resource: 'conversation', operation: 'get', conversationId: 'abc' });
 		expect(result.error?.message).toBe(
-			'Conversation ID (conversationId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 3c90c3cc-0d44-4b50-8888-8dd25736052a',
+			'Conversation ID (conversationId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 919108f7-52d1-4320-9bac-f847db4148a8',
 		);
 		expect(requests()).toHaveLength(0);
 	});
@@ -512,7 +512,7 @@ describe('Conversation → Close', () => {
 	test('a Conversation ID that is not an ID is refused before sending', async () => {
 		const result = await runHelloAnnie(sandbox, { ...close, conversationId: 'abc' });
 		expect(result.error?.message).toBe(
-			'Conversation ID (conversationId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 3c90c3cc-0d44-4b50-8888-8dd25736052a',
+			'Conversation ID (conversationId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 919108f7-52d1-4320-9bac-f847db4148a8',
 		);
 		expect(requests()).toHaveLength(0);
 	});
@@ -619,7 +619,7 @@ describe('Conversation → Create', () => {
 
 	test.each([
 		['a medium other than CHAT or SMS', { medium: 'CALL' }, 'Medium (medium) is not one of the allowed values: use one of CHAT, SMS'],
-		['a bot that is not an ID', { botId: 'front desk' }, 'Bot (botId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 3c90c3cc-0d44-4b50-8888-8dd25736052a'],
+		['a bot that is not an ID', { botId: 'front desk' }, 'Bot (botId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 919108f7-52d1-4320-9bac-f847db4148a8'],
 		['a number without country code', { toNumber: '555' }, `To Number (toNumber) ${PHONE_RULE}`],
 		[
 			'an idle timeout of 0 minutes',

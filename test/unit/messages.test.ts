@@ -203,7 +203,7 @@ describe('every refusal of every operation names the field, what was wrong and w
 			conversationId: 'abc',
 		});
 		expect(id.error?.message).toBe(
-			'Conversation ID (conversationId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 3c90c3cc-0d44-4b50-8888-8dd25736052a',
+			'Conversation ID (conversationId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 919108f7-52d1-4320-9bac-f847db4148a8',
 		);
 		const kind = await runHelloAnnie(sandbox, {
 			resource: 'phoneNumber',

@@ -21,8 +21,8 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INo
 import { aiCaller } from '../../nodes/AiCaller/provider';
 import { alloMia } from '../../nodes/AlloMia/provider';
 import { helloAnnie } from '../../nodes/HelloAnnie/provider';
+import { classifyNetworkFailure } from '../../nodes/shared/http';
 import {
-	classifyNetworkFailure,
 	DEFAULT_TRANSPORT_OPTIONS,
 	formatWait,
 	maskPersonalData,

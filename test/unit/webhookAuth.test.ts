@@ -14,16 +14,16 @@ import {
 	type SecretCheck,
 } from '../../nodes/AiCaller/secretCheck';
 import { withoutWebhookSecrets } from '../../nodes/AiCaller/webhookSecret';
+import { secretCredentialTest } from '../../nodes/shared/secretCredentials';
+import { bodyItems } from '../../nodes/shared/triggerRequests';
 import {
 	bearerToken,
-	bodyItems,
 	generateToken,
 	headerValue,
 	hmacSha256Hex,
 	matchesDigest,
 	MIN_SECRET_LENGTH,
 	safeEqual,
-	secretCredentialTest,
 	secretProblem,
 	signatureMatches,
 	tokenDigest,

@@ -2,6 +2,7 @@ import type { Resource } from '../../shared/types';
 import { createBot } from './bot/create.operation';
 import { getBot } from './bot/get.operation';
 import { getManyBots } from './bot/getMany.operation';
+import { getBotWebhook } from './bot/getWebhook.operation';
 import { updateBot } from './bot/update.operation';
 import { startCall } from './call/start.operation';
 import { closeConversation } from './conversation/close.operation';
@@ -23,5 +24,5 @@ export const helloAnnieResources: Resource[] = [
 		name: 'Conversation',
 		operations: [getConversation, getManyConversations, getConversationMessages, closeConversation, createConversation],
 	},
-	{ value: 'bot', name: 'Bot', operations: [getManyBots, getBot, createBot, updateBot] },
+	{ value: 'bot', name: 'Bot', operations: [getManyBots, getBot, createBot, updateBot, getBotWebhook] },
 ];

@@ -32,7 +32,7 @@ import { formatIssue } from '../contract';
 import { mp3Recording } from '../storage';
 import { clone, deepFreeze, hex24, loadDocument, objectBody } from '../util';
 
-export type AiCallerStatus =
+type AiCallerStatus =
 	| 'queued'
 	| 'ringing'
 	| 'inProgress'
@@ -45,13 +45,13 @@ export type AiCallerStatus =
 export type AiCallerOutcome = 'completed' | 'busy' | 'noAnswer' | 'failed' | 'cancelled';
 export type WebhookSecretMode = 'header' | 'hmac' | 'body';
 
-export interface PhoneCallWebhook {
+interface PhoneCallWebhook {
 	url: string;
 	subscribedEvent: string;
 	secret?: string;
 }
 
-export interface CreatePhoneCallBody {
+interface CreatePhoneCallBody {
 	teamId: string;
 	callTemplateId: string;
 	nameOfHuman: string;
@@ -88,7 +88,7 @@ export interface PhoneCall extends CreatePhoneCallBody {
 	customTagsHitOnCall?: string[];
 }
 
-export interface AiCallerTransition {
+interface AiCallerTransition {
 	call: PhoneCall;
 	/** The phoneCall.completed webhook POSTs this transition caused (empty unless it reached completed). */
 	webhooks: CallbackAttempt[];
@@ -116,7 +116,7 @@ export interface AiCallerControls {
 	readonly state: AiCallerState;
 }
 
-export interface AiCallerState {
+interface AiCallerState {
 	calls: PhoneCall[];
 }
 
@@ -128,7 +128,7 @@ export interface AiCallerState {
 const DOCS_EXAMPLE_ID = '363573667364666473667332';
 const TEAM_ID = DOCS_EXAMPLE_ID;
 /** The `_id` of every page's example call: 20 digits, not 24 hex characters. */
-export const DOCS_EXAMPLE_CALL_ID = '12345678901234567890';
+const DOCS_EXAMPLE_CALL_ID = '12345678901234567890';
 /** The webhook secret of the pages' example call; the sandbox's own webhooks use it too. */
 const DOCS_EXAMPLE_WEBHOOK_SECRET = 'NjUyOTgwMjkpJU0NmY25yzWkJFWDBE12';
 

@@ -31,11 +31,11 @@ import { mp3Recording, textFile } from '../storage';
 import { clone, deepFreeze, loadDocument, objectBody, uuid } from '../util';
 
 export type AlloMiaOutcome = 'completed' | 'failed' | 'busy' | 'no-answer';
-export type OutboundStatus = 'calling' | AlloMiaOutcome;
-export type CallType = 'Inbound' | 'Outbound' | 'Web';
-export type Sentiment = 'positive' | 'neutral' | 'negative';
+type OutboundStatus = 'calling' | AlloMiaOutcome;
+type CallType = 'Inbound' | 'Outbound' | 'Web';
+type Sentiment = 'positive' | 'neutral' | 'negative';
 
-export interface CallDetails {
+interface CallDetails {
 	startedAt: string;
 	endedAt: string;
 	duration: number;
@@ -43,14 +43,14 @@ export interface CallDetails {
 }
 
 /** GET /api/outbound/{id}/status, and the callbackUrl payload. */
-export interface OutboundCallStatus {
+interface OutboundCallStatus {
 	outboundCallId: string;
 	contactId: string;
 	status: OutboundStatus;
 	callDetails?: CallDetails;
 }
 
-export interface CreateOutboundCallBody {
+interface CreateOutboundCallBody {
 	phoneNumber: string;
 	assistantId: string;
 	phoneNumberId: string;
@@ -106,7 +106,7 @@ export interface CallRecord {
 }
 
 /** The fields GET /api/calls returns per call (list-calls page: basic call information). */
-export const LISTED_FIELDS = [
+const LISTED_FIELDS = [
 	'id',
 	'organizationId',
 	'callType',
@@ -123,7 +123,7 @@ export const LISTED_FIELDS = [
 ] as const satisfies ReadonlyArray<keyof CallRecord>;
 
 /** Overrides for complete(): anything not given is derived from the outcome. */
-export interface CompletionDetails {
+interface CompletionDetails {
 	/** Seconds; callDetails.duration and the record's callDurationSeconds (as a string). */
 	duration?: number;
 	endedReason?: string;
@@ -162,7 +162,7 @@ export interface AlloMiaControls {
 	readonly state: AlloMiaState;
 }
 
-export interface AlloMiaState {
+interface AlloMiaState {
 	outboundCalls: StoredOutboundCall[];
 	calls: CallRecord[];
 }

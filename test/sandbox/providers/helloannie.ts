@@ -34,15 +34,15 @@ import { clone, deepFreeze, loadDocument, objectBody, uuid } from '../util';
 // -------------------------------------------------------------------------------------------------
 // Shapes (as in the OpenAPI document)
 
-export type Language = 'ENGLISH' | 'SPANISH' | 'FRENCH';
-export type VoiceId =
+type Language = 'ENGLISH' | 'SPANISH' | 'FRENCH';
+type VoiceId =
 	| 'FRIENDLY_BRIGHT'
 	| 'CALM_REASSURING'
 	| 'POLISHED_PROFESSIONAL'
 	| 'KIND_CURIOUS'
 	| 'CONFIDENT_UPBEAT';
 
-export type Industry =
+type Industry =
 	| 'DENTAL'
 	| 'CHIROPRACTIC'
 	| 'OPTOMETRY'
@@ -94,7 +94,7 @@ export interface HelloAnniePhoneNumber {
 	style: number;
 }
 
-export interface HelloAnnieConversation {
+interface HelloAnnieConversation {
 	conversationId: string;
 	conversationTags: string[];
 	orgId: string;
@@ -133,7 +133,7 @@ export interface HelloAnnieMessage {
 	createdAt: string;
 }
 
-export interface StoredWebhook {
+interface StoredWebhook {
 	botId: string;
 	url: string;
 	authToken: string | null;
@@ -241,7 +241,7 @@ export interface HelloAnnieControls {
 	readonly state: HelloAnnieState;
 }
 
-export interface HelloAnnieState {
+interface HelloAnnieState {
 	bots: HelloAnnieBot[];
 	phoneNumbers: HelloAnniePhoneNumber[];
 	conversations: StoredConversation[];

@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
+import { pick } from '../../../shared/endedCall';
 import type { ApiRequest, CallState, CallbackSupport, Operation, ValidationEnv } from '../../../shared/types';
-import { pick } from '../../../shared/wait';
 import type { AiCallerEnvelope } from '../../provider';
 import { webhookSecretProperty, withoutWebhookSecrets, withWebhookSecret } from '../../webhookSecret';
 import { phoneCallDialing, phoneCallProperties, phoneCallSchema, readPhoneCallInput } from './fields';

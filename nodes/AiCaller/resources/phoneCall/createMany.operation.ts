@@ -4,7 +4,7 @@ import type { AiCallerEnvelope } from '../../provider';
 import { webhookSecretProperty, withoutWebhookSecrets, withWebhookSecret } from '../../webhookSecret';
 import { phoneCallDialing, phoneCallProperties, phoneCallSchema, readPhoneCallInput } from './fields';
 
-export const DEFAULT_BATCH_SIZE = 100;
+const DEFAULT_BATCH_SIZE = 100;
 
 const batchSizeProperty: INodeProperties = {
 	displayName: 'Batch Size',

@@ -10,8 +10,8 @@ import { compact, httpUrl, optional, phoneNumber, text, utcDateTime } from '../.
 import type { DialSupport, ValidationEnv } from '../../../shared/types';
 import { checkWebhookSecret } from '../../webhookSecret';
 
-export const STATUSES = ['queued', 'ringing', 'inProgress', 'busy', 'failed', 'noAnswer', 'cancelled', 'completed'] as const;
-export const TELEPHONY_PROVIDERS = ['twilio', 'plivo', 'telnyx'] as const;
+const STATUSES = ['queued', 'ringing', 'inProgress', 'busy', 'failed', 'noAnswer', 'cancelled', 'completed'] as const;
+const TELEPHONY_PROVIDERS = ['twilio', 'plivo', 'telnyx'] as const;
 
 /**
  * An AICaller ID (team, call template, phone number, call). The pages document no format: their
@@ -175,7 +175,7 @@ export const phoneCallProperties: INodeProperties[] = [
 ];
 
 /** The n8n lists (`{ variable: [...] }`, `{ webhook: [...] }`) become the documented arrays. */
-export function readPhoneCall(fn: IExecuteFunctions, itemIndex: number, properties: INodeProperties[]): IDataObject {
+function readPhoneCall(fn: IExecuteFunctions, itemIndex: number, properties: INodeProperties[]): IDataObject {
 	const raw = readFields(fn, itemIndex, properties);
 	const variables = (raw.promptVariableValues as IDataObject | undefined)?.variable;
 	const webhooks = (raw.phoneCallWebhooks as IDataObject | undefined)?.webhook;
@@ -259,6 +259,7 @@ export const phoneCallDialing: DialSupport = {
 	places: 'call',
 	idField: '_id',
 	schedule: {
+		field: 'callDelayedUntil',
 		plannedAt: (body) => (typeof body.callDelayedUntil === 'string' ? body.callDelayedUntil : undefined),
 		setPlannedAt: (body, utcIso) => ({ ...body, callDelayedUntil: utcIso }),
 	},

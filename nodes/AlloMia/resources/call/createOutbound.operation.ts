@@ -1,11 +1,12 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { z } from 'zod';
+import { pick } from '../../../shared/endedCall';
 import { readFields } from '../../../shared/fields';
 import { compact, httpUrl, optional, phoneNumber, stringMap, text, uuid } from '../../../shared/schema';
+import { executionSecret } from '../../../shared/secretCredentials';
 import type { ApiRequest, CallState, CallbackSupport, Operation, ValidationEnv } from '../../../shared/types';
-import { pick, readWaitSettings } from '../../../shared/wait';
-import { executionSecret } from '../../../shared/webhookAuth';
+import { readWaitSettings } from '../../../shared/waitFields';
 import { CALLBACK_TOKEN, withCallbackToken } from '../../callbackToken';
 import { LINK_LIFETIME_MS } from './fields';
 

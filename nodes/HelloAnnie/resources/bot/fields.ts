@@ -12,7 +12,7 @@ import type { OperationContext } from '../../../shared/types';
 import { listEntries, type AnnieEnvelope } from '../../provider';
 import { constantOptions } from '../../../shared/description';
 
-export const INDUSTRIES = [
+const INDUSTRIES = [
 	'DENTAL',
 	'CHIROPRACTIC',
 	'OPTOMETRY',

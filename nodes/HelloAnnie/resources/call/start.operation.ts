@@ -1,8 +1,8 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
+import { pick } from '../../../shared/endedCall';
 import { compact, optional, phoneNumber, text } from '../../../shared/schema';
 import type { ApiRequest, CallState, Operation, ValidationEnv } from '../../../shared/types';
-import { pick } from '../../../shared/wait';
 import type { AnnieEnvelope } from '../../provider';
 import {
 	appointmentInfoProperty,

@@ -13,7 +13,7 @@ import type { Operation, ValidationEnv } from '../../../shared/types';
 import type { AnnieEnvelope } from '../../provider';
 import { botLocator } from '../locators';
 
-export const MEDIUMS = ['CHAT', 'SMS'] as const;
+const MEDIUMS = ['CHAT', 'SMS'] as const;
 
 const minutes = (
 	displayName: string,

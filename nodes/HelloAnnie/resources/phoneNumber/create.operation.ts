@@ -6,8 +6,8 @@ import type { Operation, ValidationEnv } from '../../../shared/types';
 import type { AnnieEnvelope } from '../../provider';
 import { botLocator } from '../locators';
 
-export const LANGUAGES = ['ENGLISH', 'SPANISH', 'FRENCH'] as const;
-export const VOICES = [
+const LANGUAGES = ['ENGLISH', 'SPANISH', 'FRENCH'] as const;
+const VOICES = [
 	'FRIENDLY_BRIGHT',
 	'CALM_REASSURING',
 	'POLISHED_PROFESSIONAL',
@@ -19,7 +19,7 @@ export const VOICES = [
  * The name's documented characters (https://docs.helloannie.com/api-reference/phone-numbers/create-phone-number,
  * newer version): 'Use letters, numbers, spaces, and basic punctuation. Names are capped at 100 characters.'
  */
-export const NAME_PATTERN = /^[A-Za-z0-9 .,_'()&#+/:;-]+$/;
+const NAME_PATTERN = /^[A-Za-z0-9 .,_'()&#+/:;-]+$/;
 const NAME_RULE =
 	"has characters HelloAnnie does not accept: use only letters A-Z, digits, spaces and . , _ ' ( ) & # + / : ; -";
 
