@@ -49,18 +49,37 @@ import { renderMarkdown } from './report';
 import { store } from './store';
 import { waiting } from './waiting';
 import { pacingEfficiency, round, spread, type Arrival } from './stats';
-import type { CredentialRef, Execution, StoredWorkflow, WorkflowJson } from '../test/harness/client';
+import type {
+	CredentialRef,
+	Execution,
+	StoredWorkflow,
+	WorkflowJson,
+} from '../test/harness/client';
 import { runCommand } from '../test/harness/processes';
 import { NODE_TYPES, PACKAGE_NAME, REPO_ROOT } from '../test/harness/project';
 import { startStack, stopOnSignals, type Stack } from '../test/harness/stack';
-import { RECORDING_BYTES_PER_SECOND, SANDBOX_FIXTURES, type RecordedRequest } from '../test/sandbox/server';
+import {
+	RECORDING_BYTES_PER_SECOND,
+	SANDBOX_FIXTURES,
+	type RecordedRequest,
+} from '../test/sandbox/server';
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
 // -------------------------------------------------------------------------------------------------
 // Arguments and sizes
 
-const SCENARIOS = ['package', 'memory', 'per-item', 'computed', 'decomposition', 'pacing', 'download', 'waiting', 'store'] as const;
+const SCENARIOS = [
+	'package',
+	'memory',
+	'per-item',
+	'computed',
+	'decomposition',
+	'pacing',
+	'download',
+	'waiting',
+	'store',
+] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function argument(name: string): string | undefined {
@@ -136,10 +155,15 @@ export function patients(count: number): IDataObject[] {
 /** `{{ $json.phone }}` → `{{ $json.phone.trim() }}`, in a parameter or in a body expression. */
 function computed<T>(value: T): T {
 	if (typeof value === 'string')
-		return value.replace(/\$json\.(\w+)(?![\w.(])/g, (_, key: string) => `$json.${key}.trim()`) as T;
+		return value.replace(
+			/\$json\.(\w+)(?![\w.(])/g,
+			(_, key: string) => `$json.${key}.trim()`,
+		) as T;
 	if (Array.isArray(value)) return value.map((entry: unknown) => computed(entry)) as T;
 	if (value && typeof value === 'object')
-		return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, computed(entry)])) as T;
+		return Object.fromEntries(
+			Object.entries(value).map(([key, entry]) => [key, computed(entry)]),
+		) as T;
 	return value;
 }
 
@@ -175,7 +199,8 @@ export function createNode(
 	mapping: Mapping = 'dragged',
 ): NodeSpec {
 	const spec = createNodeWithExpressions(stack, provider);
-	if (mapping === 'constants') return { ...spec, parameters: typedIn(spec.parameters, patients(1)[0]) };
+	if (mapping === 'constants')
+		return { ...spec, parameters: typedIn(spec.parameters, patients(1)[0]) };
 	if (mapping === 'computed') return { ...spec, parameters: computed(spec.parameters) };
 	return spec;
 }
@@ -1030,7 +1055,9 @@ const DOWNLOAD_SECONDS = Math.ceil((DOWNLOAD_MB * 1024 ** 2) / RECORDING_BYTES_P
 async function download(stack: Stack): Promise<DownloadFigures> {
 	const pid = stack.n8n.pid;
 	if (pid === undefined || rssBytes(pid) === undefined)
-		throw new Error('the download scenario reads /proc/<pid>/status (Linux) and needs the n8n process id');
+		throw new Error(
+			'the download scenario reads /proc/<pid>/status (Linux) and needs the n8n process id',
+		);
 	const [seeded] = SANDBOX_FIXTURES.alloMia.calls;
 	// A different call each run, so that each run downloads its own file.
 	const spec = (callId: string): NodeSpec => ({
@@ -1047,7 +1074,11 @@ async function download(stack: Stack): Promise<DownloadFigures> {
 	// and file paths on first use. Then the measured size, then four times it; a node that held the
 	// file would grow by the file's size in both.
 	for (const [i, seconds] of [DOWNLOAD_SECONDS, DOWNLOAD_SECONDS, 4 * DOWNLOAD_SECONDS].entries()) {
-		const longCall = { ...seeded, id: `b3c4d5e6-f7a8-4b9c-8d0e-1f2a3b4c5d6${i}`, callDurationSeconds: String(seconds) };
+		const longCall = {
+			...seeded,
+			id: `b3c4d5e6-f7a8-4b9c-8d0e-1f2a3b4c5d6${i}`,
+			callDurationSeconds: String(seconds),
+		};
 		const stored = await save(stack, `download ${seconds} s`, spec(longCall.id), [{}]);
 		// After the sandbox's reset: the call, as AlloMia would list it.
 		const addLongCall = () => {
@@ -1066,10 +1097,18 @@ async function download(stack: Stack): Promise<DownloadFigures> {
 		binaryDataMode = String(recording.id ?? '').split(':')[0] || 'default (in memory)';
 		const before = mb(run.rss?.before ?? 0);
 		const peak = mb(run.rss?.peak ?? 0);
-		const figures = { bytes: expected, nodeMs: run.nodeMs, rssBeforeMb: before, rssPeakMb: peak, growthMb: round(peak - before, 1) };
+		const figures = {
+			bytes: expected,
+			nodeMs: run.nodeMs,
+			rssBeforeMb: before,
+			rssPeakMb: peak,
+			growthMb: round(peak - before, 1),
+		};
 		if (i > 0) runs.push(figures);
 		else warmUp = figures;
-		log(`download${i === 0 ? ' (warm-up)' : ''}: ${round(expected / 1024 ** 2, 1)} MB recording in ${binaryDataMode} mode; n8n RSS ${before} MB → peak ${peak} MB (+${figures.growthMb} MB)`);
+		log(
+			`download${i === 0 ? ' (warm-up)' : ''}: ${round(expected / 1024 ** 2, 1)} MB recording in ${binaryDataMode} mode; n8n RSS ${before} MB → peak ${peak} MB (+${figures.growthMb} MB)`,
+		);
 	}
 	if (!warmUp) throw new Error('download: the warm-up did not run');
 	return { mimeType, binaryDataMode, warmUp, runs };
@@ -1131,7 +1170,12 @@ async function main(): Promise<number> {
 		if (ONLY.has('computed'))
 			// HelloAnnie maps the most fields, AICaller adds Create Many; AlloMia's Customer Name is a
 			// template, which n8n evaluates on its own anyway.
-			report.computed = await perItem(stack, 'computed', ['helloAnnie', 'aiCaller'], BUDGET_MS.computed);
+			report.computed = await perItem(
+				stack,
+				'computed',
+				['helloAnnie', 'aiCaller'],
+				BUDGET_MS.computed,
+			);
 		if (ONLY.has('decomposition')) {
 			// Optional: explains the per-item and Create Many figures. Left out when, judging by how
 			// long the per-item runs took, it would push the whole command past its budget.

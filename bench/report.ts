@@ -181,7 +181,7 @@ function meaning(report: BenchReport): string[] {
 		comparisons.map((c) => `${provider(c)} ${c.ratio}×`).join(', ');
 	if (all.length) {
 		lines.push(
-			'- **Per-item overhead** (the node\'s time against the HTTP Request node sending the same 1,000 requests)' +
+			"- **Per-item overhead** (the node's time against the HTTP Request node sending the same 1,000 requests)" +
 				(dragged.length
 					? ` — fields dragged from the input (\`{{ $json.phone }}\`): ${list(dragged)}`
 					: '') +
@@ -191,7 +191,7 @@ function meaning(report: BenchReport): string[] {
 				'. What goes into these figures:',
 		);
 		lines.push(
-			'  - *Expressions.* The nodes read every field with n8n\'s `getNodeParameter`, as n8n\'s own nodes do, so n8n evaluates each mapped ' +
+			"  - *Expressions.* The nodes read every field with n8n's `getNodeParameter`, as n8n's own nodes do, so n8n evaluates each mapped " +
 				'field on its own; n8n 2.41 evaluates each expression in an isolated V8 context (its default `N8N_EXPRESSION_ENGINE=vm`) at a fixed cost ' +
 				'per evaluation. Evaluations per item here: ' +
 				`${all
@@ -325,7 +325,10 @@ function waitingSection(w: WaitingFigures): string[] {
 		'|---|---:|---:|---:|---:|---:|---:|---:|---:|',
 	];
 	for (const r of w.runs) {
-		const ratio = baseline && r !== baseline && baseline.wallSeconds > 0 ? ` (${round(r.wallSeconds / baseline.wallSeconds, 2)}× the Wait node)` : '';
+		const ratio =
+			baseline && r !== baseline && baseline.wallSeconds > 0
+				? ` (${round(r.wallSeconds / baseline.wallSeconds, 2)}× the Wait node)`
+				: '';
 		lines.push(
 			`| ${label[r.way]} | ${r.executions} | ${r.wallSeconds} s${ratio} | ${r.slotSeconds} | ${r.whileCallsRun.seconds} s · ${r.whileCallsRun.slotSeconds} · ${r.whileCallsRun.mostRunning} | ${r.mostRunning} | ${r.mostWaiting} | ${r.creates} | ${r.statusReads} |`,
 		);
@@ -339,7 +342,8 @@ function waitingSection(w: WaitingFigures): string[] {
 }
 
 function storeSection(f: StoreFigures): string[] {
-	const per = (run: StoreRun) => (run.items > 1 ? ` (${round(run.medianMs / run.items, 2)} ms per item)` : '');
+	const per = (run: StoreRun) =>
+		run.items > 1 ? ` (${round(run.medianMs / run.items, 2)} ms per item)` : '';
 	const lines = [
 		"## Deduplication store: a key's cost against the store's size",
 		'',
@@ -349,10 +353,17 @@ function storeSection(f: StoreFigures): string[] {
 		'|---|---:|---:|---:|',
 	];
 	for (const run of f.runs) {
-		lines.push(`| ${run.what} | ${run.items.toLocaleString('en-US')} | ${run.entries.toLocaleString('en-US')} | ${run.medianMs} ms${per(run)} (${Math.min(...run.ms)}–${Math.max(...run.ms)}) |`);
+		lines.push(
+			`| ${run.what} | ${run.items.toLocaleString('en-US')} | ${run.entries.toLocaleString('en-US')} | ${run.medianMs} ms${per(run)} (${Math.min(...run.ms)}–${Math.max(...run.ms)}) |`,
+		);
 	}
 	const find = (what: string, items: number, entries?: number) =>
-		f.runs.find((r) => r.what.startsWith(what) && r.items === items && (entries === undefined || r.entries === entries))?.medianMs;
+		f.runs.find(
+			(r) =>
+				r.what.startsWith(what) &&
+				r.items === items &&
+				(entries === undefined || r.entries === entries),
+		)?.medianMs;
 	const claim = (items: number) => {
 		const withKey = find('AICaller Create Many, Deduplication Key', items);
 		const without = find('AICaller Create Many, no key', items);

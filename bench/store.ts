@@ -47,11 +47,22 @@ const fresh = (count: number) => {
 	}));
 };
 
-function workflowOf(title: string, rows: IDataObject[], node: Omit<INode, 'id' | 'position' | 'typeVersion'> & { typeVersion?: number }): WorkflowJson {
+function workflowOf(
+	title: string,
+	rows: IDataObject[],
+	node: Omit<INode, 'id' | 'position' | 'typeVersion'> & { typeVersion?: number },
+): WorkflowJson {
 	return {
 		name: `bench store ${title} ${randomUUID().slice(0, 8)}`,
 		nodes: [
-			{ id: randomUUID(), name: 'Input', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{
+				id: randomUUID(),
+				name: 'Input',
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
 			{ id: randomUUID(), position: [240, 0], typeVersion: 1, ...node },
 		],
 		connections: { Input: { main: [[{ node: node.name, type: 'main', index: 0 }]] } },
@@ -74,7 +85,9 @@ function createMany(stack: Stack, withKey: boolean) {
 			batchSize: 1000,
 			requestOptions: withKey ? { deduplicationKey: '={{ $json.key }}' } : {},
 		},
-		credentials: { aiCallerApi: { id: stack.credentials.aiCaller.id, name: stack.credentials.aiCaller.name } },
+		credentials: {
+			aiCallerApi: { id: stack.credentials.aiCaller.id, name: stack.credentials.aiCaller.name },
+		},
 	};
 }
 
@@ -93,7 +106,12 @@ function removeDuplicates(historySize: number) {
 }
 
 /** Writes `entries` random entries into the store of one node, as n8n keeps them. */
-async function prefill(stack: Stack, workflowId: string, nodeId: string, entries: number): Promise<void> {
+async function prefill(
+	stack: Stack,
+	workflowId: string,
+	nodeId: string,
+	entries: number,
+): Promise<void> {
 	const script = `
 const crypto = require('crypto');
 const sqlite3 = require(process.argv[1]);
@@ -111,7 +129,15 @@ connection.run(
 	const sqlite = `${stack.runtime.dir}/n8n/node_modules/sqlite3`;
 	await runCommand(
 		stack.runtime.nodeBin,
-		['-e', script, sqlite, `${stack.userFolder}/.n8n/database.sqlite`, workflowId, `n:${nodeId}`, String(entries)],
+		[
+			'-e',
+			script,
+			sqlite,
+			`${stack.userFolder}/.n8n/database.sqlite`,
+			workflowId,
+			`n:${nodeId}`,
+			String(entries),
+		],
 		{ timeoutMs: 300_000 },
 	);
 }
@@ -119,17 +145,30 @@ connection.run(
 /** The node's own time in the run (what the editor shows under it). */
 function nodeMs(execution: Execution, nodeName: string): number {
 	const run = execution.data.resultData.runData[nodeName]?.[0] as ITaskData | undefined;
-	if (!run || execution.status !== 'success') throw new Error(`bench store: ${nodeName} did not succeed (${execution.status})`);
+	if (!run || execution.status !== 'success')
+		throw new Error(`bench store: ${nodeName} did not succeed (${execution.status})`);
 	return run.executionTime;
 }
 
-async function timedRuns(stack: Stack, workflow: WorkflowJson, nodeName: string, entries: number, rows: () => IDataObject[]): Promise<number[]> {
+async function timedRuns(
+	stack: Stack,
+	workflow: WorkflowJson,
+	nodeName: string,
+	entries: number,
+	rows: () => IDataObject[],
+): Promise<number[]> {
 	const times: number[] = [];
 	for (let round = 0; round < ROUNDS; round++) {
-		const stored = await stack.client.createWorkflow({ ...workflow, pinData: { Input: rows().map((json) => ({ json })) } });
+		const stored = await stack.client.createWorkflow({
+			...workflow,
+			pinData: { Input: rows().map((json) => ({ json })) },
+		});
 		const node = workflow.nodes.find((n) => n.name === nodeName)!;
 		if (entries > 0) await prefill(stack, stored.id, node.id, entries);
-		const execution = await stack.client.waitForExecution(await stack.client.runManually(stored.id, 'Input'), 600_000);
+		const execution = await stack.client.waitForExecution(
+			await stack.client.runManually(stored.id, 'Input'),
+			600_000,
+		);
 		times.push(nodeMs(execution, nodeName));
 	}
 	return times;
@@ -137,22 +176,40 @@ async function timedRuns(stack: Stack, workflow: WorkflowJson, nodeName: string,
 
 export async function store(stack: Stack, log: Log): Promise<StoreFigures> {
 	const runs: StoreRun[] = [];
-	const measure = async (run: Omit<StoreRun, 'ms' | 'medianMs'>, workflow: WorkflowJson, nodeName: string) => {
+	const measure = async (
+		run: Omit<StoreRun, 'ms' | 'medianMs'>,
+		workflow: WorkflowJson,
+		nodeName: string,
+	) => {
 		const ms = await timedRuns(stack, workflow, nodeName, run.entries, () => fresh(run.items));
 		const result = { ...run, ms, medianMs: median(ms) };
-		log(`store: ${run.what}, ${run.items} item(s), ${run.entries.toLocaleString('en-US')} entries: median ${result.medianMs} ms`);
+		log(
+			`store: ${run.what}, ${run.items} item(s), ${run.entries.toLocaleString('en-US')} entries: median ${result.medianMs} ms`,
+		);
 		runs.push(result);
 	};
 
 	for (const items of [1, ROWS]) {
-		await measure({ what: 'AICaller Create Many, no key', items, entries: 0 }, workflowOf('no key', [], createMany(stack, false)), 'Create Many');
-		await measure({ what: 'AICaller Create Many, Deduplication Key', items, entries: STORE_ENTRIES }, workflowOf('key', [], createMany(stack, true)), 'Create Many');
+		await measure(
+			{ what: 'AICaller Create Many, no key', items, entries: 0 },
+			workflowOf('no key', [], createMany(stack, false)),
+			'Create Many',
+		);
+		await measure(
+			{ what: 'AICaller Create Many, Deduplication Key', items, entries: STORE_ENTRIES },
+			workflowOf('key', [], createMany(stack, true)),
+			'Create Many',
+		);
 	}
 	for (const keys of [100_000, 1_000_000]) {
 		const entries = keys * ENTRIES_PER_KEY;
 		for (const items of [1, ROWS]) {
 			// Its History Size must hold what is there and what comes, or it refuses the run.
-			await measure({ what: "n8n's Remove Duplicates (one store call)", items, entries }, workflowOf('n8n store', [], removeDuplicates(entries + ROWS)), 'Remove Duplicates');
+			await measure(
+				{ what: "n8n's Remove Duplicates (one store call)", items, entries },
+				workflowOf('n8n store', [], removeDuplicates(entries + ROWS)),
+				'Remove Duplicates',
+			);
 		}
 	}
 	return { storeEntries: STORE_ENTRIES, entriesPerKey: ENTRIES_PER_KEY, rounds: ROUNDS, runs };

@@ -47,7 +47,10 @@ function alloMiaNode(stack: Stack, phone: string, extra: Record<string, unknown>
 			...extra,
 		},
 		credentials: {
-			[stack.credentials.alloMia.type]: { id: stack.credentials.alloMia.id, name: stack.credentials.alloMia.name },
+			[stack.credentials.alloMia.type]: {
+				id: stack.credentials.alloMia.id,
+				name: stack.credentials.alloMia.name,
+			},
 		},
 	};
 }
@@ -80,7 +83,11 @@ function pollingWorkflow(stack: Stack, path: string): WorkflowJson {
 				position: [120, 0],
 				parameters: { fieldToSplitOut: 'body.contacts', options: {} },
 			},
-			alloMiaNode(stack, '={{ $json.phone }}', { waitForCallToEnd: true, maxWaitSeconds: 120, pollIntervalSeconds: 1 }),
+			alloMiaNode(stack, '={{ $json.phone }}', {
+				waitForCallToEnd: true,
+				maxWaitSeconds: 120,
+				pollIntervalSeconds: 1,
+			}),
 		],
 		connections: {
 			Contact: { main: [[{ node: 'Split', type: 'main', index: 0 }]] },
@@ -95,7 +102,14 @@ function perCallWorkflow(stack: Stack, way: Exclude<Way, 'polling'>, path: strin
 	if (way === 'callback') {
 		return {
 			name: 'bench waiting callback',
-			nodes: [webhookNode(path), alloMiaNode(stack, '={{ $json.body.phone }}', { waitForCallToEnd: true, waitMode: 'callback', maxWaitSeconds: 600 })],
+			nodes: [
+				webhookNode(path),
+				alloMiaNode(stack, '={{ $json.body.phone }}', {
+					waitForCallToEnd: true,
+					waitMode: 'callback',
+					maxWaitSeconds: 600,
+				}),
+			],
 			connections: { Contact: { main: [[{ node: 'Call', type: 'main', index: 0 }]] } },
 			settings: SETTINGS,
 		};
@@ -112,7 +126,15 @@ function perCallWorkflow(stack: Stack, way: Exclude<Way, 'polling'>, path: strin
 				typeVersion: 1.1,
 				position: [480, 0] as [number, number],
 				webhookId: randomUUID(),
-				parameters: { resume: 'webhook', httpMethod: 'POST', limitWaitTime: true, limitType: 'afterTimeInterval', resumeAmount: 10, resumeUnit: 'minutes', options: {} },
+				parameters: {
+					resume: 'webhook',
+					httpMethod: 'POST',
+					limitWaitTime: true,
+					limitType: 'afterTimeInterval',
+					resumeAmount: 10,
+					resumeUnit: 'minutes',
+					options: {},
+				},
 			},
 		],
 		connections: {
@@ -127,7 +149,9 @@ async function measure(stack: Stack, way: Way): Promise<WaitingRun> {
 	const { sandbox, client } = stack;
 	sandbox.reset();
 	const path = `bench-waiting-${way}-${randomUUID().slice(0, 8)}`;
-	const stored = await client.createWorkflow(way === 'polling' ? pollingWorkflow(stack, path) : perCallWorkflow(stack, way, path));
+	const stored = await client.createWorkflow(
+		way === 'polling' ? pollingWorkflow(stack, path) : perCallWorkflow(stack, way, path),
+	);
 	await client.activateWorkflow(stored);
 	const phones = Array.from({ length: CALLS }, (_, i) => `+1514556${String(i).padStart(4, '0')}`);
 	const executions = way === 'polling' ? 1 : CALLS;
@@ -147,14 +171,19 @@ async function measure(stack: Stack, way: Way): Promise<WaitingRun> {
 	let whileCallsRun = { ms: 0, slotMs: 0, mostRunning: 0 };
 	let sampling = true;
 	const callsRunning = () =>
-		sandbox.requestsFor('allomia').filter((r) => r.method === 'POST').length === CALLS && ended.size === 0;
+		sandbox.requestsFor('allomia').filter((r) => r.method === 'POST').length === CALLS &&
+		ended.size === 0;
 	const sampler = (async () => {
 		while (sampling) {
 			const started = Date.now();
 			const duringCalls = callsRunning();
-			const running = (await client.executionStatuses(stored.id)).map((e) => e.status).filter((s) => s === 'running' || s === 'new').length;
+			const running = (await client.executionStatuses(stored.id))
+				.map((e) => e.status)
+				.filter((s) => s === 'running' || s === 'new').length;
 			mostRunning = Math.max(mostRunning, running);
-			await new Promise((resolve) => setTimeout(resolve, Math.max(0, SAMPLE_MS - (Date.now() - started))));
+			await new Promise((resolve) =>
+				setTimeout(resolve, Math.max(0, SAMPLE_MS - (Date.now() - started))),
+			);
 			const elapsed = Date.now() - started;
 			slotMs += running * elapsed;
 			if (duringCalls && callsRunning()) {
@@ -168,7 +197,8 @@ async function measure(stack: Stack, way: Way): Promise<WaitingRun> {
 	})();
 	const started = Date.now();
 	try {
-		if (way === 'polling') await client.callWebhook(path, { contacts: phones.map((phone) => ({ phone })) });
+		if (way === 'polling')
+			await client.callWebhook(path, { contacts: phones.map((phone) => ({ phone })) });
 		else await Promise.all(phones.map(async (phone) => await client.callWebhook(path, { phone })));
 		let mostWaiting = 0;
 		await waitFor(
@@ -209,7 +239,10 @@ async function measure(stack: Stack, way: Way): Promise<WaitingRun> {
 	}
 }
 
-export async function waiting(stack: Stack, log: (message: string) => void): Promise<WaitingFigures> {
+export async function waiting(
+	stack: Stack,
+	log: (message: string) => void,
+): Promise<WaitingFigures> {
 	const runs: WaitingRun[] = [];
 	for (const way of ['polling', 'callback', 'waitNode'] as const) {
 		const run = await measure(stack, way);

@@ -11,7 +11,10 @@ export class AiCallerApi implements ICredentialType {
 
 	displayName = 'AICaller API';
 
-	icon: Icon = { light: 'file:../nodes/AiCaller/aicaller.svg', dark: 'file:../nodes/AiCaller/aicaller.dark.svg' };
+	icon: Icon = {
+		light: 'file:../nodes/AiCaller/aicaller.svg',
+		dark: 'file:../nodes/AiCaller/aicaller.dark.svg',
+	};
 
 	documentationUrl = 'https://docs.aicaller.io';
 

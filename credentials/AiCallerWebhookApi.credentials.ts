@@ -10,9 +10,13 @@ export class AiCallerWebhookApi implements ICredentialType {
 
 	displayName = 'AICaller Webhook Secret API';
 
-	icon: Icon = { light: 'file:../nodes/AiCaller/aicallerTrigger.svg', dark: 'file:../nodes/AiCaller/aicallerTrigger.dark.svg' };
+	icon: Icon = {
+		light: 'file:../nodes/AiCaller/aicallerTrigger.svg',
+		dark: 'file:../nodes/AiCaller/aicallerTrigger.dark.svg',
+	};
 
-	documentationUrl = 'https://github.com/n8n-nodes-ai-phone-agents/n8n-nodes-ai-phone-agents/blob/main/docs/triggers.md#aicaller-trigger';
+	documentationUrl =
+		'https://github.com/n8n-nodes-ai-phone-agents/n8n-nodes-ai-phone-agents/blob/main/docs/triggers.md#aicaller-trigger';
 
 	properties: INodeProperties[] = [
 		{

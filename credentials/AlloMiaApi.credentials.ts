@@ -18,7 +18,10 @@ export class AlloMiaApi implements ICredentialType {
 
 	displayName = 'AlloMia API';
 
-	icon: Icon = { light: 'file:../nodes/AlloMia/allomia.svg', dark: 'file:../nodes/AlloMia/allomia.dark.svg' };
+	icon: Icon = {
+		light: 'file:../nodes/AlloMia/allomia.svg',
+		dark: 'file:../nodes/AlloMia/allomia.dark.svg',
+	};
 
 	documentationUrl = 'https://docs.allomia.com/api-reference/authentication';
 
@@ -30,7 +33,8 @@ export class AlloMiaApi implements ICredentialType {
 			typeOptions: { password: true },
 			required: true,
 			default: '',
-			description: 'A tenant key issued by AlloMia, or an organization key from Settings > API Keys',
+			description:
+				'A tenant key issued by AlloMia, or an organization key from Settings > API Keys',
 		},
 		{
 			displayName: 'Organization ID',
@@ -71,7 +75,8 @@ export class AlloMiaApi implements ICredentialType {
 				type: 'responseCode',
 				properties: {
 					value: 400,
-					message: 'Enter the Organization ID: AlloMia needs it to check the key without placing a call',
+					message:
+						'Enter the Organization ID: AlloMia needs it to check the key without placing a call',
 				},
 			},
 			{
@@ -94,7 +99,8 @@ export class AlloMiaApi implements ICredentialType {
 				type: 'responseCode',
 				properties: {
 					value: 404,
-					message: 'AlloMia does not know this Organization ID, or the key does not belong to it: check the Organization ID',
+					message:
+						'AlloMia does not know this Organization ID, or the key does not belong to it: check the Organization ID',
 				},
 			},
 		],

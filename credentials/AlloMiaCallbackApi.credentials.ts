@@ -11,9 +11,13 @@ export class AlloMiaCallbackApi implements ICredentialType {
 
 	displayName = 'AlloMia Callback Token API';
 
-	icon: Icon = { light: 'file:../nodes/AlloMia/allomiaTrigger.svg', dark: 'file:../nodes/AlloMia/allomiaTrigger.dark.svg' };
+	icon: Icon = {
+		light: 'file:../nodes/AlloMia/allomiaTrigger.svg',
+		dark: 'file:../nodes/AlloMia/allomiaTrigger.dark.svg',
+	};
 
-	documentationUrl = 'https://github.com/n8n-nodes-ai-phone-agents/n8n-nodes-ai-phone-agents/blob/main/docs/triggers.md#allomia-trigger';
+	documentationUrl =
+		'https://github.com/n8n-nodes-ai-phone-agents/n8n-nodes-ai-phone-agents/blob/main/docs/triggers.md#allomia-trigger';
 
 	properties: INodeProperties[] = [
 		{

@@ -11,7 +11,10 @@ export class HelloAnnieApi implements ICredentialType {
 
 	displayName = 'HelloAnnie API';
 
-	icon: Icon = { light: 'file:../nodes/HelloAnnie/helloannie.svg', dark: 'file:../nodes/HelloAnnie/helloannie.dark.svg' };
+	icon: Icon = {
+		light: 'file:../nodes/HelloAnnie/helloannie.svg',
+		dark: 'file:../nodes/HelloAnnie/helloannie.dark.svg',
+	};
 
 	documentationUrl = 'https://docs.helloannie.com/api-reference/introduction';
 

@@ -34,7 +34,10 @@ const PARTS: Array<{ part: string; mayImport: string[] }> = [
 	{ part: 'bench/', mayImport: ['test/harness/', 'test/sandbox/', 'nodes/'] },
 	{ part: 'scripts/', mayImport: ['bench/', 'test/harness/', 'test/sandbox/'] },
 	{ part: 'test/fixtures/', mayImport: ['test/sandbox/', 'nodes/'] },
-	{ part: 'test/in-process/', mayImport: ['test/fixtures/', 'test/sandbox/', 'nodes/', 'credentials/'] },
+	{
+		part: 'test/in-process/',
+		mayImport: ['test/fixtures/', 'test/sandbox/', 'nodes/', 'credentials/'],
+	},
 	{ part: 'test/', mayImport: ['test/', 'bench/', 'nodes/', 'credentials/'] }, // test/unit, test/e2e: the tests
 ];
 
@@ -88,7 +91,12 @@ function importGraph(files: string[], problems: Problem[]): Map<string, string[]
 			const named = relative(target ?? path.resolve(path.dirname(file), specifier));
 			const from = partOf(relative(file));
 			const to = partOf(named);
-			if (from && to && from !== to && !from.mayImport.some((allowed) => to.part.startsWith(allowed))) {
+			if (
+				from &&
+				to &&
+				from !== to &&
+				!from.mayImport.some((allowed) => to.part.startsWith(allowed))
+			) {
 				problems.push({
 					kind: 'direction',
 					text: `${relative(file)} imports '${specifier}' (${named}): ${from.part} may import only ${[from.part, ...from.mayImport].join(', ')}`,

@@ -85,7 +85,10 @@ type Summary = { file: string; result: string };
 async function runAppointmentExample(stack: Stack, waitSeconds: number): Promise<Summary> {
 	const example = EXAMPLES.appointment;
 	out(`\n== ${example.file}`);
-	const workflow = prepareExample(example.file, { credentialId: stack.credentials.helloAnnie.id, openCallingHours: true });
+	const workflow = prepareExample(example.file, {
+		credentialId: stack.credentials.helloAnnie.id,
+		openCallingHours: true,
+	});
 	const stored = await stack.client.createWorkflow(workflow);
 	await stack.client.activateWorkflow(stored);
 
@@ -317,9 +320,13 @@ async function runAlloMiaFilesExample(stack: Stack): Promise<Summary> {
 		throw new Error(`the AlloMia files example ended with ${execution.status}`);
 	const [call] = nodeOutput(execution, example.getNode);
 	for (const request of stack.sandbox.requestsFor('allomia'))
-		out(`AlloMia:     ${request.method} ${request.path} → HTTP ${request.status}, ${contractVerdict(request)}`);
+		out(
+			`AlloMia:     ${request.method} ${request.path} → HTTP ${request.status}, ${contractVerdict(request)}`,
+		);
 	for (const request of stack.sandbox.storage.requests)
-		out(`storage:     ${request.method} ${request.path} → HTTP ${request.status}, ${request.headers.authorization ? 'WITH an API key' : 'no API key sent'}`);
+		out(
+			`storage:     ${request.method} ${request.path} → HTTP ${request.status}, ${request.headers.authorization ? 'WITH an API key' : 'no API key sent'}`,
+		);
 	const written: string[] = [];
 	for (const kind of ['transcript', 'recording'] as const) {
 		const file = call.binary?.[kind];
@@ -328,7 +335,10 @@ async function runAlloMiaFilesExample(stack: Stack): Promise<Summary> {
 		written.push(`${kind} ${file.fileName} (${file.mimeType}, ${size} bytes)`);
 	}
 	out(`files:       written to n8n's files folder: ${written.join(', ') || 'none'}`);
-	return { file: example.file, result: `call ${String(call.json.id).slice(0, 8)}…: ${written.length} files written (${written.map((w) => w.split(' ')[0]).join(', ')})` };
+	return {
+		file: example.file,
+		result: `call ${String(call.json.id).slice(0, 8)}…: ${written.length} files written (${written.map((w) => w.split(' ')[0]).join(', ')})`,
+	};
 }
 
 /**
@@ -348,28 +358,41 @@ async function runAlloMiaListExample(stack: Stack): Promise<Summary> {
 	);
 	if (parent.status !== 'success')
 		throw new Error(`the AlloMia list example ended with ${parent.status}`);
-	const contacts = nodeOutput(parent, example.contactsNode)[0]?.json.contacts as unknown[] | undefined;
+	const contacts = nodeOutput(parent, example.contactsNode)[0]?.json.contacts as
+		| unknown[]
+		| undefined;
 	const count = contacts?.length ?? 0;
-	out(`n8n:         execution ${parent.id} started ${count} executions of the same workflow, one per contact`);
+	out(
+		`n8n:         execution ${parent.id} started ${count} executions of the same workflow, one per contact`,
+	);
 	const done = await waitFor(
 		`the ${count} call executions to end`,
 		async () => {
 			const ids = (await stack.client.executionIds(stored.id)).filter((id) => id !== parent.id);
 			if (ids.length < count) return undefined;
-			const executions = await Promise.all(ids.map(async (id) => await stack.client.getExecution(id)));
-			return executions.every((e) => !['running', 'new', 'waiting'].includes(e.status)) ? executions : undefined;
+			const executions = await Promise.all(
+				ids.map(async (id) => await stack.client.getExecution(id)),
+			);
+			return executions.every((e) => !['running', 'new', 'waiting'].includes(e.status))
+				? executions
+				: undefined;
 		},
 		{ timeoutMs: 120_000, intervalMs: 250 },
 	);
 	for (const request of stack.sandbox.requestsFor('allomia'))
-		out(`AlloMia:     ${request.method} ${request.path} → HTTP ${request.status}, ${contractVerdict(request)}`);
+		out(
+			`AlloMia:     ${request.method} ${request.path} → HTTP ${request.status}, ${contractVerdict(request)}`,
+		);
 	const results = done.map((execution) => {
 		const [result] = nodeOutput(execution, example.resultNode);
 		return `${String(result?.json.contactId)} ${String(result?.json.callStatus)}`;
 	});
 	for (const [k, execution] of done.entries())
 		out(`execution ${execution.id}: waited for its own callback → ${results[k]}`);
-	return { file: example.file, result: `${done.length} executions, each resumed by its own callback: ${results.join(', ')}` };
+	return {
+		file: example.file,
+		result: `${done.length} executions, each resumed by its own callback: ${results.join(', ')}`,
+	};
 }
 
 async function main(): Promise<number> {

@@ -132,7 +132,9 @@ async function main(): Promise<void> {
 }
 
 function describeOutcomes(ending: CallEndingOptions): string {
-	const weights = Object.entries(ending.outcomes ?? DEFAULT_OUTCOME_WEIGHTS).filter(([, w]) => w > 0);
+	const weights = Object.entries(ending.outcomes ?? DEFAULT_OUTCOME_WEIGHTS).filter(
+		([, w]) => w > 0,
+	);
 	const total = weights.reduce((sum, [, w]) => sum + w, 0);
 	return weights.map(([outcome, w]) => `${outcome} ${Math.round((100 * w) / total)} %`).join(', ');
 }

@@ -25,7 +25,8 @@ export class AiCaller implements INodeType {
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		// The nodes panel shows the trigger's description under this node's entry: the two begin alike.
-		description: 'Place AI phone calls with AICaller, one by one or in batches, and read their results',
+		description:
+			'Place AI phone calls with AICaller, one by one or in batches, and read their results',
 		defaults: { name: 'AICaller' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

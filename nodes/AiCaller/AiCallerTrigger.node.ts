@@ -5,7 +5,11 @@ import {
 	type IWebhookFunctions,
 	type IWebhookResponseData,
 } from 'n8n-workflow';
-import { expectedSecret, secretCredentialTest, secretOnlyWebhookMethods } from '../shared/secretCredentials';
+import {
+	expectedSecret,
+	secretCredentialTest,
+	secretOnlyWebhookMethods,
+} from '../shared/secretCredentials';
 import {
 	bodyItems,
 	ignoreRequest,
@@ -32,7 +36,9 @@ export class AiCallerTrigger implements INodeType {
 		defaults: { name: 'AICaller Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'aiCallerWebhookApi', required: true, testedBy: 'aiCallerWebhookSecret' }],
+		credentials: [
+			{ name: 'aiCallerWebhookApi', required: true, testedBy: 'aiCallerWebhookSecret' },
+		],
 		webhooks: [receivingWebhook('webhook')],
 		properties: [
 			{
@@ -115,7 +121,11 @@ export class AiCallerTrigger implements INodeType {
 		const body = requestBody(this);
 		if (
 			secret === undefined ||
-			!secretAccepted({ headers: this.getHeaderData(), body, rawBody: rawRequestBody(this) }, secret, mode)
+			!secretAccepted(
+				{ headers: this.getHeaderData(), body, rawBody: rawRequestBody(this) },
+				secret,
+				mode,
+			)
 		) {
 			return refuseRequest(this);
 		}

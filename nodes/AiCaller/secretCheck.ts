@@ -30,7 +30,11 @@ export interface AiCallerRequest {
 }
 
 /** Whether the request proves it knows `secret`, checked the way `mode` says. */
-export function secretAccepted(request: AiCallerRequest, secret: string, mode: SecretCheck): boolean {
+export function secretAccepted(
+	request: AiCallerRequest,
+	secret: string,
+	mode: SecretCheck,
+): boolean {
 	if (secret.length === 0) return false;
 	const header = headerValue(request.headers, SECRET_HEADER);
 	const signature = headerValue(request.headers, SIGNATURE_HEADER);
@@ -68,7 +72,8 @@ export function secretAccepted(request: AiCallerRequest, secret: string, mode: S
  */
 export function withoutSecret(body: IDataObject, secret: string): IDataObject {
 	const scrub = (value: unknown): unknown => {
-		if (Array.isArray(value)) return value.filter((entry) => !(secret && entry === secret)).map(scrub);
+		if (Array.isArray(value))
+			return value.filter((entry) => !(secret && entry === secret)).map(scrub);
 		if (value !== null && typeof value === 'object') {
 			const copy: IDataObject = {};
 			for (const [key, entry] of Object.entries(value as IDataObject)) {

@@ -51,7 +51,11 @@ export function withoutWebhookSecrets<T>(value: T): T {
 		const copy: IDataObject = {};
 		for (const [key, field] of Object.entries(entry as IDataObject)) {
 			if (inWebhooks && key === 'secret') continue;
-			copy[key] = (inWebhooks && key === 'url' ? withoutResumeToken(field) : scrub(field, key === WEBHOOKS_FIELD)) as IDataObject[keyof IDataObject];
+			copy[key] = (
+				inWebhooks && key === 'url'
+					? withoutResumeToken(field)
+					: scrub(field, key === WEBHOOKS_FIELD)
+			) as IDataObject[keyof IDataObject];
 		}
 		return copy;
 	};
@@ -84,18 +88,29 @@ export async function checkWebhookSecret(fn: IExecuteFunctions, input: IDataObje
 	if (!addsWebhookSecret(fn)) return;
 	await executionSecret(fn, WEBHOOK_SECRET, WHERE);
 	if (!Array.isArray(input.phoneCallWebhooks) || input.phoneCallWebhooks.length === 0) {
-		throw new NodeOperationError(fn.getNode(), 'Add Webhook Secret is on, but Webhooks lists no webhook', {
-			description: "Add a webhook with the AICaller Trigger's Production URL, or turn Add Webhook Secret off. Nothing was sent.",
-		});
+		throw new NodeOperationError(
+			fn.getNode(),
+			'Add Webhook Secret is on, but Webhooks lists no webhook',
+			{
+				description:
+					"Add a webhook with the AICaller Trigger's Production URL, or turn Add Webhook Secret off. Nothing was sent.",
+			},
+		);
 	}
 }
 
 /** The request body with the credential's secret on every webhook, when Add Webhook Secret is on. */
-export async function withWebhookSecret(fn: IExecuteFunctions, body: IDataObject): Promise<IDataObject> {
+export async function withWebhookSecret(
+	fn: IExecuteFunctions,
+	body: IDataObject,
+): Promise<IDataObject> {
 	if (!addsWebhookSecret(fn) || !Array.isArray(body.phoneCallWebhooks)) return body;
 	const secret = await executionSecret(fn, WEBHOOK_SECRET, WHERE);
 	return {
 		...body,
-		phoneCallWebhooks: (body.phoneCallWebhooks as IDataObject[]).map((webhook) => ({ ...webhook, secret })),
+		phoneCallWebhooks: (body.phoneCallWebhooks as IDataObject[]).map((webhook) => ({
+			...webhook,
+			secret,
+		})),
 	};
 }

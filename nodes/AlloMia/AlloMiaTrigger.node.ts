@@ -13,8 +13,18 @@ import {
 	type IWebhookFunctions,
 	type IWebhookResponseData,
 } from 'n8n-workflow';
-import { expectedSecret, secretCredentialTest, secretOnlyWebhookMethods } from '../shared/secretCredentials';
-import { bodyItems, ignoreRequest, refuseRequest, requestBody, receivingWebhook } from '../shared/triggerRequests';
+import {
+	expectedSecret,
+	secretCredentialTest,
+	secretOnlyWebhookMethods,
+} from '../shared/secretCredentials';
+import {
+	bodyItems,
+	ignoreRequest,
+	refuseRequest,
+	requestBody,
+	receivingWebhook,
+} from '../shared/triggerRequests';
 import { safeEqual } from '../shared/webhookAuth';
 import { CALLBACK_TOKEN, TOKEN_PARAMETER } from './callbackToken';
 

@@ -19,6 +19,8 @@ export const alloMia: ProviderDefinition = {
 	errorDetails(body) {
 		const details = (body as AlloMiaErrorBody | undefined)?.details;
 		if (!Array.isArray(details)) return [];
-		return details.map((d) => `${String(d.field ?? '?')}: ${String(d.message ?? d.code ?? 'invalid')}`);
+		return details.map(
+			(d) => `${String(d.field ?? '?')}: ${String(d.message ?? d.code ?? 'invalid')}`,
+		);
 	},
 };

@@ -121,12 +121,22 @@ export class HelloAnnieTrigger implements INodeType {
 								? remoteUrl
 								: undefined;
 					await upsertBotWebhook(this, botId, url, token);
-					rememberTest(this, { botId, url, tokenDigest: tokenDigest(token), ...(handBackTo ? { handBackTo } : {}) });
+					rememberTest(this, {
+						botId,
+						url,
+						tokenDigest: tokenDigest(token),
+						...(handBackTo ? { handBackTo } : {}),
+					});
 					return true;
 				}
 				const handBack = handBackToken(await apiKeyOf(this), botId, url);
 				await upsertBotWebhook(this, botId, url, token);
-				rememberProduction(this, { botId, url, tokenDigest: tokenDigest(token), handBackDigest: tokenDigest(handBack) });
+				rememberProduction(this, {
+					botId,
+					url,
+					tokenDigest: tokenDigest(token),
+					handBackDigest: tokenDigest(handBack),
+				});
 				return true;
 			},
 
@@ -146,7 +156,10 @@ export class HelloAnnieTrigger implements INodeType {
 				if (mine) {
 					const remote = await getBotWebhook(this, mine.botId);
 					const remoteUrl = typeof remote?.url === 'string' ? remote.url : undefined;
-					if (remoteUrl !== undefined && (remoteUrl === mine.url || isThisTriggersUrl(this, url, remoteUrl))) {
+					if (
+						remoteUrl !== undefined &&
+						(remoteUrl === mine.url || isThisTriggersUrl(this, url, remoteUrl))
+					) {
 						await deleteBotWebhook(this, mine.botId);
 					}
 				}
@@ -161,7 +174,9 @@ export class HelloAnnieTrigger implements INodeType {
 		// n8n runs a test listen's requests in 'manual' mode, with the listen's own static data.
 		const accepted =
 			given !== undefined &&
-			(this.getMode() === 'manual' ? testTokenAccepted(this, given) : await productionTokenAccepted(this, given));
+			(this.getMode() === 'manual'
+				? testTokenAccepted(this, given)
+				: await productionTokenAccepted(this, given));
 		if (!accepted) return refuseRequest(this, 'Bearer');
 		// HelloAnnie documents neither the events nor their payload: passed on as received.
 		return { workflowData: [bodyItems(this.getBodyData())] };

@@ -64,9 +64,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function readBotId(fn: IHookFunctions): string {
 	const botId = String(fn.getNodeParameter('botId', '', { extractValue: true }) ?? '').trim();
 	if (!UUID.test(botId)) {
-		throw new NodeOperationError(fn.getNode(), `Bot (botId) ${botId ? 'is not a valid bot ID' : 'is empty'}: pick the bot from the list`, {
-			description: `Or enter the bot's whole ID: 36 letters, digits and dashes, such as ${UUID_EXAMPLE}.`,
-		});
+		throw new NodeOperationError(
+			fn.getNode(),
+			`Bot (botId) ${botId ? 'is not a valid bot ID' : 'is empty'}: pick the bot from the list`,
+			{
+				description: `Or enter the bot's whole ID: 36 letters, digits and dashes, such as ${UUID_EXAMPLE}.`,
+			},
+		);
 	}
 	return botId;
 }
@@ -80,7 +84,8 @@ function registrationIn(value: unknown): (Registration & IDataObject) | undefine
 	if (value === null || typeof value !== 'object') return undefined;
 	const data = value as IDataObject;
 	const { botId, url, tokenDigest: digest } = data;
-	if (typeof botId !== 'string' || typeof url !== 'string' || typeof digest !== 'string') return undefined;
+	if (typeof botId !== 'string' || typeof url !== 'string' || typeof digest !== 'string')
+		return undefined;
 	return { ...data, botId, url, tokenDigest: digest };
 }
 
@@ -88,14 +93,24 @@ export function productionRegistration(fn: StaticDataUser): ProductionRegistrati
 	const found = registrationIn(nodeData(fn)[PRODUCTION]);
 	if (!found) return undefined;
 	const handBack = found.handBackDigest;
-	return { botId: found.botId, url: found.url, tokenDigest: found.tokenDigest, handBackDigest: typeof handBack === 'string' ? handBack : '' };
+	return {
+		botId: found.botId,
+		url: found.url,
+		tokenDigest: found.tokenDigest,
+		handBackDigest: typeof handBack === 'string' ? handBack : '',
+	};
 }
 
 export function testRegistration(fn: StaticDataUser): TestRegistration | undefined {
 	const found = registrationIn(nodeData(fn)[TEST]);
 	if (!found) return undefined;
 	const handBackTo = typeof found.handBackTo === 'string' ? found.handBackTo : undefined;
-	return { botId: found.botId, url: found.url, tokenDigest: found.tokenDigest, ...(handBackTo ? { handBackTo } : {}) };
+	return {
+		botId: found.botId,
+		url: found.url,
+		tokenDigest: found.tokenDigest,
+		...(handBackTo ? { handBackTo } : {}),
+	};
 }
 
 /** A registration made before the random token: the bot, the URL and the nonce its token was derived from. */
@@ -107,12 +122,16 @@ export interface LegacyRegistration {
 
 export function legacyRegistration(fn: StaticDataUser): LegacyRegistration | undefined {
 	const { botId, url, nonce } = nodeData(fn);
-	if (typeof botId === 'string' && typeof url === 'string' && typeof nonce === 'string') return { botId, url, nonce };
+	if (typeof botId === 'string' && typeof url === 'string' && typeof nonce === 'string')
+		return { botId, url, nonce };
 	return undefined;
 }
 
 /** Sets or (undefined) removes the production registration; an earlier version's keys go either way. */
-export function rememberProduction(fn: StaticDataUser, registration: ProductionRegistration | undefined): void {
+export function rememberProduction(
+	fn: StaticDataUser,
+	registration: ProductionRegistration | undefined,
+): void {
 	const data = nodeData(fn);
 	for (const key of LEGACY_KEYS) delete data[key];
 	// Replaced whole, never changed in place: n8n notices a changed top-level key and saves it.
@@ -135,12 +154,16 @@ export function rememberTest(fn: StaticDataUser, registration: TestRegistration 
  * that one can re-point the bot's webhook anyway.
  */
 export function handBackToken(apiKey: string, botId: string, url: string): string {
-	return createHmac('sha256', apiKey).update(`n8n-helloannie-bot-webhook-hand-back\n${botId}\n${url}`).digest('hex');
+	return createHmac('sha256', apiKey)
+		.update(`n8n-helloannie-bot-webhook-hand-back\n${botId}\n${url}`)
+		.digest('hex');
 }
 
 /** The token of a registration made before the random token (derived from the API key, a nonce and the URL). */
 function legacyToken(apiKey: string, nonce: string, url: string): string {
-	return createHmac('sha256', apiKey).update(`n8n-helloannie-bot-webhook\n${nonce}\n${url}`).digest('hex');
+	return createHmac('sha256', apiKey)
+		.update(`n8n-helloannie-bot-webhook\n${nonce}\n${url}`)
+		.digest('hex');
 }
 
 /** The API key of the node's HelloAnnie credential ('' when there is none). */
@@ -167,9 +190,13 @@ export function testTokenAccepted(fn: StaticDataUser, given: string): boolean {
  * - the token of a registration made before the random token, until the next activation
  *   registers a new one (the digest is then kept, so the API key is no longer needed either).
  */
-export async function productionTokenAccepted(fn: IWebhookFunctions, given: string): Promise<boolean> {
+export async function productionTokenAccepted(
+	fn: IWebhookFunctions,
+	given: string,
+): Promise<boolean> {
 	const mine = productionRegistration(fn);
-	if (mine && (matchesDigest(given, mine.tokenDigest) || matchesDigest(given, mine.handBackDigest))) return true;
+	if (mine && (matchesDigest(given, mine.tokenDigest) || matchesDigest(given, mine.handBackDigest)))
+		return true;
 	const legacy = mine ? undefined : legacyRegistration(fn);
 	const registered = mine ?? legacy;
 	if (!registered) return false;
@@ -178,7 +205,8 @@ export async function productionTokenAccepted(fn: IWebhookFunctions, given: stri
 	if (apiKey === '') return false;
 	const handBack = handBackToken(apiKey, registered.botId, registered.url);
 	const isHandBack = safeEqual(given, handBack);
-	const isLegacy = legacy !== undefined && safeEqual(given, legacyToken(apiKey, legacy.nonce, legacy.url));
+	const isLegacy =
+		legacy !== undefined && safeEqual(given, legacyToken(apiKey, legacy.nonce, legacy.url));
 	if (!isHandBack && !isLegacy) return false;
 	rememberProduction(fn, {
 		botId: registered.botId,
@@ -194,7 +222,11 @@ export async function productionTokenAccepted(fn: IWebhookFunctions, given: stri
  * the node's own webhook ID and path, under different bases (…/webhook/ and …/webhook-test/ by
  * default). `ownUrl` is the one n8n gives this context.
  */
-export function isThisTriggersUrl(fn: Pick<IHookFunctions, 'getNode'>, ownUrl: string, url: string): boolean {
+export function isThisTriggersUrl(
+	fn: Pick<IHookFunctions, 'getNode'>,
+	ownUrl: string,
+	url: string,
+): boolean {
 	if (url === ownUrl) return true;
 	const webhookId = fn.getNode().webhookId;
 	if (!webhookId) return false;
@@ -221,9 +253,15 @@ function session(fn: IHookFunctions): RequestSession {
 const isNotFound = (error: unknown) => error instanceof NodeApiError && error.httpCode === '404';
 
 /** The bot's webhook as HelloAnnie has it (the token is never returned), or undefined if none. */
-export async function getBotWebhook(fn: IHookFunctions, botId: string): Promise<IDataObject | undefined> {
+export async function getBotWebhook(
+	fn: IHookFunctions,
+	botId: string,
+): Promise<IDataObject | undefined> {
 	try {
-		const response = await session(fn).send<AnnieEnvelope<IDataObject>>({ method: 'GET', path: path(botId), idempotent: true }, 0);
+		const response = await session(fn).send<AnnieEnvelope<IDataObject>>(
+			{ method: 'GET', path: path(botId), idempotent: true },
+			0,
+		);
 		return response?.data ?? undefined;
 	} catch (error) {
 		if (isNotFound(error)) return undefined;
@@ -235,8 +273,16 @@ export async function getBotWebhook(fn: IHookFunctions, botId: string): Promise<
  * Creates or replaces the bot's webhook. PUT and DELETE are idempotent, so they are retried on
  * transient failures like reads: repeating them cannot do anything twice.
  */
-export async function upsertBotWebhook(fn: IHookFunctions, botId: string, url: string, authToken: string): Promise<void> {
-	await session(fn).send({ method: 'PUT', path: path(botId), body: { url, authToken }, idempotent: true }, 0);
+export async function upsertBotWebhook(
+	fn: IHookFunctions,
+	botId: string,
+	url: string,
+	authToken: string,
+): Promise<void> {
+	await session(fn).send(
+		{ method: 'PUT', path: path(botId), body: { url, authToken }, idempotent: true },
+		0,
+	);
 }
 
 export async function deleteBotWebhook(fn: IHookFunctions, botId: string): Promise<void> {

@@ -12,7 +12,11 @@ export const helloAnnie: ProviderDefinition = {
 		const { message, error } = body as { message?: unknown; error?: unknown };
 		if (typeof message === 'string' && message) return message;
 		if (typeof error === 'string' && error) return error;
-		if (error && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') {
+		if (
+			error &&
+			typeof error === 'object' &&
+			typeof (error as { message?: unknown }).message === 'string'
+		) {
 			return (error as { message: string }).message;
 		}
 		return undefined;
@@ -30,6 +34,8 @@ export interface AnnieEnvelope<T> {
  * itself when it is the array (GET /bots' answer is not documented).
  */
 export function listEntries(data: unknown, key: string): IDataObject[] {
-	const entries = Array.isArray(data) ? data : (data as Record<string, unknown> | null | undefined)?.[key];
+	const entries = Array.isArray(data)
+		? data
+		: (data as Record<string, unknown> | null | undefined)?.[key];
 	return Array.isArray(entries) ? (entries as IDataObject[]) : [];
 }

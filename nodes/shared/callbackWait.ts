@@ -69,7 +69,11 @@ function keepWaitingCall(customData: CustomData, call: WatchedCall): void {
 	customData.set(CALL_ID_KEY, call.callId);
 	customData.set(
 		WAITING_CALL_KEY,
-		JSON.stringify({ callId: call.callId, placedAt: call.placedAt, created: pick(call.created, [call.idField, 'status']) }),
+		JSON.stringify({
+			callId: call.callId,
+			placedAt: call.placedAt,
+			created: pick(call.created, [call.idField, 'status']),
+		}),
 	);
 }
 
@@ -108,7 +112,10 @@ export function checkCallbackCanWait(fn: IExecuteFunctions): void {
 		throw new NodeOperationError(
 			fn.getNode(),
 			`Wait Using "On Provider Callback" keeps the call's ID in the execution's custom data, which already holds ${CUSTOM_DATA_KEYS_LIMIT} keys. Nothing was dialed.`,
-			{ description: 'Set fewer custom data keys before this node (Execution Data node), or choose Wait Using "Polling".' },
+			{
+				description:
+					'Set fewer custom data keys before this node (Execution Data node), or choose Wait Using "Polling".',
+			},
 		);
 	}
 }
@@ -123,10 +130,15 @@ export function resumeUrl(fn: IExecuteFunctions, itemIndex: number): string {
 	const proxy = fn.getWorkflowDataProxy(itemIndex) as { $execution?: { resumeUrl?: unknown } };
 	const url = proxy.$execution?.resumeUrl;
 	if (typeof url !== 'string' || !/^https?:\/\//.test(url)) {
-		throw new NodeOperationError(fn.getNode(), 'n8n gave no resume URL for this execution, so the provider could not call back', {
-			description: 'Choose Wait Using "Polling", or check WEBHOOK_URL in the n8n settings. Nothing was dialed.',
-			itemIndex,
-		});
+		throw new NodeOperationError(
+			fn.getNode(),
+			'n8n gave no resume URL for this execution, so the provider could not call back',
+			{
+				description:
+					'Choose Wait Using "Polling", or check WEBHOOK_URL in the n8n settings. Nothing was dialed.',
+				itemIndex,
+			},
+		);
 	}
 	return url;
 }
@@ -159,14 +171,19 @@ export async function waitForCallback(
 		waitedSeconds: Math.round(waiting.maxWaitMs / 1000),
 		outcomeError: call.outcomeError,
 	});
-	fn.getExecuteData().data = { main: [[{ json: atMaxWait, pairedItem: { item: call.itemIndex } }]] };
+	fn.getExecuteData().data = {
+		main: [[{ json: atMaxWait, pairedItem: { item: call.itemIndex } }]],
+	};
 	await fn.putExecutionToWait(new Date(call.deadline));
 	return output.map((item) =>
 		item.json === call.created
 			? {
 					...item,
 					json: {
-						...endedCallItem(call, call.last, { waitedSeconds: 0, outcomeError: call.outcomeError }),
+						...endedCallItem(call, call.last, {
+							waitedSeconds: 0,
+							outcomeError: call.outcomeError,
+						}),
 						placedAt: new Date(call.placedAt).toISOString(),
 						waitingFor: `${waiting.provider} callback`,
 					},
@@ -215,7 +232,11 @@ export async function resumeOnCallback(
 	const payload = body !== null && typeof body === 'object' && !Array.isArray(body) ? body : {};
 	const { callId, final } = waits.callback.identify(payload);
 	if (callId !== waiting.callId) {
-		return refuse(fn, 409, 'This callback is about another call than the one this execution waits for; nothing was resumed');
+		return refuse(
+			fn,
+			409,
+			'This callback is about another call than the one this execution waits for; nothing was resumed',
+		);
 	}
 	if (!final) {
 		fn.getResponseObject().status(200).json({ received: true, resumed: false });
@@ -233,8 +254,13 @@ export async function resumeOnCallback(
 		const reason = errorText(error);
 		outcomeError = `${provider.displayName} called back about the end of the call, but the call could not be read: ${reason}. Read it later with its ID.`;
 	}
-	const waitedSeconds = Number.isFinite(waiting.placedAt) ? Math.max(0, Math.round((Date.now() - waiting.placedAt) / 1000)) : 0;
-	const json = endedCallItem({ created: waiting.created, idField: waits.idField }, state, { waitedSeconds, outcomeError });
+	const waitedSeconds = Number.isFinite(waiting.placedAt)
+		? Math.max(0, Math.round((Date.now() - waiting.placedAt) / 1000))
+		: 0;
+	const json = endedCallItem({ created: waiting.created, idField: waits.idField }, state, {
+		waitedSeconds,
+		outcomeError,
+	});
 	return {
 		webhookResponse: { received: true, resumed: true },
 		workflowData: [[{ json, pairedItem: { item: 0 } }]],

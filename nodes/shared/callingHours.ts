@@ -7,7 +7,15 @@
  */
 import { toOffsetDateTime, zoneOffsetMinutes } from './dates';
 
-export const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
+export const WEEKDAYS = [
+	'sunday',
+	'monday',
+	'tuesday',
+	'wednesday',
+	'thursday',
+	'friday',
+	'saturday',
+] as const;
 
 export interface CallingHours {
 	timeZone: string;

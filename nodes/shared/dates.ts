@@ -65,7 +65,14 @@ export function zoneOffsetMinutes(utcMs: number, timeZone: string): number {
 		second: '2-digit',
 	}).formatToParts(new Date(utcMs));
 	const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-	const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+	const asUtc = Date.UTC(
+		get('year'),
+		get('month') - 1,
+		get('day'),
+		get('hour'),
+		get('minute'),
+		get('second'),
+	);
 	return Math.round((asUtc - Math.floor(utcMs / 1000) * 1000) / 60000);
 }
 
@@ -124,7 +131,10 @@ export function toOffsetDateTime(input: string, timeZone: string): OffsetDateTim
 }
 
 /** An instant as ISO 8601 in UTC with `Z` (e.g. AICaller's callDelayedUntil). */
-export function toUtcIso(input: string, timeZone: string): { text: string; epochMs: number } | undefined {
+export function toUtcIso(
+	input: string,
+	timeZone: string,
+): { text: string; epochMs: number } | undefined {
 	const parsed = toOffsetDateTime(input, timeZone);
 	if (!parsed) return undefined;
 	return { text: new Date(parsed.epochMs).toISOString(), epochMs: parsed.epochMs };

@@ -38,7 +38,10 @@ function operationSelector(resource: Resource): INodeProperties {
 /** Fields every operation gets after its own, possibly depending on the operation. */
 export type SharedProperties = INodeProperties[] | ((operation: Operation) => INodeProperties[]);
 
-export function buildProperties(resources: Resource[], shared: SharedProperties = []): INodeProperties[] {
+export function buildProperties(
+	resources: Resource[],
+	shared: SharedProperties = [],
+): INodeProperties[] {
 	// The first resource is the default; a variable for the same reason as in operationSelector.
 	const defaultResource = resources[0].value;
 	const properties: INodeProperties[] = [
@@ -68,7 +71,11 @@ export function buildProperties(resources: Resource[], shared: SharedProperties 
 	return properties;
 }
 
-export function findOperation(resources: Resource[], resource: string, operation: string): Operation | undefined {
+export function findOperation(
+	resources: Resource[],
+	resource: string,
+	operation: string,
+): Operation | undefined {
 	return resources.find((r) => r.value === resource)?.operations.find((o) => o.value === operation);
 }
 

@@ -21,7 +21,14 @@
  *   to do.
  * - No message names the link's query string (its signature), only the host.
  */
-import type { IBinaryData, IBinaryKeyData, IDataObject, IExecuteFunctions, IN8nHttpFullResponse, INodeProperties } from 'n8n-workflow';
+import type {
+	IBinaryData,
+	IBinaryKeyData,
+	IDataObject,
+	IExecuteFunctions,
+	IN8nHttpFullResponse,
+	INodeProperties,
+} from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
 import { z } from 'zod';
 import { classifyNetworkFailure, lowerCaseHeaders } from './http';
@@ -53,13 +60,27 @@ export const MAX_REDIRECTS = 5;
 
 /** The Download field and, shown with it, Max File Size, for an operation that can offer `kinds` (what the provider's pages document). */
 export function downloadProperties(kinds: readonly FileKind[], what: string): INodeProperties[] {
-	const options = [{ name: 'None', value: 'none', description: 'Output the call data with its links only' }];
+	const options = [
+		{ name: 'None', value: 'none', description: 'Output the call data with its links only' },
+	];
 	if (kinds.includes('transcript'))
-		options.push({ name: 'Transcript', value: 'transcript', description: 'Add the transcript file as binary property "transcript"' });
+		options.push({
+			name: 'Transcript',
+			value: 'transcript',
+			description: 'Add the transcript file as binary property "transcript"',
+		});
 	if (kinds.includes('recording'))
-		options.push({ name: 'Recording', value: 'recording', description: 'Add the recording file as binary property "recording"' });
+		options.push({
+			name: 'Recording',
+			value: 'recording',
+			description: 'Add the recording file as binary property "recording"',
+		});
 	if (kinds.length > 1)
-		options.push({ name: 'Both', value: 'both', description: 'Add the transcript and the recording files' });
+		options.push({
+			name: 'Both',
+			value: 'both',
+			description: 'Add the transcript and the recording files',
+		});
 	return [
 		{
 			displayName: 'Download',
@@ -140,7 +161,8 @@ const LABEL: Record<FileKind, string> = { transcript: 'Transcript', recording: '
 /** Attempts per file when the host fails (5xx) or the connection does, before any byte was kept. */
 const ATTEMPTS = 2;
 
-const HTTPS_ONLY = "this node downloads files only over https when the credential's Base URL is https";
+const HTTPS_ONLY =
+	"this node downloads files only over https when the credential's Base URL is https";
 
 const RAISE_LIMIT = 'Raise Max File Size (0: no limit) to download it.';
 
@@ -150,7 +172,10 @@ interface Failure {
 	retry: boolean;
 }
 
-const failure = (message: string, options: { httpCode?: string; retry?: boolean } = {}): Failure => ({
+const failure = (
+	message: string,
+	options: { httpCode?: string; retry?: boolean } = {},
+): Failure => ({
 	failed: { message, ...(options.httpCode ? { httpCode: options.httpCode } : {}) },
 	retry: options.retry ?? false,
 });
@@ -192,13 +217,19 @@ export async function withDownloads(
 	const { timeoutMs } = transportOptions(ctx.fn);
 	const credentials = await ctx.fn.getCredentials(settings.credentialType, ctx.itemIndex);
 	const schemes = allowedSchemes(credentials.baseUrl);
-	const limitMb = Number.isFinite(settings.maxFileSizeMb) && settings.maxFileSizeMb > 0 ? settings.maxFileSizeMb : 0;
+	const limitMb =
+		Number.isFinite(settings.maxFileSizeMb) && settings.maxFileSizeMb > 0
+			? settings.maxFileSizeMb
+			: 0;
 	for (const link of links) {
 		const outcome = await download(ctx.fn, link, { schemes, limitMb, timeoutMs });
 		if ('failed' in outcome) errors[link.kind] = outcome.failed;
 		else binary[link.kind] = outcome.stored;
 	}
-	return new ItemWithFiles(Object.keys(errors).length ? { ...json, downloadErrors: errors } : json, binary);
+	return new ItemWithFiles(
+		Object.keys(errors).length ? { ...json, downloadErrors: errors } : json,
+		binary,
+	);
 }
 
 async function download(
@@ -208,7 +239,9 @@ async function download(
 ): Promise<Stored | Failure> {
 	const label = LABEL[link.kind];
 	if (typeof link.url !== 'string' || link.url.trim() === '') {
-		return failure(`${label} not downloaded: there is no ${link.field} for this call (${link.missingHint})`);
+		return failure(
+			`${label} not downloaded: there is no ${link.field} for this call (${link.missingHint})`,
+		);
 	}
 	let url: URL | undefined;
 	try {
@@ -235,7 +268,8 @@ async function download(
 	};
 	for (let attempt = 1; ; attempt++) {
 		const outcome = await fetchFile(fn, job, url);
-		if (!('failed' in outcome) || !outcome.retry || attempt >= ATTEMPTS || job.deadline.aborted) return outcome;
+		if (!('failed' in outcome) || !outcome.retry || attempt >= ATTEMPTS || job.deadline.aborted)
+			return outcome;
 		await sleep(500 * attempt);
 	}
 }
@@ -268,12 +302,17 @@ async function fetchFile(fn: IExecuteFunctions, job: Job, start: URL): Promise<S
 			url = next;
 			continue;
 		}
-		if (response.statusCode >= 300) return await statusFailure(fn, job, url, response.statusCode, body);
+		if (response.statusCode >= 300)
+			return await statusFailure(fn, job, url, response.statusCode, body);
 		return await store(fn, job, url, headers, body, request);
 	}
 }
 
-async function get(fn: IExecuteFunctions, url: URL, signal: AbortSignal): Promise<IN8nHttpFullResponse> {
+async function get(
+	fn: IExecuteFunctions,
+	url: URL,
+	signal: AbortSignal,
+): Promise<IN8nHttpFullResponse> {
 	// n8n's plain request helper, not httpRequestWithAuthentication: a pre-signed link carries its
 	// own authorization, and the provider's API key must not reach the storage host.
 	return (await fn.helpers.httpRequest({
@@ -292,7 +331,13 @@ async function get(fn: IExecuteFunctions, url: URL, signal: AbortSignal): Promis
 }
 
 /** Where a redirect leads, or why it is not followed. */
-function redirectTarget(job: Job, from: URL, location: string, redirects: number, visited: Set<string>): URL | Failure {
+function redirectTarget(
+	job: Job,
+	from: URL,
+	location: string,
+	redirects: number,
+	visited: Set<string>,
+): URL | Failure {
 	const refused = `${job.label} not downloaded: ${from.host} redirected the download`;
 	let next: URL;
 	try {
@@ -300,13 +345,19 @@ function redirectTarget(job: Job, from: URL, location: string, redirects: number
 	} catch {
 		return failure(`${refused} to an address that is not valid`);
 	}
-	if (!isWebAddress(next)) return failure(`${refused} to an address that is not a web address (${next.protocol})`);
-	if (!job.schemes.has(next.protocol)) return failure(`${refused} to a link that is not https (${next.host}); ${HTTPS_ONLY}`);
+	if (!isWebAddress(next))
+		return failure(`${refused} to an address that is not a web address (${next.protocol})`);
+	if (!job.schemes.has(next.protocol))
+		return failure(`${refused} to a link that is not https (${next.host}); ${HTTPS_ONLY}`);
 	if (visited.has(next.href)) {
-		return failure(`${refused} in a loop (back to an address already visited); the file host is misconfigured, report it to the provider if it persists`);
+		return failure(
+			`${refused} in a loop (back to an address already visited); the file host is misconfigured, report it to the provider if it persists`,
+		);
 	}
 	if (redirects >= MAX_REDIRECTS) {
-		return failure(`${refused} more than ${MAX_REDIRECTS} times; the file host is misconfigured, report it to the provider if it persists`);
+		return failure(
+			`${refused} more than ${MAX_REDIRECTS} times; the file host is misconfigured, report it to the provider if it persists`,
+		);
 	}
 	return next;
 }
@@ -318,16 +369,28 @@ function timedOut(job: Job, url: URL): Failure {
 }
 
 /** A 4xx or 5xx (or a 3xx that leads nowhere): the storage host's own words, when it gave them. */
-async function statusFailure(fn: IExecuteFunctions, job: Job, url: URL, statusCode: number, body: Body): Promise<Failure> {
+async function statusFailure(
+	fn: IExecuteFunctions,
+	job: Job,
+	url: URL,
+	statusCode: number,
+	body: Body,
+): Promise<Failure> {
 	const text = await readSmall(fn, body);
 	const { code, message } = storageError(text);
 	const detail = [code, message].filter(Boolean).join(': ');
 	const status = `HTTP ${statusCode}${detail ? `: ${detail}` : ''}`;
 	const httpCode = String(statusCode);
 	if (statusCode === 403 && /expired/i.test(`${code} ${message}`)) {
-		return failure(`${job.label} not downloaded: the link has expired (${status}). ${job.link.expiredHint}`, { httpCode });
+		return failure(
+			`${job.label} not downloaded: the link has expired (${status}). ${job.link.expiredHint}`,
+			{ httpCode },
+		);
 	}
-	return failure(`${job.label} not downloaded: ${url.host} answered ${status}`, { httpCode, retry: statusCode >= 500 });
+	return failure(`${job.label} not downloaded: ${url.host} answered ${status}`, {
+		httpCode,
+		retry: statusCode >= 500,
+	});
 }
 
 /** The body into n8n's binary data store, counted on the way: stopped past Max File Size or the deadline. */
@@ -339,11 +402,17 @@ async function store(
 	body: Body,
 	request: AbortController,
 ): Promise<Stored | Failure> {
-	const declared = Buffer.isBuffer(body) ? body.length : headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
+	const declared = Buffer.isBuffer(body)
+		? body.length
+		: headers['content-length'] === undefined
+			? undefined
+			: Number(headers['content-length']);
 	// Refused before any byte is read when the host says how large the file is.
 	if (declared !== undefined && Number.isFinite(declared) && declared > job.limitBytes) {
 		discard(request, body);
-		return failure(`${job.label} not downloaded: the file is ${sizeWords(declared)}, larger than Max File Size (${job.limitMb} MB). ${RAISE_LIMIT}`);
+		return failure(
+			`${job.label} not downloaded: the file is ${sizeWords(declared)}, larger than Max File Size (${job.limitMb} MB). ${RAISE_LIMIT}`,
+		);
 	}
 
 	let received = 0;
@@ -363,7 +432,11 @@ async function store(
 
 	let stored: IBinaryData;
 	try {
-		stored = await fn.helpers.prepareBinaryData(counted, fileName(headers, url, job.link.kind), mimeType(headers));
+		stored = await fn.helpers.prepareBinaryData(
+			counted,
+			fileName(headers, url, job.link.kind),
+			mimeType(headers),
+		);
 	} catch (error) {
 		if (tooLarge) {
 			return failure(
@@ -374,7 +447,10 @@ async function store(
 		return networkFailure(job, url, error);
 	}
 	if (declared !== undefined && Number.isFinite(declared) && received !== declared) {
-		return failure(`${job.label} not downloaded completely: ${received} of ${declared} bytes arrived from ${url.host}`, { retry: true });
+		return failure(
+			`${job.label} not downloaded completely: ${received} of ${declared} bytes arrived from ${url.host}`,
+			{ retry: true },
+		);
 	}
 	return { stored };
 }
@@ -404,7 +480,8 @@ async function readSmall(fn: IExecuteFunctions, body: Body): Promise<string> {
 
 /** S3, GCS and Azure answer errors as XML with <Code> and <Message>. */
 function storageError(text: string): { code?: string; message?: string } {
-	const tag = (name: string) => new RegExp(`<${name}>([^<]{1,300})</${name}>`).exec(text)?.[1]?.trim();
+	const tag = (name: string) =>
+		new RegExp(`<${name}>([^<]{1,300})</${name}>`).exec(text)?.[1]?.trim();
 	return { code: tag('Code'), message: tag('Message') };
 }
 
@@ -417,7 +494,10 @@ function fileName(headers: Record<string, string>, url: URL, kind: FileKind): st
 	const encoded = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(disposition)?.[1];
 	let name = encoded ? safeDecode(encoded) : /filename\s*=\s*"?([^";]+)"?/i.exec(disposition)?.[1];
 	if (!name) name = safeDecode(url.pathname.split('/').pop() ?? '');
-	name = [...(name.split(/[\\/]/).pop() ?? '')].filter((c) => c >= ' ' && c !== '"').join('').trim();
+	name = [...(name.split(/[\\/]/).pop() ?? '')]
+		.filter((c) => c >= ' ' && c !== '"')
+		.join('')
+		.trim();
 	return name && name !== '.' && name !== '..' ? name : kind;
 }
 
@@ -432,7 +512,8 @@ function safeDecode(value: string): string {
 /** The media type without parameters; none for a generic type, so n8n derives it from the file name. */
 function mimeType(headers: Record<string, string>): string | undefined {
 	const type = (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-	if (!type || type === 'application/octet-stream' || type === 'binary/octet-stream') return undefined;
+	if (!type || type === 'application/octet-stream' || type === 'binary/octet-stream')
+		return undefined;
 	return type;
 }
 
@@ -449,6 +530,9 @@ function networkFailure(job: Job, url: URL, error: unknown): Failure {
 	if (network.kind !== 'unknown') {
 		return failure(`${lead}: the connection failed (${network.words})`, { retry: network.retry });
 	}
-	if (network.code === 'ERR_STREAM_PREMATURE_CLOSE') return failure(`${lead}: the connection closed before the whole file arrived`);
-	return failure(`${lead}: ${network.code ? `the download failed (${network.code})` : 'the download failed'}`);
+	if (network.code === 'ERR_STREAM_PREMATURE_CLOSE')
+		return failure(`${lead}: the connection closed before the whole file arrived`);
+	return failure(
+		`${lead}: ${network.code ? `the download failed (${network.code})` : 'the download failed'}`,
+	);
 }

@@ -16,10 +16,17 @@ export function errorText(error: unknown): string {
  * `error` as a NodeApiError or NodeOperationError. With an `itemIndex`, the error names that
  * item unless it already names one.
  */
-export function asNodeError(fn: { getNode(): INode }, error: unknown, itemIndex?: number): NodeApiError | NodeOperationError {
+export function asNodeError(
+	fn: { getNode(): INode },
+	error: unknown,
+	itemIndex?: number,
+): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
-		if (itemIndex !== undefined && error.context.itemIndex === undefined) error.context.itemIndex = itemIndex;
+		if (itemIndex !== undefined && error.context.itemIndex === undefined)
+			error.context.itemIndex = itemIndex;
 		return error;
 	}
-	return new NodeOperationError(fn.getNode(), error instanceof Error ? error : String(error), { itemIndex });
+	return new NodeOperationError(fn.getNode(), error instanceof Error ? error : String(error), {
+		itemIndex,
+	});
 }

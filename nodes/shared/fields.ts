@@ -5,7 +5,11 @@
  */
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-export function readFields(fn: IExecuteFunctions, itemIndex: number, properties: INodeProperties[]): IDataObject {
+export function readFields(
+	fn: IExecuteFunctions,
+	itemIndex: number,
+	properties: INodeProperties[],
+): IDataObject {
 	const input: IDataObject = {};
 	for (const property of properties) {
 		input[property.name] = fn.getNodeParameter(property.name, itemIndex, property.default, {

@@ -14,7 +14,13 @@
  */
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
-import { checkCallingHours, isTimeZone, parseClock, WEEKDAYS, type CallingHours } from './callingHours';
+import {
+	checkCallingHours,
+	isTimeZone,
+	parseClock,
+	WEEKDAYS,
+	type CallingHours,
+} from './callingHours';
 import { errorText } from './errors';
 import { OUTCOME_UNCERTAIN } from './transport';
 import type { DialSupport } from './types';
@@ -48,7 +54,7 @@ export function guardOptions(dials: DialSupport): INodeProperties[] {
 			default: '',
 			placeholder: 'America/New_York',
 			description:
-				'Time zone of the person reached, as a name such as America/New_York or Europe/Paris. Map it from the input to use each item\'s own zone. Empty: the workflow\'s time zone.',
+				"Time zone of the person reached, as a name such as America/New_York or Europe/Paris. Map it from the input to use each item's own zone. Empty: the workflow's time zone.",
 		},
 		{
 			displayName: 'Earliest',
@@ -83,7 +89,11 @@ export function guardOptions(dials: DialSupport): INodeProperties[] {
 			name: 'outsideHours',
 			type: 'options',
 			options: [
-				{ name: 'Skip Item', value: 'skip', description: 'Send nothing; output the item as skipped with nextAllowedAt' },
+				{
+					name: 'Skip Item',
+					value: 'skip',
+					description: 'Send nothing; output the item as skipped with nextAllowedAt',
+				},
 				{
 					name: 'Schedule for Next Allowed Time',
 					value: 'schedule',
@@ -121,7 +131,12 @@ export function guardOptions(dials: DialSupport): INodeProperties[] {
 	];
 	const only = dials.onlyWhen;
 	// A leading slash points at the operation's own field from inside the Options collection.
-	return only ? options.map((option) => ({ ...option, displayOptions: { show: { [`/${only.field}`]: [only.value] } } })) : options;
+	return only
+		? options.map((option) => ({
+				...option,
+				displayOptions: { show: { [`/${only.field}`]: [only.value] } },
+			}))
+		: options;
 }
 
 /** An item that passed the guard's checks, with the key it still has to claim. */
@@ -174,14 +189,20 @@ export class PreDialGuard {
 	}
 
 	private fail(itemIndex: number, message: string): NodeOperationError {
-		return new NodeOperationError(this.fn.getNode(), message, { itemIndex, description: 'Nothing was sent for this item.' });
+		return new NodeOperationError(this.fn.getNode(), message, {
+			itemIndex,
+			description: 'Nothing was sent for this item.',
+		});
 	}
 
 	private readKey(itemIndex: number): string | undefined {
 		const raw = this.option<unknown>('deduplicationKey', itemIndex, '');
 		if (raw === undefined || raw === null) return undefined;
 		if (typeof raw === 'object') {
-			throw this.fail(itemIndex, 'Options → Deduplication Key (deduplicationKey) is a group of fields or a list: map a text or a number to it, such as the appointment ID');
+			throw this.fail(
+				itemIndex,
+				'Options → Deduplication Key (deduplicationKey) is a group of fields or a list: map a text or a number to it, such as the appointment ID',
+			);
 		}
 		const key = String(raw).trim();
 		return key === '' ? undefined : key;
@@ -192,18 +213,45 @@ export class PreDialGuard {
 		if (!raw || typeof raw !== 'object' || Object.keys(raw).length === 0) return undefined;
 		const zone = String(raw.timeZone ?? '').trim() || this.fn.getTimezone();
 		if (!isTimeZone(zone)) {
-			throw this.fail(itemIndex, 'Calling Hours → Time Zone (timeZone) is not a time zone name: enter one such as America/New_York or Europe/Paris, or leave it empty for the workflow\'s time zone');
+			throw this.fail(
+				itemIndex,
+				"Calling Hours → Time Zone (timeZone) is not a time zone name: enter one such as America/New_York or Europe/Paris, or leave it empty for the workflow's time zone",
+			);
 		}
 		const earliest = parseClock(String(raw.earliest ?? '09:00'));
 		const latest = parseClock(String(raw.latest ?? '20:00'));
-		if (earliest === undefined) throw this.fail(itemIndex, 'Calling Hours → Earliest (earliest) is not a time of day: enter one such as 09:00 (24-hour clock)');
-		if (latest === undefined) throw this.fail(itemIndex, 'Calling Hours → Latest (latest) is not a time of day: enter one such as 20:00 (24-hour clock)');
-		if (earliest === latest) throw this.fail(itemIndex, 'Calling Hours → Latest (latest) is the same as Earliest, which leaves no time to call: set Latest later than Earliest');
+		if (earliest === undefined)
+			throw this.fail(
+				itemIndex,
+				'Calling Hours → Earliest (earliest) is not a time of day: enter one such as 09:00 (24-hour clock)',
+			);
+		if (latest === undefined)
+			throw this.fail(
+				itemIndex,
+				'Calling Hours → Latest (latest) is not a time of day: enter one such as 20:00 (24-hour clock)',
+			);
+		if (earliest === latest)
+			throw this.fail(
+				itemIndex,
+				'Calling Hours → Latest (latest) is the same as Earliest, which leaves no time to call: set Latest later than Earliest',
+			);
 		const days = new Set(
-			(Array.isArray(raw.days) ? raw.days : []).map((day) => WEEKDAYS.indexOf(String(day) as (typeof WEEKDAYS)[number])).filter((d) => d >= 0),
+			(Array.isArray(raw.days) ? raw.days : [])
+				.map((day) => WEEKDAYS.indexOf(String(day) as (typeof WEEKDAYS)[number]))
+				.filter((d) => d >= 0),
 		);
-		if (days.size === 0) throw this.fail(itemIndex, 'Calling Hours → Days (days) has no day selected: select at least one day');
-		return { timeZone: zone, earliest, latest, days, schedule: raw.outsideHours === 'schedule' && Boolean(this.dials.schedule) };
+		if (days.size === 0)
+			throw this.fail(
+				itemIndex,
+				'Calling Hours → Days (days) has no day selected: select at least one day',
+			);
+		return {
+			timeZone: zone,
+			earliest,
+			latest,
+			days,
+			schedule: raw.outsideHours === 'schedule' && Boolean(this.dials.schedule),
+		};
 	}
 
 	/** Whether the item places nothing (a chat conversation): no key to claim, no hours to keep. */
@@ -221,19 +269,36 @@ export class PreDialGuard {
 	 * Calling hours at the moment `now`: the item as it may be sent (possibly scheduled for the
 	 * window's next opening), or its skipped output.
 	 */
-	private applyHours<T>(itemIndex: number, input: T, key: string | undefined, now: number): Checked<T> | HeldBack {
+	private applyHours<T>(
+		itemIndex: number,
+		input: T,
+		key: string | undefined,
+		now: number,
+	): Checked<T> | HeldBack {
 		const hours = this.readHours(itemIndex);
 		if (!hours) return { itemIndex, input, key };
 		const planned = this.dials.schedule?.plannedAt(input as IDataObject);
 		// A call set for a later moment is checked at that moment (one set in the past goes out now).
 		const plannedMs = planned ? Date.parse(planned) : NaN;
-		const window = checkCallingHours(hours, Number.isFinite(plannedMs) ? Math.max(plannedMs, now) : now);
+		const window = checkCallingHours(
+			hours,
+			Number.isFinite(plannedMs) ? Math.max(plannedMs, now) : now,
+		);
 		if (window.open) return { itemIndex, input, key };
 		const nextAllowedAt = new Date(window.nextAllowedAt).toISOString();
 		if (hours.schedule && this.dials.schedule) {
-			return { itemIndex, input: this.dials.schedule.setPlannedAt(input as IDataObject, nextAllowedAt) as T, key };
+			return {
+				itemIndex,
+				input: this.dials.schedule.setPlannedAt(input as IDataObject, nextAllowedAt) as T,
+				key,
+			};
 		}
-		const output: IDataObject = { skipped: true, skipReason: 'outsideCallingHours', nextAllowedAt, timeZone: hours.timeZone };
+		const output: IDataObject = {
+			skipped: true,
+			skipReason: 'outsideCallingHours',
+			nextAllowedAt,
+			timeZone: hours.timeZone,
+		};
 		if (key) output.deduplicationKey = key;
 		return { itemIndex, output };
 	}
@@ -245,7 +310,11 @@ export class PreDialGuard {
 	async check<T>(itemIndex: number, input: T): Promise<Checked<T> | HeldBack> {
 		const key = this.readKey(itemIndex);
 		if (this.option('forgetDeduplicationKeys', itemIndex, false)) {
-			if (!key) throw this.fail(itemIndex, 'Options → Deduplication Key (deduplicationKey) is empty: give the key to forget, or turn off Forget Deduplication Keys');
+			if (!key)
+				throw this.fail(
+					itemIndex,
+					'Options → Deduplication Key (deduplicationKey) is empty: give the key to forget, or turn off Forget Deduplication Keys',
+				);
 			await this.fn.helpers.removeProcessed([key, markerOf(key)], 'node', STORE_OPTIONS);
 			return { itemIndex, output: { deduplicationKey: key, keyForgotten: true } };
 		}
@@ -284,7 +353,13 @@ export class PreDialGuard {
 		for (const { itemIndex, key } of items) {
 			if (key === undefined) continue;
 			if (byKey.has(key)) duplicates.set(itemIndex, duplicateOutput(key));
-			else byKey.set(key, { itemIndex, key, marker: markerOf(key), token: `${key}\u001f${this.fn.getExecutionId()}:${itemIndex}:${Math.random().toString(36).slice(2)}` });
+			else
+				byKey.set(key, {
+					itemIndex,
+					key,
+					marker: markerOf(key),
+					token: `${key}\u001f${this.fn.getExecutionId()}:${itemIndex}:${Math.random().toString(36).slice(2)}`,
+				});
 		}
 		if (byKey.size === 0) return duplicates;
 
@@ -322,7 +397,9 @@ export class PreDialGuard {
 			}
 		} catch (error) {
 			// Nothing of this claim may stay: an item that was not sent must be sendable again.
-			const claimedNow = [...this.claimed.values()].filter((claim) => recorded.includes(claim.token));
+			const claimedNow = [...this.claimed.values()].filter((claim) =>
+				recorded.includes(claim.token),
+			);
 			for (const claim of claimedNow) this.claimed.delete(claim.itemIndex);
 			await this.fn.helpers.removeProcessed(recorded, 'node', STORE_OPTIONS).catch(() => undefined);
 			const reason = error instanceof NodeOperationError ? undefined : errorText(error);
@@ -406,12 +483,17 @@ export class PreDialGuard {
 
 const markerOf = (key: string) => `${CLAIM_MARKER}${key}`;
 
-const duplicateOutput = (key: string): IDataObject => ({ skipped: true, skipReason: 'duplicate', deduplicationKey: key });
+const duplicateOutput = (key: string): IDataObject => ({
+	skipped: true,
+	skipReason: 'duplicate',
+	deduplicationKey: key,
+});
 
 /** A provider's 4xx answer, or a failure before sending: nothing was placed. */
 function isDefiniteRefusal(error: unknown): boolean {
 	// The transport marks every create failure that may have reached the provider (5xx, timeout,
 	// reset, unreadable answer); the rest were refused (4xx) or never sent (connection refused).
-	if (error instanceof NodeApiError || error instanceof NodeOperationError) return !error.context?.[OUTCOME_UNCERTAIN];
+	if (error instanceof NodeApiError || error instanceof NodeOperationError)
+		return !error.context?.[OUTCOME_UNCERTAIN];
 	return false;
 }

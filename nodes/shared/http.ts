@@ -87,11 +87,26 @@ const NETWORK_FAILURES: Record<string, KnownFailure> = {
 	ERR_INVALID_HEADER_VALUE: INVALID_HEADER,
 	ERR_HTTP_INVALID_HEADER_VALUE: INVALID_HEADER,
 	ERR_INVALID_URL: { kind: 'request', words: 'invalid URL', notSent: true, retry: false },
-	ERR_INVALID_PROTOCOL: { kind: 'request', words: 'unsupported URL scheme', notSent: true, retry: false },
-	ERR_UNESCAPED_CHARACTERS: { kind: 'request', words: 'the address holds characters a URL cannot', notSent: true, retry: false },
+	ERR_INVALID_PROTOCOL: {
+		kind: 'request',
+		words: 'unsupported URL scheme',
+		notSent: true,
+		retry: false,
+	},
+	ERR_UNESCAPED_CHARACTERS: {
+		kind: 'request',
+		words: 'the address holds characters a URL cannot',
+		notSent: true,
+		retry: false,
+	},
 	// Failures while a request may be on its way or already processed.
 	ECONNRESET: { kind: 'connection', words: 'connection reset', notSent: false, retry: true },
-	EPIPE: { kind: 'connection', words: 'connection closed while sending', notSent: false, retry: true },
+	EPIPE: {
+		kind: 'connection',
+		words: 'connection closed while sending',
+		notSent: false,
+		retry: true,
+	},
 	// A timeout of the connection or of the answer: the request may have been sent.
 	ECONNABORTED: { kind: 'timeout', words: 'no answer in time', notSent: false, retry: true },
 	ETIMEDOUT: { kind: 'timeout', words: 'no answer in time', notSent: false, retry: true },
@@ -110,10 +125,22 @@ const UNREACHABLE_WORDS: Record<string, string> = {
 export function classifyNetworkFailure(error: unknown): NetworkFailure {
 	const { code, syscall } = networkDetails(error);
 	if (code && CERTIFICATE_WORDS[code]) {
-		return { code, kind: 'certificate', words: CERTIFICATE_WORDS[code], notSent: true, retry: false };
+		return {
+			code,
+			kind: 'certificate',
+			words: CERTIFICATE_WORDS[code],
+			notSent: true,
+			retry: false,
+		};
 	}
 	if (code && UNREACHABLE_WORDS[code]) {
-		return { code, kind: 'connection', words: UNREACHABLE_WORDS[code], notSent: syscall === 'connect', retry: true };
+		return {
+			code,
+			kind: 'connection',
+			words: UNREACHABLE_WORDS[code],
+			notSent: syscall === 'connect',
+			retry: true,
+		};
 	}
 	if (code && NETWORK_FAILURES[code]) return { code, ...NETWORK_FAILURES[code] };
 	// Anything else (a cancelled request, an unknown code, no code) may have reached the host.
@@ -134,7 +161,12 @@ function networkDetails(error: unknown): { code?: string; syscall?: string } {
 		const current = queue.shift();
 		if (!current || typeof current !== 'object' || seen.has(current)) continue;
 		seen.add(current);
-		const candidate = current as { code?: unknown; syscall?: unknown; cause?: unknown; errorResponse?: unknown };
+		const candidate = current as {
+			code?: unknown;
+			syscall?: unknown;
+			cause?: unknown;
+			errorResponse?: unknown;
+		};
 		if (code === undefined && typeof candidate.code === 'string') code = candidate.code;
 		if (syscall === undefined && typeof candidate.syscall === 'string') syscall = candidate.syscall;
 		queue.push(candidate.cause, candidate.errorResponse);

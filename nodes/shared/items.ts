@@ -13,7 +13,12 @@
  *
  * Every input item yields its own output items, each paired to it; no item is dropped.
  */
-import type { IBinaryKeyData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type {
+	IBinaryKeyData,
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+} from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { asNodeError } from './errors';
 
@@ -33,7 +38,10 @@ export type ItemResult = IDataObject | IDataObject[] | ItemWithFiles;
  * and HTTP status go into `details`. (Setting `item.error` instead would make n8n reduce the json
  * to the message alone.)
  */
-function errorItem(error: NodeApiError | NodeOperationError, itemIndex: number): INodeExecutionData {
+function errorItem(
+	error: NodeApiError | NodeOperationError,
+	itemIndex: number,
+): INodeExecutionData {
 	const details: IDataObject = {};
 	if (error.description) details.description = error.description;
 	if (error instanceof NodeApiError && error.httpCode) details.httpCode = error.httpCode;
@@ -89,18 +97,26 @@ export interface ItemPlan<T> {
 	};
 }
 
-function placedId(result: ItemResult, idOf: (json: IDataObject) => string | undefined): string | undefined {
+function placedId(
+	result: ItemResult,
+	idOf: (json: IDataObject) => string | undefined,
+): string | undefined {
 	if (result instanceof ItemWithFiles) return idOf(result.json);
 	return idOf(Array.isArray(result) ? (result[0] ?? {}) : result);
 }
 
 /** The sentence naming every call placed before an error stopped the run. */
 function placedNote(placed: Placed[], what: string): string {
-	const list = placed.map(({ itemIndex, id }) => `item ${itemIndex}${id ? ` (${id})` : ''}`).join(', ');
+	const list = placed
+		.map(({ itemIndex, id }) => `item ${itemIndex}${id ? ` (${id})` : ''}`)
+		.join(', ');
 	return `Before this error, this run placed ${placed.length} ${what}${placed.length === 1 ? '' : 's'}, which will not be sent again: ${list}.`;
 }
 
-export async function runItems<T>(fn: IExecuteFunctions, plan: ItemPlan<T>): Promise<INodeExecutionData[]> {
+export async function runItems<T>(
+	fn: IExecuteFunctions,
+	plan: ItemPlan<T>,
+): Promise<INodeExecutionData[]> {
 	const items = fn.getInputData();
 	const outputs = new Map<number, INodeExecutionData[]>();
 	let toSend: Array<{ itemIndex: number; input: T }> = [];
@@ -114,7 +130,11 @@ export async function runItems<T>(fn: IExecuteFunctions, plan: ItemPlan<T>): Pro
 		} catch (error) {
 			const nodeError = asNodeError(fn, error, itemIndex);
 			if (!fn.continueOnFail()) {
-				if (items.length > 1) describeFurther(nodeError, `Nothing was sent for any item: every item is checked before the first request.`);
+				if (items.length > 1)
+					describeFurther(
+						nodeError,
+						`Nothing was sent for any item: every item is checked before the first request.`,
+					);
 				throw nodeError;
 			}
 			outputs.set(itemIndex, [errorItem(nodeError, itemIndex)]);
@@ -133,35 +153,55 @@ export async function runItems<T>(fn: IExecuteFunctions, plan: ItemPlan<T>): Pro
 	const size = Math.max(1, Math.floor(plan.unitSize));
 	const stop = async (error: NodeApiError | NodeOperationError): Promise<never> => {
 		await plan.releaseUnsent?.();
-		if (plan.places && placed.length > 0) describeFurther(error, placedNote(placed, plan.places.what));
+		if (plan.places && placed.length > 0)
+			describeFurther(error, placedNote(placed, plan.places.what));
 		throw error;
 	};
 	for (let start = 0; start < toSend.length; start += size) {
 		if (fn.getExecutionCancelSignal?.()?.aborted) {
-			await stop(new NodeOperationError(fn.getNode(), 'The execution was stopped before every item was sent', {
-				description: 'The items not sent yet were not sent; their Deduplication Keys were given back.',
-			}));
+			await stop(
+				new NodeOperationError(
+					fn.getNode(),
+					'The execution was stopped before every item was sent',
+					{
+						description:
+							'The items not sent yet were not sent; their Deduplication Keys were given back.',
+					},
+				),
+			);
 		}
 		const unit: Array<{ itemIndex: number; input: T }> = [];
 		for (const entry of toSend.slice(start, start + size)) {
-			const now = plan.beforeSend ? await plan.beforeSend(entry.itemIndex, entry.input) : { input: entry.input };
+			const now = plan.beforeSend
+				? await plan.beforeSend(entry.itemIndex, entry.input)
+				: { input: entry.input };
 			if ('output' in now) outputs.set(entry.itemIndex, resultItems(now.output, entry.itemIndex));
 			else unit.push({ itemIndex: entry.itemIndex, input: now.input });
 		}
 		if (unit.length === 0) continue;
 		const itemIndexes = unit.map((entry) => entry.itemIndex);
 		try {
-			const results = await plan.send(itemIndexes, unit.map((entry) => entry.input));
+			const results = await plan.send(
+				itemIndexes,
+				unit.map((entry) => entry.input),
+			);
 			plan.accepted?.(itemIndexes);
 			results.forEach((result, k) => {
 				outputs.set(itemIndexes[k], resultItems(result, itemIndexes[k]));
-				if (plan.places?.applies(unit[k].input)) placed.push({ itemIndex: itemIndexes[k], id: placedId(result, plan.places.idOf) });
+				if (plan.places?.applies(unit[k].input))
+					placed.push({ itemIndex: itemIndexes[k], id: placedId(result, plan.places.idOf) });
 			});
 		} catch (error) {
 			let nodeError = asNodeError(fn, error, itemIndexes[0]);
-			if (plan.settleFailure) nodeError = asNodeError(fn, await plan.settleFailure(itemIndexes, nodeError), itemIndexes[0]);
+			if (plan.settleFailure)
+				nodeError = asNodeError(
+					fn,
+					await plan.settleFailure(itemIndexes, nodeError),
+					itemIndexes[0],
+				);
 			if (!fn.continueOnFail()) await stop(nodeError);
-			for (const itemIndex of itemIndexes) outputs.set(itemIndex, [errorItem(nodeError, itemIndex)]);
+			for (const itemIndex of itemIndexes)
+				outputs.set(itemIndex, [errorItem(nodeError, itemIndex)]);
 		}
 	}
 
@@ -170,9 +210,13 @@ export async function runItems<T>(fn: IExecuteFunctions, plan: ItemPlan<T>): Pro
 		const forItem = outputs.get(itemIndex);
 		if (!forItem) {
 			// Unreachable by construction; an item must never silently disappear.
-			throw new NodeOperationError(fn.getNode(), `No result for item ${itemIndex}: check with the provider whether it was sent before running it again`, {
-				itemIndex,
-			});
+			throw new NodeOperationError(
+				fn.getNode(),
+				`No result for item ${itemIndex}: check with the provider whether it was sent before running it again`,
+				{
+					itemIndex,
+				},
+			);
 		}
 		output.push(...forItem);
 	}

@@ -20,7 +20,7 @@ const requestOptions: INodeProperties[] = [
 		typeOptions: { minValue: 0, numberPrecision: 2 },
 		default: 0,
 		description:
-			'Cap on requests this node sends per minute in one execution, e.g. to pace a campaign; below 1 paces slower (0.5: one request every 2 minutes). 0 means only the provider\'s own limit applies.',
+			"Cap on requests this node sends per minute in one execution, e.g. to pace a campaign; below 1 paces slower (0.5: one request every 2 minutes). 0 means only the provider's own limit applies.",
 	},
 	{
 		displayName: 'Timeout (Ms)',
@@ -44,7 +44,14 @@ const defaultCountryCodeOption: INodeProperties = {
 };
 
 function optionsCollection(options: INodeProperties[]): INodeProperties {
-	return { displayName: 'Options', name: 'requestOptions', type: 'collection', placeholder: 'Add Option', default: {}, options };
+	return {
+		displayName: 'Options',
+		name: 'requestOptions',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options,
+	};
 }
 
 /** The "Options" collection every operation of every node gets; with Default Country Code where it has phone fields. */
@@ -54,14 +61,18 @@ function requestOptionsProperties(operation: Operation): INodeProperties[] {
 		...(operation.phoneFields ? [defaultCountryCodeOption] : []),
 		...(operation.dials ? guardOptions(operation.dials) : []),
 	];
-	return [optionsCollection([...options].sort((a, b) => a.displayName.localeCompare(b.displayName)))];
+	return [
+		optionsCollection([...options].sort((a, b) => a.displayName.localeCompare(b.displayName))),
+	];
 }
 
 /**
  * The fields every operation gets after its own, from what it declares: Wait for Call to End
  * where it can wait (`waits`), then Options (with the campaign guard where it `dials`).
  */
-export function sharedProperties(provider: ProviderDefinition): (operation: Operation) => INodeProperties[] {
+export function sharedProperties(
+	provider: ProviderDefinition,
+): (operation: Operation) => INodeProperties[] {
 	return (operation) => [
 		...(operation.waits ? waitProperties(operation.waits, provider.displayName) : []),
 		...requestOptionsProperties(operation),
@@ -78,7 +89,8 @@ export function transportOptions(fn: IExecuteFunctions): TransportOptions {
 	const maxPerMinute = Number(raw.maxPerMinute);
 	return {
 		...DEFAULT_TRANSPORT_OPTIONS,
-		timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : DEFAULT_TRANSPORT_OPTIONS.timeoutMs,
+		timeoutMs:
+			Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : DEFAULT_TRANSPORT_OPTIONS.timeoutMs,
 		maxPerMinute: Number.isFinite(maxPerMinute) && maxPerMinute > 0 ? maxPerMinute : 0,
 	};
 }
@@ -89,9 +101,13 @@ export function defaultCountryCode(fn: IExecuteFunctions): string | undefined {
 	if (raw === undefined || raw === null || String(raw).trim() === '') return undefined;
 	const digits = parseCountryCode(String(raw));
 	if (digits === undefined) {
-		throw new NodeOperationError(fn.getNode(), `Options → Default Country Code (defaultCountryCode) ${COUNTRY_CODE_RULE}`, {
-			description: 'Nothing was sent.',
-		});
+		throw new NodeOperationError(
+			fn.getNode(),
+			`Options → Default Country Code (defaultCountryCode) ${COUNTRY_CODE_RULE}`,
+			{
+				description: 'Nothing was sent.',
+			},
+		);
 	}
 	return digits;
 }

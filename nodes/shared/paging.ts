@@ -18,7 +18,9 @@ export async function collectPages(
 	const results: IDataObject[] = [];
 	const maxPages = options.maxPages ?? 10_000;
 	for (let pageIndex = 0; pageIndex < maxPages && results.length < wanted; pageIndex++) {
-		const size = options.returnAll ? options.pageSize : Math.min(options.pageSize, wanted - results.length);
+		const size = options.returnAll
+			? options.pageSize
+			: Math.min(options.pageSize, wanted - results.length);
 		const page = await fetchPage({ index: pageIndex, offset: results.length, size });
 		results.push(...page.items);
 		if (!page.hasMore || page.items.length === 0) break;

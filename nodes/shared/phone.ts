@@ -196,12 +196,14 @@ export function checkPhoneNumber(raw: string, countryCode?: string): PhoneNumber
 	const plan = NUMBERING_PLANS[countryCode];
 	if (plan) {
 		// The trunk prefix (0 in most countries, 1 in NANP as in 1 555 987 6543) is not dialed from abroad.
-		const national = plan.trunkPrefix && value.startsWith(plan.trunkPrefix) ? value.slice(1) : value;
+		const national =
+			plan.trunkPrefix && value.startsWith(plan.trunkPrefix) ? value.slice(1) : value;
 		return checkNational(countryCode, national, 'completed');
 	}
 	// Elsewhere a national number usually starts with the trunk prefix 0, which is not dialed from
 	// abroad; a few countries keep it.
-	const national = value.startsWith('0') && !KEEPS_LEADING_ZERO.has(countryCode) ? value.slice(1) : value;
+	const national =
+		value.startsWith('0') && !KEEPS_LEADING_ZERO.has(countryCode) ? value.slice(1) : value;
 	if (national.startsWith('0') && !KEEPS_LEADING_ZERO.has(countryCode)) return unreadable;
 	const full = `+${countryCode}${national}`;
 	return E164.test(full) ? { ok: true, e164: full } : unreadable;
@@ -214,11 +216,9 @@ export function normalizePhoneNumber(raw: string, countryCode?: string): string 
 }
 
 function fitsPlan(plan: NumberingPlan, national: string): boolean {
-	return (
-		plan.ranges.some(
-			({ startsWith, digits: [min, max] }) =>
-				startsWith.test(national) && national.length >= min && national.length <= max,
-		)
+	return plan.ranges.some(
+		({ startsWith, digits: [min, max] }) =>
+			startsWith.test(national) && national.length >= min && national.length <= max,
 	);
 }
 
@@ -233,14 +233,22 @@ function digitCount(ranges: readonly NumberRange[]): string {
  * `national`: the digits after country code `code` (a listed one), written by the user after `+`
  * or `00` ('international'), or completed with Default Country Code ('completed').
  */
-function checkNational(code: string, national: string, written: 'international' | 'completed'): PhoneNumberCheck {
+function checkNational(
+	code: string,
+	national: string,
+	written: 'international' | 'completed',
+): PhoneNumberCheck {
 	const plan = NUMBERING_PLANS[code];
 	if (fitsPlan(plan, national)) return { ok: true, e164: `+${code}${national}` };
 
 	// "+44 44 20 7946 0958": too long, and right once the repeated code is removed. A number that
 	// merely starts with the code's digits and has a possible length (+33 3…) is a real one.
 	const longest = Math.max(...plan.ranges.map((range) => range.digits[1]));
-	if (national.startsWith(code) && national.length > longest && fitsPlan(plan, national.slice(code.length))) {
+	if (
+		national.startsWith(code) &&
+		national.length > longest &&
+		fitsPlan(plan, national.slice(code.length))
+	) {
 		return refuse(
 			written === 'international'
 				? `has the country code twice (+${code} ${code}…): remove the repeated ${code}`
@@ -249,26 +257,41 @@ function checkNational(code: string, national: string, written: 'international' 
 	}
 	// "+44 020 …": the trunk 0 written after the country code would be dialed.
 	if (plan.trunkPrefix === '0' && national.startsWith('0')) {
-		return refuse(`has a 0 after the country code (+${code} 0…): remove that 0, it is only dialed within the country`);
+		return refuse(
+			`has a 0 after the country code (+${code} 0…): remove that 0, it is only dialed within the country`,
+		);
 	}
 
 	// The example is written the way the user wrote the number: with + or, completed, as at home.
 	const example = written === 'international' ? internationalExample(code, plan) : plan.example;
 	const counted =
-		written === 'international' ? ` after +${code}` : plan.trunkPrefix === '0' ? ', not counting a leading 0' : '';
-	const needs = (ranges: readonly NumberRange[]) => `it needs ${digitCount(ranges)} digits${counted}, like ${example}`;
+		written === 'international'
+			? ` after +${code}`
+			: plan.trunkPrefix === '0'
+				? ', not counting a leading 0'
+				: '';
+	const needs = (ranges: readonly NumberRange[]) =>
+		`it needs ${digitCount(ranges)} digits${counted}, like ${example}`;
 	const tooShort = (ranges: readonly NumberRange[]) =>
-		refuse(`is too short for ${plan.name} (+${code}): check it for a missing digit; ${needs(ranges)}`);
+		refuse(
+			`is too short for ${plan.name} (+${code}): check it for a missing digit; ${needs(ranges)}`,
+		);
 	const tooLong = (ranges: readonly NumberRange[]) =>
-		refuse(`is too long for ${plan.name} (+${code}): check it for an extra digit; ${needs(ranges)}`);
-	const impossibleStart = refuse(`is not ${plan.name} (+${code}): check it; ${plan.startRule}, like ${example}`);
+		refuse(
+			`is too long for ${plan.name} (+${code}): check it for an extra digit; ${needs(ranges)}`,
+		);
+	const impossibleStart = refuse(
+		`is not ${plan.name} (+${code}): check it; ${plan.startRule}, like ${example}`,
+	);
 
 	const matching = plan.ranges.filter((range) => range.startsWith.test(national));
 	// Too few digits to judge how it starts: say so first, it is the likelier mistake.
 	const shortest = Math.min(...plan.ranges.map((range) => range.digits[0]));
 	if (national.length < shortest) return tooShort(matching.length ? matching : plan.ranges);
 	if (matching.length === 0) return impossibleStart;
-	if (national.length < Math.min(...matching.map((range) => range.digits[0]))) return tooShort(matching);
-	if (national.length > Math.max(...matching.map((range) => range.digits[1]))) return tooLong(matching);
+	if (national.length < Math.min(...matching.map((range) => range.digits[0])))
+		return tooShort(matching);
+	if (national.length > Math.max(...matching.map((range) => range.digits[1])))
+		return tooLong(matching);
 	return impossibleStart;
 }

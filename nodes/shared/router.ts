@@ -40,13 +40,20 @@ export async function executeOperation(
 
 	// An operation reads its own panel fields unless it reshapes them (e.g. two input modes into one object).
 	const readInput = (itemIndex: number) =>
-		operation.readInput ? operation.readInput(fn, itemIndex) : readFields(fn, itemIndex, operation.properties);
+		operation.readInput
+			? operation.readInput(fn, itemIndex)
+			: readFields(fn, itemIndex, operation.properties);
 	const dials = operation.dials;
 	const guard = dials ? new PreDialGuard(fn, dials) : undefined;
 	// Wait for Call to End: read once for the run; On Provider Callback with many items is refused here.
 	const waiter =
 		operation.waits && !operation.batch
-			? CallWaiter.forRun(fn, provider.displayName, operation.waits, (itemIndex) => async (request) => await session.send(request, itemIndex))
+			? CallWaiter.forRun(
+					fn,
+					provider.displayName,
+					operation.waits,
+					(itemIndex) => async (request) => await session.send(request, itemIndex),
+				)
 			: undefined;
 
 	const plan: ItemPlan<Checked<unknown>> = {
@@ -69,14 +76,18 @@ export async function executeOperation(
 			? sendEach(fn, operation.execute, session, waiter)
 			: sendBatch(fn, operation.batch, session, provider.displayName),
 		accepted: guard ? (itemIndexes) => guard.accepted(itemIndexes) : undefined,
-		settleFailure: guard ? async (itemIndexes, error) => await guard.settleFailure(itemIndexes, error) : undefined,
+		settleFailure: guard
+			? async (itemIndexes, error) => await guard.settleFailure(itemIndexes, error)
+			: undefined,
 		releaseUnsent: guard ? async () => await guard.releaseAllUnsent() : undefined,
 		places: dials
 			? {
 					what: dials.places,
 					idOf: (json) => {
 						const id = json[dials.idField];
-						return typeof id === 'string' || typeof id === 'number' ? `${dials.idField} ${id}` : undefined;
+						return typeof id === 'string' || typeof id === 'number'
+							? `${dials.idField} ${id}`
+							: undefined;
 					},
 					applies: (checked) => guard?.places(checked.input) ?? true,
 				}
@@ -94,8 +105,14 @@ function sendEach(
 	session: RequestSession,
 	waiter: CallWaiter | undefined,
 ) {
-	return async ([itemIndex]: number[], [checked]: Array<Checked<unknown>>): Promise<ItemResult[]> => [
-		await execute({ fn, itemIndex, request: async (request) => await session.send(request, itemIndex), waiter }, checked.input),
+	return async (
+		[itemIndex]: number[],
+		[checked]: Array<Checked<unknown>>,
+	): Promise<ItemResult[]> => [
+		await execute(
+			{ fn, itemIndex, request: async (request) => await session.send(request, itemIndex), waiter },
+			checked.input,
+		),
 	];
 }
 
@@ -112,11 +129,16 @@ function sendBatch(
 			inputs.map((checked) => checked.input),
 		);
 		if (!Array.isArray(results) || results.length !== inputs.length) {
-			const mismatch = new NodeApiError(fn.getNode(), { message: 'result count mismatch' } as JsonObject, {
-				message: `${provider} answered ${Array.isArray(results) ? results.length : 'no'} results for a batch of ${inputs.length}`,
-				description: 'The calls of this batch may or may not have been created; they were not sent again. Check with Get Many before running these items again.',
-				itemIndex: itemIndexes[0],
-			});
+			const mismatch = new NodeApiError(
+				fn.getNode(),
+				{ message: 'result count mismatch' } as JsonObject,
+				{
+					message: `${provider} answered ${Array.isArray(results) ? results.length : 'no'} results for a batch of ${inputs.length}`,
+					description:
+						'The calls of this batch may or may not have been created; they were not sent again. Check with Get Many before running these items again.',
+					itemIndex: itemIndexes[0],
+				},
+			);
 			mismatch.context[OUTCOME_UNCERTAIN] = true;
 			throw mismatch;
 		}

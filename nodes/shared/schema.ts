@@ -19,7 +19,10 @@ export function optional<T extends z.ZodTypeAny>(schema: T) {
 
 /** A required text; `max` is the documented maximum length. Surrounding spaces are trimmed. */
 export function text(limits: { min?: number; max?: number } = {}) {
-	let schema = z.string().trim().min(Math.max(1, limits.min ?? 1));
+	let schema = z
+		.string()
+		.trim()
+		.min(Math.max(1, limits.min ?? 1));
 	if (limits.max !== undefined) schema = schema.max(limits.max);
 	// Numbers from a spreadsheet column (an ID such as 81260683) are sent as the documented string.
 	return z.preprocess((value) => (typeof value === 'number' ? String(value) : value), schema);
@@ -114,7 +117,9 @@ export function utcDateTime(env: ValidationEnv, options: { future?: boolean } = 
 }
 
 /** Drops undefined members, and the whole object when nothing is left (an empty n8n collection). */
-export function compact<T extends Record<string, unknown>>(value: T | undefined): Partial<T> | undefined {
+export function compact<T extends Record<string, unknown>>(
+	value: T | undefined,
+): Partial<T> | undefined {
 	if (!value) return undefined;
 	const entries = Object.entries(value).filter(([, v]) => v !== undefined);
 	return entries.length ? (Object.fromEntries(entries) as Partial<T>) : undefined;
@@ -148,7 +153,10 @@ export function stringMap() {
 			}
 		}
 		const pairs: Array<[unknown, unknown]> = Array.isArray(source)
-			? source.map((entry) => [(entry as { key?: unknown })?.key, (entry as { value?: unknown })?.value])
+			? source.map((entry) => [
+					(entry as { key?: unknown })?.key,
+					(entry as { value?: unknown })?.value,
+				])
 			: source && typeof source === 'object'
 				? Object.entries(source)
 				: [];

@@ -56,16 +56,22 @@ async function readSecretCredential(
 	const node = fn.getNode();
 	const description = `Open the node, choose or create an "${credential.displayName}" credential under "Credential to connect with", and save. The ${credential.label.toLowerCase()} is kept there, encrypted by n8n, and never in the workflow.`;
 	if (!node.credentials?.[credential.type]) {
-		throw new NodeOperationError(node, missingCredentialMessage(credential, where), { description });
+		throw new NodeOperationError(node, missingCredentialMessage(credential, where), {
+			description,
+		});
 	}
 	let data: Record<string, unknown>;
 	try {
 		data = (await fn.getCredentials(credential.type, itemIndex)) as Record<string, unknown>;
 	} catch (error) {
 		const reason = errorText(error);
-		throw new NodeOperationError(node, `${missingCredentialMessage(credential, where)}: the selected one cannot be read (${reason})`, {
-			description,
-		});
+		throw new NodeOperationError(
+			node,
+			`${missingCredentialMessage(credential, where)}: the selected one cannot be read (${reason})`,
+			{
+				description,
+			},
+		);
 	}
 	const value = data?.[credential.field];
 	return typeof value === 'string' ? value : '';
@@ -82,7 +88,11 @@ async function usableSecret(
 	where?: string,
 ): Promise<string> {
 	const secret = await readSecretCredential(fn, credential, itemIndex, where);
-	const problem = secretProblem(secret, `${credential.label} (${credential.displayName} credential)`, credential.urlSafe);
+	const problem = secretProblem(
+		secret,
+		`${credential.label} (${credential.displayName} credential)`,
+		credential.urlSafe,
+	);
 	if (problem) throw new NodeOperationError(fn.getNode(), problem);
 	return secret;
 }
@@ -137,7 +147,9 @@ export async function expectedSecret(
 ): Promise<string | undefined> {
 	try {
 		const secret = await readSecretCredential(fn, credential);
-		return secretProblem(secret, credential.label, credential.urlSafe) === undefined ? secret : undefined;
+		return secretProblem(secret, credential.label, credential.urlSafe) === undefined
+			? secret
+			: undefined;
 	} catch {
 		return undefined;
 	}
@@ -153,8 +165,14 @@ export function secretCredentialTest(credential: SecretCredential) {
 		decrypted: ICredentialsDecrypted,
 	): Promise<INodeCredentialTestResult> {
 		const value = decrypted.data?.[credential.field];
-		const problem = secretProblem(typeof value === 'string' ? value : '', credential.label, credential.urlSafe);
-		return problem ? { status: 'Error', message: problem } : { status: 'OK', message: `${credential.label} accepted` };
+		const problem = secretProblem(
+			typeof value === 'string' ? value : '',
+			credential.label,
+			credential.urlSafe,
+		);
+		return problem
+			? { status: 'Error', message: problem }
+			: { status: 'OK', message: `${credential.label} accepted` };
 	};
 }
 

@@ -89,16 +89,19 @@ interface Answer {
 	unreadable?: string;
 }
 
-const CHECK_ADDRESS = 'Check the Base URL in the credential and the network, then run the node again.';
+const CHECK_ADDRESS =
+	'Check the Base URL in the credential and the network, then run the node again.';
 const CHECK_CERTIFICATE =
-	'The connection was closed during the TLS handshake, before the request was sent. Check the Base URL in the credential (the provider\'s own https:// address), or the proxy or firewall between n8n and the provider. Trying again would fail the same way, so it was not retried.';
+	"The connection was closed during the TLS handshake, before the request was sent. Check the Base URL in the credential (the provider's own https:// address), or the proxy or firewall between n8n and the provider. Trying again would fail the same way, so it was not retried.";
 const CHECK_BASE_URL = 'Check the Base URL in the credential.';
 /** A header value Node.js refuses: the API key holds a line break or a character HTTP does not allow. */
-const REENTER_API_KEY = 'Open the credential, enter the API key again on one line, and run the node again.';
+const REENTER_API_KEY =
+	'Open the credential, enter the API key again on one line, and run the node again.';
 
 /** What the user can do about a network failure, where it is not CHECK_ADDRESS. */
 const NETWORK_HINTS: Record<string, string> = {
-	ENOTFOUND: "Check the host name in the credential's Base URL and the network, then run the node again.",
+	ENOTFOUND:
+		"Check the host name in the credential's Base URL and the network, then run the node again.",
 	ERR_INVALID_CHAR: REENTER_API_KEY,
 	ERR_INVALID_HEADER_VALUE: REENTER_API_KEY,
 	ERR_HTTP_INVALID_HEADER_VALUE: REENTER_API_KEY,
@@ -120,23 +123,36 @@ function networkHint(failure: NetworkFailure): string {
 function headerValueProblem(value: string): string | undefined {
 	const bad = /[^\t\x20-\x7e\x80-\xff]/.exec(value);
 	if (!bad) return undefined;
-	return /[\r\n]/.test(bad[0]) ? 'a line break' : 'a character that cannot be sent in an HTTP header';
+	return /[\r\n]/.test(bad[0])
+		? 'a line break'
+		: 'a character that cannot be sent in an HTTP header';
 }
 
 function readAnswer(response: IN8nHttpFullResponse): Answer {
 	const headers = lowerCaseHeaders(response.headers);
 	const status = response.statusCode;
 	const raw = response.body;
-	const text = typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString('utf8') : undefined;
+	const text =
+		typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString('utf8') : undefined;
 	if (text === undefined) return { status, headers, body: raw };
 	if (text.trim() === '') {
-		return { status, headers, body: undefined, unreadable: status < 300 ? 'an empty answer' : undefined };
+		return {
+			status,
+			headers,
+			body: undefined,
+			unreadable: status < 300 ? 'an empty answer' : undefined,
+		};
 	}
 	const contentType = headers['content-type'] ?? '';
 	try {
 		const body: unknown = JSON.parse(text);
 		if (status < 300 && contentType && !/json/i.test(contentType)) {
-			return { status, headers, body, unreadable: `an answer of type ${contentType.split(';')[0]}` };
+			return {
+				status,
+				headers,
+				body,
+				unreadable: `an answer of type ${contentType.split(';')[0]}`,
+			};
 		}
 		return { status, headers, body };
 	} catch {
@@ -144,7 +160,10 @@ function readAnswer(response: IN8nHttpFullResponse): Answer {
 			status,
 			headers,
 			body: undefined,
-			unreadable: /json/i.test(contentType) || !contentType ? 'malformed JSON' : `an answer of type ${contentType.split(';')[0]}`,
+			unreadable:
+				/json/i.test(contentType) || !contentType
+					? 'malformed JSON'
+					: `an answer of type ${contentType.split(';')[0]}`,
 		};
 	}
 }
@@ -176,7 +195,10 @@ export function pacingIntervalMs(maxPerMinute: number): number {
 export function formatWait(ms: number): string {
 	const seconds = Math.ceil(ms / 1000);
 	if (seconds < 120) return `${seconds} s`;
-	if (seconds < 600) return seconds % 60 ? `${Math.floor(seconds / 60)} min ${seconds % 60} s` : `${seconds / 60} min`;
+	if (seconds < 600)
+		return seconds % 60
+			? `${Math.floor(seconds / 60)} min ${seconds % 60} s`
+			: `${seconds / 60} min`;
 	const minutes = Math.ceil(seconds / 60);
 	if (minutes < 120) return `${minutes} min`;
 	const rest = minutes % 60;
@@ -237,7 +259,8 @@ function maskPersonalDataDeep(value: unknown, depth = 0): unknown {
 	if (depth > 20 || value === null || typeof value !== 'object') return value;
 	if (Array.isArray(value)) return value.map((entry) => maskPersonalDataDeep(entry, depth + 1));
 	const copy: Record<string, unknown> = {};
-	for (const [key, entry] of Object.entries(value as Record<string, unknown>)) copy[key] = maskPersonalDataDeep(entry, depth + 1);
+	for (const [key, entry] of Object.entries(value as Record<string, unknown>))
+		copy[key] = maskPersonalDataDeep(entry, depth + 1);
 	return copy;
 }
 
@@ -278,7 +301,11 @@ const STATUS_SUMMARY: Record<number, string> = {
 	429: 'is rate limiting requests',
 };
 
-type RequestFunctions = IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | IWebhookFunctions;
+type RequestFunctions =
+	| IExecuteFunctions
+	| ILoadOptionsFunctions
+	| IHookFunctions
+	| IWebhookFunctions;
 
 /** Per-execution request state: pacing is per execution, so nothing outlives one run. */
 export class RequestSession {
@@ -348,7 +375,10 @@ export class RequestSession {
 			try {
 				attempts++;
 				this.lastSentAt = Date.now();
-				const response = (await (this.fn.helpers.httpRequestWithAuthentication as IExecuteFunctions['helpers']['httpRequestWithAuthentication']).call(
+				const response = (await (
+					this.fn.helpers
+						.httpRequestWithAuthentication as IExecuteFunctions['helpers']['httpRequestWithAuthentication']
+				).call(
 					this.fn as IExecuteFunctions,
 					this.provider.credentialType,
 					httpOptions,
@@ -359,7 +389,11 @@ export class RequestSession {
 				const failure = classifyNetworkFailure(error);
 				// A create is sent again only when it provably never reached the provider; nothing
 				// is sent again where the same request would fail the same way.
-				if (failure.retry && (request.idempotent || failure.notSent) && ++failures < this.options.maxAttempts) {
+				if (
+					failure.retry &&
+					(request.idempotent || failure.notSent) &&
+					++failures < this.options.maxAttempts
+				) {
 					await this.wait(this.backoff(failures), itemIndex);
 					continue;
 				}
@@ -373,7 +407,8 @@ export class RequestSession {
 				if (asked !== undefined && asked > this.providerWaitLimitMs()) {
 					// Later items of the run are not sent before that moment either.
 					this.nextAllowedAt = Math.max(this.nextAllowedAt, Date.now() + asked);
-					this.pausedBy = answer.headers['retry-after'] !== undefined ? 'Retry-After' : 'X-RateLimit-Reset';
+					this.pausedBy =
+						answer.headers['retry-after'] !== undefined ? 'Retry-After' : 'X-RateLimit-Reset';
 					throw this.statusError(request, answer, itemIndex, this.waitTooLongNote(asked));
 				}
 				if (++rateLimited < this.options.rateLimitAttempts) {
@@ -389,7 +424,8 @@ export class RequestSession {
 				}
 				throw this.statusError(request, answer, itemIndex);
 			}
-			if (answer.status >= 300 && answer.status < 400) throw this.redirectError(request, answer, url, itemIndex);
+			if (answer.status >= 300 && answer.status < 400)
+				throw this.redirectError(request, answer, url, itemIndex);
 			if (answer.status >= 400) throw this.statusError(request, answer, itemIndex);
 			return answer.body as T;
 		}
@@ -405,10 +441,14 @@ export class RequestSession {
 			scheme = undefined;
 		}
 		if (scheme !== 'https:' && scheme !== 'http:') {
-			throw new NodeOperationError(this.fn.getNode(), `${name}: the Base URL in the credential is not a web address; nothing was sent to ${name}`, {
-				itemIndex,
-				description: `Open the credential and enter the Base URL of ${name}'s API, starting with https://, then run the node again.`,
-			});
+			throw new NodeOperationError(
+				this.fn.getNode(),
+				`${name}: the Base URL in the credential is not a web address; nothing was sent to ${name}`,
+				{
+					itemIndex,
+					description: `Open the credential and enter the Base URL of ${name}'s API, starting with https://, then run the node again.`,
+				},
+			);
 		}
 		// The API key goes into a header (every credential of this package sends it as one).
 		const problem = typeof apiKey === 'string' ? headerValueProblem(apiKey) : undefined;
@@ -416,7 +456,11 @@ export class RequestSession {
 			throw new NodeOperationError(
 				this.fn.getNode(),
 				`${name}: the API Key in the credential contains ${problem}, which cannot be sent in a request header; nothing was sent to ${name}`,
-				{ itemIndex, description: 'Open the credential, paste the API key again on one line, save it, and run the node again.' },
+				{
+					itemIndex,
+					description:
+						'Open the credential, paste the API key again on one line, save it, and run the node again.',
+				},
 			);
 		}
 	}
@@ -428,7 +472,9 @@ export class RequestSession {
 	/** The longest wait a provider's rate-limit headers may impose here (see TransportOptions). */
 	private providerWaitLimitMs(): number {
 		const inExecution = 'getExecutionCancelSignal' in this.fn;
-		return inExecution ? this.options.maxRateLimitWaitMs : Math.min(this.options.maxRateLimitWaitMs, INTERACTIVE_WAIT_LIMIT_MS);
+		return inExecution
+			? this.options.maxRateLimitWaitMs
+			: Math.min(this.options.maxRateLimitWaitMs, INTERACTIVE_WAIT_LIMIT_MS);
 	}
 
 	private cancelSignal(): AbortSignal | undefined {
@@ -450,9 +496,13 @@ export class RequestSession {
 		}
 		if (signal?.aborted) {
 			const name = this.provider.displayName;
-			throw new NodeOperationError(this.fn.getNode(), `The execution was cancelled while waiting to send a request to ${name}; nothing was sent to ${name}`, {
-				itemIndex,
-			});
+			throw new NodeOperationError(
+				this.fn.getNode(),
+				`The execution was cancelled while waiting to send a request to ${name}; nothing was sent to ${name}`,
+				{
+					itemIndex,
+				},
+			);
 		}
 	}
 
@@ -462,17 +512,24 @@ export class RequestSession {
 		const providerWait = this.nextAllowedAt - now;
 		if (providerWait > this.providerWaitLimitMs()) {
 			const name = this.provider.displayName;
-			throw new NodeApiError(this.fn.getNode(), { message: 'rate limit pause too long' } as JsonObject, {
-				message: `${name} asked (${this.pausedBy}) to pause requests for ${formatWait(providerWait)}; nothing was sent to ${name}`,
-				description: this.waitTooLongNote(providerWait),
-				itemIndex,
-			});
+			throw new NodeApiError(
+				this.fn.getNode(),
+				{ message: 'rate limit pause too long' } as JsonObject,
+				{
+					message: `${name} asked (${this.pausedBy}) to pause requests for ${formatWait(providerWait)}; nothing was sent to ${name}`,
+					description: this.waitTooLongNote(providerWait),
+					itemIndex,
+				},
+			);
 		}
 		let waitUntil = this.nextAllowedAt;
 		// The user's own cap is honoured whatever its length (0.5 per minute = one every 2 minutes):
 		// it is a setting, not a header that may be wrong.
 		if (this.options.maxPerMinute > 0 && this.lastSentAt > 0) {
-			waitUntil = Math.max(waitUntil, this.lastSentAt + pacingIntervalMs(this.options.maxPerMinute));
+			waitUntil = Math.max(
+				waitUntil,
+				this.lastSentAt + pacingIntervalMs(this.options.maxPerMinute),
+			);
 		}
 		await this.wait(waitUntil - now, itemIndex);
 	}
@@ -500,50 +557,82 @@ export class RequestSession {
 		return `It may or may not have been processed by ${this.provider.displayName}; it was not sent again, so it cannot happen twice.${check}`;
 	}
 
-	private networkError(request: ApiRequest, failure: NetworkFailure, attempts: number, itemIndex: number): NodeApiError {
+	private networkError(
+		request: ApiRequest,
+		failure: NetworkFailure,
+		attempts: number,
+		itemIndex: number,
+	): NodeApiError {
 		const { code } = failure;
 		const name = this.provider.displayName;
 		// Plain words, not the error code: n8n replaces a message that contains a code such as
 		// ECONNRESET with its own text, which invites an immediate retry of a request that must not be sent twice.
-		const what = failure.kind === 'timeout' ? `no answer within ${this.options.timeoutMs} ms` : `the connection failed (${failure.words})`;
+		const what =
+			failure.kind === 'timeout'
+				? `no answer within ${this.options.timeoutMs} ms`
+				: `the connection failed (${failure.words})`;
 		const message = `${name}: ${what}`;
 		const uncertain = !request.idempotent && !failure.notSent;
 		let shown = message;
 		if (failure.notSent) shown = `${message}; nothing was sent to ${name}`;
 		else if (uncertain) shown = `${message}: the request may or may not have been processed`;
 		const description = uncertain ? this.mayHavePlaced(request) : networkHint(failure);
-		const technical = [code ? `network error ${code}` : undefined, attempts > 1 ? `${attempts} attempts` : undefined].filter(Boolean).join(', ');
-		const error = new NodeApiError(this.fn.getNode(), { message, networkError: code ?? 'unknown' } as JsonObject, {
-			message: shown,
-			description: technical ? `${description} (${technical})` : description,
-			itemIndex,
-		});
+		const technical = [
+			code ? `network error ${code}` : undefined,
+			attempts > 1 ? `${attempts} attempts` : undefined,
+		]
+			.filter(Boolean)
+			.join(', ');
+		const error = new NodeApiError(
+			this.fn.getNode(),
+			{ message, networkError: code ?? 'unknown' } as JsonObject,
+			{
+				message: shown,
+				description: technical ? `${description} (${technical})` : description,
+				itemIndex,
+			},
+		);
 		if (uncertain) error.context[OUTCOME_UNCERTAIN] = true;
 		return error;
 	}
 
-	private redirectError(request: ApiRequest, answer: Answer, requestUrl: string, itemIndex: number): NodeApiError {
+	private redirectError(
+		request: ApiRequest,
+		answer: Answer,
+		requestUrl: string,
+		itemIndex: number,
+	): NodeApiError {
 		const name = this.provider.displayName;
 		const where = redirectTarget(answer.headers.location, requestUrl);
 		const uncertain = !request.idempotent && !REDIRECT_NOT_PROCESSED.has(answer.status);
 		const lead = `${name} redirected the request to ${where} (HTTP ${answer.status})`;
 		let message: string;
 		if (uncertain) message = `${lead}: the request may or may not have been processed`;
-		else if (!request.idempotent) message = `${lead}: nothing was created; check the Base URL in the credential`;
+		else if (!request.idempotent)
+			message = `${lead}: nothing was created; check the Base URL in the credential`;
 		else message = `${lead}; check the Base URL in the credential`;
 		const why =
 			'A request carrying the API key is sent to the Base URL in the credential and never follows a redirect to another address. A redirect usually means the Base URL is out of date (http:// instead of https://, or an old address).';
-		const error = new NodeApiError(this.fn.getNode(), { httpCode: String(answer.status) } as JsonObject, {
-			message,
-			description: uncertain ? `${this.mayHavePlaced(request)} ${why}` : why,
-			httpCode: String(answer.status),
-			itemIndex,
-		});
+		const error = new NodeApiError(
+			this.fn.getNode(),
+			{ httpCode: String(answer.status) } as JsonObject,
+			{
+				message,
+				description: uncertain ? `${this.mayHavePlaced(request)} ${why}` : why,
+				httpCode: String(answer.status),
+				itemIndex,
+			},
+		);
 		if (uncertain) error.context[OUTCOME_UNCERTAIN] = true;
 		return error;
 	}
 
-	private statusError(request: ApiRequest, answer: Answer, itemIndex: number, note?: string): NodeApiError {
+	private statusError(
+		request: ApiRequest,
+		answer: Answer,
+		itemIndex: number,
+		note?: string,
+	): NodeApiError {
 		const name = this.provider.displayName;
 		const providerMessage = this.provider.errorMessage(answer.body);
 		const details = this.provider.errorDetails?.(answer.body) ?? [];
@@ -554,7 +643,8 @@ export class RequestSession {
 		} else if (custom) {
 			message = `${name}: ${custom} (HTTP ${answer.status})`;
 		} else {
-			const summary = STATUS_SUMMARY[answer.status] ?? (answer.status >= 500 ? 'failed' : 'refused the request');
+			const summary =
+				STATUS_SUMMARY[answer.status] ?? (answer.status >= 500 ? 'failed' : 'refused the request');
 			message = `${name} ${summary} (HTTP ${answer.status})`;
 		}
 		if (providerMessage) message += `: ${maskPersonalData(providerMessage)}`;
@@ -568,8 +658,11 @@ export class RequestSession {
 		let description: string | undefined;
 		if (note) description = note;
 		else if (uncertain) description = this.mayHavePlaced(request);
-		else if (answer.status === 401) description = 'Check the API key and the Base URL in the credential.';
-		else if (answer.status === 429) description = 'The rate limit did not reset within the retries. Lower "Max Requests per Minute" in the options or run fewer items at once.';
+		else if (answer.status === 401)
+			description = 'Check the API key and the Base URL in the credential.';
+		else if (answer.status === 429)
+			description =
+				'The rate limit did not reset within the retries. Lower "Max Requests per Minute" in the options or run fewer items at once.';
 
 		// The body goes into the error's details (n8n keeps it with the execution and shows it):
 		// a masked copy, as the message.
@@ -580,7 +673,10 @@ export class RequestSession {
 				: {}),
 		} as JsonObject;
 		const error = new NodeApiError(this.fn.getNode(), errorBody, {
-			message: uncertain && answer.status >= 500 ? `${message}. The request may or may not have been processed` : message,
+			message:
+				uncertain && answer.status >= 500
+					? `${message}. The request may or may not have been processed`
+					: message,
 			description,
 			httpCode: String(answer.status),
 			itemIndex,

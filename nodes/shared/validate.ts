@@ -10,7 +10,11 @@ import type { z } from 'zod';
 type Labels = Map<string, string>;
 
 /** `patientInfo.dateOfBirth` → `Patient Info → Date of Birth`, from the panel's own fields. */
-export function collectLabels(properties: INodeProperties[], prefix = '', parentLabel = ''): Labels {
+export function collectLabels(
+	properties: INodeProperties[],
+	prefix = '',
+	parentLabel = '',
+): Labels {
 	const labels: Labels = new Map();
 	for (const property of properties) {
 		const path = prefix ? `${prefix}.${property.name}` : property.name;
@@ -74,7 +78,8 @@ function describeIssue(issue: z.ZodIssue): string {
 				return `has too few entries: add at least ${issue.minimum} entr${issue.minimum === 1 ? 'y' : 'ies'}`;
 			return `is too small: enter ${issue.minimum} or more`;
 		case 'too_big':
-			if (issue.type === 'string') return `is too long: shorten it to ${issue.maximum} characters or fewer`;
+			if (issue.type === 'string')
+				return `is too long: shorten it to ${issue.maximum} characters or fewer`;
 			if (issue.type === 'array') return `has too many entries: keep at most ${issue.maximum}`;
 			return `is too large: enter ${issue.maximum} or less`;
 		case 'invalid_enum_value':
@@ -82,7 +87,8 @@ function describeIssue(issue: z.ZodIssue): string {
 		case 'invalid_string':
 			if (issue.validation === 'uuid')
 				return `is not a valid ID: copy the whole ID, 36 letters, digits and dashes like ${UUID_EXAMPLE}`;
-			if (issue.validation === 'email') return 'is not an email address: enter one like name@example.com';
+			if (issue.validation === 'email')
+				return 'is not an email address: enter one like name@example.com';
 			if (issue.validation === 'url') return WEB_ADDRESS;
 			// A pattern of our own (regex with its message): already in the "problem: remedy" form.
 			return issue.message;
@@ -91,7 +97,7 @@ function describeIssue(issue: z.ZodIssue): string {
 		case 'custom':
 			return issue.message;
 		default:
-			return 'is not valid: check it against the field\'s description';
+			return "is not valid: check it against the field's description";
 	}
 }
 

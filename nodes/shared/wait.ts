@@ -35,7 +35,12 @@ export class CallWaiter implements CallWatcher {
 	 * The run's waiter, or undefined when Wait for Call to End is off. On Provider Callback with
 	 * more than one item is refused here, before any item is read or dialed.
 	 */
-	static forRun(fn: IExecuteFunctions, provider: string, waits: WaitSupport, requestFor: RequestFor): CallWaiter | undefined {
+	static forRun(
+		fn: IExecuteFunctions,
+		provider: string,
+		waits: WaitSupport,
+		requestFor: RequestFor,
+	): CallWaiter | undefined {
 		const settings = readWaitSettings(fn, waits.callback !== undefined);
 		if (!settings) return undefined;
 		if (settings.mode === 'callback') checkCallbackCanWait(fn);
@@ -52,18 +57,31 @@ export class CallWaiter implements CallWatcher {
 	watch(itemIndex: number, created: IDataObject): IDataObject {
 		const placedAt = Date.now();
 		const callId = String(created[this.waits.idField] ?? '');
-		this.watched.push({ created, idField: this.waits.idField, callId, itemIndex, placedAt, deadline: placedAt + this.settings.maxWaitMs });
+		this.watched.push({
+			created,
+			idField: this.waits.idField,
+			callId,
+			itemIndex,
+			placedAt,
+			deadline: placedAt + this.settings.maxWaitMs,
+		});
 		return created;
 	}
 
 	/** Once every item was handled: waits for the registered calls and gives the run's output. */
 	async finish(output: INodeExecutionData[]): Promise<INodeExecutionData[]> {
 		if (this.watched.length === 0) return output;
-		const read = async (call: WatchedCall) => await readWatchedCall(call, this.waits, this.requestFor);
+		const read = async (call: WatchedCall) =>
+			await readWatchedCall(call, this.waits, this.requestFor);
 		if (this.settings.mode === 'callback') {
 			// One call: the run was refused before dialing when it had more items (forRun).
 			const [call] = this.watched;
-			return await waitForCallback(this.fn, call, { maxWaitMs: this.settings.maxWaitMs, provider: this.provider, read }, output);
+			return await waitForCallback(
+				this.fn,
+				call,
+				{ maxWaitMs: this.settings.maxWaitMs, provider: this.provider, read },
+				output,
+			);
 		}
 		return await waitByPolling(this.fn, this.watched, this.settings.intervalMs, read, output);
 	}

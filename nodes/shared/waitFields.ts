@@ -26,7 +26,7 @@ export function waitProperties(waits: WaitSupport, provider: string): INodePrope
 			type: 'boolean',
 			default: false,
 			description:
-				"Whether to wait until the call has ended (or Max Wait is over) and output it as it ended: its final status, summary and outcome as top-level fields",
+				'Whether to wait until the call has ended (or Max Wait is over) and output it as it ended: its final status, summary and outcome as top-level fields',
 		},
 	];
 	const showWaiting = { show: { waitForCallToEnd: [true] } };
@@ -42,7 +42,7 @@ export function waitProperties(waits: WaitSupport, provider: string): INodePrope
 					name: 'Polling',
 					value: 'polling',
 					description:
-						"This execution checks the status of all its calls every Poll Interval. Takes many items; the execution (and in queue mode a worker) stays busy until the calls end.",
+						'This execution checks the status of all its calls every Poll Interval. Takes many items; the execution (and in queue mode a worker) stays busy until the calls end.',
 				},
 				{
 					name: 'On Provider Callback',
@@ -79,13 +79,19 @@ export function waitProperties(waits: WaitSupport, provider: string): INodePrope
 }
 
 /** Wait for Call to End as set on the node (one choice for the whole run), or undefined when off. */
-export function readWaitSettings(fn: IExecuteFunctions, callbackSupported: boolean): WaitSettings | undefined {
+export function readWaitSettings(
+	fn: IExecuteFunctions,
+	callbackSupported: boolean,
+): WaitSettings | undefined {
 	if (!fn.getNodeParameter('waitForCallToEnd', 0, false)) return undefined;
 	const seconds = (name: string, fallback: number, min: number, max: number) => {
 		const value = Number(fn.getNodeParameter(name, 0, fallback));
 		return Math.min(max, Math.max(min, Number.isFinite(value) ? value : fallback)) * 1000;
 	};
-	const mode = callbackSupported && fn.getNodeParameter('waitMode', 0, 'polling') === 'callback' ? 'callback' : 'polling';
+	const mode =
+		callbackSupported && fn.getNodeParameter('waitMode', 0, 'polling') === 'callback'
+			? 'callback'
+			: 'polling';
 	return {
 		mode,
 		maxWaitMs: seconds('maxWaitSeconds', 300, 1, MAX_WAIT_SECONDS),

@@ -24,7 +24,11 @@ export interface WatchedCall extends PlacedCall {
 }
 
 /** One read of a watched call, recorded on it. */
-export async function readWatchedCall(call: WatchedCall, waits: WaitSupport, requestFor: RequestFor): Promise<void> {
+export async function readWatchedCall(
+	call: WatchedCall,
+	waits: WaitSupport,
+	requestFor: RequestFor,
+): Promise<void> {
 	try {
 		call.last = await waits.read(requestFor(call.itemIndex), call.callId);
 		call.outcomeError = undefined;
@@ -34,11 +38,17 @@ export async function readWatchedCall(call: WatchedCall, waits: WaitSupport, req
 }
 
 /** The run's output with the item of each watched call replaced by the call as it ended. */
-export function withEndedCalls(output: INodeExecutionData[], watched: WatchedCall[]): INodeExecutionData[] {
+export function withEndedCalls(
+	output: INodeExecutionData[],
+	watched: WatchedCall[],
+): INodeExecutionData[] {
 	return output.map((item) => {
 		const call = watched.find((candidate) => candidate.created === item.json);
 		if (!call) return item;
 		const waitedSeconds = Math.round(((call.settledAt ?? Date.now()) - call.placedAt) / 1000);
-		return { ...item, json: endedCallItem(call, call.last, { waitedSeconds, outcomeError: call.outcomeError }) };
+		return {
+			...item,
+			json: endedCallItem(call, call.last, { waitedSeconds, outcomeError: call.outcomeError }),
+		};
 	});
 }

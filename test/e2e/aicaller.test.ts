@@ -14,12 +14,7 @@ import { nodeOutput } from '../harness/client';
 import { EXAMPLES, prepareExample } from '../harness/examples';
 import { NODE_TYPES } from '../harness/project';
 import { RECORDING_BYTES_PER_SECOND } from '../sandbox/storage';
-import {
-	executionError,
-	expectKeyHeader,
-	wire,
-	operationSuite,
-} from './support';
+import { executionError, expectKeyHeader, wire, operationSuite } from './support';
 import type { RecordedRequest } from '../sandbox/types';
 import {
 	AICALLER_CREATE_PHONE_CALL_EXAMPLE,
@@ -75,7 +70,11 @@ const exampleParameters: INodeParameters = {
 	// The example's secret comes from the sandbox's AICaller Webhook Secret API credential.
 	addWebhookSecret: true,
 };
-const exampleItem = { name: 'John', phone: AICALLER_EXAMPLE_PHONE_NUMBER, email: 'someone@email.com' };
+const exampleItem = {
+	name: 'John',
+	phone: AICALLER_EXAMPLE_PHONE_NUMBER,
+	email: 'someone@email.com',
+};
 const exampleBody = AICALLER_CREATE_PHONE_CALL_EXAMPLE.body;
 
 describe('Phone Call → Create', () => {
@@ -90,7 +89,9 @@ describe('Phone Call → Create', () => {
 			{
 				json: {
 					...exampleBody,
-					phoneCallWebhooks: [{ url: 'https://hooks.abc.com/', subscribedEvent: 'phoneCall.completed' }],
+					phoneCallWebhooks: [
+						{ url: 'https://hooks.abc.com/', subscribedEvent: 'phoneCall.completed' },
+					],
 					_id: expect.stringMatching(OBJECT_ID),
 					createdAt: expect.stringMatching(ISO),
 					updatedAt: expect.stringMatching(ISO),
@@ -162,8 +163,12 @@ describe('Phone Call → Create Many', () => {
 		expect(new Set(output.map((item) => item.json._id)).size).toBe(250);
 	});
 
-	test('fields computed by expressions, read 100 rows at a time in n8n\'s engine: the same calls; a row whose expression fails is its own error', async () => {
-		const input = rows(250).map((row) => ({ ...row, name: `  contact ${row.row}  `, tag: row.row === 150 ? 'twelve' : String(row.row) }));
+	test("fields computed by expressions, read 100 rows at a time in n8n's engine: the same calls; a row whose expression fails is its own error", async () => {
+		const input = rows(250).map((row) => ({
+			...row,
+			name: `  contact ${row.row}  `,
+			tag: row.row === 150 ? 'twelve' : String(row.row),
+		}));
 		const { execution, output, requests } = await run(
 			'create many computed',
 			input,
@@ -172,7 +177,9 @@ describe('Phone Call → Create Many', () => {
 				nameOfHuman: '={{ $json.name.trim().toTitleCase() }}',
 				toPhoneNumber: '={{ $json.phone.replace(/ /g, "") }}',
 				// n8n's toNumber() refuses "twelve" (row 150) with an error of its own.
-				promptVariableValues: { variable: [{ key: 'row', value: '={{ $json.tag.toNumber() * 2 }}' }] },
+				promptVariableValues: {
+					variable: [{ key: 'row', value: '={{ $json.tag.toNumber() * 2 }}' }],
+				},
 			},
 			{ onError: 'continueRegularOutput' },
 		);
@@ -194,7 +201,10 @@ describe('Phone Call → Create Many', () => {
 		expect(output.map((item) => item.pairedItem)).toEqual(input.map((_, item) => ({ item })));
 		expect(output[150].json.error).toMatch(/number/i);
 		expect(output.filter((item) => item.json.error)).toHaveLength(1);
-		expect(output[151].json).toMatchObject({ nameOfHuman: 'Contact 151', toPhoneNumber: phoneOf(151) });
+		expect(output[151].json).toMatchObject({
+			nameOfHuman: 'Contact 151',
+			toPhoneNumber: phoneOf(151),
+		});
 	});
 
 	test('continue on fail: a refused row is reported on its own, a rejected batch marks each of its items', async () => {
@@ -314,7 +324,9 @@ describe('Phone Call → Get / Get Many', () => {
 	});
 
 	test('Get Many with a limit, and with Return All: one request, no paging (none is documented)', async () => {
-		const newestFirst = [...suite.fixtures.calls].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+		const newestFirst = [...suite.fixtures.calls].sort((a, b) =>
+			b.createdAt.localeCompare(a.createdAt),
+		);
 		const limited = await run('get many limit', [{}], {
 			resource: 'phoneCall',
 			operation: 'getAll',
@@ -643,7 +655,11 @@ describe('Phone Call → Get → Download', () => {
 		});
 		expect(execution.status).toBe('success');
 		const [{ json, binary }] = output;
-		expect(json).toMatchObject({ _id: id, status: 'completed', recordingUrl: expect.stringMatching(/\/storage\/aicaller\/recordings\//) });
+		expect(json).toMatchObject({
+			_id: id,
+			status: 'completed',
+			recordingUrl: expect.stringMatching(/\/storage\/aicaller\/recordings\//),
+		});
 		expect(json).not.toHaveProperty('downloadErrors');
 		expect(Object.keys(binary ?? {})).toEqual(['recording']);
 		expect(binary?.recording).toMatchObject({
@@ -658,7 +674,9 @@ describe('Phone Call → Get → Download', () => {
 		expect([...recording.subarray(0, 2)]).toEqual([0xff, 0xfb]);
 
 		const fetched = await suite.ctx.sandbox.storageRequests();
-		expect(fetched.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([`GET /aicaller/recordings/${id}.mp3 200`]);
+		expect(fetched.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+			`GET /aicaller/recordings/${id}.mp3 200`,
+		]);
 		expect(fetched[0].headers[KEY_HEADER]).toBeUndefined();
 		expect(JSON.stringify(fetched[0].headers)).not.toContain(suite.fixtures.apiKey);
 	});

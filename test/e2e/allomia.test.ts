@@ -159,7 +159,9 @@ describe('Call → Get Status / Get / Get Many', () => {
 		expectBearer(statusRequests[0], suite.fixtures.apiKey);
 		expect(statusRequests[0].valid).toBe(true);
 
-		const completion = await suite.ctx.sandbox.completeAlloMiaCall(id, 'completed', { duration: 94 });
+		const completion = await suite.ctx.sandbox.completeAlloMiaCall(id, 'completed', {
+			duration: 94,
+		});
 		const completed = await run('status completed', [{ id }], statusParameters);
 		expect(completed.output.map((item) => item.json)).toEqual([completion.status]);
 		expect(completion.status).toEqual({
@@ -175,7 +177,7 @@ describe('Call → Get Status / Get / Get Many', () => {
 		});
 	});
 
-	test('Get returns the call with get-call\'s field names (callSummary, callOutcome, ...) and the links, with when they expire', async () => {
+	test("Get returns the call with get-call's field names (callSummary, callOutcome, ...) and the links, with when they expire", async () => {
 		const [call] = suite.fixtures.calls;
 		const before = Date.now();
 		const { execution, output, requests } = await run('get', [{ id: call.id }], {
@@ -224,7 +226,7 @@ describe('Call → Get Status / Get / Get Many', () => {
 		expectBearer(requests[0], suite.fixtures.apiKey);
 	});
 
-	test('Create Outbound with Wait for Call to End: the item is the call as it ended, its status and call record under AlloMia\'s own field names', async () => {
+	test("Create Outbound with Wait for Call to End: the item is the call as it ended, its status and call record under AlloMia's own field names", async () => {
 		const running = run('create and wait', [exampleItem], {
 			...exampleParameters,
 			callbackUrl: '',
@@ -243,7 +245,10 @@ describe('Call → Get Status / Get / Get Many', () => {
 			},
 			{ timeoutMs: 30_000, intervalMs: 100 },
 		);
-		await suite.ctx.sandbox.completeAlloMiaCall(id, 'completed', { duration: 61, ...ALLOMIA_CALL_ANALYSIS });
+		await suite.ctx.sandbox.completeAlloMiaCall(id, 'completed', {
+			duration: 61,
+			...ALLOMIA_CALL_ANALYSIS,
+		});
 		const { execution, output, requests } = await running;
 		expect(execution.status).toBe('success');
 		expect(output).toHaveLength(1);
@@ -268,7 +273,9 @@ describe('Call → Get Status / Get / Get Many', () => {
 		const calls = requests.map((r) => [r.method, r.path, r.status, r.valid]);
 		expect(calls[0]).toEqual(['POST', '/api/outbound', 200, true]);
 		expect(calls[calls.length - 1]).toEqual(['GET', `/api/calls/${id}`, 200, true]);
-		expect(new Set(calls.slice(1, -1).map((c) => c[1]))).toEqual(new Set([`/api/outbound/${id}/status`]));
+		expect(new Set(calls.slice(1, -1).map((c) => c[1]))).toEqual(
+			new Set([`/api/outbound/${id}/status`]),
+		);
 	});
 
 	test('Get Many sends the filters, and the limit as the page size', async () => {
@@ -341,7 +348,8 @@ describe('Call → Get Status / Get / Get Many', () => {
 });
 
 describe('errors', () => {
-	const PHONE_RULE = /^Phone Number \(phoneNumber\) must be a full phone number with its country code/;
+	const PHONE_RULE =
+		/^Phone Number \(phoneNumber\) must be a full phone number with its country code/;
 
 	test('continue on fail: a refused row and a 400 become error items paired to their inputs; the others are called', async () => {
 		await suite.ctx.sandbox.inject({
@@ -504,7 +512,9 @@ describe('credential test through n8n (POST /rest/credentials/test)', () => {
 		const storedResult = await suite.ctx.n8n.testCredential(wrong, await stored(wrong));
 		expect(storedResult.status).toBe('Error');
 		// The credential test's rule: what was refused, and where the right key is found.
-		expect(storedResult.message).toMatch(/^AlloMia refused the API key \(HTTP 401\): .*Settings > API Keys/);
+		expect(storedResult.message).toMatch(
+			/^AlloMia refused the API key \(HTTP 401\): .*Settings > API Keys/,
+		);
 
 		const typed = await suite.ctx.n8n.testCredential(suite.ctx.state.credentials.alloMia, {
 			apiKey: 'allomia-typo',
@@ -555,7 +565,9 @@ describe('examples/allomia-outbound-call-crm-update.json', () => {
 
 	/** Posts a contact as the CRM would; returns the execution once it waits for the callback. */
 	async function startCall(body: unknown): Promise<Execution> {
-		const { answer, execution } = await suite.ctx.n8n.runWebhook(workflowId, webhookPath, body, { untilPaused: true });
+		const { answer, execution } = await suite.ctx.n8n.runWebhook(workflowId, webhookPath, body, {
+			untilPaused: true,
+		});
 		expect(answer.status).toBe(200);
 		return execution;
 	}
@@ -579,7 +591,10 @@ describe('examples/allomia-outbound-call-crm-update.json', () => {
 
 		const requests = await suite.ctx.sandbox.requests('allomia');
 		// The create, and one read of the call before the execution waits.
-		expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /api/outbound', `GET /api/outbound/${outboundCallId}/status`]);
+		expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+			'POST /api/outbound',
+			`GET /api/outbound/${outboundCallId}/status`,
+		]);
 		const body = requests[0].body as { callbackUrl: string };
 		expect(wire(requests[0])).toEqual({
 			method: 'POST',
@@ -714,23 +729,35 @@ describe('examples/allomia-call-list-one-execution-per-call.json', () => {
 		});
 		const stored = await suite.ctx.n8n.createWorkflow(workflow);
 		const before = await suite.ctx.n8n.latestExecutionId(stored.id);
-		const parent = await suite.ctx.n8n.waitForExecution(await suite.ctx.n8n.runManually(stored.id, example.triggerNode));
+		const parent = await suite.ctx.n8n.waitForExecution(
+			await suite.ctx.n8n.runManually(stored.id, example.triggerNode),
+		);
 		expect(parent.status).toBe('success');
 
 		// Three executions of the same workflow, started by the parent, each waiting for its call.
 		const waiting = await waitFor(
 			'three executions waiting for their callbacks',
 			async () => {
-				const ids = (await suite.ctx.n8n.executionIds(stored.id)).filter((id) => Number(id) > before && id !== parent.id);
+				const ids = (await suite.ctx.n8n.executionIds(stored.id)).filter(
+					(id) => Number(id) > before && id !== parent.id,
+				);
 				if (ids.length < 3) return undefined;
-				const executions = await Promise.all(ids.map(async (id) => await suite.ctx.n8n.getExecution(id)));
+				const executions = await Promise.all(
+					ids.map(async (id) => await suite.ctx.n8n.getExecution(id)),
+				);
 				return executions.every((e) => e.status === 'waiting') ? executions : undefined;
 			},
 			{ timeoutMs: 60_000, intervalMs: 200 },
 		);
 		expect(waiting).toHaveLength(3);
-		const requests = (await suite.ctx.sandbox.requests('allomia')).filter((r) => r.method === 'POST');
-		expect(requests.map((r) => (r.body as { phoneNumber: string }).phoneNumber).sort()).toEqual(['+15145550101', '+15145550102', '+15145550103']);
+		const requests = (await suite.ctx.sandbox.requests('allomia')).filter(
+			(r) => r.method === 'POST',
+		);
+		expect(requests.map((r) => (r.body as { phoneNumber: string }).phoneNumber).sort()).toEqual([
+			'+15145550101',
+			'+15145550102',
+			'+15145550103',
+		]);
 		for (const request of requests) expect(request.valid).toBe(true);
 
 		// The calls end with different outcomes; each execution resumes with its own.
@@ -741,7 +768,10 @@ describe('examples/allomia-call-list-one-execution-per-call.json', () => {
 			const callId = String(placed.json.outboundCallId);
 			const completion = await suite.ctx.sandbox.completeAlloMiaCall(callId, outcomes[k]);
 			expect(completion.callback?.status).toBe(200);
-			expected.set(execution.id, { phone: completion.call.userPhoneNumber ?? '', status: outcomes[k] });
+			expected.set(execution.id, {
+				phone: completion.call.userPhoneNumber ?? '',
+				status: outcomes[k],
+			});
 		}
 		const results = [];
 		for (const execution of waiting) {
@@ -751,15 +781,19 @@ describe('examples/allomia-call-list-one-execution-per-call.json', () => {
 			const contactId = String(result.json.contactId);
 			results.push({ contactId, callStatus: result.json.callStatus });
 			expect(result.json.callStatus).toBe(expected.get(execution.id)?.status);
-			expect(String(nodeOutput(done, example.callNode)[0].json.outboundCallId)).toBe(result.json.outboundCallId);
+			expect(String(nodeOutput(done, example.callNode)[0].json.outboundCallId)).toBe(
+				result.json.outboundCallId,
+			);
 		}
 		expect(results.map((r) => r.contactId).sort()).toEqual(['CRM-3001', 'CRM-3002', 'CRM-3003']);
-		expect((await suite.ctx.sandbox.requests('allomia')).filter((r) => r.method === 'POST')).toHaveLength(3);
+		expect(
+			(await suite.ctx.sandbox.requests('allomia')).filter((r) => r.method === 'POST'),
+		).toHaveLength(3);
 	});
 });
 
 describe('Call → Get → Download', () => {
-	test('Both: the transcript and the recording as n8n binary data (file name, MIME type, size) in n8n\'s binary data store; no API key sent to the file host', async () => {
+	test("Both: the transcript and the recording as n8n binary data (file name, MIME type, size) in n8n's binary data store; no API key sent to the file host", async () => {
 		const [call] = suite.fixtures.calls;
 		const { execution, output } = await run('get with download', [{ id: call.id }], {
 			resource: 'call',
@@ -770,11 +804,19 @@ describe('Call → Get → Download', () => {
 		expect(execution.status).toBe('success');
 		expect(output).toHaveLength(1);
 		const [{ json, binary }] = output;
-		expect(json).toMatchObject({ id: call.id, callSummary: call.callSummary, callDurationSeconds: '132' });
+		expect(json).toMatchObject({
+			id: call.id,
+			callSummary: call.callSummary,
+			callDurationSeconds: '132',
+		});
 		expect(json).not.toHaveProperty('downloadErrors');
 
 		const recordingBytes = 132 * RECORDING_BYTES_PER_SECOND;
-		expect(binary?.transcript).toMatchObject({ fileName: `${call.id}.txt`, mimeType: 'text/plain', fileExtension: 'txt' });
+		expect(binary?.transcript).toMatchObject({
+			fileName: `${call.id}.txt`,
+			mimeType: 'text/plain',
+			fileExtension: 'txt',
+		});
 		expect(binary?.recording).toMatchObject({
 			fileName: `${call.id}.mp3`,
 			mimeType: 'audio/mpeg',

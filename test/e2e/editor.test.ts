@@ -310,7 +310,11 @@ function firstAction(description: INodeTypeDescription): string {
 			property.name === 'operation' &&
 			(property.displayOptions?.show?.resource as unknown[] | undefined)?.includes(resource),
 	);
-	const operations = (selector?.options ?? []) as Array<{ name: string; value: string; action?: string }>;
+	const operations = (selector?.options ?? []) as Array<{
+		name: string;
+		value: string;
+		action?: string;
+	}>;
 	const operation = operations.find((o) => o.value === selector?.default) ?? operations[0];
 	if (!operation) throw new Error(`${description.displayName} has no operation`);
 	return operation.action ?? operation.name;

@@ -132,23 +132,20 @@ describe('examples/helloannie-appointment-confirmation-call.json', () => {
 	});
 
 	/** The node's error items reach the error output, which answers 422. */
-	test(
-		'a phone number without country code answers 422 with the reason, nothing is sent',
-		async () => {
-			const booking = sampleBooking(WAIT_SECONDS);
-			booking.patient.phone = '555-0142';
-			const { answer } = await ctx.n8n.runWebhook(workflowId, webhookPath, booking);
-			expect(answer.status).toBe(422);
-			expect(answer.body).toEqual({
-				outcome: 'call not placed',
-				patientId: 'PAT-10432',
-				error: expect.stringMatching(
-					/^To Number \(toNumber\) must be a full phone number with its country code/,
-				),
-			});
-			expect(await ctx.sandbox.requests()).toEqual([]);
-		},
-	);
+	test('a phone number without country code answers 422 with the reason, nothing is sent', async () => {
+		const booking = sampleBooking(WAIT_SECONDS);
+		booking.patient.phone = '555-0142';
+		const { answer } = await ctx.n8n.runWebhook(workflowId, webhookPath, booking);
+		expect(answer.status).toBe(422);
+		expect(answer.body).toEqual({
+			outcome: 'call not placed',
+			patientId: 'PAT-10432',
+			error: expect.stringMatching(
+				/^To Number \(toNumber\) must be a full phone number with its country code/,
+			),
+		});
+		expect(await ctx.sandbox.requests()).toEqual([]);
+	});
 });
 
 describe('examples/helloannie-sms-campaign-from-csv.json', () => {
@@ -241,7 +238,10 @@ describe('examples/allomia-call-files-to-disk.json', () => {
 		const [call] = (await ctx.sandbox.allFixtures()).alloMia.calls;
 		const transcriptPath = path.join(ctx.state.filesDir, `${call.id}.txt`);
 		const recordingPath = path.join(ctx.state.filesDir, `${call.id}.mp3`);
-		await Promise.all([fs.rm(transcriptPath, { force: true }), fs.rm(recordingPath, { force: true })]);
+		await Promise.all([
+			fs.rm(transcriptPath, { force: true }),
+			fs.rm(recordingPath, { force: true }),
+		]);
 
 		const workflow = prepareExample(example.file, {
 			credentialIds: { alloMia: ctx.state.credentials.alloMia.id },
@@ -275,6 +275,11 @@ describe('examples/allomia-call-files-to-disk.json', () => {
 		]);
 		for (const request of fetched) expect(request.headers.authorization).toBeUndefined();
 		const [apiRequest] = await ctx.sandbox.requests('allomia');
-		expect(wire(apiRequest)).toEqual({ method: 'GET', path: `/api/calls/${call.id}`, query: {}, body: undefined });
+		expect(wire(apiRequest)).toEqual({
+			method: 'GET',
+			path: `/api/calls/${call.id}`,
+			query: {},
+			body: undefined,
+		});
 	});
 });

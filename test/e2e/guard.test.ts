@@ -31,13 +31,18 @@ async function activeExample(webhookPath: string, openCallingHours: boolean): Pr
 }
 
 const postedCalls = async () =>
-	(await suite.ctx.sandbox.requests('helloannie')).filter((r) => r.method === 'POST' && r.path === '/calls');
+	(await suite.ctx.sandbox.requests('helloannie')).filter(
+		(r) => r.method === 'POST' && r.path === '/calls',
+	);
 
 test('the same appointment delivered twice, seconds apart: one call; the second execution says duplicate', async () => {
 	const { ctx } = suite;
 	const path = `guard-twice-${Date.now()}`;
 	const workflowId = await activeExample(path, true);
-	const booking = { ...sampleBooking(1), appointment: { ...sampleBooking(1).appointment, id: 'APT-TWICE' } };
+	const booking = {
+		...sampleBooking(1),
+		appointment: { ...sampleBooking(1).appointment, id: 'APT-TWICE' },
+	};
 
 	const first = await ctx.n8n.runWebhook(workflowId, path, booking);
 	expect(first.answer.status).toBe(200);
@@ -66,7 +71,14 @@ function nightZone(now = Date.now()): { zone: string; nextAllowedAt: string } {
 	if (offset < -11) offset += 24;
 	const local = new Date(now + offset * 3600_000);
 	const sunday = local.getUTCDay() === 0;
-	const nine = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate() + (sunday ? 1 : 0), 9) - offset * 3600_000;
+	const nine =
+		Date.UTC(
+			local.getUTCFullYear(),
+			local.getUTCMonth(),
+			local.getUTCDate() + (sunday ? 1 : 0),
+			9,
+		) -
+		offset * 3600_000;
 	const zone = offset === 0 ? 'Etc/UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
 	return { zone, nextAllowedAt: new Date(nine).toISOString() };
 }
@@ -77,7 +89,11 @@ test("calling hours that exclude now in the patient's zone: nothing is sent, nex
 	const workflowId = await activeExample(path, false);
 	const { zone, nextAllowedAt } = nightZone();
 	const base = sampleBooking(1);
-	const booking = { ...base, patient: { ...base.patient, timeZone: zone }, appointment: { ...base.appointment, id: 'APT-NIGHT' } };
+	const booking = {
+		...base,
+		patient: { ...base.patient, timeZone: zone },
+		appointment: { ...base.appointment, id: 'APT-NIGHT' },
+	};
 
 	const { answer, execution } = await ctx.n8n.runWebhook(workflowId, path, booking);
 	expect(await postedCalls()).toEqual([]);
@@ -106,18 +122,27 @@ test('a create the provider refused (4xx) releases its key: the same workflow ca
 		toNumber: '={{ $json.phone }}',
 		requestOptions: { deduplicationKey: '={{ $json.appointmentId }}' },
 	};
-	const workflow = operationWorkflow('guard retry', [{ appointmentId: 'APT-RETRY', phone: '+15559876543' }], parameters, {
-		credential: ctx.state.credentials.helloAnnie,
-		onError: 'continueRegularOutput',
-	});
+	const workflow = operationWorkflow(
+		'guard retry',
+		[{ appointmentId: 'APT-RETRY', phone: '+15559876543' }],
+		parameters,
+		{
+			credential: ctx.state.credentials.helloAnnie,
+			onError: 'continueRegularOutput',
+		},
+	);
 	const stored = await ctx.n8n.createWorkflow(workflow);
-	const run = async () => await ctx.n8n.waitForExecution(await ctx.n8n.runManually(stored.id, TRIGGER));
+	const run = async () =>
+		await ctx.n8n.waitForExecution(await ctx.n8n.runManually(stored.id, TRIGGER));
 
 	await ctx.sandbox.inject({
 		provider: 'helloannie',
 		method: 'POST',
 		path: '/calls',
-		fault: { status: 400, body: { success: false, message: 'Calls are only allowed between 9 AM and 8 PM' } },
+		fault: {
+			status: 400,
+			body: { success: false, message: 'Calls are only allowed between 9 AM and 8 PM' },
+		},
 	});
 	const refused = nodeOutput(await run(), 'HelloAnnie')[0].json;
 	expect(refused.error).toMatch(/HTTP 400/);
@@ -142,7 +167,15 @@ test('AICaller: outside calling hours the call is created, scheduled for the nex
 		nameOfHuman: 'Sam',
 		toPhoneNumber: '+15559876543',
 		requestOptions: {
-			callingHours: { hours: { timeZone: zone, earliest: '09:00', latest: '20:00', days: ALL_DAYS.slice(1), outsideHours: 'schedule' } },
+			callingHours: {
+				hours: {
+					timeZone: zone,
+					earliest: '09:00',
+					latest: '20:00',
+					days: ALL_DAYS.slice(1),
+					outsideHours: 'schedule',
+				},
+			},
 		},
 	};
 	const workflow = operationWorkflow('guard schedule', [{}], parameters, {

@@ -14,13 +14,7 @@ import {
 	HELLOANNIE_START_CALL_EXAMPLE,
 	HELLOANNIE_UPDATE_BOT_FIELDS,
 } from '../fixtures/documentation-examples';
-import {
-	executionError,
-	expectBearer,
-	UUID,
-	wire,
-	operationSuite,
-} from './support';
+import { executionError, expectBearer, UUID, wire, operationSuite } from './support';
 
 const FROM = '+15551234567';
 /** From Number is a resource locator: what the editor saves when the number is typed in. */
@@ -85,7 +79,7 @@ describe('Call → Start', () => {
 	});
 });
 
-describe('expressions in n8n\'s own engine', () => {
+describe("expressions in n8n's own engine", () => {
 	// The node reads an item's fields with one evaluation (nodes/shared/parameters.ts); in the
 	// real n8n that is its isolated expression engine. What it sends must be what each field's
 	// expression gives, and a field whose expression fails must fail as n8n makes it fail.
@@ -101,28 +95,51 @@ describe('expressions in n8n\'s own engine', () => {
 			patientId: '={{ "PAT-" + ($itemIndex + 100) }}',
 		},
 		appointmentInfo: {
-			startTime: '={{ DateTime.fromISO($json.start, { setZone: true }).plus({ days: 1 }).toISO() }}',
+			startTime:
+				'={{ DateTime.fromISO($json.start, { setZone: true }).plus({ days: 1 }).toISO() }}',
 			appointmentId: '={{ $json.ids[1] }}',
 		},
 		context: '=Appointment {{ $itemIndex + 1 }} for {{ $json.name }}',
 		voicemailMessage: '={{ `Hi ${$json.name.toUpperCase()}, please call us back.` // shouted\n }}',
 	});
 	const items = [
-		{ phone: '+1 555 987 6543', name: 'Sarah Ann Johnson', dob: '1988-03-22', start: '2025-03-10T15:00:00-06:00', ids: ['a', '81260683'] },
+		{
+			phone: '+1 555 987 6543',
+			name: 'Sarah Ann Johnson',
+			dob: '1988-03-22',
+			start: '2025-03-10T15:00:00-06:00',
+			ids: ['a', '81260683'],
+		},
 		{ phone: '+15550001111', dob: '1990-01-01', start: '2025-03-11T09:00:00+01:00', ids: [] },
-		{ phone: '+1 (555) 222-3333', name: 'Li Wei', dob: '1975-12-31', start: '2025-03-12T08:30:00Z', ids: ['b', 'APT-2'] },
+		{
+			phone: '+1 (555) 222-3333',
+			name: 'Li Wei',
+			dob: '1975-12-31',
+			start: '2025-03-12T08:30:00Z',
+			ids: ['b', 'APT-2'],
+		},
 	];
 	const expected = [
 		{
 			toNumber: '+15559876543',
-			patientInfo: { firstName: 'Sarah', lastName: 'Ann Johnson', dateOfBirth: '1988-03-22T00:00:00.000Z', patientId: 'PAT-100' },
+			patientInfo: {
+				firstName: 'Sarah',
+				lastName: 'Ann Johnson',
+				dateOfBirth: '1988-03-22T00:00:00.000Z',
+				patientId: 'PAT-100',
+			},
 			appointmentInfo: { startTime: '2025-03-11T15:00:00-06:00', appointmentId: '81260683' },
 			context: 'Appointment 1 for Sarah Ann Johnson',
 			voicemailMessage: 'Hi SARAH ANN JOHNSON, please call us back.',
 		},
 		{
 			toNumber: '+15552223333',
-			patientInfo: { firstName: 'Li', lastName: 'Wei', dateOfBirth: '1975-12-31T00:00:00.000Z', patientId: 'PAT-102' },
+			patientInfo: {
+				firstName: 'Li',
+				lastName: 'Wei',
+				dateOfBirth: '1975-12-31T00:00:00.000Z',
+				patientId: 'PAT-102',
+			},
 			appointmentInfo: { startTime: '2025-03-13T08:30:00Z', appointmentId: 'APT-2' },
 			context: 'Appointment 3 for Li Wei',
 			voicemailMessage: 'Hi LI WEI, please call us back.',
@@ -133,19 +150,33 @@ describe('expressions in n8n\'s own engine', () => {
 		['combined', '={{ $json.phone.replace(/ /g, "") }}'],
 		// A trailing semicolon cannot go inside the combined expression: read field by field.
 		['field by field', '={{ $json.phone.replace(/ /g, ""); }}'],
-	])('%s: the values each expression gives; an item whose expression fails is an error item', async (_, toNumber) => {
-		const { execution, output, requests } = await suite.run('call start expressions', items, parameters(toNumber), {
-			onError: 'continueRegularOutput',
-		});
-		expect(execution.status).toBe('success');
-		expect(requests.map((request) => wire(request).body)).toEqual(expected.map((body) => ({ fromNumber: FROM, ...body })));
-		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
-		expect(output[0].json).toEqual({ conversationId: expect.stringMatching(UUID) });
-		// The second item has no name, and its First Name expression then refers to a node that
-		// is not there: n8n's own error for it.
-		expect(output[1].json.error).toMatch(/Referenced node doesn't exist/);
-		expect(output[2].json).toEqual({ conversationId: expect.stringMatching(UUID) });
-	});
+	])(
+		'%s: the values each expression gives; an item whose expression fails is an error item',
+		async (_, toNumber) => {
+			const { execution, output, requests } = await suite.run(
+				'call start expressions',
+				items,
+				parameters(toNumber),
+				{
+					onError: 'continueRegularOutput',
+				},
+			);
+			expect(execution.status).toBe('success');
+			expect(requests.map((request) => wire(request).body)).toEqual(
+				expected.map((body) => ({ fromNumber: FROM, ...body })),
+			);
+			expect(output.map((item) => item.pairedItem)).toEqual([
+				{ item: 0 },
+				{ item: 1 },
+				{ item: 2 },
+			]);
+			expect(output[0].json).toEqual({ conversationId: expect.stringMatching(UUID) });
+			// The second item has no name, and its First Name expression then refers to a node that
+			// is not there: n8n's own error for it.
+			expect(output[1].json.error).toMatch(/Referenced node doesn't exist/);
+			expect(output[2].json).toEqual({ conversationId: expect.stringMatching(UUID) });
+		},
+	);
 });
 
 describe('SMS → Start Conversation', () => {
@@ -272,7 +303,9 @@ describe('Phone Number', () => {
 			returnAll: false,
 			limit: 1,
 		});
-		expect(limited.output.map((item) => item.json.id)).toEqual([suite.ctx.fixtures.phoneNumbers[0].id]);
+		expect(limited.output.map((item) => item.json.id)).toEqual([
+			suite.ctx.fixtures.phoneNumbers[0].id,
+		]);
 		expect(limited.requests).toHaveLength(1);
 	});
 
@@ -322,7 +355,8 @@ describe('Phone Number name', () => {
 		});
 		expect(execution.status).toBe('error');
 		expect(executionError(execution)).toMatchObject({
-			message: "Name (name) has characters HelloAnnie does not accept: use only letters A-Z, digits, spaces and . , _ ' ( ) & # + / : ; -",
+			message:
+				"Name (name) has characters HelloAnnie does not accept: use only letters A-Z, digits, spaces and . , _ ' ( ) & # + / : ; -",
 			node: 'HelloAnnie',
 		});
 		expect(requests).toEqual([]);
@@ -398,7 +432,9 @@ describe('Conversation', () => {
 
 	test('Get Messages returns one item per message', async () => {
 		const sms = suite.ctx.fixtures.conversations[1];
-		const messages = suite.ctx.fixtures.messages.filter((m) => m.conversationId === sms.conversationId);
+		const messages = suite.ctx.fixtures.messages.filter(
+			(m) => m.conversationId === sms.conversationId,
+		);
 		const { execution, output, requests } = await suite.run('conversation messages', [{}], {
 			resource: 'conversation',
 			operation: 'getMessages',
@@ -423,13 +459,19 @@ describe('Conversation', () => {
 describe('Conversation → Close and Create', () => {
 	test('Close posts skipNotifications, outputs the status, and the conversation then reads CLOSED', async () => {
 		const open = suite.ctx.fixtures.conversations[1];
-		const { execution, output, requests } = await suite.run('conversation close', [{ id: open.conversationId }], {
-			resource: 'conversation',
-			operation: 'close',
-			conversationId: '={{ $json.id }}',
-		});
+		const { execution, output, requests } = await suite.run(
+			'conversation close',
+			[{ id: open.conversationId }],
+			{
+				resource: 'conversation',
+				operation: 'close',
+				conversationId: '={{ $json.id }}',
+			},
+		);
 		expect(execution.status).toBe('success');
-		expect(output.map((item) => item.json)).toEqual([{ conversationId: open.conversationId, status: 'CLOSING' }]);
+		expect(output.map((item) => item.json)).toEqual([
+			{ conversationId: open.conversationId, status: 'CLOSING' },
+		]);
 		expect(requests.map(wire)).toEqual([
 			{
 				method: 'POST',
@@ -446,7 +488,10 @@ describe('Conversation → Close and Create', () => {
 			operation: 'get',
 			conversationId: open.conversationId,
 		});
-		expect(read.output[0].json).toMatchObject({ conversationId: open.conversationId, status: 'CLOSED' });
+		expect(read.output[0].json).toMatchObject({
+			conversationId: open.conversationId,
+			status: 'CLOSED',
+		});
 	});
 
 	test('Create posts the documented body, mapped from the item, and outputs the new conversation', async () => {
@@ -471,7 +516,12 @@ describe('Conversation → Close and Create', () => {
 		});
 		expect(output[0].pairedItem).toEqual({ item: 0 });
 		expect(requests.map(wire)).toEqual([
-			{ method: 'POST', path: '/conversations', query: {}, body: HELLOANNIE_CREATE_CONVERSATION_EXAMPLE.body },
+			{
+				method: 'POST',
+				path: '/conversations',
+				query: {},
+				body: HELLOANNIE_CREATE_CONVERSATION_EXAMPLE.body,
+			},
 		]);
 		expectBearer(requests[0], suite.fixtures.apiKey);
 		expect(requests[0].valid).toBe(true);
@@ -480,23 +530,31 @@ describe('Conversation → Close and Create', () => {
 	test('Create as SMS keeps to Calling Hours: outside them nothing is sent and the item is skipped', async () => {
 		const opens = new Date(Date.now() + 12 * 3600_000);
 		const clock = (d: Date) => `${String(d.getUTCHours()).padStart(2, '0')}:00`;
-		const { execution, output, requests } = await suite.run('conversation create sms closed', [{}], {
-			...HELLOANNIE_CREATE_CONVERSATION_EXAMPLE.parameters,
-			medium: 'SMS',
-			requestOptions: {
-				callingHours: {
-					hours: {
-						timeZone: 'UTC',
-						earliest: clock(opens),
-						latest: clock(new Date(opens.getTime() + 3600_000)),
-						days: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'],
+		const { execution, output, requests } = await suite.run(
+			'conversation create sms closed',
+			[{}],
+			{
+				...HELLOANNIE_CREATE_CONVERSATION_EXAMPLE.parameters,
+				medium: 'SMS',
+				requestOptions: {
+					callingHours: {
+						hours: {
+							timeZone: 'UTC',
+							earliest: clock(opens),
+							latest: clock(new Date(opens.getTime() + 3600_000)),
+							days: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'],
+						},
 					},
 				},
 			},
-		});
+		);
 		expect(execution.status).toBe('success');
 		expect(output.map((item) => item.json)).toEqual([
-			expect.objectContaining({ skipped: true, skipReason: 'outsideCallingHours', timeZone: 'UTC' }),
+			expect.objectContaining({
+				skipped: true,
+				skipReason: 'outsideCallingHours',
+				timeZone: 'UTC',
+			}),
 		]);
 		expect(requests).toEqual([]);
 	});
@@ -507,7 +565,12 @@ describe('Bot', () => {
 		const created = await suite.run('bot create', [{}], HELLOANNIE_CREATE_BOT_EXAMPLE.parameters);
 		expect(created.execution.status).toBe('success');
 		const bot = created.output[0].json;
-		expect(bot).toMatchObject({ id: expect.stringMatching(UUID), name: 'Alex', industry: 'DENTAL', outbound: false });
+		expect(bot).toMatchObject({
+			id: expect.stringMatching(UUID),
+			name: 'Alex',
+			industry: 'DENTAL',
+			outbound: false,
+		});
 		expect(created.requests.map(wire)).toEqual([
 			{ method: 'POST', path: '/bots', query: {}, body: HELLOANNIE_CREATE_BOT_EXAMPLE.body },
 		]);
@@ -522,17 +585,34 @@ describe('Bot', () => {
 		});
 		expect(updated.execution.status).toBe('success');
 		expect(updated.output.map((item) => item.json)).toEqual([
-			expect.objectContaining({ id: bot.id, name: 'Steve', industry: 'PEDIATRIC_DENTISTRY', outbound: true }),
+			expect.objectContaining({
+				id: bot.id,
+				name: 'Steve',
+				industry: 'PEDIATRIC_DENTISTRY',
+				outbound: true,
+			}),
 		]);
 		// A run's request list holds everything the sandbox received since the test began.
 		const patched = updated.requests.slice(created.requests.length);
 		expect(patched.map(wire)).toEqual([
-			{ method: 'PATCH', path: `/bots/${String(bot.id)}`, query: {}, body: HELLOANNIE_UPDATE_BOT_FIELDS },
+			{
+				method: 'PATCH',
+				path: `/bots/${String(bot.id)}`,
+				query: {},
+				body: HELLOANNIE_UPDATE_BOT_FIELDS,
+			},
 		]);
 		expect(patched[0].valid).toBe(true);
 
-		const listed = await suite.run('bot get many', [{}], { resource: 'bot', operation: 'getAll', returnAll: true });
-		expect(listed.output.map((item) => item.json.id)).toEqual([...suite.ctx.fixtures.bots.map((b) => b.id), bot.id]);
+		const listed = await suite.run('bot get many', [{}], {
+			resource: 'bot',
+			operation: 'getAll',
+			returnAll: true,
+		});
+		expect(listed.output.map((item) => item.json.id)).toEqual([
+			...suite.ctx.fixtures.bots.map((b) => b.id),
+			bot.id,
+		]);
 		expect(listed.requests.slice(updated.requests.length).map(wire)).toEqual([
 			{ method: 'GET', path: '/bots', query: {}, body: undefined },
 		]);
@@ -553,7 +633,8 @@ describe('Bot', () => {
 		});
 		expect(missing.execution.status).toBe('error');
 		expect(executionError(missing.execution)).toMatchObject({
-			message: "Bot (botId) is not one of the bots this API key's organization has: choose the bot from the list, or check the ID",
+			message:
+				"Bot (botId) is not one of the bots this API key's organization has: choose the bot from the list, or check the ID",
 			node: 'HelloAnnie',
 		});
 	});
@@ -590,7 +671,10 @@ describe("From Number and Bot lists (the editor's resource locator search)", () 
 		};
 		const all = await search('parameters.fromNumber', 'searchPhoneNumbers', parameters);
 		expect(all.results).toEqual(
-			suite.ctx.fixtures.phoneNumbers.map((p) => ({ name: `${p.name} (${p.number})`, value: p.number })),
+			suite.ctx.fixtures.phoneNumbers.map((p) => ({
+				name: `${p.name} (${p.number})`,
+				value: p.number,
+			})),
 		);
 		const filtered = await search(
 			'parameters.fromNumber',
@@ -682,7 +766,10 @@ describe('errors', () => {
 		expect(output[0].json).toMatchObject({
 			error:
 				'HelloAnnie failed (HTTP 500): Internal server error. The request may or may not have been processed',
-			details: { httpCode: '500', description: expect.stringMatching(/it was not sent again, so it cannot happen twice/) },
+			details: {
+				httpCode: '500',
+				description: expect.stringMatching(/it was not sent again, so it cannot happen twice/),
+			},
 		});
 		expect(output[1].json).toEqual({ conversationId: expect.stringMatching(UUID) });
 		expect(requests.map((r) => [r.method, r.path, r.status])).toEqual([
@@ -819,12 +906,22 @@ describe('credential test through n8n (POST /rest/credentials/test)', () => {
 });
 
 describe('phone numbers from a spreadsheet (numbers, not text)', () => {
-	const parameters = { resource: 'call', operation: 'start', fromNumber: '+15551234567', toNumber: '={{ $json.phone }}' };
+	const parameters = {
+		resource: 'call',
+		operation: 'start',
+		fromNumber: '+15551234567',
+		toNumber: '={{ $json.phone }}',
+	};
 
 	test('a national number is refused as a number and as text; nothing is dialed', async () => {
-		const { output, requests } = await suite.run('national number', [{ phone: 5559876543 }, { phone: '5559876543' }], parameters, {
-			onError: 'continueRegularOutput',
-		});
+		const { output, requests } = await suite.run(
+			'national number',
+			[{ phone: 5559876543 }, { phone: '5559876543' }],
+			parameters,
+			{
+				onError: 'continueRegularOutput',
+			},
+		);
 		expect(requests).toEqual([]);
 		expect(output.map((item) => item.json.error)).toEqual([
 			`To Number (toNumber) ${SHARED_PHONE_RULE}`,
@@ -833,11 +930,18 @@ describe('phone numbers from a spreadsheet (numbers, not text)', () => {
 	});
 
 	test('with Options → Default Country Code +1 the same numbers are dialed as +15559876543', async () => {
-		const { output, requests } = await suite.run('default country code', [{ phone: 5559876543 }, { phone: '(555) 987-6543' }], {
-			...parameters,
-			requestOptions: { defaultCountryCode: '+1' },
-		});
-		expect(requests.map((request) => (request.body as { toNumber: string }).toNumber)).toEqual(['+15559876543', '+15559876543']);
+		const { output, requests } = await suite.run(
+			'default country code',
+			[{ phone: 5559876543 }, { phone: '(555) 987-6543' }],
+			{
+				...parameters,
+				requestOptions: { defaultCountryCode: '+1' },
+			},
+		);
+		expect(requests.map((request) => (request.body as { toNumber: string }).toNumber)).toEqual([
+			'+15559876543',
+			'+15559876543',
+		]);
 		expect(output.map((item) => typeof item.json.conversationId)).toEqual(['string', 'string']);
 	});
 });

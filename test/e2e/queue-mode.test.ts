@@ -387,7 +387,9 @@ async function allWithStatus(
 	return await waitFor(
 		`${count} executions with status ${status}`,
 		async () => {
-			const all = (await Promise.all(workflowIds.map(async (id) => await stack.client.executionStatuses(id)))).flat();
+			const all = (
+				await Promise.all(workflowIds.map(async (id) => await stack.client.executionStatuses(id)))
+			).flat();
 			return all.length === count && all.every((e) => e.status === status) ? all : undefined;
 		},
 		{ timeoutMs, intervalMs: 250 },

@@ -17,7 +17,14 @@ import { nodeOutput, type CredentialRef, type WorkflowJson } from '../harness/cl
 import { NODE_TYPES } from '../harness/project';
 import { startReceiver } from '../sandbox/receiver';
 import { SANDBOX_FIXTURES } from '../sandbox/server';
-import { executionError, openContext, LOCK_WAIT_MS, operationWorkflow, TRIGGER, type E2eContext } from './support';
+import {
+	executionError,
+	openContext,
+	LOCK_WAIT_MS,
+	operationWorkflow,
+	TRIGGER,
+	type E2eContext,
+} from './support';
 
 jest.setTimeout(180_000);
 
@@ -36,7 +43,11 @@ const AICALLER = SANDBOX_FIXTURES.aiCaller;
 const ALLOMIA = SANDBOX_FIXTURES.alloMia;
 
 /** A webhook whose body's `rows` become items, into one node: how a sheet or an EHR export arrives. */
-function rowsWorkflow(title: string, webhookPath: string, node: { type: string; parameters: INodeParameters; credential: CredentialRef }): WorkflowJson {
+function rowsWorkflow(
+	title: string,
+	webhookPath: string,
+	node: { type: string; parameters: INodeParameters; credential: CredentialRef },
+): WorkflowJson {
 	return {
 		name: `e2e safety ${title} ${randomUUID().slice(0, 8)}`,
 		nodes: [
@@ -64,7 +75,9 @@ function rowsWorkflow(title: string, webhookPath: string, node: { type: string; 
 				typeVersion: 1,
 				position: [440, 0],
 				parameters: node.parameters,
-				credentials: { [node.credential.type]: { id: node.credential.id, name: node.credential.name } },
+				credentials: {
+					[node.credential.type]: { id: node.credential.id, name: node.credential.name },
+				},
 			},
 		],
 		connections: {
@@ -117,11 +130,18 @@ test('AICaller Create Many: the same 1,000 appointments delivered 12 times to on
 async function calledNumbers(): Promise<string[]> {
 	return (await ctx.sandbox.requests('aicaller'))
 		.filter((r) => r.method === 'POST' && r.path === '/v1/phoneCalls/batch' && r.status === 200)
-		.flatMap((r) => ((r.body as { phoneCalls: IDataObject[] }).phoneCalls ?? []).map((call) => String(call.toPhoneNumber)));
+		.flatMap((r) =>
+			((r.body as { phoneCalls: IDataObject[] }).phoneCalls ?? []).map((call) =>
+				String(call.toPhoneNumber),
+			),
+		);
 }
 
 describe('HelloAnnie Call → Start with 10 appointments, the eighth going wrong', () => {
-	const appointments = Array.from({ length: 10 }, (_, i) => ({ appointmentId: `APT-${30000 + i}`, phone: `+1555400${String(i).padStart(4, '0')}` }));
+	const appointments = Array.from({ length: 10 }, (_, i) => ({
+		appointmentId: `APT-${30000 + i}`,
+		phone: `+1555400${String(i).padStart(4, '0')}`,
+	}));
 	const parameters: INodeParameters = {
 		resource: 'call',
 		operation: 'start',
@@ -129,16 +149,24 @@ describe('HelloAnnie Call → Start with 10 appointments, the eighth going wrong
 		toNumber: '={{ $json.phone }}',
 		requestOptions: { deduplicationKey: '={{ $json.appointmentId }}' },
 	};
-	const posted = async () => (await ctx.sandbox.requests('helloannie')).filter((r) => r.method === 'POST' && r.path === '/calls');
+	const posted = async () =>
+		(await ctx.sandbox.requests('helloannie')).filter(
+			(r) => r.method === 'POST' && r.path === '/calls',
+		);
 
 	async function workflowOf(items: IDataObject[]): Promise<string> {
-		const workflow = operationWorkflow('part-way', items, parameters, { credential: ctx.state.credentials.helloAnnie });
+		const workflow = operationWorkflow('part-way', items, parameters, {
+			credential: ctx.state.credentials.helloAnnie,
+		});
 		return (await ctx.n8n.createWorkflow(workflow)).id;
 	}
-	const run = async (workflowId: string) => await ctx.n8n.waitForExecution(await ctx.n8n.runManually(workflowId, TRIGGER));
+	const run = async (workflowId: string) =>
+		await ctx.n8n.waitForExecution(await ctx.n8n.runManually(workflowId, TRIGGER));
 
 	test('an invalid phone number on the eighth: the execution fails before anything is dialed', async () => {
-		const workflowId = await workflowOf(appointments.map((a, i) => (i === 7 ? { ...a, phone: '555' } : a)));
+		const workflowId = await workflowOf(
+			appointments.map((a, i) => (i === 7 ? { ...a, phone: '555' } : a)),
+		);
 		const execution = await run(workflowId);
 		expect(execution.status).toBe('error');
 		const error = executionError(execution);
@@ -148,29 +176,42 @@ describe('HelloAnnie Call → Start with 10 appointments, the eighth going wrong
 	});
 
 	test('HelloAnnie refuses the eighth (400): the failed execution names the 7 conversations placed; a re-run dials only the last 3', async () => {
-		await ctx.sandbox.inject({ provider: 'helloannie', method: 'POST', path: '/calls', skip: 7, fault: { status: 400, body: { success: false, message: 'Number is not on the allowlist' } } });
+		await ctx.sandbox.inject({
+			provider: 'helloannie',
+			method: 'POST',
+			path: '/calls',
+			skip: 7,
+			fault: { status: 400, body: { success: false, message: 'Number is not on the allowlist' } },
+		});
 		const workflowId = await workflowOf(appointments);
 		const failed = await run(workflowId);
 		expect(failed.status).toBe('error');
 		const error = executionError(failed);
-		expect(error.message).toBe('HelloAnnie refused the request (HTTP 400): Number is not on the allowlist');
-		const placed = [...(error.description ?? '').matchAll(/item (\d) \(conversationId ([0-9a-f-]{36})\)/g)].map((m) => [Number(m[1]), m[2]]);
+		expect(error.message).toBe(
+			'HelloAnnie refused the request (HTTP 400): Number is not on the allowlist',
+		);
+		const placed = [
+			...(error.description ?? '').matchAll(/item (\d) \(conversationId ([0-9a-f-]{36})\)/g),
+		].map((m) => [Number(m[1]), m[2]]);
 		expect(placed.map(([item]) => item)).toEqual([0, 1, 2, 3, 4, 5, 6]);
 		expect(new Set(placed.map(([, id]) => id)).size).toBe(7);
-		expect(error.description).toContain('Before this error, this run placed 7 calls, which will not be sent again');
-		expect(error.description).toContain('Its Deduplication Key was released, so it can be run again.');
+		expect(error.description).toContain(
+			'Before this error, this run placed 7 calls, which will not be sent again',
+		);
+		expect(error.description).toContain(
+			'Its Deduplication Key was released, so it can be run again.',
+		);
 
 		const before = (await posted()).length;
 		const rerun = await run(workflowId);
 		expect(rerun.status).toBe('success');
-		const redialed = (await posted()).slice(before).map((r) => (r.body as { toNumber: string }).toNumber);
+		const redialed = (await posted())
+			.slice(before)
+			.map((r) => (r.body as { toNumber: string }).toNumber);
 		expect(redialed).toEqual(appointments.slice(7).map((a) => a.phone));
-		expect(nodeOutput(rerun, 'HelloAnnie').map((item) => item.json.skipReason ?? 'placed')).toEqual([
-			...Array(7).fill('duplicate'),
-			'placed',
-			'placed',
-			'placed',
-		]);
+		expect(nodeOutput(rerun, 'HelloAnnie').map((item) => item.json.skipReason ?? 'placed')).toEqual(
+			[...Array(7).fill('duplicate'), 'placed', 'placed', 'placed'],
+		);
 	});
 });
 
@@ -203,7 +244,12 @@ describe('AlloMia Create Outbound waiting On Provider Callback', () => {
 					waitMode: 'callback',
 					maxWaitSeconds: 600,
 				},
-				credentials: { alloMiaApi: { id: ctx.state.credentials.alloMia.id, name: ctx.state.credentials.alloMia.name } },
+				credentials: {
+					alloMiaApi: {
+						id: ctx.state.credentials.alloMia.id,
+						name: ctx.state.credentials.alloMia.name,
+					},
+				},
 			},
 		],
 		connections: { Contact: { main: [[{ node: 'Call', type: 'main', index: 0 }]] } },
@@ -214,7 +260,12 @@ describe('AlloMia Create Outbound waiting On Provider Callback', () => {
 		const path = `safety-callback-${randomUUID().slice(0, 8)}`;
 		const stored = await ctx.n8n.createWorkflow(call(path));
 		await ctx.n8n.activateWorkflow(stored);
-		const { execution } = await ctx.n8n.runWebhook(stored.id, path, { phone }, { untilPaused: true });
+		const { execution } = await ctx.n8n.runWebhook(
+			stored.id,
+			path,
+			{ phone },
+			{ untilPaused: true },
+		);
 		return execution;
 	}
 
@@ -228,7 +279,11 @@ describe('AlloMia Create Outbound waiting On Provider Callback', () => {
 		const forged = await fetch(resumeUrl.replace('localhost', '127.0.0.1'), {
 			method: 'POST',
 			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify({ outboundCallId, status: 'completed', callDetails: { duration: 999, endedReason: 'customer-ended-call' } }),
+			body: JSON.stringify({
+				outboundCallId,
+				status: 'completed',
+				callDetails: { duration: 999, endedReason: 'customer-ended-call' },
+			}),
 		});
 		expect(forged.status).toBe(200);
 		const resumed = await ctx.n8n.waitForExecution(waiting.id);
@@ -258,7 +313,12 @@ describe("the API key goes nowhere but the provider's Base URL", () => {
 		const elsewhere = await startReceiver();
 		try {
 			const target = `${elsewhere.url}/v1/phoneCalls?token=abc`;
-			await ctx.sandbox.inject({ provider: 'aicaller', method: 'POST', path: '/v1/phoneCalls', fault: { status: 307, headers: { location: target } } });
+			await ctx.sandbox.inject({
+				provider: 'aicaller',
+				method: 'POST',
+				path: '/v1/phoneCalls',
+				fault: { status: 307, headers: { location: target } },
+			});
 			const parameters: INodeParameters = {
 				resource: 'phoneCall',
 				operation: 'create',
@@ -289,7 +349,7 @@ describe("the API key goes nowhere but the provider's Base URL", () => {
 	});
 });
 
-test("AICaller: the resume URL of a call waiting On Provider Callback is in no output (Get shows its webhook with the token hidden)", async () => {
+test('AICaller: the resume URL of a call waiting On Provider Callback is in no output (Get shows its webhook with the token hidden)', async () => {
 	const create: INodeParameters = {
 		resource: 'phoneCall',
 		operation: 'create',
@@ -302,22 +362,39 @@ test("AICaller: the resume URL of a call waiting On Provider Callback is in no o
 		maxWaitSeconds: 600,
 	};
 	const node = { type: NODE_TYPES.aiCaller, name: 'AICaller' };
-	const placing = await ctx.n8n.createWorkflow(operationWorkflow('resume url', [{}], create, { credential: ctx.state.credentials.aiCaller, node }));
-	const waiting = await ctx.n8n.waitForExecutionToPause(await ctx.n8n.runManually(placing.id, TRIGGER));
+	const placing = await ctx.n8n.createWorkflow(
+		operationWorkflow('resume url', [{}], create, {
+			credential: ctx.state.credentials.aiCaller,
+			node,
+		}),
+	);
+	const waiting = await ctx.n8n.waitForExecutionToPause(
+		await ctx.n8n.runManually(placing.id, TRIGGER),
+	);
 	expect(waiting.status).toBe('waiting');
 	const [posted] = (await ctx.sandbox.requests('aicaller')).filter((r) => r.method === 'POST');
-	const resumeUrl = String(((posted.body as { phoneCallWebhooks: IDataObject[] }).phoneCallWebhooks[0]).url);
+	const resumeUrl = String(
+		(posted.body as { phoneCallWebhooks: IDataObject[] }).phoneCallWebhooks[0].url,
+	);
 	const token = new URL(resumeUrl).searchParams.get('signature') ?? '';
 	expect(token).toMatch(/.{16,}/);
 	const callId = String(nodeOutput(waiting, 'AICaller')[0].json._id);
 
 	const reading = await ctx.n8n.createWorkflow(
-		operationWorkflow('resume url get', [{}], { resource: 'phoneCall', operation: 'get', phoneCallId: callId }, { credential: ctx.state.credentials.aiCaller, node }),
+		operationWorkflow(
+			'resume url get',
+			[{}],
+			{ resource: 'phoneCall', operation: 'get', phoneCallId: callId },
+			{ credential: ctx.state.credentials.aiCaller, node },
+		),
 	);
 	const read = await ctx.n8n.waitForExecution(await ctx.n8n.runManually(reading.id, TRIGGER));
 	const [call] = nodeOutput(read, 'AICaller');
 	const hidden = new URL(resumeUrl);
 	hidden.searchParams.set('signature', 'hidden');
-	expect(call.json.phoneCallWebhooks).toEqual([{ url: hidden.toString(), subscribedEvent: 'phoneCall.completed' }]);
-	for (const execution of [waiting, read]) expect(JSON.stringify(execution.data.resultData.runData)).not.toContain(token);
+	expect(call.json.phoneCallWebhooks).toEqual([
+		{ url: hidden.toString(), subscribedEvent: 'phoneCall.completed' },
+	]);
+	for (const execution of [waiting, read])
+		expect(JSON.stringify(execution.data.resultData.runData)).not.toContain(token);
 });

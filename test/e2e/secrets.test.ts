@@ -41,7 +41,12 @@ afterAll(async () => {
 
 const newSecret = () => randomBytes(32).toString('hex');
 
-function node(name: string, type: string, parameters: INode['parameters'], extra: Partial<INode> = {}): INode {
+function node(
+	name: string,
+	type: string,
+	parameters: INode['parameters'],
+	extra: Partial<INode> = {},
+): INode {
 	return { id: randomUUID(), name, type, typeVersion: 1, position: [0, 0], parameters, ...extra };
 }
 
@@ -80,24 +85,40 @@ test('no secret of the triggers is in the workflow, its export, its history, its
 	);
 	const hooks = { helloAnnie: randomUUID(), alloMia: randomUUID(), aiCaller: randomUUID() };
 	const port = new URL(ctx.state.n8nUrl).port;
-	const productionUrl = (webhookId: string, route: string) => `http://localhost:${port}/webhook/${webhookId}/${route}`;
+	const productionUrl = (webhookId: string, route: string) =>
+		`http://localhost:${port}/webhook/${webhookId}/${route}`;
 	const bot = fixtures.helloAnnie.bots[0].id;
 
 	const workflow: WorkflowJson = {
 		name: `e2e secrets ${randomUUID().slice(0, 8)}`,
 		nodes: [
-			node('HelloAnnie Trigger', `${PACKAGE_NAME}.helloAnnieTrigger`, { botId: { __rl: true, mode: 'id', value: bot } }, {
-				webhookId: hooks.helloAnnie,
-				credentials: { [CREDENTIAL_TYPES.helloAnnie]: ref(ctx.state.credentials.helloAnnie) },
-			}),
-			node('AlloMia Trigger', `${PACKAGE_NAME}.alloMiaTrigger`, { statuses: [] }, {
-				webhookId: hooks.alloMia,
-				credentials: { [CREDENTIAL_TYPES.alloMiaCallback]: ref(tokenCredential) },
-			}),
-			node('AICaller Trigger', `${PACKAGE_NAME}.aiCallerTrigger`, { events: ['phoneCall.completed'], secretCheck: 'header' }, {
-				webhookId: hooks.aiCaller,
-				credentials: { [CREDENTIAL_TYPES.aiCallerWebhook]: ref(secretCredential) },
-			}),
+			node(
+				'HelloAnnie Trigger',
+				`${PACKAGE_NAME}.helloAnnieTrigger`,
+				{ botId: { __rl: true, mode: 'id', value: bot } },
+				{
+					webhookId: hooks.helloAnnie,
+					credentials: { [CREDENTIAL_TYPES.helloAnnie]: ref(ctx.state.credentials.helloAnnie) },
+				},
+			),
+			node(
+				'AlloMia Trigger',
+				`${PACKAGE_NAME}.alloMiaTrigger`,
+				{ statuses: [] },
+				{
+					webhookId: hooks.alloMia,
+					credentials: { [CREDENTIAL_TYPES.alloMiaCallback]: ref(tokenCredential) },
+				},
+			),
+			node(
+				'AICaller Trigger',
+				`${PACKAGE_NAME}.aiCallerTrigger`,
+				{ events: ['phoneCall.completed'], secretCheck: 'header' },
+				{
+					webhookId: hooks.aiCaller,
+					credentials: { [CREDENTIAL_TYPES.aiCallerWebhook]: ref(secretCredential) },
+				},
+			),
 			node('Start', 'n8n-nodes-base.manualTrigger', {}),
 			node(
 				'Create',
@@ -110,7 +131,12 @@ test('no secret of the triggers is in the workflow, its export, its history, its
 					nameOfHuman: 'Jane',
 					toPhoneNumber: '+15550102030',
 					phoneCallWebhooks: {
-						webhook: [{ url: productionUrl(hooks.aiCaller, 'webhook'), subscribedEvent: 'phoneCall.completed' }],
+						webhook: [
+							{
+								url: productionUrl(hooks.aiCaller, 'webhook'),
+								subscribedEvent: 'phoneCall.completed',
+							},
+						],
 					},
 					addWebhookSecret: true,
 				},
@@ -176,25 +202,38 @@ test('no secret of the triggers is in the workflow, its export, its history, its
 	const manual = await ctx.n8n.waitForExecution(await ctx.n8n.runManually(stored.id, 'Start'));
 	expect(manual.status).toBe('success');
 	const sentCall = (await ctx.sandbox.requests('aicaller')).find((r) => r.method === 'POST');
-	const sentHooks = (sentCall?.body as { phoneCallWebhooks?: Array<{ secret?: string }> }).phoneCallWebhooks ?? [];
+	const sentHooks =
+		(sentCall?.body as { phoneCallWebhooks?: Array<{ secret?: string }> }).phoneCallWebhooks ?? [];
 	expect(sentHooks.map((hook) => hook.secret === secrets.aiCallerSecret)).toEqual([true]);
-	const sentOutbound = (await ctx.sandbox.requests('allomia')).find((r) => r.path === '/api/outbound');
+	const sentOutbound = (await ctx.sandbox.requests('allomia')).find(
+		(r) => r.path === '/api/outbound',
+	);
 	const callbackUrl = (sentOutbound?.body as { callbackUrl?: string }).callbackUrl ?? '';
-	expect(callbackUrl === `${productionUrl(hooks.alloMia, 'callback')}?token=${secrets.alloMiaToken}`).toBe(true);
+	expect(
+		callbackUrl === `${productionUrl(hooks.alloMia, 'callback')}?token=${secrets.alloMiaToken}`,
+	).toBe(true);
 	const created = nodeOutput(manual, 'Create')[0].json;
-	expect(created.phoneCallWebhooks).toEqual([{ url: productionUrl(hooks.aiCaller, 'webhook'), subscribedEvent: 'phoneCall.completed' }]);
+	expect(created.phoneCallWebhooks).toEqual([
+		{ url: productionUrl(hooks.aiCaller, 'webhook'), subscribedEvent: 'phoneCall.completed' },
+	]);
 	expect(nodeOutput(manual, 'Get')[0].json.phoneCallWebhooks).toEqual(created.phoneCallWebhooks);
 
 	// The calls end and call back; the bot's webhook fires: three trigger executions.
 	const before = new Set(await ctx.n8n.executionIds(stored.id));
-	const aiCallerDone = await control<{ webhooks: CallbackAttempt[] }>(`/aicaller/calls/${String(created._id)}/complete`, {
-		outcome: 'completed',
-	});
+	const aiCallerDone = await control<{ webhooks: CallbackAttempt[] }>(
+		`/aicaller/calls/${String(created._id)}/complete`,
+		{
+			outcome: 'completed',
+		},
+	);
 	expect(aiCallerDone.webhooks.map((w) => w.status)).toEqual([200]);
 	const outboundCallId = String(nodeOutput(manual, 'Create Outbound')[0].json.outboundCallId);
-	const alloMiaDone = await control<{ callback?: CallbackAttempt }>(`/allomia/calls/${outboundCallId}/complete`, {
-		outcome: 'completed',
-	});
+	const alloMiaDone = await control<{ callback?: CallbackAttempt }>(
+		`/allomia/calls/${outboundCallId}/complete`,
+		{
+			outcome: 'completed',
+		},
+	);
 	expect(alloMiaDone.callback?.status).toBe(200);
 	const fired = await control<CallbackAttempt>(`/helloannie/bots/${bot}/webhook/fire`, {
 		event: 'conversation.ended',
@@ -217,7 +256,15 @@ test('no secret of the triggers is in the workflow, its export, its history, its
 		outputs.push(...Object.keys(execution.data.resultData.runData));
 	}
 	expect(outputs.sort()).toEqual(
-		['AICaller Trigger', 'AlloMia Trigger', 'Create', 'Create Outbound', 'Get', 'HelloAnnie Trigger', 'Start'].sort(),
+		[
+			'AICaller Trigger',
+			'AlloMia Trigger',
+			'Create',
+			'Create Outbound',
+			'Get',
+			'HelloAnnie Trigger',
+			'Start',
+		].sort(),
 	);
 
 	// Stored executions, as n8n stores and serves them (raw, before any parsing).
@@ -237,7 +284,10 @@ test('no secret of the triggers is in the workflow, its export, its history, its
 	const versions = (history.body as { data?: Array<{ versionId: string }> }).data ?? [];
 	expect(versions.length).toBeGreaterThan(0);
 	for (const { versionId } of versions) {
-		const version = await ctx.n8n.raw('GET', `/rest/workflow-history/workflow/${stored.id}/version/${versionId}`);
+		const version = await ctx.n8n.raw(
+			'GET',
+			`/rest/workflow-history/workflow/${stored.id}/version/${versionId}`,
+		);
 		expect(version.status).toBe(200);
 		expect(found(version.text, all)).toEqual([]);
 	}
@@ -251,10 +301,14 @@ test('no secret of the triggers is in the workflow, its export, its history, its
 		brokerPort: Number(port) + 1,
 		filesDir: ctx.state.filesDir,
 	});
-	await runCommand(runtime.nodeBin, [runtime.n8nBin, 'export:workflow', `--id=${stored.id}`, `--output=${output}`], {
-		env,
-		timeoutMs: 3 * 60_000,
-	});
+	await runCommand(
+		runtime.nodeBin,
+		[runtime.n8nBin, 'export:workflow', `--id=${stored.id}`, `--output=${output}`],
+		{
+			env,
+			timeoutMs: 3 * 60_000,
+		},
+	);
 	const exported = await fs.readFile(output, 'utf8');
 	await fs.rm(output, { force: true });
 	expect(exported).toContain(stored.id);
@@ -266,7 +320,8 @@ test('no secret of the triggers is in the workflow, its export, its history, its
 	const files = (await fs.readdir(folder)).filter((name) => name.startsWith('database.sqlite'));
 	expect(files).toContain('database.sqlite');
 	let database = '';
-	for (const name of files) database += (await fs.readFile(path.join(folder, name))).toString('latin1');
+	for (const name of files)
+		database += (await fs.readFile(path.join(folder, name))).toString('latin1');
 	expect(database).toContain(workflow.name);
 	expect(found(database, all)).toEqual([]);
 });

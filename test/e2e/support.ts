@@ -84,7 +84,10 @@ class SandboxControl {
 	}
 
 	/** Until the next reset, AlloMia calls end by themselves `afterMs` after they are placed (0: at once). */
-	async endAlloMiaCallsAfter(afterMs: number, outcome: AlloMiaOutcome = 'completed'): Promise<void> {
+	async endAlloMiaCallsAfter(
+		afterMs: number,
+		outcome: AlloMiaOutcome = 'completed',
+	): Promise<void> {
 		await this.call('POST', '/allomia/auto-complete', { afterMs, outcome });
 	}
 
@@ -314,7 +317,11 @@ interface SuiteFixtures {
 }
 
 /** The sandbox's provider name → the key of its fixtures and of its e2e credential. */
-const PROVIDER_KEY = { helloannie: 'helloAnnie', allomia: 'alloMia', aicaller: 'aiCaller' } as const;
+const PROVIDER_KEY = {
+	helloannie: 'helloAnnie',
+	allomia: 'alloMia',
+	aicaller: 'aiCaller',
+} as const;
 
 export interface OperationSuite<P extends ProviderName> {
 	/** Open from the file's beforeAll on. */

@@ -228,12 +228,17 @@ async function activateFailing(trigger: Trigger): Promise<PublicationStatus> {
  * Activates a workflow n8n itself refuses to publish (a node with a configuration issue, such as
  * a required credential missing): POST /rest/workflows/{id}/activate answers the error.
  */
-async function activateRefusedByN8n(trigger: Trigger): Promise<{ status: number; message: string }> {
+async function activateRefusedByN8n(
+	trigger: Trigger,
+): Promise<{ status: number; message: string }> {
 	const stored = await ctx.n8n.getWorkflow(trigger.id);
 	const answer = await ctx.n8n.raw('POST', `/rest/workflows/${trigger.id}/activate`, {
 		versionId: stored.versionId,
 	});
-	return { status: answer.status, message: String((answer.body as { message?: unknown })?.message) };
+	return {
+		status: answer.status,
+		message: String((answer.body as { message?: unknown })?.message),
+	};
 }
 
 function startRefusedActivation(
@@ -695,7 +700,9 @@ describe('AlloMia Trigger', () => {
 		// Selected, then deleted: n8n publishes, and the trigger's own activation refuses.
 		const { trigger: deleted, status } = await refused.alloMiaDeletedCredential;
 		expect(status.triggers.map((t) => t.errorMessage)).toEqual([
-			expect.stringMatching(/^Add an "AlloMia Callback Token API" credential to this trigger: the selected one cannot be read/),
+			expect.stringMatching(
+				/^Add an "AlloMia Callback Token API" credential to this trigger: the selected one cannot be read/,
+			),
 		]);
 		expect((await post(deleted.localUrl, { status: 'completed' })).status).toBe(404);
 		expect(await ctx.n8n.executionIds(deleted.id)).toEqual([]);
@@ -703,7 +710,11 @@ describe('AlloMia Trigger', () => {
 
 	test("Call → Create Outbound with Add Callback Token: the call's callback carries the credential's token and starts the trigger", async () => {
 		const token = newSecret();
-		const trigger = await createTrigger('alloMia', { token, statuses: [] }, 'allomia create outbound');
+		const trigger = await createTrigger(
+			'alloMia',
+			{ token, statuses: [] },
+			'allomia create outbound',
+		);
 		expect((await activate(trigger)).status).toBe('published');
 		const stored = await ctx.n8n.getWorkflow(trigger.id);
 		const credential = stored.nodes[0].credentials?.[CREDENTIAL_TYPES.alloMiaCallback];
@@ -722,21 +733,35 @@ describe('AlloMia Trigger', () => {
 			},
 			{
 				credential: ctx.state.credentials.alloMia,
-				extraCredentials: [{ id: String(credential?.id), name: String(credential?.name), type: CREDENTIAL_TYPES.alloMiaCallback }],
+				extraCredentials: [
+					{
+						id: String(credential?.id),
+						name: String(credential?.name),
+						type: CREDENTIAL_TYPES.alloMiaCallback,
+					},
+				],
 				node: { type: NODE_TYPES.alloMia, name: 'AlloMia' },
 			},
 		);
 		const create = await ctx.n8n.createWorkflow(workflow);
-		const created = await ctx.n8n.waitForExecution(await ctx.n8n.runManually(create.id, OPERATION_TRIGGER));
+		const created = await ctx.n8n.waitForExecution(
+			await ctx.n8n.runManually(create.id, OPERATION_TRIGGER),
+		);
 		expect(created.status).toBe('success');
 		const outboundCallId = String(nodeOutput(created, 'AlloMia')[0].json.outboundCallId);
 		const sent = (await ctx.sandbox.requests('allomia')).find((r) => r.path === '/api/outbound');
-		expect((sent?.body as { callbackUrl?: string }).callbackUrl === `${trigger.url}?token=${token}`).toBe(true);
+		expect(
+			(sent?.body as { callbackUrl?: string }).callbackUrl === `${trigger.url}?token=${token}`,
+		).toBe(true);
 		expect(contains(created, token)).toBe(false);
 
-		const started = await executionsStartedBy(trigger.id, () => endCall(outboundCallId, 'completed'));
+		const started = await executionsStartedBy(trigger.id, () =>
+			endCall(outboundCallId, 'completed'),
+		);
 		const execution = await onlyExecution(started);
-		expect(outputOf(execution)).toEqual([expect.objectContaining({ outboundCallId, status: 'completed' })]);
+		expect(outputOf(execution)).toEqual([
+			expect.objectContaining({ outboundCallId, status: 'completed' }),
+		]);
 		expect(contains(execution, token)).toBe(false);
 	});
 });

@@ -184,12 +184,20 @@ export class N8nClient {
 	}
 
 	/** Creates a credential as the editor does (n8n encrypts `data`); returns its reference. */
-	async createCredential(name: string, type: string, data: Record<string, string>): Promise<CredentialRef> {
-		const created = await this.rest<{ id: string; name: string; type: string }>('POST', '/rest/credentials', {
-			name,
-			type,
-			data,
-		});
+	async createCredential(
+		name: string,
+		type: string,
+		data: Record<string, string>,
+	): Promise<CredentialRef> {
+		const created = await this.rest<{ id: string; name: string; type: string }>(
+			'POST',
+			'/rest/credentials',
+			{
+				name,
+				type,
+				data,
+			},
+		);
 		return { id: created.id, name: created.name, type: created.type };
 	}
 
@@ -197,7 +205,9 @@ export class N8nClient {
 	async deleteCredentialIfPresent(id: string): Promise<void> {
 		const answer = await this.raw('DELETE', `/rest/credentials/${encodeURIComponent(id)}`);
 		if (answer.status >= 300 && answer.status !== 404)
-			throw new Error(`n8n DELETE /rest/credentials/${id} answered ${answer.status}: ${answer.text.slice(0, 300)}`);
+			throw new Error(
+				`n8n DELETE /rest/credentials/${id} answered ${answer.status}: ${answer.text.slice(0, 300)}`,
+			);
 	}
 
 	async createWorkflow(workflow: WorkflowJson): Promise<StoredWorkflow> {
@@ -302,7 +312,9 @@ export class N8nClient {
 			`execution ${id} to wait or end`,
 			async () => {
 				const execution = await this.getExecution(id);
-				return execution.status === 'waiting' || TERMINAL.has(execution.status) ? execution : undefined;
+				return execution.status === 'waiting' || TERMINAL.has(execution.status)
+					? execution
+					: undefined;
 			},
 			{ timeoutMs, intervalMs: 50 },
 		);
@@ -376,7 +388,9 @@ export class N8nClient {
 			},
 			{ timeoutMs: 30_000, intervalMs: 50 },
 		);
-		const execution = options.untilPaused ? await this.waitForExecutionToPause(id) : await this.waitForExecution(id);
+		const execution = options.untilPaused
+			? await this.waitForExecutionToPause(id)
+			: await this.waitForExecution(id);
 		return { answer, execution };
 	}
 

@@ -155,9 +155,11 @@ export function prepareExample(file: string, options: PrepareOptions): WorkflowJ
 	if (options.nameSuffix) workflow.name = `${workflow.name} ${options.nameSuffix}`;
 	if (options.openCallingHours) {
 		for (const node of workflow.nodes) {
-			const hours = ((node.parameters.requestOptions as Record<string, unknown> | undefined)?.callingHours as
-				| { hours?: Record<string, unknown> }
-				| undefined)?.hours;
+			const hours = (
+				(node.parameters.requestOptions as Record<string, unknown> | undefined)?.callingHours as
+					| { hours?: Record<string, unknown> }
+					| undefined
+			)?.hours;
 			if (!hours) continue;
 			hours.timeZone = zoneAtMidday();
 			hours.days = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];

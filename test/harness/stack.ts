@@ -157,7 +157,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 				runtime,
 				env,
 				runDir,
-				sandboxCredentials(sandbox, SANDBOX_FIXTURES, { refusedKeys: options.refusedKeyCredentials }),
+				sandboxCredentials(sandbox, SANDBOX_FIXTURES, {
+					refusedKeys: options.refusedKeyCredentials,
+				}),
 			);
 		});
 		// Both settle before either failure is reported, so nothing is left running half-started.

@@ -89,7 +89,8 @@ const inMemory: IDataDeduplicator = {
 				}
 			}
 			if (options.maxEntries && read.list.length > options.maxEntries) {
-				for (const dropped of read.list.splice(0, read.list.length - options.maxEntries)) read.set.delete(dropped);
+				for (const dropped of read.list.splice(0, read.list.length - options.maxEntries))
+					read.set.delete(dropped);
 			}
 			return result;
 		}
@@ -115,7 +116,10 @@ const inMemory: IDataDeduplicator = {
 		const read = entriesOf(key);
 		const list = read.list;
 		if (latencyMs) await new Promise((resolve) => setTimeout(resolve, latencyMs * Math.random()));
-		writeBack(key, list.filter((value) => !remove.has(value)));
+		writeBack(
+			key,
+			list.filter((value) => !remove.has(value)),
+		);
 	},
 	async clearAllProcessedItems(scope, context) {
 		stores.delete(storeKey(scope, context));

@@ -52,7 +52,9 @@ class TestItems implements INodeType {
 		defaults: { name: 'Test Items' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		properties: [{ displayName: 'Items', name: 'items', type: 'json', default: '[]' }] as INodeProperties[],
+		properties: [
+			{ displayName: 'Items', name: 'items', type: 'json', default: '[]' },
+		] as INodeProperties[],
 	} as INodeType['description'];
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -89,11 +91,16 @@ const nodeTypes: INodeTypes = {
 };
 
 /** `=Bearer {{$credentials.apiKey}}` → `Bearer <key>`: the only expression form our credentials use. */
-function resolveCredentialExpression(template: string, credentials: ICredentialDataDecryptedObject): string {
+function resolveCredentialExpression(
+	template: string,
+	credentials: ICredentialDataDecryptedObject,
+): string {
 	if (!template.startsWith('=')) return template;
 	return template
 		.slice(1)
-		.replace(/\{\{\s*\$credentials\.(\w+)\s*\}\}/g, (_, key: string) => String(credentials[key] ?? ''));
+		.replace(/\{\{\s*\$credentials\.(\w+)\s*\}\}/g, (_, key: string) =>
+			String(credentials[key] ?? ''),
+		);
 }
 
 class PlainCredentialsHelper extends ICredentialsHelper {
@@ -173,7 +180,13 @@ export interface NodeRunResult {
 	/** Output items of the node under test (main output 0). */
 	items: INodeExecutionData[];
 	/** The error that stopped the node, if it did. */
-	error?: { message: string; description?: string | null; name: string; context?: IDataObject; httpCode?: string | null };
+	error?: {
+		message: string;
+		description?: string | null;
+		name: string;
+		context?: IDataObject;
+		httpCode?: string | null;
+	};
 	run: IRun;
 }
 
@@ -215,7 +228,12 @@ export function makeAdditionalData(
 }
 
 /** A workflow as n8n stores it, for the execution hooks of an in-process run. */
-export function storedWorkflow(id: string, name: string, nodes: INode[], connections: IConnections) {
+export function storedWorkflow(
+	id: string,
+	name: string,
+	nodes: INode[],
+	connections: IConnections,
+) {
 	return {
 		id,
 		name,
@@ -251,8 +269,12 @@ export async function runNode(options: NodeRunOptions): Promise<NodeRunResult> {
 			typeVersion: 1,
 			position: [200, 0],
 			parameters: options.parameters as INode['parameters'],
-			credentials: Object.fromEntries(credentialTypes.map((t) => [t, { id: `cred-${t}`, name: t }])),
-			...(options.continueOnFail ? { onError: 'continueRegularOutput' as const, continueOnFail: true } : {}),
+			credentials: Object.fromEntries(
+				credentialTypes.map((t) => [t, { id: `cred-${t}`, name: t }]),
+			),
+			...(options.continueOnFail
+				? { onError: 'continueRegularOutput' as const, continueOnFail: true }
+				: {}),
 		},
 	];
 	const connections = {
@@ -271,7 +293,10 @@ export async function runNode(options: NodeRunOptions): Promise<NodeRunResult> {
 	const additionalData = makeAdditionalData(workflowData, options.credentials);
 
 	const execute = new WorkflowExecute(additionalData, 'manual');
-	const run = await execute.run({ workflow, startNode: workflow.getNode('Test Items') ?? undefined });
+	const run = await execute.run({
+		workflow,
+		startNode: workflow.getNode('Test Items') ?? undefined,
+	});
 	const taskData = run.data.resultData.runData[UNDER_TEST]?.[0];
 	const items = taskData?.data?.main?.[0] ?? [];
 	const error = taskData?.error ?? run.data.resultData.error;
@@ -305,11 +330,24 @@ export async function listSearch(
 		typeVersion: 1,
 		position: [0, 0],
 		parameters: {},
-		credentials: Object.fromEntries(Object.keys(credentials).map((t) => [t, { id: `cred-${t}`, name: t }])),
+		credentials: Object.fromEntries(
+			Object.keys(credentials).map((t) => [t, { id: `cred-${t}`, name: t }]),
+		),
 	};
 	const workflowData = storedWorkflow('test-workflow', 'test', [node], {});
-	const workflow = new Workflow({ id: 'test-workflow', nodes: [node], connections: {}, active: false, nodeTypes });
-	const context = new LoadOptionsContext(workflow, node, makeAdditionalData(workflowData, credentials), 'parameters.x');
+	const workflow = new Workflow({
+		id: 'test-workflow',
+		nodes: [node],
+		connections: {},
+		active: false,
+		nodeTypes,
+	});
+	const context = new LoadOptionsContext(
+		workflow,
+		node,
+		makeAdditionalData(workflowData, credentials),
+		'parameters.x',
+	);
 	const search = nodeType.methods?.listSearch?.[method];
 	if (!search) throw new Error(`${type} has no list search ${method}`);
 	return await search.call(context as ILoadOptionsFunctions, filter);

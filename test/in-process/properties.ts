@@ -25,12 +25,20 @@ export function fromItem(names: Array<string | [string, string[]]>): IDataObject
 		names.map((entry) =>
 			typeof entry === 'string'
 				? [entry, `={{ $json.p.${entry} }}`]
-				: [entry[0], Object.fromEntries(entry[1].map((sub) => [sub, `={{ $json.p.${entry[0]}?.${sub} }}`]))],
+				: [
+						entry[0],
+						Object.fromEntries(entry[1].map((sub) => [sub, `={{ $json.p.${entry[0]}?.${sub} }}`])),
+					],
 		),
 	);
 }
 
-export function sample(valid: fc.Arbitrary<IDataObject>, invalid: fc.Arbitrary<ParameterSet>, count: number, seed: number): ParameterSet[] {
+export function sample(
+	valid: fc.Arbitrary<IDataObject>,
+	invalid: fc.Arbitrary<ParameterSet>,
+	count: number,
+	seed: number,
+): ParameterSet[] {
 	const half = Math.ceil(count / 2);
 	const validSets = fc.sample(valid, { numRuns: half, seed }).map((params) => ({ params }));
 	const invalidSets = fc.sample(invalid, { numRuns: count - half, seed: seed + 1 });
@@ -72,20 +80,32 @@ export function checkRun(
 		const errors = outputs.filter((json) => json.error !== undefined);
 		if (set.invalidField) {
 			const error = errors[0]?.error as string | undefined;
-			if (outputs.length !== 1 || !error) failures.push(`set ${index} (invalid ${set.invalidField}) was accepted: ${JSON.stringify(set.params)}`);
-			else if (!error.includes(`(${set.invalidField})`)) failures.push(`set ${index}: "${error}" does not name ${set.invalidField}`);
+			if (outputs.length !== 1 || !error)
+				failures.push(
+					`set ${index} (invalid ${set.invalidField}) was accepted: ${JSON.stringify(set.params)}`,
+				);
+			else if (!error.includes(`(${set.invalidField})`))
+				failures.push(`set ${index}: "${error}" does not name ${set.invalidField}`);
 			else if (httpCode(errors[0])) failures.push(`set ${index}: invalid set reached the provider`);
 		} else if (errors.some((json) => !httpCode(json))) {
-			failures.push(`set ${index} (valid) refused: ${String(errors[0].error)} — ${JSON.stringify(set.params)}`);
+			failures.push(
+				`set ${index} (valid) refused: ${String(errors[0].error)} — ${JSON.stringify(set.params)}`,
+			);
 		}
 	});
 	const validCount = sets.filter((s) => !s.invalidField).length;
-	const expected = typeof expectedRequests === 'function' ? expectedRequests(validCount) : validCount * expectedRequests;
+	const expected =
+		typeof expectedRequests === 'function'
+			? expectedRequests(validCount)
+			: validCount * expectedRequests;
 	if (requests.length !== expected) {
 		failures.push(`${requests.length} requests for ${validCount} valid sets`);
 	}
 	for (const request of requests) {
-		if (!request.valid) failures.push(`contract violation: ${request.validationErrors.join('; ')} — ${request.rawBody}`);
+		if (!request.valid)
+			failures.push(
+				`contract violation: ${request.validationErrors.join('; ')} — ${request.rawBody}`,
+			);
 	}
 	return failures;
 }
@@ -93,14 +113,27 @@ export function checkRun(
 // ---- generators shared by the providers' property tests
 
 const digits = (min: number, max: number) =>
-	fc.array(fc.constantFrom(...'0123456789'.split('')), { minLength: min, maxLength: max }).map((d) => d.join(''));
+	fc
+		.array(fc.constantFrom(...'0123456789'.split('')), { minLength: min, maxLength: max })
+		.map((d) => d.join(''));
 
 /** A North American number in one of the ways people write it, always with its country code. */
 export const validPhone = fc
-	.tuple(fc.constantFrom('2', '3', '4', '5', '6', '7', '8', '9'), digits(2, 2), digits(3, 3), digits(4, 4), fc.integer({ min: 0, max: 3 }))
+	.tuple(
+		fc.constantFrom('2', '3', '4', '5', '6', '7', '8', '9'),
+		digits(2, 2),
+		digits(3, 3),
+		digits(4, 4),
+		fc.integer({ min: 0, max: 3 }),
+	)
 	.map(([a, b, c, d, style]) => {
 		const area = `${a}${b}`;
-		return [`+1${area}${c}${d}`, `+1 (${area}) ${c}-${d}`, `+1 ${area} ${c} ${d}`, `001${area}${c}${d}`][style];
+		return [
+			`+1${area}${c}${d}`,
+			`+1 (${area}) ${c}-${d}`,
+			`+1 ${area} ${c} ${d}`,
+			`001${area}${c}${d}`,
+		][style];
 	});
 
 /**
@@ -108,9 +141,20 @@ export const validPhone = fc
  * cell holds them (a national number, or its digits with the country code but no `+`).
  */
 export const invalidPhone = fc.oneof(
-	fc.constantFrom('call me', '+', '555-CALL-NOW', '(555) 123-4567', '5551234567', '+0123456789', '+1 555', '+12345678901234567'),
+	fc.constantFrom(
+		'call me',
+		'+',
+		'555-CALL-NOW',
+		'(555) 123-4567',
+		'5551234567',
+		'+0123456789',
+		'+1 555',
+		'+12345678901234567',
+	),
 	fc.string({ minLength: 1, maxLength: 12 }).filter((s) => /[a-z]/i.test(s)),
-	fc.tuple(fc.constantFrom('', '1'), fc.constantFrom('2', '5', '9'), digits(9, 9)).map(([trunk, first, rest]) => Number(`${trunk}${first}${rest}`)),
+	fc
+		.tuple(fc.constantFrom('', '1'), fc.constantFrom('2', '5', '9'), digits(9, 9))
+		.map(([trunk, first, rest]) => Number(`${trunk}${first}${rest}`)),
 	fc.constantFrom(5551234, 5559876543, 0),
 );
 
@@ -118,16 +162,34 @@ export const invalidPhone = fc.oneof(
 export const text = (max: number) =>
 	fc.string({ minLength: 1, maxLength: max }).filter((s) => s.trim().length > 0 && s.trim() === s);
 
-export const tooLong = (max: number) => fc.string({ minLength: max + 1, maxLength: max + 40 }).filter((s) => s.trim().length > max);
+export const tooLong = (max: number) =>
+	fc.string({ minLength: max + 1, maxLength: max + 40 }).filter((s) => s.trim().length > max);
 
 export const uuid = fc.uuid();
 
-export const notUuid = fc.oneof(fc.constantFrom('org-1', '1234', 'not-a-uuid', '3c90c3cc0d444b5088888dd25736052a'), fc.hexaString({ minLength: 1, maxLength: 20 }));
+export const notUuid = fc.oneof(
+	fc.constantFrom('org-1', '1234', 'not-a-uuid', '3c90c3cc0d444b5088888dd25736052a'),
+	fc.hexaString({ minLength: 1, maxLength: 20 }),
+);
 
 /** A calendar date as YYYY-MM-DD between 1920 and 2015. */
-export const pastDate = fc.date({ min: new Date('1920-01-01T00:00:00Z'), max: new Date("2015-12-31T00:00:00Z"), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
+export const pastDate = fc
+	.date({
+		min: new Date('1920-01-01T00:00:00Z'),
+		max: new Date('2015-12-31T00:00:00Z'),
+		noInvalidDate: true,
+	})
+	.map((d) => d.toISOString().slice(0, 10));
 
-export const badDate = fc.constantFrom('1988-02-30', '1988-13-01', '03/22/1988', 'yesterday', '2999-01-01', '19880322', '1988-3-22');
+export const badDate = fc.constantFrom(
+	'1988-02-30',
+	'1988-13-01',
+	'03/22/1988',
+	'yesterday',
+	'2999-01-01',
+	'19880322',
+	'1988-3-22',
+);
 
 /** One invalid field applied to an otherwise valid set. */
 export function mutate(
@@ -135,8 +197,16 @@ export function mutate(
 	mutations: Array<[string, fc.Arbitrary<(p: IDataObject) => IDataObject>]>,
 ): fc.Arbitrary<ParameterSet> {
 	return fc
-		.tuple(valid, fc.oneof(...mutations.map(([field, change]) => change.map((apply) => ({ field, apply })))))
-		.map(([params, { field, apply }]): ParameterSet => ({ params: apply(structuredClone(params)), invalidField: field }));
+		.tuple(
+			valid,
+			fc.oneof(...mutations.map(([field, change]) => change.map((apply) => ({ field, apply })))),
+		)
+		.map(
+			([params, { field, apply }]): ParameterSet => ({
+				params: apply(structuredClone(params)),
+				invalidField: field,
+			}),
+		);
 }
 
 /** Sets one field: `set('a', v)(params)`. */
@@ -145,11 +215,18 @@ export const set =
 	(p: IDataObject): IDataObject => ({ ...p, [field]: value as IDataObject[string] });
 
 export const httpsUrl = fc
-	.tuple(fc.stringMatching(/^[a-z][a-z0-9-]{0,15}[a-z0-9]$/), fc.constantFrom('com', 'org', 'io'), fc.stringMatching(/^[a-zA-Z0-9/_-]{0,20}$/))
+	.tuple(
+		fc.stringMatching(/^[a-z][a-z0-9-]{0,15}[a-z0-9]$/),
+		fc.constantFrom('com', 'org', 'io'),
+		fc.stringMatching(/^[a-zA-Z0-9/_-]{0,20}$/),
+	)
 	.map(([host, tld, path]) => `https://${host}.${tld}/${path}`);
 
 export const email = fc
-	.tuple(fc.stringMatching(/^[a-z][a-z0-9._]{0,15}[a-z0-9]$/), fc.stringMatching(/^[a-z][a-z0-9]{1,12}$/), fc.constantFrom('com', 'net', 'clinic'))
+	.tuple(
+		fc.stringMatching(/^[a-z][a-z0-9._]{0,15}[a-z0-9]$/),
+		fc.stringMatching(/^[a-z][a-z0-9]{1,12}$/),
+		fc.constantFrom('com', 'net', 'clinic'),
+	)
 	.filter(([local]) => !local.includes('..'))
 	.map(([local, domain, tld]) => `${local}@${domain}.${tld}`);
-

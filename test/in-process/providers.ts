@@ -33,7 +33,11 @@ function runProvider(
 	const secret = options.secret === undefined ? secretCredential?.secret : options.secret;
 	const extra =
 		secretCredential && secret !== null && secret !== undefined
-			? { [secretCredential.type]: { [secretCredential.field]: secret } as ICredentialDataDecryptedObject }
+			? {
+					[secretCredential.type]: {
+						[secretCredential.field]: secret,
+					} as ICredentialDataDecryptedObject,
+				}
 			: {};
 	return runNode({
 		type: `n8n-nodes-ai-phone-agents.${type}`,
@@ -92,7 +96,10 @@ export function runAiCaller(
 	return runProvider(
 		'aiCaller',
 		'aiCallerApi',
-		{ apiKey: options.apiKey ?? SANDBOX_FIXTURES.aiCaller.apiKey, baseUrl: sandbox.baseUrls.aiCaller },
+		{
+			apiKey: options.apiKey ?? SANDBOX_FIXTURES.aiCaller.apiKey,
+			baseUrl: sandbox.baseUrls.aiCaller,
+		},
 		parameters,
 		options,
 		{ type: 'aiCallerWebhookApi', field: 'secret', secret: TEST_WEBHOOK_SECRET },

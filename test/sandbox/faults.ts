@@ -35,7 +35,8 @@ export class FaultBook {
 		if (!(times > 0)) throw new Error(`fault rule: times must be > 0 (got ${times})`);
 		assertFault(rule.fault);
 		const skip = rule.skip ?? 0;
-		if (!(Number.isInteger(skip) && skip >= 0)) throw new Error(`fault rule: skip must be a whole number >= 0 (got ${skip})`);
+		if (!(Number.isInteger(skip) && skip >= 0))
+			throw new Error(`fault rule: skip must be a whole number >= 0 (got ${skip})`);
 		this.rules.push({ rule, remaining: times, toSkip: skip });
 	}
 
@@ -49,7 +50,9 @@ export class FaultBook {
 				letThrough.add(active);
 			}
 		}
-		const index = this.rules.findIndex((active) => !letThrough.has(active) && matches(active.rule, target));
+		const index = this.rules.findIndex(
+			(active) => !letThrough.has(active) && matches(active.rule, target),
+		);
 		if (index < 0) return undefined;
 		const active = this.rules[index];
 		active.remaining -= 1;

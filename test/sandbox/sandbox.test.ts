@@ -843,7 +843,12 @@ describe('HelloAnnie', () => {
 			});
 			expect(answer.status).toBe(200);
 			const created = data<{ conversationId: string }>(answer);
-			expect(created).toMatchObject({ medium: 'CHAT', botId: bot.id, status: 'OPEN', fromNumber: null });
+			expect(created).toMatchObject({
+				medium: 'CHAT',
+				botId: bot.id,
+				status: 'OPEN',
+				fromNumber: null,
+			});
 			const messages = data<Array<{ role: string; content: string }>>(
 				await get(`/conversations/${created.conversationId}/messages`),
 			);
@@ -866,13 +871,19 @@ describe('HelloAnnie', () => {
 
 		it('POST /conversations/{id}/close answers CLOSING, then the current status (idempotent)', async () => {
 			const open = SANDBOX_FIXTURES.helloAnnie.conversations[1];
-			const first = await post(`/conversations/${open.conversationId}/close`, { skipNotifications: false });
+			const first = await post(`/conversations/${open.conversationId}/close`, {
+				skipNotifications: false,
+			});
 			expect(first.status).toBe(200);
 			expect(data(first)).toEqual({ status: 'CLOSING' });
-			expect(data(await get(`/conversations/${open.conversationId}`))).toMatchObject({ status: 'CLOSED' });
+			expect(data(await get(`/conversations/${open.conversationId}`))).toMatchObject({
+				status: 'CLOSED',
+			});
 			const again = await post(`/conversations/${open.conversationId}/close`, {});
 			expect(data(again)).toEqual({ status: 'CLOSED' });
-			expect((await post(`/conversations/${open.conversationId}/close`, { skip: true })).status).toBe(400);
+			expect(
+				(await post(`/conversations/${open.conversationId}/close`, { skip: true })).status,
+			).toBe(400);
 		});
 
 		it('POST /bots creates a bot that GET /bots lists and PATCH /bots/{botId} changes', async () => {
@@ -884,14 +895,21 @@ describe('HelloAnnie', () => {
 			});
 			expect(created.status).toBe(201);
 			const id = data<{ id: string }>(created).id;
-			expect(data(created)).toMatchObject({ name: 'Recare Annie', outbound: false, industry: 'ORTHODONTIST' });
+			expect(data(created)).toMatchObject({
+				name: 'Recare Annie',
+				outbound: false,
+				industry: 'ORTHODONTIST',
+			});
 			const listed = data<{ bots: Array<{ id: string }> }>(await get('/bots')).bots;
 			expect(listed.map((b) => b.id)).toContain(id);
 			const updated = await patch(`/bots/${id}`, { outbound: true, modelVersion: 'v2' });
 			expect(data(updated)).toMatchObject({ id, name: 'Recare Annie', outbound: true });
 			expect((await patch(`/bots/${id}`, { isRagEnabled: true })).status).toBe(400);
 			expect((await patch(`/bots/${id}`, { industry: 'VETERINARY' })).status).toBe(400);
-			expect((await post('/bots', { orgId: SANDBOX_FIXTURES.helloAnnie.orgId, name: 'No greeting' })).status).toBe(400);
+			expect(
+				(await post('/bots', { orgId: SANDBOX_FIXTURES.helloAnnie.orgId, name: 'No greeting' }))
+					.status,
+			).toBe(400);
 			expect((await patch('/bots/00000000-0000-4000-8000-000000000000', {})).status).toBe(404);
 		});
 	});
@@ -2069,9 +2087,9 @@ describe('AICaller', () => {
 				await create({ ...seed, record: true, phoneCallWebhooks: [] }),
 			)._id;
 			await sandbox.aiCaller.complete(id, 'completed');
-			expect(
-				data<{ recordingUrl: string }>(await get(`/v1/phoneCalls/${id}`)).recordingUrl,
-			).toBe(`${sandbox.url}/storage/aicaller/recordings/${id}.mp3`);
+			expect(data<{ recordingUrl: string }>(await get(`/v1/phoneCalls/${id}`)).recordingUrl).toBe(
+				`${sandbox.url}/storage/aicaller/recordings/${id}.mp3`,
+			);
 		});
 
 		it('autoCompleteAfterMs walks the call to completed and fires the webhook', async () => {
@@ -2516,7 +2534,9 @@ describe('file storage (recording and transcript links)', () => {
 		const transcript = await fetch(transcriptUrl);
 		expect(transcript.status).toBe(200);
 		expect(transcript.headers.get('content-type')).toBe('text/plain; charset=utf-8');
-		expect(transcript.headers.get('content-disposition')).toBe(`attachment; filename="${call.id}.txt"`);
+		expect(transcript.headers.get('content-disposition')).toBe(
+			`attachment; filename="${call.id}.txt"`,
+		);
 		const text = await transcript.text();
 		expect(Number(transcript.headers.get('content-length'))).toBe(Buffer.byteLength(text));
 		expect(text).toContain(`Résumé : ${call.callSummaryFr}`);
@@ -2533,14 +2553,16 @@ describe('file storage (recording and transcript links)', () => {
 		]);
 	});
 
-	test('an expired link: 403 with S3\'s AccessDenied / Request has expired XML; a changed signature: SignatureDoesNotMatch', async () => {
+	test("an expired link: 403 with S3's AccessDenied / Request has expired XML; a changed signature: SignatureDoesNotMatch", async () => {
 		sandbox.storage.setLinkLifetime(0);
 		const { recordingUrl } = await links();
 		expect(recordingUrl).toContain('X-Amz-Expires=0');
 		const expired = await fetch(recordingUrl);
 		expect(expired.status).toBe(403);
 		expect(expired.headers.get('content-type')).toBe('application/xml');
-		expect(await expired.text()).toMatch(/<Error><Code>AccessDenied<\/Code><Message>Request has expired<\/Message>/);
+		expect(await expired.text()).toMatch(
+			/<Error><Code>AccessDenied<\/Code><Message>Request has expired<\/Message>/,
+		);
 
 		sandbox.storage.setLinkLifetime(null);
 		const fresh = await links();

@@ -169,7 +169,8 @@ export class FileStore {
 	}
 
 	setLinkLifetime(seconds: number | null): void {
-		if (seconds !== null && (!Number.isInteger(seconds) || seconds < 0)) throw new Error('seconds must be a whole number ≥ 0, or null');
+		if (seconds !== null && (!Number.isInteger(seconds) || seconds < 0))
+			throw new Error('seconds must be a whole number ≥ 0, or null');
 		this.linkLifetime = seconds;
 	}
 
@@ -189,7 +190,8 @@ export class FileStore {
 		const path = decodeURIComponent(target.pathname.slice(STORAGE_PREFIX.length));
 		const headers: Record<string, string> = {};
 		for (const [name, value] of Object.entries(req.headers)) {
-			if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+			if (value !== undefined)
+				headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
 		}
 		const record: StorageRequest = { method, path: `/${path}`, headers, status: 0, at: Date.now() };
 		this.requests.push(record);
@@ -219,7 +221,11 @@ export class FileStore {
 				.map(([name, value]) => `${name}=${value}`)
 				.join('&');
 			if (signature !== this.sign(path, query)) {
-				refuse(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
+				refuse(
+					403,
+					'SignatureDoesNotMatch',
+					'The request signature we calculated does not match the signature you provided.',
+				);
 				return;
 			}
 			const expires = Number(target.searchParams.get('Expires'));
@@ -272,8 +278,13 @@ export class FileStore {
 		for (const [source, how] of this.servedAs) {
 			if (!('redirectTo' in how)) continue;
 			const target = new URL(how.redirectTo, `${this.origin()}${STORAGE_PREFIX}${source}`);
-			const here = target.origin === new URL(this.origin()).origin && target.pathname.startsWith(STORAGE_PREFIX);
-			const moved = here && decodeURIComponent(target.pathname.slice(STORAGE_PREFIX.length)) === path ? this.fileAt(source, seen) : undefined;
+			const here =
+				target.origin === new URL(this.origin()).origin &&
+				target.pathname.startsWith(STORAGE_PREFIX);
+			const moved =
+				here && decodeURIComponent(target.pathname.slice(STORAGE_PREFIX.length)) === path
+					? this.fileAt(source, seen)
+					: undefined;
 			if (moved) return moved;
 		}
 		return undefined;
@@ -289,7 +300,11 @@ export class FileStore {
 }
 
 /** Writes `body` to `res` a few bytes at a time, until it ends or the client goes away. */
-async function trickle(body: Readable, res: http.ServerResponse, pace: { bytes: number; everyMs: number }): Promise<void> {
+async function trickle(
+	body: Readable,
+	res: http.ServerResponse,
+	pace: { bytes: number; everyMs: number },
+): Promise<void> {
 	try {
 		for await (const chunk of body as AsyncIterable<Buffer>) {
 			for (let at = 0; at < chunk.length; at += pace.bytes) {

@@ -40,8 +40,13 @@ describe('Phone Call → Create', () => {
 		expect(request.rawBody).toBe(JSON.stringify(exampleBody));
 		expect(result.items).toHaveLength(1);
 		// The secret was sent (from the credential) but is in no output: AICaller's echo loses it.
-		expect(result.items[0].json).toMatchObject({ ...withoutWebhookSecrets(exampleBody), _id: expect.stringMatching(OBJECT_ID) });
-		expect(result.items[0].json.phoneCallWebhooks).toEqual([{ url: 'https://hooks.abc.com/', subscribedEvent: 'phoneCall.completed' }]);
+		expect(result.items[0].json).toMatchObject({
+			...withoutWebhookSecrets(exampleBody),
+			_id: expect.stringMatching(OBJECT_ID),
+		});
+		expect(result.items[0].json.phoneCallWebhooks).toEqual([
+			{ url: 'https://hooks.abc.com/', subscribedEvent: 'phoneCall.completed' },
+		]);
 		expect(JSON.stringify(result.run)).not.toContain(TEST_WEBHOOK_SECRET);
 		expect(result.items[0].pairedItem).toEqual({ item: 0 });
 	});
@@ -56,7 +61,14 @@ describe('Phone Call → Create', () => {
 			toPhoneNumber: '+44 20 7946 0958',
 		});
 		expect(requests()[0].rawBody).toBe(
-			JSON.stringify({ teamId: ID, callTemplateId: ID, nameOfHuman: 'Jane', toPhoneNumber: '+442079460958', promptVariableValues: [], record: false }),
+			JSON.stringify({
+				teamId: ID,
+				callTemplateId: ID,
+				nameOfHuman: 'Jane',
+				toPhoneNumber: '+442079460958',
+				promptVariableValues: [],
+				record: false,
+			}),
 		);
 		expect(requests()[0].valid).toBe(true);
 	});
@@ -71,16 +83,45 @@ describe('Phone Call → Create', () => {
 	});
 
 	test.each([
-		[{ teamId: '={{ "" }}' }, 'Team ID (teamId) is empty: fill it in, or map a value from the input data'],
-		[{ callTemplateId: '  ' }, 'Call Template ID (callTemplateId) is empty: fill it in, or map a value from the input data'],
-		[{ nameOfHuman: '={{ "" }}' }, 'Name of Human (nameOfHuman) is empty: fill it in, or map a value from the input data'],
+		[
+			{ teamId: '={{ "" }}' },
+			'Team ID (teamId) is empty: fill it in, or map a value from the input data',
+		],
+		[
+			{ callTemplateId: '  ' },
+			'Call Template ID (callTemplateId) is empty: fill it in, or map a value from the input data',
+		],
+		[
+			{ nameOfHuman: '={{ "" }}' },
+			'Name of Human (nameOfHuman) is empty: fill it in, or map a value from the input data',
+		],
 		[{ toPhoneNumber: '1234567890' }, 'To Phone Number (toPhoneNumber) must be'],
-		[{ additionalFields: { toEmailAddress: 'someone@' } }, 'Additional Fields → To Email Address (additionalFields.toEmailAddress) is not an email address: enter one like name@example.com'],
-		[{ additionalFields: { telephonyProvider: 'vonage' } }, 'Additional Fields → Telephony Provider (additionalFields.telephonyProvider) is not one of the allowed values: use one of twilio, plivo, telnyx'],
-		[{ additionalFields: { status: 'done' } }, 'Additional Fields → Status (additionalFields.status) is not one of the allowed values: use one of queued, ringing, inProgress, busy, failed, noAnswer, cancelled, completed'],
-		[{ additionalFields: { callDelayedUntil: 'next Tuesday' } }, 'Additional Fields → Call Delayed Until (additionalFields.callDelayedUntil) is not a date and time: enter one such as'],
-		[{ phoneCallWebhooks: { webhook: [{ url: 'hooks', subscribedEvent: 'phoneCall.completed' }] } }, 'Webhooks → URL (phoneCallWebhooks.0.url) is not a web address: enter a full address starting with https:// (or http://)'],
-		[{ phoneCallWebhooks: { webhook: [{ url: 'https://hooks.abc.com/', subscribedEvent: ' ' }] } }, 'Webhooks → Subscribed Event (phoneCallWebhooks.0.subscribedEvent) is empty: fill it in, or map a value from the input data'],
+		[
+			{ additionalFields: { toEmailAddress: 'someone@' } },
+			'Additional Fields → To Email Address (additionalFields.toEmailAddress) is not an email address: enter one like name@example.com',
+		],
+		[
+			{ additionalFields: { telephonyProvider: 'vonage' } },
+			'Additional Fields → Telephony Provider (additionalFields.telephonyProvider) is not one of the allowed values: use one of twilio, plivo, telnyx',
+		],
+		[
+			{ additionalFields: { status: 'done' } },
+			'Additional Fields → Status (additionalFields.status) is not one of the allowed values: use one of queued, ringing, inProgress, busy, failed, noAnswer, cancelled, completed',
+		],
+		[
+			{ additionalFields: { callDelayedUntil: 'next Tuesday' } },
+			'Additional Fields → Call Delayed Until (additionalFields.callDelayedUntil) is not a date and time: enter one such as',
+		],
+		[
+			{
+				phoneCallWebhooks: { webhook: [{ url: 'hooks', subscribedEvent: 'phoneCall.completed' }] },
+			},
+			'Webhooks → URL (phoneCallWebhooks.0.url) is not a web address: enter a full address starting with https:// (or http://)',
+		],
+		[
+			{ phoneCallWebhooks: { webhook: [{ url: 'https://hooks.abc.com/', subscribedEvent: ' ' }] } },
+			'Webhooks → Subscribed Event (phoneCallWebhooks.0.subscribedEvent) is empty: fill it in, or map a value from the input data',
+		],
 	])('bad input %p is refused before anything is sent', async (change, message) => {
 		const result = await runAiCaller(sandbox, { ...exampleParameters, ...change });
 		expect(result.error?.name).toBe('NodeOperationError');
@@ -88,17 +129,26 @@ describe('Phone Call → Create', () => {
 		expect(requests()).toHaveLength(0);
 	});
 
-	test('IDs are sent whatever their shape (none is documented); AICaller\'s answer is the outcome', async () => {
+	test("IDs are sent whatever their shape (none is documented); AICaller's answer is the outcome", async () => {
 		const result = await runAiCaller(sandbox, {
 			...exampleParameters,
 			callTemplateId: DOCS_CALL_ID,
-			additionalFields: { ...(exampleParameters.additionalFields as IDataObject), phoneNumberId: 'pn-1' },
+			additionalFields: {
+				...(exampleParameters.additionalFields as IDataObject),
+				phoneNumberId: 'pn-1',
+			},
 		});
 		const [request] = requests();
 		expectDocumentedRequest(request, 'POST', '/v1/phoneCalls');
-		expect(request.body).toMatchObject({ teamId: ID, callTemplateId: DOCS_CALL_ID, phoneNumberId: 'pn-1' });
+		expect(request.body).toMatchObject({
+			teamId: ID,
+			callTemplateId: DOCS_CALL_ID,
+			phoneNumberId: 'pn-1',
+		});
 		expect(request.status).toBe(404);
-		expect(result.error?.message).toBe('AICaller could not find it (HTTP 404): Call template not found');
+		expect(result.error?.message).toBe(
+			'AICaller could not find it (HTTP 404): Call template not found',
+		);
 
 		sandbox.reset();
 		const team = await runAiCaller(sandbox, { ...exampleParameters, teamId: 'team-1' });
@@ -107,7 +157,7 @@ describe('Phone Call → Create', () => {
 		expect(team.error?.message).toBe('AICaller could not find it (HTTP 404): Team not found');
 	});
 
-	test('a past callDelayedUntil (the page\'s own 2023 date) is sent as it is', async () => {
+	test("a past callDelayedUntil (the page's own 2023 date) is sent as it is", async () => {
 		const result = await runAiCaller(sandbox, {
 			...exampleParameters,
 			additionalFields: { callDelayedUntil: AICALLER_PAGE_DELAYED_UNTIL },
@@ -121,12 +171,18 @@ describe('Phone Call → Create', () => {
 	test('a webhook event other than phoneCall.completed is sent as given (only that one is documented)', async () => {
 		const result = await runAiCaller(sandbox, {
 			...exampleParameters,
-			phoneCallWebhooks: { webhook: [{ url: 'https://hooks.abc.com/', subscribedEvent: 'phoneCall.failed' }] },
+			phoneCallWebhooks: {
+				webhook: [{ url: 'https://hooks.abc.com/', subscribedEvent: 'phoneCall.failed' }],
+			},
 		});
 		expect(result.error).toBeUndefined();
 		expect(requests()[0].valid).toBe(true);
 		expect((requests()[0].body as IDataObject).phoneCallWebhooks).toEqual([
-			{ url: 'https://hooks.abc.com/', subscribedEvent: 'phoneCall.failed', secret: TEST_WEBHOOK_SECRET },
+			{
+				url: 'https://hooks.abc.com/',
+				subscribedEvent: 'phoneCall.failed',
+				secret: TEST_WEBHOOK_SECRET,
+			},
 		]);
 	});
 
@@ -149,7 +205,11 @@ describe('Phone Call → Create Many', () => {
 		batchSize,
 	});
 	const rows = (count: number) =>
-		Array.from({ length: count }, (_, row) => ({ row, name: `Contact ${row}`, phone: `+1555${String(row).padStart(7, '0')}` }));
+		Array.from({ length: count }, (_, row) => ({
+			row,
+			name: `Contact ${row}`,
+			phone: `+1555${String(row).padStart(7, '0')}`,
+		}));
 
 	test('1,000 items with batch size 100: exactly 10 requests, 1,000 results each paired to its item', async () => {
 		const result = await runAiCaller(sandbox, many(100), { items: rows(1000) });
@@ -172,9 +232,13 @@ describe('Phone Call → Create Many', () => {
 		const input = rows(250);
 		input[7].phone = 'not a phone';
 		const result = await runAiCaller(sandbox, many(100), { items: input, continueOnFail: true });
-		expect(requests().map((r) => (r.body as { phoneCalls: unknown[] }).phoneCalls.length)).toEqual([100, 100, 49]);
+		expect(requests().map((r) => (r.body as { phoneCalls: unknown[] }).phoneCalls.length)).toEqual([
+			100, 100, 49,
+		]);
 		expect(result.items).toHaveLength(250);
-		expect(result.items.map((i) => (i.pairedItem as { item: number }).item)).toEqual(input.map((_, i) => i));
+		expect(result.items.map((i) => (i.pairedItem as { item: number }).item)).toEqual(
+			input.map((_, i) => i),
+		);
 		expect(result.items[7].json.error).toMatch(/^To Phone Number \(toPhoneNumber\) must be/);
 		expect(result.items.filter((i) => i.json.error)).toHaveLength(1);
 		expect(result.items[8].json.toPhoneNumber).toBe(input[8].phone);
@@ -190,23 +254,37 @@ describe('Phone Call → Create Many', () => {
 	});
 
 	test('a batch the provider rejects marks each of its items; the other batches go through', async () => {
-		sandbox.inject({ provider: 'aicaller', path: '/v1/phoneCalls/batch', fault: { status: 400, body: { error: { message: 'Invalid batch', statusCode: 400 } } } });
-		const result = await runAiCaller(sandbox, many(100), { items: rows(250), continueOnFail: true });
+		sandbox.inject({
+			provider: 'aicaller',
+			path: '/v1/phoneCalls/batch',
+			fault: { status: 400, body: { error: { message: 'Invalid batch', statusCode: 400 } } },
+		});
+		const result = await runAiCaller(sandbox, many(100), {
+			items: rows(250),
+			continueOnFail: true,
+		});
 		expect(requests()).toHaveLength(3);
 		expect(result.items).toHaveLength(250);
 		const failed = result.items.filter((i) => i.json.error);
-		expect(failed.map((i) => (i.pairedItem as { item: number }).item)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+		expect(failed.map((i) => (i.pairedItem as { item: number }).item)).toEqual(
+			Array.from({ length: 100 }, (_, i) => i),
+		);
 		expect(failed[0].json.error).toBe('AICaller refused the request (HTTP 400): Invalid batch');
 		expect(result.items[100].json._id).toMatch(OBJECT_ID);
 	});
 
 	test('a batch that fails with a 500 is not sent again; its items say it may or may not have happened', async () => {
 		sandbox.inject({ provider: 'aicaller', path: '/v1/phoneCalls/batch', fault: { status: 500 } });
-		const result = await runAiCaller(sandbox, many(100), { items: rows(150), continueOnFail: true });
+		const result = await runAiCaller(sandbox, many(100), {
+			items: rows(150),
+			continueOnFail: true,
+		});
 		expect(requests()).toHaveLength(2);
 		const failed = result.items.filter((i) => i.json.error);
 		expect(failed).toHaveLength(100);
-		expect(failed[0].json.error).toMatch(/^AICaller failed \(HTTP 500\).*may or may not have been processed$/);
+		expect(failed[0].json.error).toMatch(
+			/^AICaller failed \(HTTP 500\).*may or may not have been processed$/,
+		);
 		expect(result.items).toHaveLength(150);
 	});
 });
@@ -214,13 +292,25 @@ describe('Phone Call → Create Many', () => {
 describe('Phone Call → Get / Get Many', () => {
 	test('Get returns the call', async () => {
 		const known = F.calls[0];
-		const result = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'get', phoneCallId: known._id });
+		const result = await runAiCaller(sandbox, {
+			resource: 'phoneCall',
+			operation: 'get',
+			phoneCallId: known._id,
+		});
 		expectDocumentedRequest(requests()[0], 'GET', `/v1/phoneCalls/${known._id}`);
-		expect(result.items[0].json).toMatchObject({ _id: known._id, status: known.status, callDuration: known.callDuration });
+		expect(result.items[0].json).toMatchObject({
+			_id: known._id,
+			status: known.status,
+			callDuration: known.callDuration,
+		});
 	});
 
-	test('Get of the docs\' example call: the 20-digit _id is sent and the call output as the page shows it', async () => {
-		const result = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'get', phoneCallId: DOCS_CALL_ID });
+	test("Get of the docs' example call: the 20-digit _id is sent and the call output as the page shows it", async () => {
+		const result = await runAiCaller(sandbox, {
+			resource: 'phoneCall',
+			operation: 'get',
+			phoneCallId: DOCS_CALL_ID,
+		});
 		expect(result.error).toBeUndefined();
 		expectDocumentedRequest(requests()[0], 'GET', `/v1/phoneCalls/${DOCS_CALL_ID}`);
 		expect(requests()[0].status).toBe(200);
@@ -239,18 +329,34 @@ describe('Phone Call → Get / Get Many', () => {
 	});
 
 	test('Get of an unknown call gives a 404', async () => {
-		const result = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'get', phoneCallId: 'ffffffffffffffffffffffff' });
+		const result = await runAiCaller(sandbox, {
+			resource: 'phoneCall',
+			operation: 'get',
+			phoneCallId: 'ffffffffffffffffffffffff',
+		});
 		expect(result.error?.message).toMatch(/^AICaller could not find it \(HTTP 404\)/);
 	});
 
-	test('Get with an ID of another shape sends it (path-encoded) and shows AICaller\'s answer; an empty one is refused', async () => {
-		const result = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'get', phoneCallId: 'call 7/a' });
+	test("Get with an ID of another shape sends it (path-encoded) and shows AICaller's answer; an empty one is refused", async () => {
+		const result = await runAiCaller(sandbox, {
+			resource: 'phoneCall',
+			operation: 'get',
+			phoneCallId: 'call 7/a',
+		});
 		expectDocumentedRequest(requests()[0], 'GET', '/v1/phoneCalls/call%207%2Fa');
-		expect(result.error?.message).toBe('AICaller could not find it (HTTP 404): Phone call not found');
+		expect(result.error?.message).toBe(
+			'AICaller could not find it (HTTP 404): Phone call not found',
+		);
 
 		sandbox.reset();
-		const empty = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'get', phoneCallId: '={{ "" }}' });
-		expect(empty.error?.message).toBe('Phone Call ID (phoneCallId) is empty: fill it in, or map a value from the input data');
+		const empty = await runAiCaller(sandbox, {
+			resource: 'phoneCall',
+			operation: 'get',
+			phoneCallId: '={{ "" }}',
+		});
+		expect(empty.error?.message).toBe(
+			'Phone Call ID (phoneCallId) is empty: fill it in, or map a value from the input data',
+		);
 		expect(requests()).toHaveLength(0);
 	});
 
@@ -262,49 +368,92 @@ describe('Phone Call → Get / Get Many', () => {
 			.map(({ call }) => call._id);
 
 	test('Get Many sends no paging (none is documented): one request; Limit keeps the first calls of the answer', async () => {
-		await runAiCaller(sandbox, { ...exampleParameters, operation: 'createMany', additionalFields: {}, phoneCallWebhooks: {}, addWebhookSecret: false, batchSize: 100 }, { items: Array.from({ length: 230 }, () => ({})) });
+		await runAiCaller(
+			sandbox,
+			{
+				...exampleParameters,
+				operation: 'createMany',
+				additionalFields: {},
+				phoneCallWebhooks: {},
+				addWebhookSecret: false,
+				batchSize: 100,
+			},
+			{ items: Array.from({ length: 230 }, () => ({})) },
+		);
 		const before = requests().length;
-		const limited = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'getAll', returnAll: false, limit: 7 });
+		const limited = await runAiCaller(sandbox, {
+			resource: 'phoneCall',
+			operation: 'getAll',
+			returnAll: false,
+			limit: 7,
+		});
 		expect(limited.error).toBeUndefined();
 		expect(requests()).toHaveLength(before + 1);
 		expectDocumentedRequest(requests()[before], 'GET', '/v1/phoneCalls');
 		expect(requests()[before].query).toEqual({});
 		expect(limited.items.map((i) => i.json._id)).toEqual(newestFirst().slice(0, 7));
 
-		const all = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'getAll', returnAll: true });
+		const all = await runAiCaller(sandbox, {
+			resource: 'phoneCall',
+			operation: 'getAll',
+			returnAll: true,
+		});
 		expect(requests()).toHaveLength(before + 2);
 		expect(requests()[before + 1].query).toEqual({});
 		expect(all.items.map((i) => i.json._id)).toEqual(newestFirst());
 		expect(all.items).toHaveLength(F.calls.length + 230);
 	});
 
-	test('Get Many → Filters → Call Template ID sends ?callTemplateId=… and outputs that template\'s calls', async () => {
+	test("Get Many → Filters → Call Template ID sends ?callTemplateId=… and outputs that template's calls", async () => {
 		const template = F.callTemplates[1]._id;
-		const expected = F.calls.filter((call) => call.callTemplateId === template).map((call) => call._id);
+		const expected = F.calls
+			.filter((call) => call.callTemplateId === template)
+			.map((call) => call._id);
 		expect(expected.length).toBeGreaterThan(0);
 		expect(expected.length).toBeLessThan(F.calls.length);
-		const result = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'getAll', returnAll: true, filters: { callTemplateId: template } });
+		const result = await runAiCaller(sandbox, {
+			resource: 'phoneCall',
+			operation: 'getAll',
+			returnAll: true,
+			filters: { callTemplateId: template },
+		});
 		expect(result.error).toBeUndefined();
 		expectDocumentedRequest(requests()[0], 'GET', '/v1/phoneCalls');
 		expect(requests()[0].query).toEqual({ callTemplateId: template });
 		expect(result.items.map((i) => i.json._id)).toEqual(expected);
 
 		sandbox.reset();
-		const limited = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'getAll', returnAll: false, limit: 1, filters: { callTemplateId: ID } });
+		const limited = await runAiCaller(sandbox, {
+			resource: 'phoneCall',
+			operation: 'getAll',
+			returnAll: false,
+			limit: 1,
+			filters: { callTemplateId: ID },
+		});
 		expect(requests()[0].query).toEqual({ callTemplateId: ID });
 		expect(limited.items).toHaveLength(1);
 		expect(limited.items[0].json.callTemplateId).toBe(ID);
 	});
 
 	test('Get Many with a Call Template ID of another shape sends it; an empty filter sends nothing', async () => {
-		const other = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'getAll', returnAll: true, filters: { callTemplateId: DOCS_CALL_ID } });
+		const other = await runAiCaller(sandbox, {
+			resource: 'phoneCall',
+			operation: 'getAll',
+			returnAll: true,
+			filters: { callTemplateId: DOCS_CALL_ID },
+		});
 		expect(other.error).toBeUndefined();
 		expect(requests()[0].query).toEqual({ callTemplateId: DOCS_CALL_ID });
 		expect(requests()[0].valid).toBe(true);
 		expect(other.items).toHaveLength(0);
 
 		sandbox.reset();
-		const empty = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'getAll', returnAll: true, filters: { callTemplateId: '' } });
+		const empty = await runAiCaller(sandbox, {
+			resource: 'phoneCall',
+			operation: 'getAll',
+			returnAll: true,
+			filters: { callTemplateId: '' },
+		});
 		expect(requests()[0].query).toEqual({});
 		expect(empty.items).toHaveLength(F.calls.length);
 	});
@@ -312,7 +461,10 @@ describe('Phone Call → Get / Get Many', () => {
 
 describe('Webhook secrets come from the AICaller Webhook Secret API credential and never reach an output', () => {
 	const STRONG = 'unit-test-webhook-secret-9f8e7d6c5b4a39281706';
-	const webhook = { url: 'https://n8n.example.com/webhook/abc/webhook', subscribedEvent: 'phoneCall.completed' };
+	const webhook = {
+		url: 'https://n8n.example.com/webhook/abc/webhook',
+		subscribedEvent: 'phoneCall.completed',
+	};
 	const create: IDataObject = {
 		resource: 'phoneCall',
 		operation: 'create',
@@ -324,10 +476,16 @@ describe('Webhook secrets come from the AICaller Webhook Secret API credential a
 		addWebhookSecret: true,
 	};
 
-	test('Create: every webhook carries the credential\'s secret; Create, Get, Get Many and the Wait outcome output none', async () => {
+	test("Create: every webhook carries the credential's secret; Create, Get, Get Many and the Wait outcome output none", async () => {
 		const created = await runAiCaller(
 			sandbox,
-			{ ...create, phoneCallWebhooks: { webhook: [webhook, { ...webhook, url: 'https://hooks.abc.com/' }] }, waitForCallToEnd: true, maxWaitSeconds: 1, pollIntervalSeconds: 1 },
+			{
+				...create,
+				phoneCallWebhooks: { webhook: [webhook, { ...webhook, url: 'https://hooks.abc.com/' }] },
+				waitForCallToEnd: true,
+				maxWaitSeconds: 1,
+				pollIntervalSeconds: 1,
+			},
 			{ secret: STRONG },
 		);
 		expect(created.error).toBeUndefined();
@@ -338,16 +496,27 @@ describe('Webhook secrets come from the AICaller Webhook Secret API credential a
 		expect(requests()[0].valid).toBe(true);
 		const id = String(created.items[0].json._id);
 		// The sandbox keeps the secret and echoes it in its answers, as AICaller does.
-		expect(JSON.stringify(sandbox.aiCaller.state.calls.find((call) => call._id === id))).toContain(STRONG);
+		expect(JSON.stringify(sandbox.aiCaller.state.calls.find((call) => call._id === id))).toContain(
+			STRONG,
+		);
 		expect(created.items[0].json).toHaveProperty('callEnded');
 		// The wait's item keeps only the create answer's ID and status; Get shows the webhooks.
 		expect(created.items[0].json.createResponse).toEqual({ _id: id, status: 'queued' });
 
-		const got = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'get', phoneCallId: id });
-		const all = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'getAll', returnAll: true });
+		const got = await runAiCaller(sandbox, {
+			resource: 'phoneCall',
+			operation: 'get',
+			phoneCallId: id,
+		});
+		const all = await runAiCaller(sandbox, {
+			resource: 'phoneCall',
+			operation: 'getAll',
+			returnAll: true,
+		});
 		expect(got.items[0].json.phoneCallWebhooks).toHaveLength(2);
 		expect(all.items.find((item) => item.json._id === id)?.json.phoneCallWebhooks).toHaveLength(2);
-		for (const result of [created, got, all]) expect(JSON.stringify(result.run)).not.toContain(STRONG);
+		for (const result of [created, got, all])
+			expect(JSON.stringify(result.run)).not.toContain(STRONG);
 	});
 
 	test('Create Many: every call of every batch carries the secret; no result shows it', async () => {
@@ -358,14 +527,20 @@ describe('Webhook secrets come from the AICaller Webhook Secret API credential a
 		);
 		expect(result.error).toBeUndefined();
 		const sent = requests().flatMap((r) => (r.body as { phoneCalls: IDataObject[] }).phoneCalls);
-		expect(sent.map((call) => call.phoneCallWebhooks)).toEqual([1, 2, 3].map(() => [{ ...webhook, secret: STRONG }]));
-		expect(result.items.map((item) => item.json.phoneCallWebhooks)).toEqual([1, 2, 3].map(() => [webhook]));
+		expect(sent.map((call) => call.phoneCallWebhooks)).toEqual(
+			[1, 2, 3].map(() => [{ ...webhook, secret: STRONG }]),
+		);
+		expect(result.items.map((item) => item.json.phoneCallWebhooks)).toEqual(
+			[1, 2, 3].map(() => [webhook]),
+		);
 		expect(JSON.stringify(result.run)).not.toContain(STRONG);
 	});
 
 	test('Add Webhook Secret without the credential: the item fails naming the credential to add; nothing is sent', async () => {
 		const result = await runAiCaller(sandbox, create, { secret: null });
-		expect(result.error?.message).toBe('Add an "AICaller Webhook Secret API" credential to this node (Add Webhook Secret is on)');
+		expect(result.error?.message).toBe(
+			'Add an "AICaller Webhook Secret API" credential to this node (Add Webhook Secret is on)',
+		);
 		expect(result.error?.description).toMatch(/Nothing was sent\.$/);
 		expect(requests()).toHaveLength(0);
 	});
@@ -376,7 +551,11 @@ describe('Webhook secrets come from the AICaller Webhook Secret API credential a
 			'Secret (AICaller Webhook Secret API credential) must be at least 24 characters long (it has 6); generate one, e.g. with "openssl rand -hex 32"',
 		);
 		expect(JSON.stringify(weak.error)).not.toContain('s3cret');
-		const none = await runAiCaller(sandbox, { ...create, phoneCallWebhooks: {} }, { secret: STRONG });
+		const none = await runAiCaller(
+			sandbox,
+			{ ...create, phoneCallWebhooks: {} },
+			{ secret: STRONG },
+		);
 		expect(none.error?.message).toBe('Add Webhook Secret is on, but Webhooks lists no webhook');
 		expect(requests()).toHaveLength(0);
 	});
@@ -387,13 +566,19 @@ describe('Webhook secrets come from the AICaller Webhook Secret API credential a
 			addWebhookSecret: false,
 			phoneCallWebhooks: { webhook: [{ ...webhook, secret: STRONG }] },
 		});
-		expect(result.error?.message).toBe('Webhooks → Secret is no longer supported: a secret typed into a node is stored in the workflow in clear');
+		expect(result.error?.message).toBe(
+			'Webhooks → Secret is no longer supported: a secret typed into a node is stored in the workflow in clear',
+		);
 		expect(JSON.stringify(result.error)).not.toContain(STRONG);
 		expect(requests()).toHaveLength(0);
 	});
 
 	test('Add Webhook Secret off: webhooks go without a secret, the credential is not needed', async () => {
-		const result = await runAiCaller(sandbox, { ...create, addWebhookSecret: false }, { secret: null });
+		const result = await runAiCaller(
+			sandbox,
+			{ ...create, addWebhookSecret: false },
+			{ secret: null },
+		);
 		expect(result.error).toBeUndefined();
 		expect((requests()[0].body as IDataObject).phoneCallWebhooks).toEqual([webhook]);
 	});

@@ -10,13 +10,25 @@ import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { IBinaryData, IExecuteFunctions, INodeExecutionData, INodeType } from 'n8n-workflow';
 
-import { allowedSchemes, DEFAULT_MAX_FILE_SIZE_MB, MAX_REDIRECTS, withDownloads } from '../../nodes/shared/download';
+import {
+	allowedSchemes,
+	DEFAULT_MAX_FILE_SIZE_MB,
+	MAX_REDIRECTS,
+	withDownloads,
+} from '../../nodes/shared/download';
 import { ALLOMIA_CALL_ANALYSIS } from '../fixtures/allomia-calls';
-import { AICALLER_CREATE_PHONE_CALL_EXAMPLE, ALLOMIA_CREATE_OUTBOUND_CALL_EXAMPLE } from '../fixtures/documentation-examples';
+import {
+	AICALLER_CREATE_PHONE_CALL_EXAMPLE,
+	ALLOMIA_CREATE_OUTBOUND_CALL_EXAMPLE,
+} from '../fixtures/documentation-examples';
 import { useSandbox } from '../in-process/sandbox';
 import { registerNodeType, runNode } from '../in-process/n8n-core';
 import { runAiCaller, runAlloMia } from '../in-process/providers';
-import { RECORDING_BYTES_PER_SECOND, SANDBOX_FIXTURES, type StorageRequest } from '../sandbox/server';
+import {
+	RECORDING_BYTES_PER_SECOND,
+	SANDBOX_FIXTURES,
+	type StorageRequest,
+} from '../sandbox/server';
 
 const sandbox = useSandbox();
 
@@ -51,13 +63,21 @@ describe('AlloMia Call → Get → Download', () => {
 	async function completedCall(seconds = 94): Promise<string> {
 		const created = await runAlloMia(sandbox, exampleCall);
 		const id = String(created.items[0].json.outboundCallId);
-		await sandbox.alloMia.complete(id, 'completed', { duration: seconds, ...ALLOMIA_CALL_ANALYSIS });
+		await sandbox.alloMia.complete(id, 'completed', {
+			duration: seconds,
+			...ALLOMIA_CALL_ANALYSIS,
+		});
 		return id;
 	}
 
 	test('Both: the transcript and the recording on the item as binary, with file name, MIME type and size; the call data unchanged', async () => {
 		const id = await completedCall(94);
-		const result = await runAlloMia(sandbox, { resource: 'call', operation: 'get', callId: id, download: 'both' });
+		const result = await runAlloMia(sandbox, {
+			resource: 'call',
+			operation: 'get',
+			callId: id,
+			download: 'both',
+		});
 		expect(result.error).toBeUndefined();
 		expect(result.items).toHaveLength(1);
 		const [item] = result.items;
@@ -67,7 +87,12 @@ describe('AlloMia Call → Get → Download', () => {
 		expect(Object.keys(item.binary ?? {}).sort()).toEqual(['recording', 'transcript']);
 
 		const transcript = item.binary?.transcript;
-		expect(transcript).toMatchObject({ fileName: `${id}.txt`, mimeType: 'text/plain', fileExtension: 'txt', fileType: 'text' });
+		expect(transcript).toMatchObject({
+			fileName: `${id}.txt`,
+			mimeType: 'text/plain',
+			fileExtension: 'txt',
+			fileType: 'text',
+		});
 		const text = bytesOf(transcript);
 		expect(text).toEqual(await served(item.json.transcriptUrl));
 		expect(transcript?.bytes).toBe(text.length);
@@ -75,7 +100,12 @@ describe('AlloMia Call → Get → Download', () => {
 		expect(text.toString('utf8')).toContain(`Résumé : ${ALLOMIA_CALL_ANALYSIS.callSummaryFr}`);
 
 		const recording = item.binary?.recording;
-		expect(recording).toMatchObject({ fileName: `${id}.mp3`, mimeType: 'audio/mpeg', fileExtension: 'mp3', fileType: 'audio' });
+		expect(recording).toMatchObject({
+			fileName: `${id}.mp3`,
+			mimeType: 'audio/mpeg',
+			fileExtension: 'mp3',
+			fileType: 'audio',
+		});
 		const audio = bytesOf(recording);
 		expect(audio.length).toBe(94 * RECORDING_BYTES_PER_SECOND);
 		expect(recording?.bytes).toBe(94 * RECORDING_BYTES_PER_SECOND);
@@ -88,17 +118,32 @@ describe('AlloMia Call → Get → Download', () => {
 		const id = await completedCall();
 		await runAlloMia(sandbox, { resource: 'call', operation: 'get', callId: id, download: 'both' });
 		const fetched = sandbox.storage.requests.map((r) => `${r.method} ${r.path} ${r.status}`);
-		expect(fetched).toEqual([`GET /allomia/transcripts/${id}.txt 200`, `GET /allomia/recordings/${id}.mp3 200`]);
+		expect(fetched).toEqual([
+			`GET /allomia/transcripts/${id}.txt 200`,
+			`GET /allomia/recordings/${id}.mp3 200`,
+		]);
 		expectNoApiKeyAtStorage([SANDBOX_FIXTURES.alloMia.apiKey]);
 		// The API request itself did carry the key.
-		expect(sandbox.requestsFor('allomia').at(-1)?.headers.authorization).toBe(`Bearer ${SANDBOX_FIXTURES.alloMia.apiKey}`);
+		expect(sandbox.requestsFor('allomia').at(-1)?.headers.authorization).toBe(
+			`Bearer ${SANDBOX_FIXTURES.alloMia.apiKey}`,
+		);
 	});
 
 	test('Transcript or Recording alone downloads that file only; None (the default) downloads nothing', async () => {
 		const id = await completedCall();
-		const transcript = await runAlloMia(sandbox, { resource: 'call', operation: 'get', callId: id, download: 'transcript' });
+		const transcript = await runAlloMia(sandbox, {
+			resource: 'call',
+			operation: 'get',
+			callId: id,
+			download: 'transcript',
+		});
 		expect(Object.keys(transcript.items[0].binary ?? {})).toEqual(['transcript']);
-		const recording = await runAlloMia(sandbox, { resource: 'call', operation: 'get', callId: id, download: 'recording' });
+		const recording = await runAlloMia(sandbox, {
+			resource: 'call',
+			operation: 'get',
+			callId: id,
+			download: 'recording',
+		});
 		expect(Object.keys(recording.items[0].binary ?? {})).toEqual(['recording']);
 		expect(sandbox.storage.requests).toHaveLength(2);
 
@@ -112,13 +157,23 @@ describe('AlloMia Call → Get → Download', () => {
 		const id = await completedCall();
 		// Links expire as they are signed, as a link does an hour after Get.
 		sandbox.storage.setLinkLifetime(0);
-		const result = await runAlloMia(sandbox, { resource: 'call', operation: 'get', callId: id, download: 'both' });
+		const result = await runAlloMia(sandbox, {
+			resource: 'call',
+			operation: 'get',
+			callId: id,
+			download: 'both',
+		});
 		expect(result.error).toBeUndefined();
 		expect(result.items).toHaveLength(1);
 		const [item] = result.items;
 		expect(item.binary).toBeUndefined();
-		expect(item.json).toMatchObject({ id, callSummary: ALLOMIA_CALL_ANALYSIS.callSummary, transcriptUrl: expect.any(String) });
-		const hint = "Run Call → Get again for a fresh link: AlloMia's links work for one hour after they are fetched.";
+		expect(item.json).toMatchObject({
+			id,
+			callSummary: ALLOMIA_CALL_ANALYSIS.callSummary,
+			transcriptUrl: expect.any(String),
+		});
+		const hint =
+			"Run Call → Get again for a fresh link: AlloMia's links work for one hour after they are fetched.";
 		expect(item.json.downloadErrors).toEqual({
 			transcript: {
 				message: `Transcript not downloaded: the link has expired (HTTP 403: AccessDenied: Request has expired). ${hint}`,
@@ -130,7 +185,13 @@ describe('AlloMia Call → Get → Download', () => {
 			},
 		});
 		const errors = JSON.stringify(item.json.downloadErrors);
-		for (const secret of ['X-Amz-Signature', 'Expires=', SANDBOX_FIXTURES.alloMia.apiKey, 'John Doe']) expect(errors).not.toContain(secret);
+		for (const secret of [
+			'X-Amz-Signature',
+			'Expires=',
+			SANDBOX_FIXTURES.alloMia.apiKey,
+			'John Doe',
+		])
+			expect(errors).not.toContain(secret);
 		// An expired link is not retried: one GET per file.
 		expect(sandbox.storage.requests.map((r) => r.status)).toEqual([403, 403]);
 	});
@@ -139,19 +200,27 @@ describe('AlloMia Call → Get → Download', () => {
 		const created = await runAlloMia(sandbox, exampleCall);
 		const id = String(created.items[0].json.outboundCallId);
 		await sandbox.alloMia.complete(id, 'no-answer');
-		const result = await runAlloMia(sandbox, { resource: 'call', operation: 'get', callId: id, download: 'recording' });
+		const result = await runAlloMia(sandbox, {
+			resource: 'call',
+			operation: 'get',
+			callId: id,
+			download: 'recording',
+		});
 		expect(result.items[0].json).toMatchObject({
 			id,
 			recordingUrl: null,
 			downloadErrors: {
-				recording: { message: 'Recording not downloaded: there is no recordingUrl for this call (a call that was not answered has none)' },
+				recording: {
+					message:
+						'Recording not downloaded: there is no recordingUrl for this call (a call that was not answered has none)',
+				},
 			},
 		});
 		expect(result.items[0].binary).toBeUndefined();
 		expect(sandbox.storage.requests).toHaveLength(0);
 	});
 
-	test('several items: each item gets its own call\'s files, paired to it', async () => {
+	test("several items: each item gets its own call's files, paired to it", async () => {
 		const first = await completedCall(30);
 		const second = await completedCall(45);
 		const result = await runAlloMia(
@@ -159,7 +228,12 @@ describe('AlloMia Call → Get → Download', () => {
 			{ resource: 'call', operation: 'get', callId: '={{ $json.id }}', download: 'recording' },
 			{ items: [{ id: first }, { id: second }] },
 		);
-		const summary = (item: INodeExecutionData) => [item.json.id, item.binary?.recording.fileName, item.binary?.recording.bytes, item.pairedItem];
+		const summary = (item: INodeExecutionData) => [
+			item.json.id,
+			item.binary?.recording.fileName,
+			item.binary?.recording.bytes,
+			item.pairedItem,
+		];
 		expect(result.items.map(summary)).toEqual([
 			[first, `${first}.mp3`, 30 * RECORDING_BYTES_PER_SECOND, { item: 0 }],
 			[second, `${second}.mp3`, 45 * RECORDING_BYTES_PER_SECOND, { item: 1 }],
@@ -167,7 +241,12 @@ describe('AlloMia Call → Get → Download', () => {
 	});
 
 	test('a Download value that is not one of the choices is refused before anything is sent', async () => {
-		const result = await runAlloMia(sandbox, { resource: 'call', operation: 'get', callId: 'call-42', download: '={{ "audio" }}' });
+		const result = await runAlloMia(sandbox, {
+			resource: 'call',
+			operation: 'get',
+			callId: 'call-42',
+			download: '={{ "audio" }}',
+		});
 		expect(result.error?.message).toMatch(/^Download \(download\) /);
 		expect(sandbox.requestsFor('allomia')).toHaveLength(0);
 	});
@@ -186,19 +265,35 @@ describe('AICaller Phone Call → Get → Download', () => {
 		return id;
 	}
 
-	test('Recording: the call\'s recording on the item as binary; no API key reaches the file host', async () => {
+	test("Recording: the call's recording on the item as binary; no API key reaches the file host", async () => {
 		const id = await completedCall(true);
-		const result = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'get', phoneCallId: id, download: 'recording' });
+		const result = await runAiCaller(sandbox, {
+			resource: 'phoneCall',
+			operation: 'get',
+			phoneCallId: id,
+			download: 'recording',
+		});
 		expect(result.error).toBeUndefined();
 		const [item] = result.items;
-		expect(item.json).toMatchObject({ _id: id, status: 'completed', recordingUrl: `${sandbox.url}/storage/aicaller/recordings/${id}.mp3` });
+		expect(item.json).toMatchObject({
+			_id: id,
+			status: 'completed',
+			recordingUrl: `${sandbox.url}/storage/aicaller/recordings/${id}.mp3`,
+		});
 		expect(item.json).not.toHaveProperty('downloadErrors');
 		const recording = item.binary?.recording;
-		expect(recording).toMatchObject({ fileName: `${id}.mp3`, mimeType: 'audio/mpeg', fileExtension: 'mp3', bytes: 20 * RECORDING_BYTES_PER_SECOND });
+		expect(recording).toMatchObject({
+			fileName: `${id}.mp3`,
+			mimeType: 'audio/mpeg',
+			fileExtension: 'mp3',
+			bytes: 20 * RECORDING_BYTES_PER_SECOND,
+		});
 		const audio = bytesOf(recording);
 		expect([...audio.subarray(0, 2)]).toEqual(MPEG_FRAME_SYNC);
 		expect(audio.equals(await served(item.json.recordingUrl))).toBe(true);
-		expect(sandbox.storage.requests.map((r) => `${r.method} ${r.path} ${r.status}`)[0]).toBe(`GET /aicaller/recordings/${id}.mp3 200`);
+		expect(sandbox.storage.requests.map((r) => `${r.method} ${r.path} ${r.status}`)[0]).toBe(
+			`GET /aicaller/recordings/${id}.mp3 200`,
+		);
 		expectNoApiKeyAtStorage([SANDBOX_FIXTURES.aiCaller.apiKey]);
 	});
 
@@ -207,23 +302,39 @@ describe('AICaller Phone Call → Get → Download', () => {
 		const download = new AiCaller().description.properties.find(
 			(p) => p.name === 'download' && p.displayOptions?.show?.operation?.includes('get'),
 		);
-		expect(download?.options?.map((o) => ('value' in o ? o.value : undefined))).toEqual(['none', 'recording']);
+		expect(download?.options?.map((o) => ('value' in o ? o.value : undefined))).toEqual([
+			'none',
+			'recording',
+		]);
 	});
 
 	test('a Download value other than None or Recording (e.g. "transcript" from an expression) is refused before anything is sent', async () => {
-		const result = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'get', phoneCallId: 'ffffffffffffffffffffffff', download: '={{ "transcript" }}' });
-		expect(result.error?.message).toBe('Download (download) is not one of the allowed values: use one of none, recording');
+		const result = await runAiCaller(sandbox, {
+			resource: 'phoneCall',
+			operation: 'get',
+			phoneCallId: 'ffffffffffffffffffffffff',
+			download: '={{ "transcript" }}',
+		});
+		expect(result.error?.message).toBe(
+			'Download (download) is not one of the allowed values: use one of none, recording',
+		);
 		expect(sandbox.requestsFor('aicaller')).toHaveLength(0);
 	});
 
 	test('a call made without Record has no recordingUrl: downloadErrors says why, the call is output', async () => {
 		const id = await completedCall(false);
-		const result = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'get', phoneCallId: id, download: 'recording' });
+		const result = await runAiCaller(sandbox, {
+			resource: 'phoneCall',
+			operation: 'get',
+			phoneCallId: id,
+			download: 'recording',
+		});
 		expect(result.items[0].json).toMatchObject({
 			_id: id,
 			downloadErrors: {
 				recording: {
-					message: 'Recording not downloaded: there is no recordingUrl for this call (AICaller adds one once a phone call created with Record completed)',
+					message:
+						'Recording not downloaded: there is no recordingUrl for this call (AICaller adds one once a phone call created with Record completed)',
 				},
 			},
 		});
@@ -234,11 +345,17 @@ describe('AICaller Phone Call → Get → Download', () => {
 
 /** How a storage request ended, once the sandbox saw the connection close. */
 async function bodyEndOf(request: StorageRequest | undefined): Promise<StorageRequest['bodyEnd']> {
-	for (const until = Date.now() + 3000; request && request.bodyEnd === undefined && Date.now() < until; ) await delay(20);
+	for (
+		const until = Date.now() + 3000;
+		request && request.bodyEnd === undefined && Date.now() < until;
+
+	)
+		await delay(20);
 	return request?.bodyEnd;
 }
 
-const summary = (requests: StorageRequest[]) => requests.map((r) => `${r.method} ${r.path} ${r.status}`);
+const summary = (requests: StorageRequest[]) =>
+	requests.map((r) => `${r.method} ${r.path} ${r.status}`);
 
 describe('the bounds of a download (AlloMia Call → Get and AICaller Phone Call → Get)', () => {
 	const { parameters: exampleCall } = ALLOMIA_CREATE_OUTBOUND_CALL_EXAMPLE;
@@ -247,14 +364,23 @@ describe('the bounds of a download (AlloMia Call → Get and AICaller Phone Call
 	async function alloMiaCall(seconds: number): Promise<string> {
 		const created = await runAlloMia(sandbox, exampleCall);
 		const id = String(created.items[0].json.outboundCallId);
-		await sandbox.alloMia.complete(id, 'completed', { duration: seconds, ...ALLOMIA_CALL_ANALYSIS });
+		await sandbox.alloMia.complete(id, 'completed', {
+			duration: seconds,
+			...ALLOMIA_CALL_ANALYSIS,
+		});
 		return id;
 	}
 
 	const getRecording = (id: string, extra: Record<string, unknown> = {}) =>
-		runAlloMia(sandbox, { resource: 'call', operation: 'get', callId: id, download: 'recording', ...extra });
+		runAlloMia(sandbox, {
+			resource: 'call',
+			operation: 'get',
+			callId: id,
+			download: 'recording',
+			...extra,
+		});
 
-	describe('https only, unless the credential\'s Base URL is http', () => {
+	describe("https only, unless the credential's Base URL is http", () => {
 		// The rule itself: which schemes a file may come over, from the credential's Base URL.
 		test.each([
 			['https://allomia.com', ['https:']],
@@ -292,10 +418,22 @@ describe('the bounds of a download (AlloMia Call → Get and AICaller Phone Call
 
 			async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 				const item = await withDownloads(
-					{ fn: this, itemIndex: 0, request: async () => Promise.reject(new Error('the probe sends no API request')) },
+					{
+						fn: this,
+						itemIndex: 0,
+						request: async () => Promise.reject(new Error('the probe sends no API request')),
+					},
 					{ credentialType: 'aiCallerApi', maxFileSizeMb: DEFAULT_MAX_FILE_SIZE_MB },
 					{},
-					[{ kind: 'recording', field: 'recordingUrl', url: this.getNodeParameter('url', 0), missingHint: '', expiredHint: '' }],
+					[
+						{
+							kind: 'recording',
+							field: 'recordingUrl',
+							url: this.getNodeParameter('url', 0),
+							missingHint: '',
+							expiredHint: '',
+						},
+					],
 				);
 				return [[{ json: item.json, binary: item.binary }]];
 			}
@@ -329,13 +467,20 @@ describe('the bounds of a download (AlloMia Call → Get and AICaller Phone Call
 
 			const fetched = await probe(link, sandbox.baseUrls.aiCaller);
 			expect(fetched.items[0].json).toEqual({});
-			expect(fetched.items[0].binary?.recording).toMatchObject({ fileName: `${id}.mp3`, bytes: 30 * RECORDING_BYTES_PER_SECOND });
+			expect(fetched.items[0].binary?.recording).toMatchObject({
+				fileName: `${id}.mp3`,
+				bytes: 30 * RECORDING_BYTES_PER_SECOND,
+			});
 			expect(summary(sandbox.storage.requests)).toEqual([`GET /allomia/recordings/${id}.mp3 200`]);
 		});
 
-		describe('a connection that fails: named in the words of the API requests\' failures', () => {
+		describe("a connection that fails: named in the words of the API requests' failures", () => {
 			/** A host on 127.0.0.1 that accepts each connection and closes it at once, counting them; once closed, its port refuses. */
-			async function resettingHost(): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
+			async function resettingHost(): Promise<{
+				url: string;
+				connections: () => number;
+				close: () => Promise<void>;
+			}> {
 				let connections = 0;
 				const server = createServer((socket) => {
 					connections++;
@@ -356,7 +501,11 @@ describe('the bounds of a download (AlloMia Call → Get and AICaller Phone Call
 					const result = await probe(host.url, sandbox.baseUrls.aiCaller);
 					expect(result.error).toBeUndefined();
 					expect(result.items[0].json).toEqual({
-						downloadErrors: { recording: { message: `Recording not downloaded from ${new URL(host.url).host}: the connection failed (connection reset)` } },
+						downloadErrors: {
+							recording: {
+								message: `Recording not downloaded from ${new URL(host.url).host}: the connection failed (connection reset)`,
+							},
+						},
 					});
 					expect(host.connections()).toBe(2);
 				} finally {
@@ -369,7 +518,11 @@ describe('the bounds of a download (AlloMia Call → Get and AICaller Phone Call
 				await host.close();
 				const result = await probe(host.url, sandbox.baseUrls.aiCaller);
 				expect(result.items[0].json).toEqual({
-					downloadErrors: { recording: { message: `Recording not downloaded from ${new URL(host.url).host}: the connection failed (connection refused)` } },
+					downloadErrors: {
+						recording: {
+							message: `Recording not downloaded from ${new URL(host.url).host}: the connection failed (connection refused)`,
+						},
+					},
 				});
 			});
 		});
@@ -378,18 +531,32 @@ describe('the bounds of a download (AlloMia Call → Get and AICaller Phone Call
 	describe('redirects: followed by the node, each checked, at most ' + MAX_REDIRECTS, () => {
 		test('a file moved elsewhere (301): its redirect is followed and the file arrives; no API key reaches either path', async () => {
 			const id = await alloMiaCall(30);
-			sandbox.storage.serveAs(`/allomia/recordings/${id}.mp3`, { redirectTo: `/storage/allomia/eu-west-3/${id}.mp3`, status: 301 });
+			sandbox.storage.serveAs(`/allomia/recordings/${id}.mp3`, {
+				redirectTo: `/storage/allomia/eu-west-3/${id}.mp3`,
+				status: 301,
+			});
 			const result = await getRecording(id);
 			expect(result.items[0].json).not.toHaveProperty('downloadErrors');
-			expect(result.items[0].binary?.recording).toMatchObject({ fileName: `${id}.mp3`, mimeType: 'audio/mpeg', bytes: 30 * RECORDING_BYTES_PER_SECOND });
-			expect(summary(sandbox.storage.requests)).toEqual([`GET /allomia/recordings/${id}.mp3 301`, `GET /allomia/eu-west-3/${id}.mp3 200`]);
+			expect(result.items[0].binary?.recording).toMatchObject({
+				fileName: `${id}.mp3`,
+				mimeType: 'audio/mpeg',
+				bytes: 30 * RECORDING_BYTES_PER_SECOND,
+			});
+			expect(summary(sandbox.storage.requests)).toEqual([
+				`GET /allomia/recordings/${id}.mp3 301`,
+				`GET /allomia/eu-west-3/${id}.mp3 200`,
+			]);
 			expectNoApiKeyAtStorage([SANDBOX_FIXTURES.alloMia.apiKey]);
 		});
 
 		/** The recording's link sent on through `hops` redirects (302), the file at the end of the chain. */
 		function chain(id: string, hops: number): string[] {
-			const paths = [`/allomia/recordings/${id}.mp3`, ...Array.from({ length: hops }, (_, n) => `/allomia/hop-${n + 1}/${id}.mp3`)];
-			for (let n = 0; n < hops; n++) sandbox.storage.serveAs(paths[n], { redirectTo: `/storage${paths[n + 1]}` });
+			const paths = [
+				`/allomia/recordings/${id}.mp3`,
+				...Array.from({ length: hops }, (_, n) => `/allomia/hop-${n + 1}/${id}.mp3`),
+			];
+			for (let n = 0; n < hops; n++)
+				sandbox.storage.serveAs(paths[n], { redirectTo: `/storage${paths[n + 1]}` });
 			return paths;
 		}
 
@@ -398,7 +565,10 @@ describe('the bounds of a download (AlloMia Call → Get and AICaller Phone Call
 			const paths = chain(id, MAX_REDIRECTS);
 			const followed = await getRecording(id);
 			expect(followed.items[0].binary?.recording?.bytes).toBe(30 * RECORDING_BYTES_PER_SECOND);
-			expect(summary(sandbox.storage.requests)).toEqual([...paths.slice(0, -1).map((p) => `GET ${p} 302`), `GET ${paths.at(-1)} 200`]);
+			expect(summary(sandbox.storage.requests)).toEqual([
+				...paths.slice(0, -1).map((p) => `GET ${p} 302`),
+				`GET ${paths.at(-1)} 200`,
+			]);
 
 			sandbox.storage.requests.length = 0;
 			const longer = chain(id, MAX_REDIRECTS + 1);
@@ -414,7 +584,9 @@ describe('the bounds of a download (AlloMia Call → Get and AICaller Phone Call
 				},
 			});
 			// The sixth redirect's target is never asked for.
-			expect(summary(sandbox.storage.requests)).toEqual(longer.slice(0, -1).map((p) => `GET ${p} 302`));
+			expect(summary(sandbox.storage.requests)).toEqual(
+				longer.slice(0, -1).map((p) => `GET ${p} 302`),
+			);
 		});
 
 		test('a redirect back to a link already visited is a loop: stopped at once, not retried', async () => {
@@ -423,7 +595,9 @@ describe('the bounds of a download (AlloMia Call → Get and AICaller Phone Call
 			// The signed link sends to the same path without its signature, which sends to itself.
 			sandbox.storage.serveAs(path, { redirectTo: `/storage${path}` });
 			const result = await getRecording(id);
-			const { message } = (result.items[0].json.downloadErrors as { recording: { message: string } }).recording;
+			const { message } = (
+				result.items[0].json.downloadErrors as { recording: { message: string } }
+			).recording;
 			expect(message).toBe(
 				`Recording not downloaded: ${storageHost()} redirected the download in a loop (back to an address already visited); the file host is misconfigured, report it to the provider if it persists`,
 			);
@@ -433,10 +607,15 @@ describe('the bounds of a download (AlloMia Call → Get and AICaller Phone Call
 
 		test('each redirect is held to the link rule: one to an address that is not a web address is not followed', async () => {
 			const id = await alloMiaCall(30);
-			sandbox.storage.serveAs(`/allomia/recordings/${id}.mp3`, { redirectTo: `ftp://${storageHost()}/allomia/${id}.mp3`, status: 307 });
+			sandbox.storage.serveAs(`/allomia/recordings/${id}.mp3`, {
+				redirectTo: `ftp://${storageHost()}/allomia/${id}.mp3`,
+				status: 307,
+			});
 			const result = await getRecording(id);
 			expect(result.items[0].json.downloadErrors).toEqual({
-				recording: { message: `Recording not downloaded: ${storageHost()} redirected the download to an address that is not a web address (ftp:)` },
+				recording: {
+					message: `Recording not downloaded: ${storageHost()} redirected the download to an address that is not a web address (ftp:)`,
+				},
 			});
 			expect(sandbox.storage.requests).toHaveLength(1);
 		});
@@ -445,7 +624,13 @@ describe('the bounds of a download (AlloMia Call → Get and AICaller Phone Call
 	describe('Max File Size (MB)', () => {
 		test('a larger file with Content-Length is refused before its body is read; the other file and the call data still come out', async () => {
 			const id = await alloMiaCall(3600);
-			const result = await runAlloMia(sandbox, { resource: 'call', operation: 'get', callId: id, download: 'both', maxFileSize: 1 });
+			const result = await runAlloMia(sandbox, {
+				resource: 'call',
+				operation: 'get',
+				callId: id,
+				download: 'both',
+				maxFileSize: 1,
+			});
 			expect(result.error).toBeUndefined();
 			const [item] = result.items;
 			expect(Object.keys(item.binary ?? {})).toEqual(['transcript']);
@@ -459,7 +644,9 @@ describe('the bounds of a download (AlloMia Call → Get and AICaller Phone Call
 					},
 				},
 			});
-			const recording = sandbox.storage.requests.find((r) => r.path.startsWith('/allomia/recordings/'));
+			const recording = sandbox.storage.requests.find((r) =>
+				r.path.startsWith('/allomia/recordings/'),
+			);
 			expect(recording?.status).toBe(200);
 			expect(await bodyEndOf(recording)).toBe('cut');
 			expect(sandbox.storage.requests).toHaveLength(2);
@@ -484,7 +671,10 @@ describe('the bounds of a download (AlloMia Call → Get and AICaller Phone Call
 			sandbox.storage.serveAs(`/allomia/recordings/${id}.mp3`, { chunked: true });
 			const chunked = await getRecording(id, { maxFileSize: 1.6 });
 			expect(chunked.items[0].json).not.toHaveProperty('downloadErrors');
-			expect(chunked.items[0].binary?.recording).toMatchObject({ fileName: `${id}.mp3`, bytes: 94 * RECORDING_BYTES_PER_SECOND });
+			expect(chunked.items[0].binary?.recording).toMatchObject({
+				fileName: `${id}.mp3`,
+				bytes: 94 * RECORDING_BYTES_PER_SECOND,
+			});
 
 			const noLimit = await getRecording(await alloMiaCall(3600), { maxFileSize: 0 });
 			expect(noLimit.items[0].json).not.toHaveProperty('downloadErrors');
@@ -494,11 +684,20 @@ describe('the bounds of a download (AlloMia Call → Get and AICaller Phone Call
 		test('AICaller Phone Call → Get: the same limit on its recording', async () => {
 			const created = await runAiCaller(sandbox, {
 				...AICALLER_CREATE_PHONE_CALL_EXAMPLE.parameters,
-				additionalFields: { ...AICALLER_CREATE_PHONE_CALL_EXAMPLE.parameters.additionalFields, record: true },
+				additionalFields: {
+					...AICALLER_CREATE_PHONE_CALL_EXAMPLE.parameters.additionalFields,
+					record: true,
+				},
 			});
 			const id = String(created.items[0].json._id);
 			await sandbox.aiCaller.complete(id, 'completed');
-			const result = await runAiCaller(sandbox, { resource: 'phoneCall', operation: 'get', phoneCallId: id, download: 'recording', maxFileSize: 0.1 });
+			const result = await runAiCaller(sandbox, {
+				resource: 'phoneCall',
+				operation: 'get',
+				phoneCallId: id,
+				download: 'recording',
+				maxFileSize: 0.1,
+			});
 			expect(result.items[0].json).toMatchObject({
 				_id: id,
 				downloadErrors: {
@@ -513,17 +712,33 @@ describe('the bounds of a download (AlloMia Call → Get and AICaller Phone Call
 		test('the field shows only when Download is not None, 100 MB unless set; a negative value is refused before anything is sent', async () => {
 			const { AlloMia } = await import('../../nodes/AlloMia/AlloMia.node');
 			const { AiCaller } = await import('../../nodes/AiCaller/AiCaller.node');
-			for (const [node, resource] of [[new AlloMia(), 'call'], [new AiCaller(), 'phoneCall']] as const) {
-				const field = node.description.properties.find((p) => p.name === 'maxFileSize' && p.displayOptions?.show?.resource?.includes(resource));
+			for (const [node, resource] of [
+				[new AlloMia(), 'call'],
+				[new AiCaller(), 'phoneCall'],
+			] as const) {
+				const field = node.description.properties.find(
+					(p) => p.name === 'maxFileSize' && p.displayOptions?.show?.resource?.includes(resource),
+				);
 				expect(field).toMatchObject({
 					displayName: 'Max File Size (MB)',
 					type: 'number',
 					default: 100,
-					displayOptions: { hide: { download: ['none'] }, show: { resource: [resource], operation: ['get'] } },
+					displayOptions: {
+						hide: { download: ['none'] },
+						show: { resource: [resource], operation: ['get'] },
+					},
 				});
 			}
-			const result = await runAlloMia(sandbox, { resource: 'call', operation: 'get', callId: 'call-42', download: 'recording', maxFileSize: -1 });
-			expect(result.error?.message).toBe('Max File Size (MB) (maxFileSize) is too small: enter 0 or more');
+			const result = await runAlloMia(sandbox, {
+				resource: 'call',
+				operation: 'get',
+				callId: 'call-42',
+				download: 'recording',
+				maxFileSize: -1,
+			});
+			expect(result.error?.message).toBe(
+				'Max File Size (MB) (maxFileSize) is too small: enter 0 or more',
+			);
 			expect(sandbox.requestsFor('allomia')).toHaveLength(0);
 		});
 	});
@@ -532,7 +747,9 @@ describe('the bounds of a download (AlloMia Call → Get and AICaller Phone Call
 		const id = await alloMiaCall(94);
 		// 1,000 bytes every 100 ms: the 1.5 MB recording would take 150 s, and no pause is long
 		// enough for a timeout that only watches for the answer or for idle connections.
-		sandbox.storage.serveAs(`/allomia/recordings/${id}.mp3`, { trickle: { bytes: 1000, everyMs: 100 } });
+		sandbox.storage.serveAs(`/allomia/recordings/${id}.mp3`, {
+			trickle: { bytes: 1000, everyMs: 100 },
+		});
 		const started = Date.now();
 		const result = await getRecording(id, { requestOptions: { timeoutMs: 1000 } });
 		expect(Date.now() - started).toBeLessThan(5000);

@@ -5,14 +5,24 @@
  * forgotten on request) and calling hours (skip with nextAllowedAt, or AICaller scheduling).
  */
 import type { IDataObject } from 'n8n-workflow';
-import { checkCallingHours, parseClock, WEEKDAYS, type CallingHours } from '../../nodes/shared/callingHours';
+import {
+	checkCallingHours,
+	parseClock,
+	WEEKDAYS,
+	type CallingHours,
+} from '../../nodes/shared/callingHours';
 import { useSandbox } from '../in-process/sandbox';
 import { setStoreLatency } from '../in-process/deduplication';
 import { runAiCaller, runHelloAnnie } from '../in-process/providers';
 import { SANDBOX_FIXTURES } from '../sandbox/server';
 
 const MON_TO_SAT = new Set([1, 2, 3, 4, 5, 6]);
-const hours = (timeZone: string, earliest: string, latest: string, days = MON_TO_SAT): CallingHours => ({
+const hours = (
+	timeZone: string,
+	earliest: string,
+	latest: string,
+	days = MON_TO_SAT,
+): CallingHours => ({
 	timeZone,
 	earliest: parseClock(earliest)!,
 	latest: parseClock(latest)!,
@@ -88,7 +98,8 @@ const annieCall = (requestOptions: IDataObject) => ({
 	toNumber: '={{ $json.phone }}',
 	requestOptions,
 });
-const calls = () => sandbox.requestsFor('helloannie').filter((r) => r.method === 'POST' && r.path === '/calls');
+const calls = () =>
+	sandbox.requestsFor('helloannie').filter((r) => r.method === 'POST' && r.path === '/calls');
 const byKey = { deduplicationKey: '={{ $json.appointmentId }}' };
 
 describe('Deduplication Key', () => {
@@ -100,25 +111,45 @@ describe('Deduplication Key', () => {
 				{ appointmentId: 'appt-2', phone: '+15559876544' },
 			],
 		});
-		expect(calls().map((r) => (r.body as IDataObject).toNumber)).toEqual(['+15559876543', '+15559876544']);
+		expect(calls().map((r) => (r.body as IDataObject).toNumber)).toEqual([
+			'+15559876543',
+			'+15559876544',
+		]);
 		expect(first.items[1]).toEqual({
 			json: { skipped: true, skipReason: 'duplicate', deduplicationKey: 'appt-1' },
 			pairedItem: { item: 1 },
 		});
 		expect(first.items[0].json.conversationId).toBeDefined();
 
-		const second = await runHelloAnnie(sandbox, annieCall(byKey), { items: [{ appointmentId: 'appt-2', phone: '+15559876544' }] });
+		const second = await runHelloAnnie(sandbox, annieCall(byKey), {
+			items: [{ appointmentId: 'appt-2', phone: '+15559876544' }],
+		});
 		expect(calls()).toHaveLength(2);
-		expect(second.items[0].json).toEqual({ skipped: true, skipReason: 'duplicate', deduplicationKey: 'appt-2' });
+		expect(second.items[0].json).toEqual({
+			skipped: true,
+			skipReason: 'duplicate',
+			deduplicationKey: 'appt-2',
+		});
 	});
 
 	test('a create the provider refused (4xx) releases its key: the item can be run again', async () => {
-		sandbox.inject({ provider: 'helloannie', path: '/calls', fault: { status: 400, body: { success: false, message: 'Outside outbound hours' } } });
-		const refused = await runHelloAnnie(sandbox, annieCall(byKey), { items: [{ appointmentId: 'appt-9', phone: '+15559876543' }], continueOnFail: true });
+		sandbox.inject({
+			provider: 'helloannie',
+			path: '/calls',
+			fault: { status: 400, body: { success: false, message: 'Outside outbound hours' } },
+		});
+		const refused = await runHelloAnnie(sandbox, annieCall(byKey), {
+			items: [{ appointmentId: 'appt-9', phone: '+15559876543' }],
+			continueOnFail: true,
+		});
 		expect(refused.items[0].json.error).toMatch(/HTTP 400/);
-		expect((refused.items[0].json.details as IDataObject).description).toMatch(/Deduplication Key was released/);
+		expect((refused.items[0].json.details as IDataObject).description).toMatch(
+			/Deduplication Key was released/,
+		);
 
-		const retried = await runHelloAnnie(sandbox, annieCall(byKey), { items: [{ appointmentId: 'appt-9', phone: '+15559876543' }] });
+		const retried = await runHelloAnnie(sandbox, annieCall(byKey), {
+			items: [{ appointmentId: 'appt-9', phone: '+15559876543' }],
+		});
 		expect(retried.error).toBeUndefined();
 		expect(retried.items[0].json.conversationId).toBeDefined();
 		expect(calls()).toHaveLength(2);
@@ -126,22 +157,32 @@ describe('Deduplication Key', () => {
 
 	test('an uncertain create (5xx) keeps its key, says so, and is not dialed again until the key is forgotten', async () => {
 		sandbox.inject({ provider: 'helloannie', path: '/calls', fault: { status: 503 } });
-		const uncertain = await runHelloAnnie(sandbox, annieCall(byKey), { items: [{ appointmentId: 'appt-5', phone: '+15559876543' }] });
+		const uncertain = await runHelloAnnie(sandbox, annieCall(byKey), {
+			items: [{ appointmentId: 'appt-5', phone: '+15559876543' }],
+		});
 		expect(uncertain.error?.message).toMatch(/may or may not have been processed/);
 		expect(uncertain.error?.description).toMatch(/Deduplication Key stays recorded/);
 		expect(uncertain.error?.description).not.toMatch(/appt-5/);
 
-		const again = await runHelloAnnie(sandbox, annieCall(byKey), { items: [{ appointmentId: 'appt-5', phone: '+15559876543' }] });
+		const again = await runHelloAnnie(sandbox, annieCall(byKey), {
+			items: [{ appointmentId: 'appt-5', phone: '+15559876543' }],
+		});
 		expect(again.items[0].json.skipReason).toBe('duplicate');
 		expect(calls()).toHaveLength(1);
 
-		const forget = await runHelloAnnie(sandbox, annieCall({ ...byKey, forgetDeduplicationKeys: true }), {
-			items: [{ appointmentId: 'appt-5', phone: '+15559876543' }],
-		});
+		const forget = await runHelloAnnie(
+			sandbox,
+			annieCall({ ...byKey, forgetDeduplicationKeys: true }),
+			{
+				items: [{ appointmentId: 'appt-5', phone: '+15559876543' }],
+			},
+		);
 		expect(forget.items[0].json).toEqual({ deduplicationKey: 'appt-5', keyForgotten: true });
 		expect(calls()).toHaveLength(1);
 
-		const redial = await runHelloAnnie(sandbox, annieCall(byKey), { items: [{ appointmentId: 'appt-5', phone: '+15559876543' }] });
+		const redial = await runHelloAnnie(sandbox, annieCall(byKey), {
+			items: [{ appointmentId: 'appt-5', phone: '+15559876543' }],
+		});
 		expect(redial.items[0].json.conversationId).toBeDefined();
 		expect(calls()).toHaveLength(2);
 	});
@@ -151,13 +192,24 @@ describe('Deduplication Key', () => {
 		// one of these executions overlap the others.
 		setStoreLatency(200);
 		const twins = await Promise.all(
-			Array.from({ length: 6 }, () => runHelloAnnie(sandbox, annieCall(byKey), { items: [{ appointmentId: 'appt-same', phone: '+15559876543' }] })),
+			Array.from({ length: 6 }, () =>
+				runHelloAnnie(sandbox, annieCall(byKey), {
+					items: [{ appointmentId: 'appt-same', phone: '+15559876543' }],
+				}),
+			),
 		);
 		expect(calls()).toHaveLength(1);
 		expect(twins.filter((run) => run.items[0].json.skipReason === 'duplicate')).toHaveLength(5);
 
 		const keys = ['k1', 'k2', 'k3', 'k4', 'k5'];
-		const many = () => Promise.all(keys.map((appointmentId) => runHelloAnnie(sandbox, annieCall(byKey), { items: [{ appointmentId, phone: '+15559876543' }] })));
+		const many = () =>
+			Promise.all(
+				keys.map((appointmentId) =>
+					runHelloAnnie(sandbox, annieCall(byKey), {
+						items: [{ appointmentId, phone: '+15559876543' }],
+					}),
+				),
+			);
 		await many();
 		expect(calls()).toHaveLength(1 + keys.length);
 		const again = await many();
@@ -171,15 +223,24 @@ describe('Deduplication Key', () => {
 			credential: { baseUrl: 'http://127.0.0.1:1' },
 			continueOnFail: true,
 		});
-		expect((refused.items[0].json.details as IDataObject).description).toMatch(/Deduplication Key was released/);
-		const retried = await runHelloAnnie(sandbox, annieCall(byKey), { items: [{ appointmentId: 'appt-down', phone: '+15559876543' }] });
+		expect((refused.items[0].json.details as IDataObject).description).toMatch(
+			/Deduplication Key was released/,
+		);
+		const retried = await runHelloAnnie(sandbox, annieCall(byKey), {
+			items: [{ appointmentId: 'appt-down', phone: '+15559876543' }],
+		});
 		expect(retried.items[0].json.conversationId).toBeDefined();
 	});
 
 	test('an item refused by validation claims no key', async () => {
-		const bad = await runHelloAnnie(sandbox, annieCall(byKey), { items: [{ appointmentId: 'appt-7', phone: '555' }], continueOnFail: true });
+		const bad = await runHelloAnnie(sandbox, annieCall(byKey), {
+			items: [{ appointmentId: 'appt-7', phone: '555' }],
+			continueOnFail: true,
+		});
 		expect(bad.items[0].json.error).toMatch(/To Number/);
-		const good = await runHelloAnnie(sandbox, annieCall(byKey), { items: [{ appointmentId: 'appt-7', phone: '+15559876543' }] });
+		const good = await runHelloAnnie(sandbox, annieCall(byKey), {
+			items: [{ appointmentId: 'appt-7', phone: '+15559876543' }],
+		});
 		expect(good.items[0].json.conversationId).toBeDefined();
 	});
 });
@@ -191,7 +252,13 @@ function closedNow(extra: IDataObject = {}): { window: IDataObject; opensAt: str
 	const clock = (d: Date) => `${String(d.getUTCHours()).padStart(2, '0')}:00`;
 	return {
 		window: {
-			hours: { timeZone: 'UTC', earliest: clock(opens), latest: clock(new Date(opens.getTime() + 3600_000)), days: [...WEEKDAYS], ...extra },
+			hours: {
+				timeZone: 'UTC',
+				earliest: clock(opens),
+				latest: clock(new Date(opens.getTime() + 3600_000)),
+				days: [...WEEKDAYS],
+				...extra,
+			},
 		},
 		opensAt: opens.toISOString(),
 	};
@@ -206,19 +273,42 @@ describe('Calling Hours', () => {
 		expect(calls()).toEqual([]);
 		expect(result.items).toEqual([
 			{
-				json: { skipped: true, skipReason: 'outsideCallingHours', nextAllowedAt: opensAt, timeZone: 'UTC', deduplicationKey: 'appt-3' },
+				json: {
+					skipped: true,
+					skipReason: 'outsideCallingHours',
+					nextAllowedAt: opensAt,
+					timeZone: 'UTC',
+					deduplicationKey: 'appt-3',
+				},
 				pairedItem: { item: 0 },
 			},
 		]);
-		const later = await runHelloAnnie(sandbox, annieCall(byKey), { items: [{ appointmentId: 'appt-3', phone: '+15559876543' }] });
+		const later = await runHelloAnnie(sandbox, annieCall(byKey), {
+			items: [{ appointmentId: 'appt-3', phone: '+15559876543' }],
+		});
 		expect(later.items[0].json.conversationId).toBeDefined();
 	});
 
-	test('a time zone per item, and a wrong one is that item\'s error', async () => {
+	test("a time zone per item, and a wrong one is that item's error", async () => {
 		const result = await runHelloAnnie(
 			sandbox,
-			annieCall({ callingHours: { hours: { timeZone: '={{ $json.zone }}', earliest: '00:00', latest: '23:59', days: [...WEEKDAYS] } } }),
-			{ items: [{ zone: 'Asia/Tokyo', phone: '+15559876543' }, { zone: 'Mars/Olympus', phone: '+15559876544' }], continueOnFail: true },
+			annieCall({
+				callingHours: {
+					hours: {
+						timeZone: '={{ $json.zone }}',
+						earliest: '00:00',
+						latest: '23:59',
+						days: [...WEEKDAYS],
+					},
+				},
+			}),
+			{
+				items: [
+					{ zone: 'Asia/Tokyo', phone: '+15559876543' },
+					{ zone: 'Mars/Olympus', phone: '+15559876544' },
+				],
+				continueOnFail: true,
+			},
 		);
 		expect(calls()).toHaveLength(1);
 		expect(result.items[1].json.error).toBe(
@@ -240,7 +330,9 @@ describe('Calling Hours', () => {
 
 	test('AICaller: outside the window the call is created, scheduled for the next allowed moment', async () => {
 		const { window, opensAt } = closedNow({ outsideHours: 'schedule' });
-		const result = await runAiCaller(sandbox, aiCallerCall('create', { callingHours: window }), { items: [{ phone: '+15559876543' }] });
+		const result = await runAiCaller(sandbox, aiCallerCall('create', { callingHours: window }), {
+			items: [{ phone: '+15559876543' }],
+		});
 		expect(result.error).toBeUndefined();
 		expect(created()).toHaveLength(1);
 		expect((created()[0].body as IDataObject).callDelayedUntil).toBe(opensAt);
@@ -273,7 +365,14 @@ describe('Calling Hours', () => {
 		expect(created()).toHaveLength(1);
 		const batch = (created()[0].body as { phoneCalls: IDataObject[] }).phoneCalls;
 		expect(batch.map((call) => call.toPhoneNumber)).toEqual(['+15559876543', '+15559876545']);
-		expect(result.items.map((item) => item.json.skipReason ?? 'sent')).toEqual(['sent', 'duplicate', 'outsideCallingHours', 'sent']);
-		expect(result.items.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3].map((item) => ({ item })));
+		expect(result.items.map((item) => item.json.skipReason ?? 'sent')).toEqual([
+			'sent',
+			'duplicate',
+			'outsideCallingHours',
+			'sent',
+		]);
+		expect(result.items.map((item) => item.pairedItem)).toEqual(
+			[0, 1, 2, 3].map((item) => ({ item })),
+		);
 	});
 });

@@ -23,14 +23,23 @@ const requests = () => sandbox.requestsFor('helloannie');
 
 describe('Bot → Get Many', () => {
 	test("lists the organization's bots (GET /bots), one item each", async () => {
-		const result = await runHelloAnnie(sandbox, { resource: 'bot', operation: 'getAll', returnAll: true });
+		const result = await runHelloAnnie(sandbox, {
+			resource: 'bot',
+			operation: 'getAll',
+			returnAll: true,
+		});
 		expectDocumentedRequest(requests()[0], 'GET', '/bots');
 		expect(result.items.map((i) => i.json)).toEqual(F.bots);
 		expect(result.items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 0 }]);
 	});
 
 	test('Limit keeps the first bots of the one answer (GET /bots documents no paging)', async () => {
-		const result = await runHelloAnnie(sandbox, { resource: 'bot', operation: 'getAll', returnAll: false, limit: 1 });
+		const result = await runHelloAnnie(sandbox, {
+			resource: 'bot',
+			operation: 'getAll',
+			returnAll: false,
+			limit: 1,
+		});
 		expect(result.items.map((i) => i.json.id)).toEqual([F.bots[0].id]);
 		expect(requests()).toHaveLength(1);
 		expect(requests()[0].query).toEqual({});
@@ -39,13 +48,21 @@ describe('Bot → Get Many', () => {
 
 describe('Bot → Get', () => {
 	test('outputs the bot with that ID, read from GET /bots', async () => {
-		const result = await runHelloAnnie(sandbox, { resource: 'bot', operation: 'get', botId: F.bots[1].id });
+		const result = await runHelloAnnie(sandbox, {
+			resource: 'bot',
+			operation: 'get',
+			botId: F.bots[1].id,
+		});
 		expectDocumentedRequest(requests()[0], 'GET', '/bots');
 		expect(result.items.map((i) => i.json)).toEqual([F.bots[1]]);
 	});
 
-	test("a bot the organization does not have is refused in plain words, naming the field", async () => {
-		const result = await runHelloAnnie(sandbox, { resource: 'bot', operation: 'get', botId: UNKNOWN });
+	test('a bot the organization does not have is refused in plain words, naming the field', async () => {
+		const result = await runHelloAnnie(sandbox, {
+			resource: 'bot',
+			operation: 'get',
+			botId: UNKNOWN,
+		});
 		expect(result.error?.name).toBe('NodeOperationError');
 		expect(result.error?.message).toBe(
 			"Bot (botId) is not one of the bots this API key's organization has: choose the bot from the list, or check the ID",
@@ -74,11 +91,20 @@ describe('Bot → Create', () => {
 			orgId: F.orgId,
 		});
 
-		const listed = await runHelloAnnie(sandbox, { resource: 'bot', operation: 'getAll', returnAll: true });
+		const listed = await runHelloAnnie(sandbox, {
+			resource: 'bot',
+			operation: 'getAll',
+			returnAll: true,
+		});
 		expect(listed.items.map((i) => i.json.id)).toEqual([...F.bots.map((b) => b.id), bot.id]);
-		const dropdown = await listSearch('n8n-nodes-ai-phone-agents.helloAnnie', 'searchBots', {
-			helloAnnieApi: { apiKey: F.apiKey, baseUrl: sandbox.baseUrls.helloAnnie },
-		}, 'alex');
+		const dropdown = await listSearch(
+			'n8n-nodes-ai-phone-agents.helloAnnie',
+			'searchBots',
+			{
+				helloAnnieApi: { apiKey: F.apiKey, baseUrl: sandbox.baseUrls.helloAnnie },
+			},
+			'alex',
+		);
 		expect(dropdown.results).toEqual([{ name: 'Alex', value: bot.id }]);
 	});
 
@@ -90,18 +116,37 @@ describe('Bot → Create', () => {
 	});
 
 	test('a 500 answer is not retried and says the bot may or may not have been created', async () => {
-		sandbox.inject({ provider: 'helloannie', path: '/bots', method: 'POST', fault: { status: 500, body: { success: false, message: 'Internal error' } } });
+		sandbox.inject({
+			provider: 'helloannie',
+			path: '/bots',
+			method: 'POST',
+			fault: { status: 500, body: { success: false, message: 'Internal error' } },
+		});
 		const result = await runHelloAnnie(sandbox, example);
 		expect(requests()).toHaveLength(1);
 		expect(result.error?.name).toBe('NodeApiError');
-		expect(result.error?.message).toBe('HelloAnnie failed (HTTP 500): Internal error. The request may or may not have been processed');
+		expect(result.error?.message).toBe(
+			'HelloAnnie failed (HTTP 500): Internal error. The request may or may not have been processed',
+		);
 		expect(result.error?.description).toContain('Check with Bot → Get Many');
 	});
 
 	test.each([
-		['an empty organization', { orgId: '={{ "" }}' }, 'Organization ID (orgId) is empty: fill it in, or map a value from the input data'],
-		['an organization that is not an ID', { orgId: 'org-1' }, 'Organization ID (orgId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 919108f7-52d1-4320-9bac-f847db4148a8'],
-		['an empty greeting', { greeting: '={{ "  " }}' }, 'Greeting (greeting) is empty: fill it in, or map a value from the input data'],
+		[
+			'an empty organization',
+			{ orgId: '={{ "" }}' },
+			'Organization ID (orgId) is empty: fill it in, or map a value from the input data',
+		],
+		[
+			'an organization that is not an ID',
+			{ orgId: 'org-1' },
+			'Organization ID (orgId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 919108f7-52d1-4320-9bac-f847db4148a8',
+		],
+		[
+			'an empty greeting',
+			{ greeting: '={{ "  " }}' },
+			'Greeting (greeting) is empty: fill it in, or map a value from the input data',
+		],
 		[
 			'an industry HelloAnnie does not list',
 			{ additionalFields: { industry: 'VETERINARY' } },
@@ -124,8 +169,11 @@ describe('Bot → Update', () => {
 	const bot = F.bots[1];
 	const update = { resource: 'bot', operation: 'update', botId: bot.id };
 
-	test('sends only the fields set, in the page\'s order, and outputs the bot as changed', async () => {
-		const result = await runHelloAnnie(sandbox, { ...update, updateFields: HELLOANNIE_UPDATE_BOT_FIELDS });
+	test("sends only the fields set, in the page's order, and outputs the bot as changed", async () => {
+		const result = await runHelloAnnie(sandbox, {
+			...update,
+			updateFields: HELLOANNIE_UPDATE_BOT_FIELDS,
+		});
 		const [request] = requests();
 		expectDocumentedRequest(request, 'PATCH', `/bots/${bot.id}`);
 		expect(request.rawBody).toBe(JSON.stringify(HELLOANNIE_UPDATE_BOT_FIELDS));
@@ -144,7 +192,11 @@ describe('Bot → Update', () => {
 	test('a bot created by Create can be updated', async () => {
 		const created = await runHelloAnnie(sandbox, HELLOANNIE_CREATE_BOT_EXAMPLE.parameters);
 		const id = String(created.items[0].json.id);
-		const result = await runHelloAnnie(sandbox, { ...update, botId: id, updateFields: { outbound: true } });
+		const result = await runHelloAnnie(sandbox, {
+			...update,
+			botId: id,
+			updateFields: { outbound: true },
+		});
 		expectDocumentedRequest(requests()[1], 'PATCH', `/bots/${id}`);
 		expect(requests()[1].body).toEqual({ outbound: true });
 		expect(result.items[0].json).toMatchObject({ id, name: 'Alex', outbound: true });
@@ -157,15 +209,25 @@ describe('Bot → Update', () => {
 		expect(result.items[0].json.name).toBe('Steve');
 	});
 
-	test('an unknown bot gives the provider\'s 404 message after one request', async () => {
-		const result = await runHelloAnnie(sandbox, { ...update, botId: UNKNOWN, updateFields: { name: 'Steve' } });
+	test("an unknown bot gives the provider's 404 message after one request", async () => {
+		const result = await runHelloAnnie(sandbox, {
+			...update,
+			botId: UNKNOWN,
+			updateFields: { name: 'Steve' },
+		});
 		expect(result.error?.name).toBe('NodeApiError');
-		expect(result.error?.message).toMatch(/^HelloAnnie could not find it \(HTTP 404\): Bot not found/);
+		expect(result.error?.message).toMatch(
+			/^HelloAnnie could not find it \(HTTP 404\): Bot not found/,
+		);
 		expect(requests()).toHaveLength(1);
 	});
 
 	test.each([
-		['a bot that is not an ID', { botId: 'recall' }, 'Bot (botId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 919108f7-52d1-4320-9bac-f847db4148a8'],
+		[
+			'a bot that is not an ID',
+			{ botId: 'recall' },
+			'Bot (botId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 919108f7-52d1-4320-9bac-f847db4148a8',
+		],
 		[
 			'a name that is a list',
 			{ updateFields: { name: '={{ ["Steve"] }}' } },
@@ -186,9 +248,16 @@ describe('Bot → Get Webhook', () => {
 		await fetch(`${sandbox.baseUrls.helloAnnie}/bots/${botId}/webhook`, {
 			method: 'PUT',
 			headers: { authorization: `Bearer ${F.apiKey}`, 'content-type': 'application/json' },
-			body: JSON.stringify({ url: 'https://n8n.example.com/webhook/abc/webhook', authToken: 'a'.repeat(64) }),
+			body: JSON.stringify({
+				url: 'https://n8n.example.com/webhook/abc/webhook',
+				authToken: 'a'.repeat(64),
+			}),
 		});
-		const result = await runHelloAnnie(sandbox, { resource: 'bot', operation: 'getWebhook', botId });
+		const result = await runHelloAnnie(sandbox, {
+			resource: 'bot',
+			operation: 'getWebhook',
+			botId,
+		});
 		expect(result.error).toBeUndefined();
 		expectDocumentedRequest(requests()[1], 'GET', `/bots/${botId}/webhook`);
 		expect(result.items).toEqual([
@@ -209,7 +278,11 @@ describe('Bot → Get Webhook', () => {
 	test("a bot without a webhook gives HelloAnnie's 404; an ID that is not one is refused before sending", async () => {
 		const none = await runHelloAnnie(sandbox, { resource: 'bot', operation: 'getWebhook', botId });
 		expect(none.error?.message).toBe('HelloAnnie could not find it (HTTP 404): Webhook not found');
-		const bad = await runHelloAnnie(sandbox, { resource: 'bot', operation: 'getWebhook', botId: 'bot-1' });
+		const bad = await runHelloAnnie(sandbox, {
+			resource: 'bot',
+			operation: 'getWebhook',
+			botId: 'bot-1',
+		});
 		expect(bad.error?.message).toMatch(/^Bot \(botId\) is not a valid ID/);
 		expect(requests()).toHaveLength(1);
 	});

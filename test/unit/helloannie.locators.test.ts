@@ -13,23 +13,44 @@ const TYPE = 'n8n-nodes-ai-phone-agents.helloAnnie';
 
 const sandbox = useSandbox();
 
-const credentials = () => ({ helloAnnieApi: { apiKey: ANNIE_KEY, baseUrl: sandbox.baseUrls.helloAnnie } });
+const credentials = () => ({
+	helloAnnieApi: { apiKey: ANNIE_KEY, baseUrl: sandbox.baseUrls.helloAnnie },
+});
 
-test('From Number lists the account\'s phone numbers (GET /phone-numbers), searchable', async () => {
+test("From Number lists the account's phone numbers (GET /phone-numbers), searchable", async () => {
 	const all = await listSearch(TYPE, 'searchPhoneNumbers', credentials());
-	expect(all.results).toEqual(F.phoneNumbers.map((p) => ({ name: `${p.name} (${p.number})`, value: p.number })));
+	expect(all.results).toEqual(
+		F.phoneNumbers.map((p) => ({ name: `${p.name} (${p.number})`, value: p.number })),
+	);
 	const [request] = sandbox.requestsFor('helloannie');
-	expect([request.method, request.path, request.headers.authorization, request.valid]).toEqual(['GET', '/phone-numbers', `Bearer ${ANNIE_KEY}`, true]);
+	expect([request.method, request.path, request.headers.authorization, request.valid]).toEqual([
+		'GET',
+		'/phone-numbers',
+		`Bearer ${ANNIE_KEY}`,
+		true,
+	]);
 
-	const filtered = await listSearch(TYPE, 'searchPhoneNumbers', credentials(), F.phoneNumbers[1].number.slice(-4));
+	const filtered = await listSearch(
+		TYPE,
+		'searchPhoneNumbers',
+		credentials(),
+		F.phoneNumbers[1].number.slice(-4),
+	);
 	expect(filtered.results.map((r) => r.value)).toEqual([F.phoneNumbers[1].number]);
 });
 
-test('Bot lists the account\'s bots (GET /bots), searchable', async () => {
+test("Bot lists the account's bots (GET /bots), searchable", async () => {
 	const all = await listSearch(TYPE, 'searchBots', credentials());
 	expect(all.results).toEqual(F.bots.map((b) => ({ name: b.name, value: b.id })));
-	expect(sandbox.requestsFor('helloannie').map((r) => [r.method, r.path, r.valid])).toEqual([['GET', '/bots', true]]);
-	const filtered = await listSearch(TYPE, 'searchBots', credentials(), F.bots[1].name.toUpperCase());
+	expect(sandbox.requestsFor('helloannie').map((r) => [r.method, r.path, r.valid])).toEqual([
+		['GET', '/bots', true],
+	]);
+	const filtered = await listSearch(
+		TYPE,
+		'searchBots',
+		credentials(),
+		F.bots[1].name.toUpperCase(),
+	);
 	expect(filtered.results.map((r) => r.value)).toEqual([F.bots[1].id]);
 });
 
@@ -38,18 +59,25 @@ test('Bot also reads a GET /bots answer whose data is the array itself (its shap
 		provider: 'helloannie',
 		method: 'GET',
 		path: '/bots',
-		fault: { status: 200, body: { success: true, data: [{ id: F.bots[1].id, name: F.bots[1].name, orgId: F.orgId }] } },
+		fault: {
+			status: 200,
+			body: { success: true, data: [{ id: F.bots[1].id, name: F.bots[1].name, orgId: F.orgId }] },
+		},
 	});
 	const all = await listSearch(TYPE, 'searchBots', credentials());
 	expect(all.results).toEqual([{ name: F.bots[1].name, value: F.bots[1].id }]);
-	expect(sandbox.requestsFor('helloannie').map((r) => [r.method, r.path, r.headers.authorization, r.valid])).toEqual([
-		['GET', '/bots', `Bearer ${ANNIE_KEY}`, true],
-	]);
+	expect(
+		sandbox
+			.requestsFor('helloannie')
+			.map((r) => [r.method, r.path, r.headers.authorization, r.valid]),
+	).toEqual([['GET', '/bots', `Bearer ${ANNIE_KEY}`, true]]);
 });
 
-test('a wrong key in the dropdown gives the provider\'s 401 message', async () => {
+test("a wrong key in the dropdown gives the provider's 401 message", async () => {
 	await expect(
-		listSearch(TYPE, 'searchBots', { helloAnnieApi: { apiKey: 'annie-sk-v1-nope', baseUrl: sandbox.baseUrls.helloAnnie } }),
+		listSearch(TYPE, 'searchBots', {
+			helloAnnieApi: { apiKey: 'annie-sk-v1-nope', baseUrl: sandbox.baseUrls.helloAnnie },
+		}),
 	).rejects.toThrow(/^HelloAnnie did not accept the API key \(HTTP 401\)/);
 });
 
@@ -64,7 +92,10 @@ test.each([
 		{ items: [{ from: '+15551234567' }] },
 	);
 	expect(result.error).toBeUndefined();
-	expect(sandbox.requestsFor('helloannie')[0].body).toEqual({ fromNumber: '+15551234567', toNumber: '+15559876543' });
+	expect(sandbox.requestsFor('helloannie')[0].body).toEqual({
+		fromNumber: '+15551234567',
+		toNumber: '+15559876543',
+	});
 });
 
 test('a Bot picked from the list or typed as an ID is sent as its UUID', async () => {
@@ -72,7 +103,15 @@ test('a Bot picked from the list or typed as an ID is sent as its UUID', async (
 		{ __rl: true, mode: 'list', value: F.bots[1].id },
 		{ __rl: true, mode: 'id', value: F.bots[1].id },
 	]) {
-		await runHelloAnnie(sandbox, { resource: 'phoneNumber', operation: 'attach', phoneNumberId: F.phoneNumbers[0].id, botId });
+		await runHelloAnnie(sandbox, {
+			resource: 'phoneNumber',
+			operation: 'attach',
+			phoneNumberId: F.phoneNumbers[0].id,
+			botId,
+		});
 	}
-	expect(sandbox.requestsFor('helloannie').map((r) => r.body)).toEqual([{ botId: F.bots[1].id }, { botId: F.bots[1].id }]);
+	expect(sandbox.requestsFor('helloannie').map((r) => r.body)).toEqual([
+		{ botId: F.bots[1].id },
+		{ botId: F.bots[1].id },
+	]);
 });

@@ -57,7 +57,10 @@ describe('Call → Start', () => {
 				context: '',
 				voicemailMessage: 'Please call us back at 555-123-4567.',
 			},
-			{ items: [{ phone: '+1 (555) 987-6543', dob: '1988-03-22', id: 10432 }], timezone: 'America/Denver' },
+			{
+				items: [{ phone: '+1 (555) 987-6543', dob: '1988-03-22', id: 10432 }],
+				timezone: 'America/Denver',
+			},
 		);
 		const [request] = requests();
 		expectDocumentedRequest(request, 'POST', '/calls');
@@ -65,7 +68,10 @@ describe('Call → Start', () => {
 			fromNumber: '+15551234567',
 			toNumber: '+15559876543',
 			patientInfo: { dateOfBirth: '1988-03-22T00:00:00.000Z', patientId: '10432' },
-			appointmentInfo: { startTime: '2025-03-10T15:00:00-06:00', endTime: '2025-03-10T15:30:00-06:00' },
+			appointmentInfo: {
+				startTime: '2025-03-10T15:00:00-06:00',
+				endTime: '2025-03-10T15:30:00-06:00',
+			},
 			voicemailMessage: 'Please call us back at 555-123-4567.',
 		});
 	});
@@ -84,12 +90,24 @@ describe('Call → Start', () => {
 
 	test.each([
 		// An empty spreadsheet cell: the field is set (to an expression) but resolves to nothing.
-		[{ toNumber: '={{ "" }}' }, 'To Number (toNumber) is empty: fill it in, or map a value from the input data'],
+		[
+			{ toNumber: '={{ "" }}' },
+			'To Number (toNumber) is empty: fill it in, or map a value from the input data',
+		],
 		[{ toNumber: 'call Sarah' }, `To Number (toNumber) ${PHONE_RULE}`],
 		[{ toNumber: '(555) 987-6543' }, `To Number (toNumber) ${PHONE_RULE}`],
-		[{ fromNumber: '+1555' }, 'From Number (fromNumber) is too short for a US or Canadian number (+1): check it for a missing digit; it needs 10 digits after +1, like +1 555 987 6543'],
-		[{ context: 'x'.repeat(501) }, 'Context (context) is too long: shorten it to 500 characters or fewer'],
-		[{ voicemailMessage: 'x'.repeat(501) }, 'Voicemail Message (voicemailMessage) is too long: shorten it to 500 characters or fewer'],
+		[
+			{ fromNumber: '+1555' },
+			'From Number (fromNumber) is too short for a US or Canadian number (+1): check it for a missing digit; it needs 10 digits after +1, like +1 555 987 6543',
+		],
+		[
+			{ context: 'x'.repeat(501) },
+			'Context (context) is too long: shorten it to 500 characters or fewer',
+		],
+		[
+			{ voicemailMessage: 'x'.repeat(501) },
+			'Voicemail Message (voicemailMessage) is too long: shorten it to 500 characters or fewer',
+		],
 		// The outbound-calls guide: first and last name at most 100 characters.
 		[
 			{ patientInfo: { ...HELLOANNIE_EXAMPLE_PATIENT, firstName: 'n'.repeat(101) } },
@@ -112,7 +130,12 @@ describe('Call → Start', () => {
 			'Appointment Info → Start Time (appointmentInfo.startTime) is not a date and time: enter one such as',
 		],
 		[
-			{ appointmentInfo: { ...HELLOANNIE_EXAMPLE_APPOINTMENT, endTime: '2025-03-10T14:00:00-06:00' } },
+			{
+				appointmentInfo: {
+					...HELLOANNIE_EXAMPLE_APPOINTMENT,
+					endTime: '2025-03-10T14:00:00-06:00',
+				},
+			},
 			'Appointment Info → End Time (appointmentInfo.endTime) is not after the start time: enter an end time later than Start Time',
 		],
 	])('bad input %p is refused before anything is sent', async (change, message) => {
@@ -129,7 +152,11 @@ describe('Call → Start', () => {
 	});
 
 	test('a 500 answer is not retried and says the call may or may not have been placed', async () => {
-		sandbox.inject({ provider: 'helloannie', path: '/calls', fault: { status: 500, body: { success: false, message: 'Internal error' } } });
+		sandbox.inject({
+			provider: 'helloannie',
+			path: '/calls',
+			fault: { status: 500, body: { success: false, message: 'Internal error' } },
+		});
 		const result = await runHelloAnnie(sandbox, exampleCall);
 		expect(requests()).toHaveLength(1);
 		expect(result.error?.name).toBe('NodeApiError');
@@ -144,7 +171,8 @@ describe('Call → Start', () => {
 		// The call is over (endTime set) as soon as the conversation is CLOSING.
 		const closer = setInterval(() => {
 			for (const c of sandbox.helloAnnie.state.conversations) {
-				if (c.request && c.status === 'OPEN') Object.assign(c, { status: 'CLOSING', endTime: new Date().toISOString(), duration: 61 });
+				if (c.request && c.status === 'OPEN')
+					Object.assign(c, { status: 'CLOSING', endTime: new Date().toISOString(), duration: 61 });
 			}
 		}, 50);
 		try {
@@ -164,13 +192,18 @@ describe('Call → Start', () => {
 			});
 			const polls = requests().filter((r) => r.method === 'GET');
 			expect(polls.length).toBeGreaterThanOrEqual(2);
-			for (const poll of polls) expectDocumentedRequest(poll, 'GET', `/conversations/${String(result.items[0].json.conversationId)}`);
+			for (const poll of polls)
+				expectDocumentedRequest(
+					poll,
+					'GET',
+					`/conversations/${String(result.items[0].json.conversationId)}`,
+				);
 		} finally {
 			clearInterval(closer);
 		}
 	});
 
-	test('a wrong API key gives the provider\'s 401 message and never shows the key', async () => {
+	test("a wrong API key gives the provider's 401 message and never shows the key", async () => {
 		const result = await runHelloAnnie(sandbox, exampleCall, { apiKey: 'annie-sk-v1-wrong-key' });
 		expect(requests()).toHaveLength(1);
 		expect(result.error?.message).toMatch(/^HelloAnnie did not accept the API key \(HTTP 401\)/);
@@ -187,7 +220,9 @@ describe('SMS → Start Conversation', () => {
 		const [request] = requests();
 		expectDocumentedRequest(request, 'POST', '/sms');
 		expect(request.rawBody).toBe(JSON.stringify(HELLOANNIE_START_SMS_EXAMPLE.body));
-		expect(result.items.map((i) => i.json)).toEqual([{ conversationId: expect.stringMatching(UUID) }]);
+		expect(result.items.map((i) => i.json)).toEqual([
+			{ conversationId: expect.stringMatching(UUID) },
+		]);
 	});
 
 	test.each([
@@ -203,7 +238,10 @@ describe('SMS → Start Conversation', () => {
 		sandbox.inject({
 			provider: 'helloannie',
 			path: '/sms',
-			fault: { status: 409, body: { success: false, message: 'An SMS send to this number is already in progress' } },
+			fault: {
+				status: 409,
+				body: { success: false, message: 'An SMS send to this number is already in progress' },
+			},
 		});
 		const result = await runHelloAnnie(sandbox, exampleSms);
 		expect(requests()).toHaveLength(1);
@@ -215,8 +253,17 @@ describe('SMS → Start Conversation', () => {
 	test('continueOnFail: a bad row becomes an error item paired to it, the other rows are sent', async () => {
 		const result = await runHelloAnnie(
 			sandbox,
-			{ ...exampleSms, toNumber: '={{ $json.phone }}', patientInfo: {}, appointmentInfo: {}, context: '' },
-			{ items: [{ phone: '+15550000001' }, { phone: 'unknown' }, { phone: '+15550000003' }], continueOnFail: true },
+			{
+				...exampleSms,
+				toNumber: '={{ $json.phone }}',
+				patientInfo: {},
+				appointmentInfo: {},
+				context: '',
+			},
+			{
+				items: [{ phone: '+15550000001' }, { phone: 'unknown' }, { phone: '+15550000003' }],
+				continueOnFail: true,
+			},
 		);
 		expect(result.error).toBeUndefined();
 		expect(result.items).toHaveLength(3);
@@ -224,7 +271,10 @@ describe('SMS → Start Conversation', () => {
 		expect(result.items[0].json.conversationId).toMatch(UUID);
 		expect(result.items[1].json.error).toBe(`To Number (toNumber) ${PHONE_RULE}`);
 		expect(result.items[2].json.conversationId).toMatch(UUID);
-		expect(requests().map((r) => (r.body as { toNumber: string }).toNumber)).toEqual(['+15550000001', '+15550000003']);
+		expect(requests().map((r) => (r.body as { toNumber: string }).toNumber)).toEqual([
+			'+15550000001',
+			'+15550000003',
+		]);
 	});
 
 	test('without continueOnFail a bad row stops the node before anything is sent, naming that row', async () => {
@@ -254,7 +304,11 @@ describe('Phone Number', () => {
 	test('Create sends the documented body and outputs the new number', async () => {
 		const result = await runHelloAnnie(sandbox, {
 			...create,
-			additionalFields: { verifiedCallerId: '+15551112222', callbackForwardingNumber: '+1 555 000 1111', areaCode: '512' },
+			additionalFields: {
+				verifiedCallerId: '+15551112222',
+				callbackForwardingNumber: '+1 555 000 1111',
+				areaCode: '512',
+			},
 		});
 		const [request] = requests();
 		expectDocumentedRequest(request, 'POST', '/phone-numbers');
@@ -281,17 +335,32 @@ describe('Phone Number', () => {
 	});
 
 	test.each([
-		[{ language: 'GERMAN' }, 'Language (language) is not one of the allowed values: use one of ENGLISH, SPANISH, FRENCH'],
+		[
+			{ language: 'GERMAN' },
+			'Language (language) is not one of the allowed values: use one of ENGLISH, SPANISH, FRENCH',
+		],
 		[
 			{ voiceId: 'ROBOT' },
 			'Voice (voiceId) is not one of the allowed values: use one of FRIENDLY_BRIGHT, CALM_REASSURING, POLISHED_PROFESSIONAL, KIND_CURIOUS, CONFIDENT_UPBEAT',
 		],
 		[{ name: 'n'.repeat(101) }, 'Name (name) is too long: shorten it to 100 characters or fewer'],
 		// The create page's newer version: letters, numbers, spaces, and basic punctuation.
-		[{ name: 'Línea principal' }, "Name (name) has characters HelloAnnie does not accept: use only letters A-Z, digits, spaces and . , _ ' ( ) & # + / : ; -"],
-		[{ name: 'Main <line>' }, 'Name (name) has characters HelloAnnie does not accept: use only letters A-Z'],
-		[{ orgId: 'org-1' }, 'Organization ID (orgId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 919108f7-52d1-4320-9bac-f847db4148a8'],
-		[{ additionalFields: { areaCode: '51' } }, 'Additional Fields → Area Code (additionalFields.areaCode) is not an area code: enter three digits, like 512'],
+		[
+			{ name: 'Línea principal' },
+			"Name (name) has characters HelloAnnie does not accept: use only letters A-Z, digits, spaces and . , _ ' ( ) & # + / : ; -",
+		],
+		[
+			{ name: 'Main <line>' },
+			'Name (name) has characters HelloAnnie does not accept: use only letters A-Z',
+		],
+		[
+			{ orgId: 'org-1' },
+			'Organization ID (orgId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 919108f7-52d1-4320-9bac-f847db4148a8',
+		],
+		[
+			{ additionalFields: { areaCode: '51' } },
+			'Additional Fields → Area Code (additionalFields.areaCode) is not an area code: enter three digits, like 512',
+		],
 	])('Create refuses %p', async (change, message) => {
 		const result = await runHelloAnnie(sandbox, { ...create, ...change });
 		expect(result.error?.message).toContain(message);
@@ -308,11 +377,20 @@ describe('Phone Number', () => {
 		expect(result.items[0].json.name).toBe(name);
 	});
 
-	test('Get Many lists the account\'s numbers, one item each, honouring Limit', async () => {
-		const all = await runHelloAnnie(sandbox, { resource: 'phoneNumber', operation: 'getAll', returnAll: true });
+	test("Get Many lists the account's numbers, one item each, honouring Limit", async () => {
+		const all = await runHelloAnnie(sandbox, {
+			resource: 'phoneNumber',
+			operation: 'getAll',
+			returnAll: true,
+		});
 		expectDocumentedRequest(requests()[0], 'GET', '/phone-numbers');
 		expect(all.items.map((i) => i.json.number)).toEqual(F.phoneNumbers.map((p) => p.number));
-		const one = await runHelloAnnie(sandbox, { resource: 'phoneNumber', operation: 'getAll', returnAll: false, limit: 1 });
+		const one = await runHelloAnnie(sandbox, {
+			resource: 'phoneNumber',
+			operation: 'getAll',
+			returnAll: false,
+			limit: 1,
+		});
 		expect(one.items).toHaveLength(1);
 	});
 
@@ -345,7 +423,11 @@ describe('Conversation', () => {
 	const known = F.conversations[1];
 
 	test('Get returns the conversation', async () => {
-		const result = await runHelloAnnie(sandbox, { resource: 'conversation', operation: 'get', conversationId: known.conversationId });
+		const result = await runHelloAnnie(sandbox, {
+			resource: 'conversation',
+			operation: 'get',
+			conversationId: known.conversationId,
+		});
 		expectDocumentedRequest(requests()[0], 'GET', `/conversations/${known.conversationId}`);
 		expect(result.items[0].json).toMatchObject({
 			conversationId: known.conversationId,
@@ -367,7 +449,11 @@ describe('Conversation', () => {
 
 	test('Get retries a transient 500 (a read changes nothing)', async () => {
 		sandbox.inject({ provider: 'helloannie', method: 'GET', fault: { status: 500 } });
-		const result = await runHelloAnnie(sandbox, { resource: 'conversation', operation: 'get', conversationId: known.conversationId });
+		const result = await runHelloAnnie(sandbox, {
+			resource: 'conversation',
+			operation: 'get',
+			conversationId: known.conversationId,
+		});
 		expect(requests().map((r) => r.status)).toEqual([500, 200]);
 		expect(result.items[0].json.conversationId).toBe(known.conversationId);
 	});
@@ -378,7 +464,12 @@ describe('Conversation', () => {
 			operation: 'getAll',
 			returnAll: false,
 			limit: 2,
-			filters: { orgId: F.orgId, botId: F.bots[0].id, includeArchived: true, includeChildren: false },
+			filters: {
+				orgId: F.orgId,
+				botId: F.bots[0].id,
+				includeArchived: true,
+				includeChildren: false,
+			},
 		});
 		const [request] = requests();
 		expectDocumentedRequest(request, 'GET', '/conversations');
@@ -394,10 +485,16 @@ describe('Conversation', () => {
 		expect(result.items.every((i) => i.json.botId === F.bots[0].id)).toBe(true);
 	});
 
-	test('Get Many with Include Children adds the child organizations\' conversations (and only then)', async () => {
-		const childIds = F.conversations.filter((c) => c.orgId === F.childOrgId).map((c) => c.conversationId);
+	test("Get Many with Include Children adds the child organizations' conversations (and only then)", async () => {
+		const childIds = F.conversations
+			.filter((c) => c.orgId === F.childOrgId)
+			.map((c) => c.conversationId);
 		expect(childIds).toHaveLength(1);
-		const own = await runHelloAnnie(sandbox, { resource: 'conversation', operation: 'getAll', returnAll: true });
+		const own = await runHelloAnnie(sandbox, {
+			resource: 'conversation',
+			operation: 'getAll',
+			returnAll: true,
+		});
 		expect(own.items.map((i) => i.json.conversationId)).not.toContain(childIds[0]);
 		const withChildren = await runHelloAnnie(sandbox, {
 			resource: 'conversation',
@@ -411,14 +508,24 @@ describe('Conversation', () => {
 		expect(second.query).toEqual({ offset: '0', limit: '100', includeChildren: 'true' });
 		expect(withChildren.items.map((i) => i.json.conversationId)).toContain(childIds[0]);
 		expect(withChildren.items).toHaveLength(own.items.length + 1);
-		expect(withChildren.items.find((i) => i.json.conversationId === childIds[0])?.json.orgId).toBe(F.childOrgId);
+		expect(withChildren.items.find((i) => i.json.conversationId === childIds[0])?.json.orgId).toBe(
+			F.childOrgId,
+		);
 	});
 
 	test('Get Many with Return All pages through more than 100 conversations', async () => {
-		const phones = Array.from({ length: 120 }, (_, i) => ({ phone: `+1555100${String(i).padStart(4, '0')}` }));
+		const phones = Array.from({ length: 120 }, (_, i) => ({
+			phone: `+1555100${String(i).padStart(4, '0')}`,
+		}));
 		const sent = await runHelloAnnie(
 			sandbox,
-			{ resource: 'sms', operation: 'startConversation', fromNumber: '+15551234567', toNumber: '={{ $json.phone }}', message: 'Hi' },
+			{
+				resource: 'sms',
+				operation: 'startConversation',
+				fromNumber: '+15551234567',
+				toNumber: '={{ $json.phone }}',
+				message: 'Hi',
+			},
 			{ items: phones },
 		);
 		expect(sent.items).toHaveLength(120);
@@ -426,18 +533,30 @@ describe('Conversation', () => {
 		// reset() restores fixtures: create again through the node so the list is long.
 		await runHelloAnnie(
 			sandbox,
-			{ resource: 'sms', operation: 'startConversation', fromNumber: '+15551234567', toNumber: '={{ $json.phone }}', message: 'Hi' },
+			{
+				resource: 'sms',
+				operation: 'startConversation',
+				fromNumber: '+15551234567',
+				toNumber: '={{ $json.phone }}',
+				message: 'Hi',
+			},
 			{ items: phones },
 		);
 		const before = requests().length;
-		const result = await runHelloAnnie(sandbox, { resource: 'conversation', operation: 'getAll', returnAll: true });
+		const result = await runHelloAnnie(sandbox, {
+			resource: 'conversation',
+			operation: 'getAll',
+			returnAll: true,
+		});
 		const listed = requests().slice(before);
 		expect(listed.map((r) => r.query)).toEqual([
 			{ offset: '0', limit: '100' },
 			{ offset: '100', limit: '100' },
 		]);
 		// Without Include Archived / Include Children: the organization's own, unarchived conversations.
-		const total = sandbox.helloAnnie.state.conversations.filter((c) => !c.archived && c.orgId === F.orgId).length;
+		const total = sandbox.helloAnnie.state.conversations.filter(
+			(c) => !c.archived && c.orgId === F.orgId,
+		).length;
 		expect(result.items).toHaveLength(total);
 		expect(new Set(result.items.map((i) => i.json.conversationId)).size).toBe(total);
 	});
@@ -452,7 +571,12 @@ describe('Conversation', () => {
 		});
 		const conversationId = String(sms.items[0].json.conversationId);
 		sandbox.helloAnnie.addMessage(conversationId, 'Yes, Tuesday works', 'user');
-		const result = await runHelloAnnie(sandbox, { resource: 'conversation', operation: 'getMessages', conversationId, returnAll: true });
+		const result = await runHelloAnnie(sandbox, {
+			resource: 'conversation',
+			operation: 'getMessages',
+			conversationId,
+			returnAll: true,
+		});
 		expectDocumentedRequest(requests()[1], 'GET', `/conversations/${conversationId}/messages`);
 		expect(result.items.map((i) => [i.json.role, i.json.content])).toEqual([
 			['assistant', HELLOANNIE_EXAMPLE_SMS_MESSAGE],
@@ -461,7 +585,11 @@ describe('Conversation', () => {
 	});
 
 	test('a Conversation ID that is not an ID is refused in plain words', async () => {
-		const result = await runHelloAnnie(sandbox, { resource: 'conversation', operation: 'get', conversationId: 'abc' });
+		const result = await runHelloAnnie(sandbox, {
+			resource: 'conversation',
+			operation: 'get',
+			conversationId: 'abc',
+		});
 		expect(result.error?.message).toBe(
 			'Conversation ID (conversationId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 919108f7-52d1-4320-9bac-f847db4148a8',
 		);
@@ -471,15 +599,25 @@ describe('Conversation', () => {
 
 describe('Conversation → Close', () => {
 	const open = F.conversations[1];
-	const close = { resource: 'conversation', operation: 'close', conversationId: open.conversationId };
+	const close = {
+		resource: 'conversation',
+		operation: 'close',
+		conversationId: open.conversationId,
+	};
 
 	test("sends the page's example body, outputs the status, and the conversation reads CLOSED afterwards", async () => {
 		const result = await runHelloAnnie(sandbox, close);
 		const [request] = requests();
 		expectDocumentedRequest(request, 'POST', `/conversations/${open.conversationId}/close`);
 		expect(request.rawBody).toBe(JSON.stringify(HELLOANNIE_CLOSE_CONVERSATION_BODY));
-		expect(result.items.map((i) => i.json)).toEqual([{ conversationId: open.conversationId, status: 'CLOSING' }]);
-		const read = await runHelloAnnie(sandbox, { resource: 'conversation', operation: 'get', conversationId: open.conversationId });
+		expect(result.items.map((i) => i.json)).toEqual([
+			{ conversationId: open.conversationId, status: 'CLOSING' },
+		]);
+		const read = await runHelloAnnie(sandbox, {
+			resource: 'conversation',
+			operation: 'get',
+			conversationId: open.conversationId,
+		});
 		expect(read.items[0].json).toMatchObject({ status: 'CLOSED', endTime: expect.any(String) });
 	});
 
@@ -496,14 +634,21 @@ describe('Conversation → Close', () => {
 	});
 
 	test('a transient 500 is retried, as the page documents the close as idempotent', async () => {
-		sandbox.inject({ provider: 'helloannie', path: `/conversations/${open.conversationId}/close`, fault: { status: 500 } });
+		sandbox.inject({
+			provider: 'helloannie',
+			path: `/conversations/${open.conversationId}/close`,
+			fault: { status: 500 },
+		});
 		const result = await runHelloAnnie(sandbox, close);
 		expect(requests().map((r) => r.status)).toEqual([500, 200]);
 		expect(result.items[0].json.status).toBe('CLOSING');
 	});
 
 	test('an unknown conversation gives the 404 message after one request', async () => {
-		const result = await runHelloAnnie(sandbox, { ...close, conversationId: '00000000-0000-4000-8000-000000000000' });
+		const result = await runHelloAnnie(sandbox, {
+			...close,
+			conversationId: '00000000-0000-4000-8000-000000000000',
+		});
 		expect(result.error?.name).toBe('NodeApiError');
 		expect(result.error?.message).toMatch(/^HelloAnnie could not find it \(HTTP 404\)/);
 		expect(requests()).toHaveLength(1);
@@ -555,7 +700,9 @@ describe('Conversation → Create', () => {
 			conversationId: result.items[0].json.conversationId,
 			returnAll: true,
 		});
-		expect(messages.items.map((i) => [i.json.role, i.json.content])).toEqual([['user', 'Hi, I would like to book a cleaning.']]);
+		expect(messages.items.map((i) => [i.json.role, i.json.content])).toEqual([
+			['user', 'Hi, I would like to book a cleaning.'],
+		]);
 	});
 
 	test('only Medium and Bot: the other fields are not sent; a message entry left empty is dropped', async () => {
@@ -565,22 +712,46 @@ describe('Conversation → Create', () => {
 			medium: 'CHAT',
 			botId: F.bots[1].id,
 			toNumber: '',
-			messages: { message: [{ role: '', input: '' }, { role: 'assistant', input: 'Welcome back!' }] },
+			messages: {
+				message: [
+					{ role: '', input: '' },
+					{ role: 'assistant', input: 'Welcome back!' },
+				],
+			},
 		});
 		expect(requests()[0].rawBody).toBe(
-			JSON.stringify({ medium: 'CHAT', botId: F.bots[1].id, messages: [{ role: 'assistant', input: 'Welcome back!' }] }),
+			JSON.stringify({
+				medium: 'CHAT',
+				botId: F.bots[1].id,
+				messages: [{ role: 'assistant', input: 'Welcome back!' }],
+			}),
 		);
 	});
 
 	test('To Number written without country code is completed by Options → Default Country Code', async () => {
-		await runHelloAnnie(sandbox, { ...sms, toNumber: '(555) 987-6543', requestOptions: { defaultCountryCode: '+1' } });
-		expect(requests()[0].body).toEqual({ medium: 'SMS', botId: example.botId, toNumber: '+15559876543' });
+		await runHelloAnnie(sandbox, {
+			...sms,
+			toNumber: '(555) 987-6543',
+			requestOptions: { defaultCountryCode: '+1' },
+		});
+		expect(requests()[0].body).toEqual({
+			medium: 'SMS',
+			botId: example.botId,
+			toNumber: '+15559876543',
+		});
 	});
 
 	test('SMS texts a patient: outside Calling Hours nothing is sent and the item comes out skipped', async () => {
-		const result = await runHelloAnnie(sandbox, { ...sms, requestOptions: { callingHours: closedNow() } });
+		const result = await runHelloAnnie(sandbox, {
+			...sms,
+			requestOptions: { callingHours: closedNow() },
+		});
 		expect(requests()).toHaveLength(0);
-		expect(result.items[0].json).toMatchObject({ skipped: true, skipReason: 'outsideCallingHours', timeZone: 'UTC' });
+		expect(result.items[0].json).toMatchObject({
+			skipped: true,
+			skipReason: 'outsideCallingHours',
+			timeZone: 'UTC',
+		});
 	});
 
 	test('a chat texts nobody: Calling Hours and the Deduplication Key do not hold it back', async () => {
@@ -600,26 +771,49 @@ describe('Conversation → Create', () => {
 			{ items: [{ appointmentId: 'appt-1' }, { appointmentId: 'appt-1' }] },
 		);
 		expect(requests()).toHaveLength(1);
-		expect(result.items.map((i) => i.json.skipReason ?? i.json.status)).toEqual(['OPEN', 'duplicate']);
+		expect(result.items.map((i) => i.json.skipReason ?? i.json.status)).toEqual([
+			'OPEN',
+			'duplicate',
+		]);
 	});
 
 	test('a 500 answer is not retried and says the conversation may or may not have been created', async () => {
-		sandbox.inject({ provider: 'helloannie', path: '/conversations', method: 'POST', fault: { status: 500, body: { success: false, message: 'Internal error' } } });
+		sandbox.inject({
+			provider: 'helloannie',
+			path: '/conversations',
+			method: 'POST',
+			fault: { status: 500, body: { success: false, message: 'Internal error' } },
+		});
 		const result = await runHelloAnnie(sandbox, sms);
 		expect(requests()).toHaveLength(1);
 		expect(result.error?.name).toBe('NodeApiError');
-		expect(result.error?.message).toBe('HelloAnnie failed (HTTP 500): Internal error. The request may or may not have been processed');
+		expect(result.error?.message).toBe(
+			'HelloAnnie failed (HTTP 500): Internal error. The request may or may not have been processed',
+		);
 		expect(result.error?.description).toContain('Check with Conversation → Get Many');
 	});
 
-	test('an unknown bot gives the provider\'s 404 message', async () => {
-		const result = await runHelloAnnie(sandbox, { ...example, botId: '00000000-0000-4000-8000-000000000000' });
-		expect(result.error?.message).toMatch(/^HelloAnnie could not find it \(HTTP 404\): Bot not found/);
+	test("an unknown bot gives the provider's 404 message", async () => {
+		const result = await runHelloAnnie(sandbox, {
+			...example,
+			botId: '00000000-0000-4000-8000-000000000000',
+		});
+		expect(result.error?.message).toMatch(
+			/^HelloAnnie could not find it \(HTTP 404\): Bot not found/,
+		);
 	});
 
 	test.each([
-		['a medium other than CHAT or SMS', { medium: 'CALL' }, 'Medium (medium) is not one of the allowed values: use one of CHAT, SMS'],
-		['a bot that is not an ID', { botId: 'front desk' }, 'Bot (botId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 919108f7-52d1-4320-9bac-f847db4148a8'],
+		[
+			'a medium other than CHAT or SMS',
+			{ medium: 'CALL' },
+			'Medium (medium) is not one of the allowed values: use one of CHAT, SMS',
+		],
+		[
+			'a bot that is not an ID',
+			{ botId: 'front desk' },
+			'Bot (botId) is not a valid ID: copy the whole ID, 36 letters, digits and dashes like 919108f7-52d1-4320-9bac-f847db4148a8',
+		],
 		['a number without country code', { toNumber: '555' }, `To Number (toNumber) ${PHONE_RULE}`],
 		[
 			'an idle timeout of 0 minutes',

@@ -49,7 +49,11 @@ const nodeTypes: INodeTypes = {
 const [FRONT_DESK_BOT] = SANDBOX_FIXTURES.helloAnnie.bots.map((bot) => bot.id);
 const API_KEY = SANDBOX_FIXTURES.helloAnnie.apiKey;
 const ROTATED_KEY = 'annie-sk-v1-rotated-0123456789abcdef';
-const PAYLOAD = { event: 'conversation.ended', conversationId: '9b2f6c1e-3a4d-4e5f-8a6b-7c8d9e0f1a2b', summary: 'Confirmed' };
+const PAYLOAD = {
+	event: 'conversation.ended',
+	conversationId: '9b2f6c1e-3a4d-4e5f-8a6b-7c8d9e0f1a2b',
+	summary: 'Confirmed',
+};
 const STARTED = { message: 'Workflow was started' };
 
 type Listener = 'production' | 'test';
@@ -133,12 +137,15 @@ class TriggerWorkflow {
 	}
 
 	async stop(): Promise<void> {
-		await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+		await new Promise<void>((resolve) =>
+			this.server ? this.server.close(() => resolve()) : resolve(),
+		);
 	}
 
 	/** Activation as n8n's ActiveWorkflowManager runs it: checkExists, then create if needed. */
 	async activate(activation: WorkflowActivateMode = 'activate'): Promise<void> {
-		if (!(await this.hook('production', 'checkExists', activation))) await this.hook('production', 'create', activation);
+		if (!(await this.hook('production', 'checkExists', activation)))
+			await this.hook('production', 'create', activation);
 		this.active = true;
 	}
 
@@ -150,7 +157,8 @@ class TriggerWorkflow {
 	/** The editor's "Listen for test event" (TestWebhooks.needsWebhook). */
 	async startListening(): Promise<void> {
 		this.listen = this.sharedStaticData ? this.production : this.workflow({});
-		if (!(await this.hook('test', 'checkExists', 'manual'))) await this.hook('test', 'create', 'manual');
+		if (!(await this.hook('test', 'checkExists', 'manual')))
+			await this.hook('test', 'create', 'manual');
 	}
 
 	/** Listening stops (a test event arrived, the user stopped it, or it timed out): TestWebhooks.deactivateWebhooks. */
@@ -165,14 +173,19 @@ class TriggerWorkflow {
 	}
 
 	productionStaticData(): IDataObject {
-		return JSON.parse(JSON.stringify(this.production.getStaticData('node', this.node))) as IDataObject;
+		return JSON.parse(
+			JSON.stringify(this.production.getStaticData('node', this.node)),
+		) as IDataObject;
 	}
 
 	/** Sends a POST as anyone could. */
 	async post(url: string, token: string | undefined, body: unknown = PAYLOAD): Promise<Delivery> {
 		const response = await fetch(url, {
 			method: 'POST',
-			headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+			headers: {
+				'content-type': 'application/json',
+				...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+			},
 			body: JSON.stringify(body),
 		});
 		const text = await response.text();
@@ -197,14 +210,20 @@ class TriggerWorkflow {
 	}
 
 	private additionalData(): IWorkflowExecuteAdditionalData {
-		const additionalData = makeAdditionalData(storedWorkflow(this.workflowId, 'test', [this.node], {}), this.credentials);
+		const additionalData = makeAdditionalData(
+			storedWorkflow(this.workflowId, 'test', [this.node], {}),
+			this.credentials,
+		);
 		additionalData.webhookBaseUrl = `${this.base}/webhook`;
 		additionalData.webhookTestBaseUrl = `${this.base}/webhook-test`;
 		return additionalData;
 	}
 
 	/** What n8n's WebhookService gives a hook and a request about the webhook (getNodeWebhooks). */
-	private webhookData(listener: Listener, additionalData: IWorkflowExecuteAdditionalData): IWebhookData {
+	private webhookData(
+		listener: Listener,
+		additionalData: IWorkflowExecuteAdditionalData,
+	): IWebhookData {
 		const [description] = trigger.description.webhooks ?? [];
 		return {
 			httpMethod: 'POST',
@@ -219,12 +238,24 @@ class TriggerWorkflow {
 	}
 
 	/** Runs one webhook method as WebhookService.runWebhookMethod does, in the modes n8n 2.41 passes. */
-	private async hook(listener: Listener, method: HookMethod, activation: WorkflowActivateMode): Promise<boolean> {
+	private async hook(
+		listener: Listener,
+		method: HookMethod,
+		activation: WorkflowActivateMode,
+	): Promise<boolean> {
 		const workflow = listener === 'test' ? this.listen : this.production;
 		if (!workflow) throw new Error('no test listen is going on');
-		const mode: WorkflowExecuteMode = method === 'delete' ? 'internal' : listener === 'test' ? 'manual' : 'trigger';
+		const mode: WorkflowExecuteMode =
+			method === 'delete' ? 'internal' : listener === 'test' ? 'manual' : 'trigger';
 		const additionalData = this.additionalData();
-		const context = new HookContext(workflow, this.node, additionalData, mode, activation, this.webhookData(listener, additionalData));
+		const context = new HookContext(
+			workflow,
+			this.node,
+			additionalData,
+			mode,
+			activation,
+			this.webhookData(listener, additionalData),
+		);
 		return await trigger.webhookMethods.default[method].call(context);
 	}
 
@@ -247,7 +278,9 @@ class TriggerWorkflow {
 		const rawBody = Buffer.concat(chunks);
 		Object.assign(request, {
 			rawBody,
-			body: /json/.test(request.headers['content-type'] ?? '') ? (JSON.parse(rawBody.toString('utf8')) as unknown) : undefined,
+			body: /json/.test(request.headers['content-type'] ?? '')
+				? (JSON.parse(rawBody.toString('utf8')) as unknown)
+				: undefined,
 			params: {},
 			query: {},
 		});
@@ -267,7 +300,15 @@ class TriggerWorkflow {
 		const additionalData = this.additionalData();
 		Object.assign(additionalData, { httpRequest: request, httpResponse: reply });
 		const mode: WorkflowExecuteMode = listener === 'test' ? 'manual' : 'webhook';
-		const context = new WebhookContext(workflow as Workflow, this.node, additionalData, mode, this.webhookData(listener, additionalData), [], null);
+		const context = new WebhookContext(
+			workflow as Workflow,
+			this.node,
+			additionalData,
+			mode,
+			this.webhookData(listener, additionalData),
+			[],
+			null,
+		);
 		const result: IWebhookResponseData = await trigger.webhook.call(context);
 		const delivery: Delivery = { listener, status: 0, body: undefined, wwwAuthenticate: undefined };
 		if (result.workflowData) {
@@ -303,7 +344,10 @@ function seen(request: RecordedRequest) {
 		status: request.status,
 		body: body && {
 			...body,
-			authToken: typeof body.authToken === 'string' && hex64.test(body.authToken) ? '64 hex characters' : typeof body.authToken,
+			authToken:
+				typeof body.authToken === 'string' && hex64.test(body.authToken)
+					? '64 hex characters'
+					: typeof body.authToken,
 		},
 	};
 }
@@ -312,7 +356,12 @@ const tokenOf = (request: RecordedRequest) => (request.body as { authToken: stri
 const botPath = `/bots/${FRONT_DESK_BOT}/webhook`;
 const get = { method: 'GET', path: botPath, status: 200, body: undefined };
 const getNone = { method: 'GET', path: botPath, status: 404, body: undefined };
-const put = (url: string) => ({ method: 'PUT', path: botPath, status: 200, body: { url, authToken: '64 hex characters' } });
+const put = (url: string) => ({
+	method: 'PUT',
+	path: botPath,
+	status: 200,
+	body: { url, authToken: '64 hex characters' },
+});
 const del = { method: 'DELETE', path: botPath, status: 200, body: undefined };
 
 /** The bot's webhook as the sandbox holds it now. */
@@ -321,12 +370,18 @@ const botWebhook = () => sandbox.helloAnnie.state.webhooks.get(FRONT_DESK_BOT);
 /** HelloAnnie calls the bot's webhook: what the receiver answered. */
 async function fire(): Promise<{ status: number; body: unknown; url: string }> {
 	const attempt = await sandbox.helloAnnie.fireBotWebhook(FRONT_DESK_BOT, PAYLOAD);
-	return { status: attempt.status, body: attempt.responseBody ? (JSON.parse(attempt.responseBody) as unknown) : undefined, url: attempt.url };
+	return {
+		status: attempt.status,
+		body: attempt.responseBody ? (JSON.parse(attempt.responseBody) as unknown) : undefined,
+		url: attempt.url,
+	};
 }
 
 /** The hand-back token as the README describes it. */
 const handBackToken = (apiKey: string, url: string) =>
-	createHmac('sha256', apiKey).update(`n8n-helloannie-bot-webhook-hand-back\n${FRONT_DESK_BOT}\n${url}`).digest('hex');
+	createHmac('sha256', apiKey)
+		.update(`n8n-helloannie-bot-webhook-hand-back\n${FRONT_DESK_BOT}\n${url}`)
+		.digest('hex');
 
 const workflows: TriggerWorkflow[] = [];
 
@@ -368,9 +423,18 @@ describe('HelloAnnie Trigger: activation and requests', () => {
 			{ listener: 'production', items: [PAYLOAD] },
 		]);
 
-		for (const wrong of [undefined, randomBytes(32).toString('hex'), token.slice(0, -1), sha256Hex(token)]) {
+		for (const wrong of [
+			undefined,
+			randomBytes(32).toString('hex'),
+			token.slice(0, -1),
+			sha256Hex(token),
+		]) {
 			const answer = await workflow.post(workflow.productionUrl, wrong);
-			expect({ status: answer.status, body: answer.body, wwwAuthenticate: answer.wwwAuthenticate }).toEqual({
+			expect({
+				status: answer.status,
+				body: answer.body,
+				wwwAuthenticate: answer.wwwAuthenticate,
+			}).toEqual({
 				status: 401,
 				body: { message: 'Unauthorized' },
 				wwwAuthenticate: 'Bearer',
@@ -441,10 +505,15 @@ describe.each([
 		expect((await workflow.post(workflow.testUrl, testToken)).status).toBe(404);
 		expect((await workflow.post(workflow.productionUrl, testToken)).status).toBe(401);
 		expect(workflow.productionStaticData()).toMatchObject({
-			production: { botId: FRONT_DESK_BOT, url: workflow.productionUrl, tokenDigest: sha256Hex(productionToken) },
+			production: {
+				botId: FRONT_DESK_BOT,
+				url: workflow.productionUrl,
+				tokenDigest: sha256Hex(productionToken),
+			},
 		});
 		expect(workflow.productionStaticData().test).toBeUndefined();
-		for (const token of [productionToken, testToken, tokenOf(stop[1])]) expect(workflow.staticDataJson().includes(token)).toBe(false);
+		for (const token of [productionToken, testToken, tokenOf(stop[1])])
+			expect(workflow.staticDataJson().includes(token)).toBe(false);
 
 		// Deactivation then removes the bot's webhook as usual.
 		from = webhookRequests().length;
@@ -459,7 +528,9 @@ describe.each([
 		expect(webhookRequests().map(seen)).toEqual([getNone, put(workflow.testUrl)]);
 		const testToken = tokenOf(webhookRequests()[1]);
 		expect((await workflow.post(workflow.testUrl, testToken)).status).toBe(200);
-		expect((await workflow.post(workflow.testUrl, randomBytes(32).toString('hex'))).status).toBe(401);
+		expect((await workflow.post(workflow.testUrl, randomBytes(32).toString('hex'))).status).toBe(
+			401,
+		);
 
 		const from = webhookRequests().length;
 		await workflow.stopListening();
@@ -519,13 +590,25 @@ describe('HelloAnnie Trigger: changing the API key in the credential', () => {
 		const workflow = await triggerWorkflow();
 		await workflow.activate();
 		const token = tokenOf(webhookRequests()[0]);
-		workflow.credentials.helloAnnieApi = { ...workflow.credentials.helloAnnieApi, apiKey: ROTATED_KEY };
+		workflow.credentials.helloAnnieApi = {
+			...workflow.credentials.helloAnnieApi,
+			apiKey: ROTATED_KEY,
+		};
 
 		expect(await fire()).toEqual({ status: 200, body: STARTED, url: workflow.productionUrl });
 		expect((await workflow.post(workflow.productionUrl, token)).status).toBe(200);
-		expect((await workflow.post(workflow.productionUrl, randomBytes(32).toString('hex'))).status).toBe(401);
+		expect(
+			(await workflow.post(workflow.productionUrl, randomBytes(32).toString('hex'))).status,
+		).toBe(401);
 		// Not even one made with the new key over the URL: the only key-made token is the hand-back one.
-		expect((await workflow.post(workflow.productionUrl, createHmac('sha256', ROTATED_KEY).update(workflow.productionUrl).digest('hex'))).status).toBe(401);
+		expect(
+			(
+				await workflow.post(
+					workflow.productionUrl,
+					createHmac('sha256', ROTATED_KEY).update(workflow.productionUrl).digest('hex'),
+				)
+			).status,
+		).toBe(401);
 		expect(workflow.deliveries.filter((d) => d.items)).toHaveLength(2);
 	});
 
@@ -534,22 +617,40 @@ describe('HelloAnnie Trigger: changing the API key in the credential', () => {
 		await workflow.activate();
 		await workflow.startListening();
 		await workflow.stopListening();
-		workflow.credentials.helloAnnieApi = { ...workflow.credentials.helloAnnieApi, apiKey: ROTATED_KEY };
+		workflow.credentials.helloAnnieApi = {
+			...workflow.credentials.helloAnnieApi,
+			apiKey: ROTATED_KEY,
+		};
 		expect(await fire()).toEqual({ status: 200, body: STARTED, url: workflow.productionUrl });
 	});
 
 	test('a key changed before the listen: its hand-back token is accepted, and still after another change', async () => {
 		const workflow = await triggerWorkflow();
 		await workflow.activate();
-		workflow.credentials.helloAnnieApi = { ...workflow.credentials.helloAnnieApi, apiKey: ROTATED_KEY };
+		workflow.credentials.helloAnnieApi = {
+			...workflow.credentials.helloAnnieApi,
+			apiKey: ROTATED_KEY,
+		};
 		// What a listen that stopped now would give the bot back with.
 		const handBack = handBackToken(ROTATED_KEY, workflow.productionUrl);
 		expect((await workflow.post(workflow.productionUrl, handBack)).status).toBe(200);
-		expect(workflow.productionStaticData()).toMatchObject({ production: { handBackDigest: sha256Hex(handBack) } });
+		expect(workflow.productionStaticData()).toMatchObject({
+			production: { handBackDigest: sha256Hex(handBack) },
+		});
 
-		workflow.credentials.helloAnnieApi = { ...workflow.credentials.helloAnnieApi, apiKey: `${ROTATED_KEY}-again` };
+		workflow.credentials.helloAnnieApi = {
+			...workflow.credentials.helloAnnieApi,
+			apiKey: `${ROTATED_KEY}-again`,
+		};
 		expect((await workflow.post(workflow.productionUrl, handBack)).status).toBe(200);
-		expect((await workflow.post(workflow.productionUrl, handBackToken(API_KEY, `${workflow.productionUrl}x`))).status).toBe(401);
+		expect(
+			(
+				await workflow.post(
+					workflow.productionUrl,
+					handBackToken(API_KEY, `${workflow.productionUrl}x`),
+				)
+			).status,
+		).toBe(401);
 	});
 });
 
@@ -560,7 +661,9 @@ describe('HelloAnnie Trigger: a registration of the earlier version', () => {
 	/** Static data and bot webhook as the earlier version left them at activation. */
 	function registeredByEarlierVersion(workflow: TriggerWorkflow): string {
 		const nonce = randomBytes(32).toString('hex');
-		const token = createHmac('sha256', API_KEY).update(`n8n-helloannie-bot-webhook\n${nonce}\n${workflow.productionUrl}`).digest('hex');
+		const token = createHmac('sha256', API_KEY)
+			.update(`n8n-helloannie-bot-webhook\n${nonce}\n${workflow.productionUrl}`)
+			.digest('hex');
 		Object.assign(workflow.production.getStaticData('node', workflow.node), {
 			botId: FRONT_DESK_BOT,
 			url: workflow.productionUrl,
@@ -592,9 +695,14 @@ describe('HelloAnnie Trigger: a registration of the earlier version', () => {
 				handBackDigest: sha256Hex(handBackToken(API_KEY, workflow.productionUrl)),
 			},
 		});
-		workflow.credentials.helloAnnieApi = { ...workflow.credentials.helloAnnieApi, apiKey: ROTATED_KEY };
+		workflow.credentials.helloAnnieApi = {
+			...workflow.credentials.helloAnnieApi,
+			apiKey: ROTATED_KEY,
+		};
 		expect(await fire()).toEqual({ status: 200, body: STARTED, url: workflow.productionUrl });
-		expect((await workflow.post(workflow.productionUrl, randomBytes(32).toString('hex'))).status).toBe(401);
+		expect(
+			(await workflow.post(workflow.productionUrl, randomBytes(32).toString('hex'))).status,
+		).toBe(401);
 		expect(sandbox.requestsFor('helloannie')).toEqual([]);
 	});
 

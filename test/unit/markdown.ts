@@ -38,4 +38,3 @@ export function anchorsOf(markdown: string): Set<string> {
 	for (const match of markdown.matchAll(/<a\s[^>]*\b(?:id|name)="([^"]+)"/g)) anchors.add(match[1]);
 	return anchors;
 }
-

@@ -81,7 +81,11 @@ function expectLandsOnHeading(url: string): void {
 	expect(existsSync(file) ? target.file : `no such file: ${target.file}`).toBe(target.file);
 	if (target.anchor === undefined) return;
 	const anchors = anchorsOf(readFileSync(file, 'utf8'));
-	expect(anchors.has(target.anchor) ? target.anchor : `${target.file} has no heading for #${target.anchor}`).toBe(target.anchor);
+	expect(
+		anchors.has(target.anchor)
+			? target.anchor
+			: `${target.file} has no heading for #${target.anchor}`,
+	).toBe(target.anchor);
 }
 
 function iconFiles(icon: unknown, baseDir: string): { light: string; dark: string } {

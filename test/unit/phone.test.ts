@@ -87,7 +87,8 @@ describe('normalizePhoneNumber', () => {
 });
 
 describe('checkPhoneNumber says why a number is refused, without repeating it', () => {
-	const twice = (code: string) => `has the country code twice (+${code} ${code}…): remove the repeated ${code}`;
+	const twice = (code: string) =>
+		`has the country code twice (+${code} ${code}…): remove the repeated ${code}`;
 	const refusals: Array<[string, string | undefined, string]> = [
 		// The country code typed twice: too long for the country, and right once it is removed.
 		['+1 1 555 314 1592', undefined, twice('1')],
@@ -242,7 +243,10 @@ describe('checkPhoneNumber says why a number is refused, without repeating it', 
 		const messages: Array<[string, string | undefined]> = [
 			[PHONE_RULE, undefined],
 			...countryCodes.map((code): [string, string] => [phoneRuleWithCountryCode(code), code]),
-			...refusals.map(([, countryCode, problem]): [string, string | undefined] => [problem, countryCode]),
+			...refusals.map(([, countryCode, problem]): [string, string | undefined] => [
+				problem,
+				countryCode,
+			]),
 		];
 		const option = new HelloAnnie().description.properties
 			.filter((property) => property.name === 'requestOptions')
@@ -254,10 +258,14 @@ describe('checkPhoneNumber says why a number is refused, without repeating it', 
 		const examples = messages.flatMap(([message, countryCode]) =>
 			quotedNumbers(message).map((example) => ({ example, countryCode, message })),
 		);
-		const refused = examples.filter(({ example, countryCode }) => !checkPhoneNumber(example, countryCode).ok);
+		const refused = examples.filter(
+			({ example, countryCode }) => !checkPhoneNumber(example, countryCode).ok,
+		);
 		expect(refused).toEqual([]);
 		// A number written with + needs no Default Country Code.
-		const needsCountryCode = examples.filter(({ example }) => example.startsWith('+') && !checkPhoneNumber(example).ok);
+		const needsCountryCode = examples.filter(
+			({ example }) => example.startsWith('+') && !checkPhoneNumber(example).ok,
+		);
 		expect(needsCountryCode).toEqual([]);
 		// Not vacuous: the examples of every listed country and of the option were met.
 		expect(new Set(examples.map(({ example }) => example))).toEqual(
@@ -298,7 +306,12 @@ const cases = [
 		run: runHelloAnnie,
 		field: 'To Number (toNumber)',
 		// The sandbox's outbound Spanish line: a number the NANP rule accepts.
-		parameters: { resource: 'call', operation: 'start', fromNumber: '+15557654321', toNumber: '={{ $json.phone }}' },
+		parameters: {
+			resource: 'call',
+			operation: 'start',
+			fromNumber: '+15557654321',
+			toNumber: '={{ $json.phone }}',
+		},
 		sent: (body: IDataObject) => body.toNumber,
 	},
 	{
@@ -333,7 +346,12 @@ const cases = [
 describe.each(cases)('$provider', ({ provider, run, field, parameters, sent }) => {
 	test('a national number is refused as text and as a number, and nothing is dialed', async () => {
 		const result = await run(sandbox, parameters, {
-			items: [{ phone: 5559876543 }, { phone: '5559876543' }, { phone: 5551234 }, { phone: 15559876543 }],
+			items: [
+				{ phone: 5559876543 },
+				{ phone: '5559876543' },
+				{ phone: 5551234 },
+				{ phone: 15559876543 },
+			],
 			continueOnFail: true,
 		});
 		expect(sandbox.requestsFor(provider)).toEqual([]);
@@ -342,7 +360,9 @@ describe.each(cases)('$provider', ({ provider, run, field, parameters, sent }) =
 				`${field} must be a full phone number with its country code, like +15559876543 for the US or +442079460958 for the UK (international "E.164" format): add the country code, or set Options → Default Country Code`,
 			),
 		);
-		expect(result.items.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3].map((item) => ({ item })));
+		expect(result.items.map((item) => item.pairedItem)).toEqual(
+			[0, 1, 2, 3].map((item) => ({ item })),
+		);
 	});
 
 	test('with Default Country Code +1, national numbers are completed; a short one is refused', async () => {
@@ -350,7 +370,12 @@ describe.each(cases)('$provider', ({ provider, run, field, parameters, sent }) =
 			sandbox,
 			{ ...parameters, requestOptions: { defaultCountryCode: '+1' } },
 			{
-				items: [{ phone: 5559876543 }, { phone: '(555) 987-6544' }, { phone: '+44 20 7946 0958' }, { phone: 5551234 }],
+				items: [
+					{ phone: 5559876543 },
+					{ phone: '(555) 987-6544' },
+					{ phone: '+44 20 7946 0958' },
+					{ phone: 5551234 },
+				],
 				continueOnFail: true,
 			},
 		);
@@ -379,7 +404,10 @@ describe.each(cases)('$provider', ({ provider, run, field, parameters, sent }) =
 			continueOnFail: true,
 		});
 		const requests = sandbox.requestsFor(provider);
-		expect(requests.map((request) => sent(request.body as IDataObject))).toEqual(['+442079460958', '+4930123456']);
+		expect(requests.map((request) => sent(request.body as IDataObject))).toEqual([
+			'+442079460958',
+			'+4930123456',
+		]);
 		expect(requests.every((request) => request.valid)).toBe(true);
 		expect(result.items.slice(2).map((item) => item.json.error)).toEqual([
 			`${field} has the country code twice (+44 44…): remove the repeated 44`,
@@ -387,7 +415,9 @@ describe.each(cases)('$provider', ({ provider, run, field, parameters, sent }) =
 			`${field} is too short for a French number (+33): check it for a missing digit; it needs 9 digits after +33, like +33 1 23 45 67 89`,
 			`${field} is too short for a US or Canadian number (+1): check it for a missing digit; it needs 10 digits after +1, like +1 555 987 6543`,
 		]);
-		expect(result.items.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3, 4, 5].map((item) => ({ item })));
+		expect(result.items.map((item) => item.pairedItem)).toEqual(
+			[0, 1, 2, 3, 4, 5].map((item) => ({ item })),
+		);
 	});
 
 	test('with Default Country Code +44, the country code typed again or a missing digit is refused', async () => {
@@ -395,12 +425,20 @@ describe.each(cases)('$provider', ({ provider, run, field, parameters, sent }) =
 			sandbox,
 			{ ...parameters, requestOptions: { defaultCountryCode: '+44' } },
 			{
-				items: [{ phone: '020 7946 0958' }, { phone: 2079460958 }, { phone: 442079460958 }, { phone: '020 7946 095' }],
+				items: [
+					{ phone: '020 7946 0958' },
+					{ phone: 2079460958 },
+					{ phone: 442079460958 },
+					{ phone: '020 7946 095' },
+				],
 				continueOnFail: true,
 			},
 		);
 		const requests = sandbox.requestsFor(provider);
-		expect(requests.map((request) => sent(request.body as IDataObject))).toEqual(['+442079460958', '+442079460958']);
+		expect(requests.map((request) => sent(request.body as IDataObject))).toEqual([
+			'+442079460958',
+			'+442079460958',
+		]);
 		expect(result.items.slice(2).map((item) => item.json.error)).toEqual([
 			`${field} starts with the country code 44, which Options → Default Country Code adds again: add + before the number, or remove its 44`,
 			`${field} is too short for a UK number (+44): check it for a missing digit; it needs 10 digits, not counting a leading 0, like 020 7946 0958`,
@@ -408,7 +446,11 @@ describe.each(cases)('$provider', ({ provider, run, field, parameters, sent }) =
 	});
 
 	test('a Default Country Code that is not one stops the node before anything is sent', async () => {
-		const result = await run(sandbox, { ...parameters, requestOptions: { defaultCountryCode: 'USA' } }, { items: [{ phone: 5559876543 }] });
+		const result = await run(
+			sandbox,
+			{ ...parameters, requestOptions: { defaultCountryCode: 'USA' } },
+			{ items: [{ phone: 5559876543 }] },
+		);
 		expect(sandbox.requestsFor(provider)).toEqual([]);
 		expect(result.error?.message).toBe(
 			'Options → Default Country Code (defaultCountryCode) is not a country calling code: enter one such as +1 (US and Canada), +44 (UK) or +33 (France), or leave it empty to require the country code in every number',

@@ -39,7 +39,10 @@ async function check(
 	sets: ParameterSet[],
 	expectedRequests: number | ((valid: number) => number) = 1,
 ) {
-	const result = await run(sandbox, parameters, { items: sets.map((set) => ({ p: set.params })), continueOnFail: true });
+	const result = await run(sandbox, parameters, {
+		items: sets.map((set) => ({ p: set.params })),
+		continueOnFail: true,
+	});
 	const failures = checkRun(sets, result, sandbox.requestsFor(provider), expectedRequests);
 	expect(failures.slice(0, 10)).toEqual([]);
 	expect(sets.length).toBeGreaterThanOrEqual(SETS);
@@ -48,7 +51,9 @@ async function check(
 const paging = fc.record({ returnAll: fc.boolean(), limit: fc.integer({ min: 1, max: 120 }) });
 const badLimit: [string, fc.Arbitrary<(p: IDataObject) => IDataObject>] = [
 	'limit',
-	fc.integer({ min: -5, max: 0 }).map((v) => (p: IDataObject) => ({ ...p, returnAll: false, limit: v })),
+	fc
+		.integer({ min: -5, max: 0 })
+		.map((v) => (p: IDataObject) => ({ ...p, returnAll: false, limit: v })),
 ];
 /**
  * AICaller IDs: no format is documented (the pages' example call _id is 12345678901234567890, the
@@ -85,7 +90,12 @@ describe('AlloMia', () => {
 			['phoneNumber', fc.constantFrom('+1234567', '+12345678').map((v) => set('phoneNumber', v))],
 			['assistantId', notUuid.map((v) => set('assistantId', v))],
 			['phoneNumberId', notUuid.map((v) => set('phoneNumberId', v))],
-			['callbackUrl', fc.constantFrom('ftp://example.com/x', 'not a url', 'example.com/hook').map((v) => set('callbackUrl', v))],
+			[
+				'callbackUrl',
+				fc
+					.constantFrom('ftp://example.com/x', 'not a url', 'example.com/hook')
+					.map((v) => set('callbackUrl', v)),
+			],
 			['dynamicVariables', fc.constant(set('vars', { slot: { at: '10:00' } }))],
 			['dynamicVariables', fc.constant(set('vars', ['a', 'b']))],
 		]);
@@ -104,28 +114,56 @@ describe('AlloMia', () => {
 	});
 
 	test('Call → Get Status', async () => {
-		const valid = fc.record({ outboundCallId: fc.oneof(fc.constantFrom(...M.outboundCalls.map((c) => c.outboundCallId)), uuid) });
-		const invalid = mutate(valid, [['outboundCallId', notUuid.map((v) => set('outboundCallId', v))]]);
-		await check(runAlloMia, 'allomia', { resource: 'call', operation: 'getStatus', ...fromItem(['outboundCallId']) }, sample(valid, invalid, SETS, 12));
+		const valid = fc.record({
+			outboundCallId: fc.oneof(
+				fc.constantFrom(...M.outboundCalls.map((c) => c.outboundCallId)),
+				uuid,
+			),
+		});
+		const invalid = mutate(valid, [
+			['outboundCallId', notUuid.map((v) => set('outboundCallId', v))],
+		]);
+		await check(
+			runAlloMia,
+			'allomia',
+			{ resource: 'call', operation: 'getStatus', ...fromItem(['outboundCallId']) },
+			sample(valid, invalid, SETS, 12),
+		);
 	});
 
 	test('Call → Get', async () => {
 		// The page gives the call ID no format: any text is sent (an unknown one answers 404); only a blank one is refused.
-		const valid = fc.record({ callId: fc.oneof(fc.constantFrom(...M.calls.map((c) => c.id)), uuid, text(30)) });
-		const invalid = mutate(valid, [['callId', fc.constantFrom('', '   ').map((v) => set('callId', v))]]);
-		await check(runAlloMia, 'allomia', { resource: 'call', operation: 'get', ...fromItem(['callId']) }, sample(valid, invalid, SETS, 13));
+		const valid = fc.record({
+			callId: fc.oneof(fc.constantFrom(...M.calls.map((c) => c.id)), uuid, text(30)),
+		});
+		const invalid = mutate(valid, [
+			['callId', fc.constantFrom('', '   ').map((v) => set('callId', v))],
+		]);
+		await check(
+			runAlloMia,
+			'allomia',
+			{ resource: 'call', operation: 'get', ...fromItem(['callId']) },
+			sample(valid, invalid, SETS, 13),
+		);
 	});
 
 	test('Call → Get Many', async () => {
 		const date = fc
-			.date({ min: new Date('2024-01-01T00:00:00Z'), max: new Date('2026-12-31T00:00:00Z'), noInvalidDate: true })
+			.date({
+				min: new Date('2024-01-01T00:00:00Z'),
+				max: new Date('2026-12-31T00:00:00Z'),
+				noInvalidDate: true,
+			})
 			.map((d) => d.toISOString());
 		// From must not be after To (documented); each is also drawn alone.
 		const range = fc
 			.tuple(date, date, fc.constantFrom('both', 'from', 'to', 'none'))
 			.map(([a, b, which]) => {
 				const [from, to] = a <= b ? [a, b] : [b, a];
-				return { ...(which === 'both' || which === 'from' ? { from } : {}), ...(which === 'both' || which === 'to' ? { to } : {}) };
+				return {
+					...(which === 'both' || which === 'from' ? { from } : {}),
+					...(which === 'both' || which === 'to' ? { to } : {}),
+				};
 			});
 		const valid = fc.record({
 			// No format is documented: another organization's ID is sent, and answered by AlloMia.
@@ -150,11 +188,29 @@ describe('AlloMia', () => {
 			badLimit,
 			[
 				'filters.from',
-				fc.constant((p: IDataObject) => ({ ...p, filters: { from: '2026-05-02T00:00:00Z', to: '2026-05-01T00:00:00Z' } })),
+				fc.constant((p: IDataObject) => ({
+					...p,
+					filters: { from: '2026-05-02T00:00:00Z', to: '2026-05-01T00:00:00Z' },
+				})),
 			],
-			['filters.callType', fc.constantFrom('Phone', 'outbound').map((v) => (p: IDataObject) => ({ ...p, filters: { callType: v } }))],
-			['filters.sort', fc.constantFrom('random', 'newest').map((v) => (p: IDataObject) => ({ ...p, filters: { sort: v } }))],
-			['filters.from', fc.constantFrom('yesterday', '2025-13-01').map((v) => (p: IDataObject) => ({ ...p, filters: { from: v } }))],
+			[
+				'filters.callType',
+				fc
+					.constantFrom('Phone', 'outbound')
+					.map((v) => (p: IDataObject) => ({ ...p, filters: { callType: v } })),
+			],
+			[
+				'filters.sort',
+				fc
+					.constantFrom('random', 'newest')
+					.map((v) => (p: IDataObject) => ({ ...p, filters: { sort: v } })),
+			],
+			[
+				'filters.from',
+				fc
+					.constantFrom('yesterday', '2025-13-01')
+					.map((v) => (p: IDataObject) => ({ ...p, filters: { from: v } })),
+			],
 		]);
 		await check(
 			runAlloMia,
@@ -162,7 +218,12 @@ describe('AlloMia', () => {
 			{
 				resource: 'call',
 				operation: 'getAll',
-				...fromItem(['organizationId', 'returnAll', 'limit', ['filters', ['callType', 'agentName', 'from', 'to', 'sort']]]),
+				...fromItem([
+					'organizationId',
+					'returnAll',
+					'limit',
+					['filters', ['callType', 'agentName', 'from', 'to', 'sort']],
+				]),
 			},
 			sample(valid, invalid, SETS, 14),
 			// Few calls exist: one page answers every valid set.
@@ -174,8 +235,14 @@ describe('AlloMia', () => {
 describe('AICaller', () => {
 	const call = fc.record(
 		{
-			teamId: fc.oneof({ arbitrary: fc.constant(C.teamId), weight: 4 }, { arbitrary: anyAiCallerId, weight: 1 }),
-			callTemplateId: fc.oneof({ arbitrary: fc.constantFrom(...C.callTemplates.map((t) => t._id)), weight: 4 }, { arbitrary: anyAiCallerId, weight: 1 }),
+			teamId: fc.oneof(
+				{ arbitrary: fc.constant(C.teamId), weight: 4 },
+				{ arbitrary: anyAiCallerId, weight: 1 },
+			),
+			callTemplateId: fc.oneof(
+				{ arbitrary: fc.constantFrom(...C.callTemplates.map((t) => t._id)), weight: 4 },
+				{ arbitrary: anyAiCallerId, weight: 1 },
+			),
 			nameOfHuman: text(40),
 			toPhoneNumber: validPhone,
 			varKey: fc.stringMatching(/^[a-z][a-z_]{0,15}$/),
@@ -184,19 +251,42 @@ describe('AICaller', () => {
 				{
 					fromPhoneNumber: validPhone,
 					toEmailAddress: email,
-					status: fc.constantFrom('queued', 'ringing', 'inProgress', 'busy', 'failed', 'noAnswer', 'cancelled', 'completed'),
+					status: fc.constantFrom(
+						'queued',
+						'ringing',
+						'inProgress',
+						'busy',
+						'failed',
+						'noAnswer',
+						'cancelled',
+						'completed',
+					),
 					telephonyProvider: fc.constantFrom('twilio', 'plivo', 'telnyx'),
 					record: fc.boolean(),
 					// Past times too: the page states the format (ISO, UTC), not that it must be ahead.
 					callDelayedUntil: fc
-						.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2035-12-31T00:00:00Z'), noInvalidDate: true })
+						.date({
+							min: new Date('2020-01-01T00:00:00Z'),
+							max: new Date('2035-12-31T00:00:00Z'),
+							noInvalidDate: true,
+						})
 						.map((d) => d.toISOString()),
 				},
 				{ requiredKeys: [] },
 			),
 			hookUrl: httpsUrl,
 		},
-		{ requiredKeys: ['teamId', 'callTemplateId', 'nameOfHuman', 'toPhoneNumber', 'varKey', 'varValue', 'hookUrl'] },
+		{
+			requiredKeys: [
+				'teamId',
+				'callTemplateId',
+				'nameOfHuman',
+				'toPhoneNumber',
+				'varKey',
+				'varValue',
+				'hookUrl',
+			],
+		},
 	);
 	const callMutations: Array<[string, fc.Arbitrary<(p: IDataObject) => IDataObject>]> = [
 		['teamId', blankAiCallerId.map((v) => set('teamId', v))],
@@ -204,11 +294,34 @@ describe('AICaller', () => {
 		['nameOfHuman', fc.constantFrom('', '   ').map((v) => set('nameOfHuman', v))],
 		['toPhoneNumber', invalidPhone.map((v) => set('toPhoneNumber', v))],
 		['promptVariableValues.0.key', fc.constant(set('varKey', ''))],
-		['additionalFields.toEmailAddress', fc.constantFrom('someone@', 'a b@c.com', 'no-at-sign').map((v) => (p: IDataObject) => ({ ...p, additionalFields: { toEmailAddress: v } }))],
-		['additionalFields.telephonyProvider', fc.constantFrom('vonage', 'Twilio').map((v) => (p: IDataObject) => ({ ...p, additionalFields: { telephonyProvider: v } }))],
-		['additionalFields.status', fc.constantFrom('done', 'canceled ').map((v) => (p: IDataObject) => ({ ...p, additionalFields: { status: v } }))],
-		['additionalFields.callDelayedUntil', fc.constantFrom('tomorrow', 'next Tuesday', '12 Oct').map((v) => (p: IDataObject) => ({ ...p, additionalFields: { callDelayedUntil: v } }))],
-		['phoneCallWebhooks.0.url', fc.constantFrom('hooks', 'ftp://hooks.example.com/').map((v) => set('hookUrl', v))],
+		[
+			'additionalFields.toEmailAddress',
+			fc
+				.constantFrom('someone@', 'a b@c.com', 'no-at-sign')
+				.map((v) => (p: IDataObject) => ({ ...p, additionalFields: { toEmailAddress: v } })),
+		],
+		[
+			'additionalFields.telephonyProvider',
+			fc
+				.constantFrom('vonage', 'Twilio')
+				.map((v) => (p: IDataObject) => ({ ...p, additionalFields: { telephonyProvider: v } })),
+		],
+		[
+			'additionalFields.status',
+			fc
+				.constantFrom('done', 'canceled ')
+				.map((v) => (p: IDataObject) => ({ ...p, additionalFields: { status: v } })),
+		],
+		[
+			'additionalFields.callDelayedUntil',
+			fc
+				.constantFrom('tomorrow', 'next Tuesday', '12 Oct')
+				.map((v) => (p: IDataObject) => ({ ...p, additionalFields: { callDelayedUntil: v } })),
+		],
+		[
+			'phoneCallWebhooks.0.url',
+			fc.constantFrom('hooks', 'ftp://hooks.example.com/').map((v) => set('hookUrl', v)),
+		],
 	];
 	const callParameters = {
 		resource: 'phoneCall',
@@ -217,9 +330,21 @@ describe('AICaller', () => {
 			'callTemplateId',
 			'nameOfHuman',
 			'toPhoneNumber',
-			['additionalFields', ['fromPhoneNumber', 'toEmailAddress', 'status', 'telephonyProvider', 'record', 'callDelayedUntil']],
+			[
+				'additionalFields',
+				[
+					'fromPhoneNumber',
+					'toEmailAddress',
+					'status',
+					'telephonyProvider',
+					'record',
+					'callDelayedUntil',
+				],
+			],
 		]),
-		promptVariableValues: { variable: [{ key: '={{ $json.p.varKey }}', value: '={{ $json.p.varValue }}' }] },
+		promptVariableValues: {
+			variable: [{ key: '={{ $json.p.varKey }}', value: '={{ $json.p.varValue }}' }],
+		},
 		phoneCallWebhooks: {
 			webhook: [{ url: '={{ $json.p.hookUrl }}', subscribedEvent: 'phoneCall.completed' }],
 		},
@@ -228,7 +353,12 @@ describe('AICaller', () => {
 	};
 
 	test('Phone Call → Create', async () => {
-		await check(runAiCaller, 'aicaller', { ...callParameters, operation: 'create' }, sample(call, mutate(call, callMutations), SETS, 21));
+		await check(
+			runAiCaller,
+			'aicaller',
+			{ ...callParameters, operation: 'create' },
+			sample(call, mutate(call, callMutations), SETS, 21),
+		);
 	});
 
 	test('Phone Call → Create Many', async () => {
@@ -242,20 +372,38 @@ describe('AICaller', () => {
 	});
 
 	test('Phone Call → Get', async () => {
-		const valid = fc.record({ phoneCallId: fc.oneof(fc.constantFrom(...C.calls.map((c) => c._id)), anyAiCallerId) });
-		const invalid = mutate(valid, [['phoneCallId', blankAiCallerId.map((v) => set('phoneCallId', v))]]);
-		await check(runAiCaller, 'aicaller', { resource: 'phoneCall', operation: 'get', ...fromItem(['phoneCallId']) }, sample(valid, invalid, SETS, 23));
+		const valid = fc.record({
+			phoneCallId: fc.oneof(fc.constantFrom(...C.calls.map((c) => c._id)), anyAiCallerId),
+		});
+		const invalid = mutate(valid, [
+			['phoneCallId', blankAiCallerId.map((v) => set('phoneCallId', v))],
+		]);
+		await check(
+			runAiCaller,
+			'aicaller',
+			{ resource: 'phoneCall', operation: 'get', ...fromItem(['phoneCallId']) },
+			sample(valid, invalid, SETS, 23),
+		);
 	});
 
 	test('Phone Call → Get Many (Filters → Call Template ID, no paging)', async () => {
-		const templateFilter = fc.record({ callTemplateId: fc.oneof(fc.constantFrom(...C.callTemplates.map((t) => t._id)), anyAiCallerId) });
+		const templateFilter = fc.record({
+			callTemplateId: fc.oneof(
+				fc.constantFrom(...C.callTemplates.map((t) => t._id)),
+				anyAiCallerId,
+			),
+		});
 		const listing = fc
 			.tuple(paging, fc.option(templateFilter, { nil: undefined }))
 			.map(([page, filters]): IDataObject => (filters ? { ...page, filters } : page));
 		await check(
 			runAiCaller,
 			'aicaller',
-			{ resource: 'phoneCall', operation: 'getAll', ...fromItem(['returnAll', 'limit', ['filters', ['callTemplateId']]]) },
+			{
+				resource: 'phoneCall',
+				operation: 'getAll',
+				...fromItem(['returnAll', 'limit', ['filters', ['callTemplateId']]]),
+			},
 			sample(listing, mutate(listing, [badLimit]), SETS, 24),
 		);
 		// One request per valid set, with no paging and the filter as given.

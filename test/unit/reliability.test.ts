@@ -20,7 +20,8 @@ const sms = (extra: IDataObject = {}): IDataObject => ({
 	message: 'Hi, this is Annie from Bright Smiles Dental.',
 	...extra,
 });
-const phones = (count: number) => Array.from({ length: count }, (_, i) => ({ phone: `+1555200${String(i).padStart(4, '0')}` }));
+const phones = (count: number) =>
+	Array.from({ length: count }, (_, i) => ({ phone: `+1555200${String(i).padStart(4, '0')}` }));
 
 describe('pacing', () => {
 	test('a run larger than the rate limit paces itself from the X-RateLimit headers: no 429 at all', async () => {
@@ -38,7 +39,9 @@ describe('pacing', () => {
 	test('a 429 with Retry-After (nothing processed) is waited out and retried', async () => {
 		sandbox.setRateLimit({ limit: 1, windowMs: 1000, sendRetryAfter: true });
 		// Another client used up the window: the first request of the run meets a 429.
-		await fetch(`${sandbox.baseUrls.helloAnnie}/phone-numbers`, { headers: { authorization: `Bearer ${ANNIE_KEY}` } });
+		await fetch(`${sandbox.baseUrls.helloAnnie}/phone-numbers`, {
+			headers: { authorization: `Bearer ${ANNIE_KEY}` },
+		});
 		const result = await runHelloAnnie(sandbox, sms(), { items: phones(1) });
 		expect(result.items[0].json.conversationId).toEqual(expect.any(String));
 		const sent = sandbox.requestsFor('helloannie').filter((r) => r.path === '/sms');
@@ -46,7 +49,9 @@ describe('pacing', () => {
 	});
 
 	test('"Max Requests per Minute" spaces the requests of a run', async () => {
-		const result = await runHelloAnnie(sandbox, sms({ requestOptions: { maxPerMinute: 600 } }), { items: phones(5) });
+		const result = await runHelloAnnie(sandbox, sms({ requestOptions: { maxPerMinute: 600 } }), {
+			items: phones(5),
+		});
 		expect(result.items).toHaveLength(5);
 		const at = sandbox.requestsFor('helloannie').map((r) => r.at);
 		// 600 per minute = one every 100 ms: five requests span at least four intervals. (Single
@@ -69,7 +74,8 @@ describe('1,000 items with 10% injected faults under Continue On Fail', () => {
 			{ kind: 'wrong-content-type' },
 			{ status: 502 },
 		];
-		for (let i = 0; i < 100; i++) sandbox.inject({ provider: 'helloannie', path: '/calls', fault: faults[i % faults.length] });
+		for (let i = 0; i < 100; i++)
+			sandbox.inject({ provider: 'helloannie', path: '/calls', fault: faults[i % faults.length] });
 		const items = phones(1000).map((p, i) => ({
 			...p,
 			firstName: `Patient${i}`,
@@ -83,7 +89,11 @@ describe('1,000 items with 10% injected faults under Continue On Fail', () => {
 				operation: 'start',
 				fromNumber: '+15551234567',
 				toNumber: '={{ $json.phone }}',
-				patientInfo: { firstName: '={{ $json.firstName }}', lastName: '={{ $json.lastName }}', dateOfBirth: '={{ $json.dob }}' },
+				patientInfo: {
+					firstName: '={{ $json.firstName }}',
+					lastName: '={{ $json.lastName }}',
+					dateOfBirth: '={{ $json.dob }}',
+				},
 				requestOptions: { timeoutMs: 2000 },
 			},
 			{ items, continueOnFail: true },
@@ -122,9 +132,19 @@ describe('1,000 items with 10% injected faults under Continue On Fail', () => {
 describe('secrets and patient data', () => {
 	test('the API key never appears in outputs, error messages or descriptions, whatever the failure', async () => {
 		const key = 'annie-sk-v1-this-key-is-wrong';
-		const wrongKey = await runHelloAnnie(sandbox, sms(), { items: phones(1), apiKey: key, continueOnFail: true });
-		sandbox.inject({ provider: 'helloannie', fault: { status: 500, body: { success: false, message: 'boom' } } });
-		const serverError = await runHelloAnnie(sandbox, sms(), { items: phones(1), continueOnFail: true });
+		const wrongKey = await runHelloAnnie(sandbox, sms(), {
+			items: phones(1),
+			apiKey: key,
+			continueOnFail: true,
+		});
+		sandbox.inject({
+			provider: 'helloannie',
+			fault: { status: 500, body: { success: false, message: 'boom' } },
+		});
+		const serverError = await runHelloAnnie(sandbox, sms(), {
+			items: phones(1),
+			continueOnFail: true,
+		});
 		sandbox.inject({ provider: 'helloannie', fault: { kind: 'reset-after-body' } });
 		const reset = await runHelloAnnie(sandbox, sms(), { items: phones(1) });
 		expect(JSON.stringify(wrongKey.items)).not.toContain(key);

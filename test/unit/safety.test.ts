@@ -53,21 +53,40 @@ class ClaimKeys implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const guard = new PreDialGuard(this, { places: 'call', idField: 'id' });
 		const items = this.getInputData();
-		const duplicates = await guard.claim(items.map((item, itemIndex) => ({ itemIndex, input: item.json, key: String(item.json.key) })));
-		guard.accepted(items.map((_, itemIndex) => itemIndex).filter((itemIndex) => !duplicates.has(itemIndex)));
-		return [items.map((item, itemIndex) => ({ json: { key: item.json.key, dialed: !duplicates.has(itemIndex) } }))];
+		const duplicates = await guard.claim(
+			items.map((item, itemIndex) => ({ itemIndex, input: item.json, key: String(item.json.key) })),
+		);
+		guard.accepted(
+			items.map((_, itemIndex) => itemIndex).filter((itemIndex) => !duplicates.has(itemIndex)),
+		);
+		return [
+			items.map((item, itemIndex) => ({
+				json: { key: item.json.key, dialed: !duplicates.has(itemIndex) },
+			})),
+		];
 	}
 }
 registerNodeType('test.claimKeys', new ClaimKeys());
 
 /** One run of the claiming node (one execution of the same workflow and node: one store). */
 async function claimRun(keys: string[]): Promise<{ dialed: string[]; run: NodeRunResult }> {
-	const run = await runNode({ type: 'test.claimKeys', parameters: {}, items: keys.map((key) => ({ key })), credentials: {} });
+	const run = await runNode({
+		type: 'test.claimKeys',
+		parameters: {},
+		items: keys.map((key) => ({ key })),
+		credentials: {},
+	});
 	expect(run.error).toBeUndefined();
-	return { dialed: run.items.filter((item) => item.json.dialed === true).map((item) => String(item.json.key)), run };
+	return {
+		dialed: run.items
+			.filter((item) => item.json.dialed === true)
+			.map((item) => String(item.json.key)),
+		run,
+	};
 }
 
-const keyRange = (prefix: string, from: number, count: number) => Array.from({ length: count }, (_, i) => `${prefix}-${from + i}`);
+const keyRange = (prefix: string, from: number, count: number) =>
+	Array.from({ length: count }, (_, i) => `${prefix}-${from + i}`);
 
 describe('Deduplication Keys are kept for as long as the README says', () => {
 	test('the same 1,000 keys run 100 times: 1,000 dials in all; the runs after the first write nothing to the store', async () => {
@@ -107,7 +126,10 @@ describe('Deduplication Keys are kept for as long as the README says', () => {
 // A run that fails part-way
 
 /** Ten appointments; item 7 (the eighth) is the one that goes wrong. */
-const TEN = Array.from({ length: 10 }, (_, i) => ({ appointmentId: `APT-${100 + i}`, phone: `+1555200${String(i).padStart(4, '0')}` }));
+const TEN = Array.from({ length: 10 }, (_, i) => ({
+	appointmentId: `APT-${100 + i}`,
+	phone: `+1555200${String(i).padStart(4, '0')}`,
+}));
 const BAD_ITEM = 7;
 const byKey = { deduplicationKey: '={{ $json.appointmentId }}' };
 
@@ -149,7 +171,13 @@ const OPERATIONS: CallPlacing[] = [
 		path: '/conversations',
 		idField: 'conversationId',
 		perRequest: 1,
-		parameters: { resource: 'conversation', operation: 'create', medium: 'SMS', botId: HELLOANNIE_EXAMPLE_ID, toNumber: '={{ $json.phone }}' },
+		parameters: {
+			resource: 'conversation',
+			operation: 'create',
+			medium: 'SMS',
+			botId: HELLOANNIE_EXAMPLE_ID,
+			toNumber: '={{ $json.phone }}',
+		},
 		run: runHelloAnnie,
 	},
 	{
@@ -158,7 +186,10 @@ const OPERATIONS: CallPlacing[] = [
 		path: '/api/outbound',
 		idField: 'outboundCallId',
 		perRequest: 1,
-		parameters: { ...ALLOMIA_CREATE_OUTBOUND_CALL_EXAMPLE.parameters, phoneNumber: '={{ $json.phone }}' },
+		parameters: {
+			...ALLOMIA_CREATE_OUTBOUND_CALL_EXAMPLE.parameters,
+			phoneNumber: '={{ $json.phone }}',
+		},
 		run: runAlloMia,
 	},
 	{
@@ -167,7 +198,14 @@ const OPERATIONS: CallPlacing[] = [
 		path: '/v1/phoneCalls',
 		idField: '_id',
 		perRequest: 1,
-		parameters: { resource: 'phoneCall', operation: 'create', teamId: AICALLER_EXAMPLE_ID, callTemplateId: AICALLER_EXAMPLE_ID, nameOfHuman: 'Sam', toPhoneNumber: '={{ $json.phone }}' },
+		parameters: {
+			resource: 'phoneCall',
+			operation: 'create',
+			teamId: AICALLER_EXAMPLE_ID,
+			callTemplateId: AICALLER_EXAMPLE_ID,
+			nameOfHuman: 'Sam',
+			toPhoneNumber: '={{ $json.phone }}',
+		},
 		run: runAiCaller,
 	},
 	{
@@ -189,11 +227,20 @@ const OPERATIONS: CallPlacing[] = [
 	},
 ];
 
-const phoneField = (op: CallPlacing) => (op.provider === 'allomia' ? 'phoneNumber' : op.provider === 'aicaller' ? 'toPhoneNumber' : 'toNumber');
+const phoneField = (op: CallPlacing) =>
+	op.provider === 'allomia'
+		? 'phoneNumber'
+		: op.provider === 'aicaller'
+			? 'toPhoneNumber'
+			: 'toNumber';
 
 describe.each(OPERATIONS)('$title: a run that fails part-way loses nothing', (op) => {
-	const creates = () => sandbox.requestsFor(op.provider).filter((r) => r.method === 'POST' && r.path === op.path);
-	const parameters = (extra: IDataObject = {}) => ({ ...op.parameters, requestOptions: { ...byKey, ...extra } });
+	const creates = () =>
+		sandbox.requestsFor(op.provider).filter((r) => r.method === 'POST' && r.path === op.path);
+	const parameters = (extra: IDataObject = {}) => ({
+		...op.parameters,
+		requestOptions: { ...byKey, ...extra },
+	});
 	/** The phone numbers the sandbox was asked to dial, in order. */
 	const dialed = () =>
 		creates().flatMap((r) => {
@@ -208,7 +255,10 @@ describe.each(OPERATIONS)('$title: a run that fails part-way loses nothing', (op
 			method: 'POST',
 			path: op.path,
 			skip: Math.floor(BAD_ITEM / op.perRequest),
-			fault: { status: 400, body: { error: 'Number blocked', message: 'Number blocked', success: false } },
+			fault: {
+				status: 400,
+				body: { error: 'Number blocked', message: 'Number blocked', success: false },
+			},
 		});
 
 	test('an invalid eighth item: nothing is sent for any item, and the error says so', async () => {
@@ -227,8 +277,11 @@ describe.each(OPERATIONS)('$title: a run that fails part-way loses nothing', (op
 		const placedBefore = Math.floor(BAD_ITEM / op.perRequest) * op.perRequest;
 		expect(dialed()).toHaveLength(placedBefore + op.perRequest);
 		// Each placed call, by item index and the provider's ID.
-		expect(failed.error?.description).toContain(`Before this error, this run placed ${placedBefore}`);
-		for (let i = 0; i < placedBefore; i++) expect(failed.error?.description).toMatch(new RegExp(`item ${i} \\(${op.idField} [^)]+\\)`));
+		expect(failed.error?.description).toContain(
+			`Before this error, this run placed ${placedBefore}`,
+		);
+		for (let i = 0; i < placedBefore; i++)
+			expect(failed.error?.description).toMatch(new RegExp(`item ${i} \\(${op.idField} [^)]+\\)`));
 		expect(failed.error?.description).not.toMatch(new RegExp(`item ${placedBefore} \\(`));
 
 		const before = dialed().length;
@@ -236,7 +289,9 @@ describe.each(OPERATIONS)('$title: a run that fails part-way loses nothing', (op
 		expect(rerun.error).toBeUndefined();
 		const redialed = dialed().slice(before);
 		expect(redialed).toEqual(TEN.slice(placedBefore).map((item) => item.phone));
-		expect(rerun.items.slice(0, placedBefore).map((item) => item.json.skipReason)).toEqual(Array(placedBefore).fill('duplicate'));
+		expect(rerun.items.slice(0, placedBefore).map((item) => item.json.skipReason)).toEqual(
+			Array(placedBefore).fill('duplicate'),
+		);
 	});
 
 	test('Continue On Fail: the placed items keep their outputs, only the refused one carries the error', async () => {

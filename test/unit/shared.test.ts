@@ -16,12 +16,18 @@ describe('phone numbers', () => {
 		expect(normalizePhoneNumber(input)).toBe(expected);
 	});
 
-	test.each(['5559876543', '(555) 987-6543', '+0123456789', 'call me', '+1555CALLNOW', '+', '+1234567890123456', ''])(
-		'refuses %p',
-		(input) => {
-			expect(normalizePhoneNumber(input)).toBeUndefined();
-		},
-	);
+	test.each([
+		'5559876543',
+		'(555) 987-6543',
+		'+0123456789',
+		'call me',
+		'+1555CALLNOW',
+		'+',
+		'+1234567890123456',
+		'',
+	])('refuses %p', (input) => {
+		expect(normalizePhoneNumber(input)).toBeUndefined();
+	});
 });
 
 describe('dates', () => {
@@ -34,28 +40,42 @@ describe('dates', () => {
 	});
 
 	test('a date-time with an offset is kept as written', () => {
-		expect(toOffsetDateTime('2025-03-10T15:00:00-06:00', 'UTC')?.text).toBe('2025-03-10T15:00:00-06:00');
-		expect(toOffsetDateTime('2025-03-10T15:00:00Z', 'America/Denver')?.text).toBe('2025-03-10T15:00:00Z');
+		expect(toOffsetDateTime('2025-03-10T15:00:00-06:00', 'UTC')?.text).toBe(
+			'2025-03-10T15:00:00-06:00',
+		);
+		expect(toOffsetDateTime('2025-03-10T15:00:00Z', 'America/Denver')?.text).toBe(
+			'2025-03-10T15:00:00Z',
+		);
 	});
 
 	test('a wall-clock time takes the offset of the workflow time zone on that day', () => {
 		// US daylight saving time began on 2025-03-09: Denver is -06:00 on the 10th, -07:00 on the 8th.
-		expect(toOffsetDateTime('2025-03-10T15:00:00', 'America/Denver')?.text).toBe('2025-03-10T15:00:00-06:00');
-		expect(toOffsetDateTime('2025-03-08T15:00', 'America/Denver')?.text).toBe('2025-03-08T15:00:00-07:00');
-		expect(toOffsetDateTime('2025-07-01T09:30:00', 'Europe/Paris')?.text).toBe('2025-07-01T09:30:00+02:00');
+		expect(toOffsetDateTime('2025-03-10T15:00:00', 'America/Denver')?.text).toBe(
+			'2025-03-10T15:00:00-06:00',
+		);
+		expect(toOffsetDateTime('2025-03-08T15:00', 'America/Denver')?.text).toBe(
+			'2025-03-08T15:00:00-07:00',
+		);
+		expect(toOffsetDateTime('2025-07-01T09:30:00', 'Europe/Paris')?.text).toBe(
+			'2025-07-01T09:30:00+02:00',
+		);
 		expect(toOffsetDateTime('2025-03-10T25:00:00', 'UTC')).toBeUndefined();
 	});
 
 	test('an instant in UTC with Z', () => {
 		expect(toUtcIso('2030-10-12T11:08:00.387+02:00', 'UTC')?.text).toBe('2030-10-12T09:08:00.387Z');
-		expect(toUtcIso('2030-10-12T09:08:00', 'America/New_York')?.text).toBe('2030-10-12T13:08:00.000Z');
+		expect(toUtcIso('2030-10-12T09:08:00', 'America/New_York')?.text).toBe(
+			'2030-10-12T13:08:00.000Z',
+		);
 	});
 });
 
 describe('rate-limit headers', () => {
 	const now = Date.UTC(2026, 0, 1, 12, 0, 0);
 	test('Retry-After in seconds wins over X-RateLimit-Reset', () => {
-		expect(rateLimitWaitMs({ 'retry-after': '3', 'x-ratelimit-reset': String(now / 1000 + 30) }, now)).toBe(3000);
+		expect(
+			rateLimitWaitMs({ 'retry-after': '3', 'x-ratelimit-reset': String(now / 1000 + 30) }, now),
+		).toBe(3000);
 	});
 	test('X-RateLimit-Reset is epoch seconds', () => {
 		expect(rateLimitWaitMs({ 'x-ratelimit-reset': String(now / 1000 + 30) }, now)).toBe(30000);
@@ -74,7 +94,10 @@ describe('validation messages', () => {
 		const result = schema.safeParse({ patientInfo: { firstName: 'Sarah' }, language: 'GERMAN' });
 		expect(result.success).toBe(false);
 		if (result.success) return;
-		const labels = collectLabels([patientInfoProperty, { displayName: 'Language', name: 'language', type: 'options', default: '' }]);
+		const labels = collectLabels([
+			patientInfoProperty,
+			{ displayName: 'Language', name: 'language', type: 'options', default: '' },
+		]);
 		const messages = formatIssues(result.error, labels);
 		expect(messages).toEqual([
 			'Patient Info → First Name (patientInfo.firstName) is too long: shorten it to 3 characters or fewer',

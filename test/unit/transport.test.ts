@@ -17,7 +17,13 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 import { aiCaller } from '../../nodes/AiCaller/provider';
 import { alloMia } from '../../nodes/AlloMia/provider';
 import { helloAnnie } from '../../nodes/HelloAnnie/provider';
@@ -58,7 +64,12 @@ const creates: CreateCase[] = [
 		sandboxName: 'helloannie',
 		run: runHelloAnnie,
 		path: '/calls',
-		params: { resource: 'call', operation: 'start', fromNumber: '+15557654321', toNumber: '+15559876543' },
+		params: {
+			resource: 'call',
+			operation: 'start',
+			fromNumber: '+15557654321',
+			toNumber: '+15559876543',
+		},
 	},
 	{
 		name: 'AlloMia',
@@ -89,8 +100,10 @@ const creates: CreateCase[] = [
 	},
 ];
 
-const createsOf = (p: CreateCase) => sandbox.requestsFor(p.sandboxName).filter((r) => r.method === 'POST' && r.path === p.path);
-const details = (item: INodeExecutionData) => item.json.details as { description?: string } | undefined;
+const createsOf = (p: CreateCase) =>
+	sandbox.requestsFor(p.sandboxName).filter((r) => r.method === 'POST' && r.path === p.path);
+const details = (item: INodeExecutionData) =>
+	item.json.details as { description?: string } | undefined;
 
 /** A port nothing listens on: taken from the system, then closed. */
 async function closedPort(): Promise<number> {
@@ -119,9 +132,16 @@ describe('redirects are never followed', () => {
 			sandbox.inject({
 				provider: p.sandboxName,
 				path: p.path,
-				fault: { status: 307, headers: { location: `http://127.0.0.1:${port}/steal?token=s3cret#frag` } },
+				fault: {
+					status: 307,
+					headers: { location: `http://127.0.0.1:${port}/steal?token=s3cret#frag` },
+				},
 			});
-			const first = await p.run(sandbox, { ...p.params, ...dedupe('appt-307') }, { continueOnFail: true });
+			const first = await p.run(
+				sandbox,
+				{ ...p.params, ...dedupe('appt-307') },
+				{ continueOnFail: true },
+			);
 			expect(first.items).toHaveLength(1);
 			expect(first.items[0].json.error).toBe(
 				`${p.name} redirected the request to http://127.0.0.1:${port}/steal (HTTP 307): nothing was created; check the Base URL in the credential`,
@@ -143,8 +163,16 @@ describe('redirects are never followed', () => {
 		});
 
 		test('303 ("created, see there"): it may have been created; not sent again, the key is kept', async () => {
-			sandbox.inject({ provider: p.sandboxName, path: p.path, fault: { status: 303, headers: { location: '/somewhere/else?id=1' } } });
-			const first = await p.run(sandbox, { ...p.params, ...dedupe('appt-303') }, { continueOnFail: true });
+			sandbox.inject({
+				provider: p.sandboxName,
+				path: p.path,
+				fault: { status: 303, headers: { location: '/somewhere/else?id=1' } },
+			});
+			const first = await p.run(
+				sandbox,
+				{ ...p.params, ...dedupe('appt-303') },
+				{ continueOnFail: true },
+			);
 			const origin = new URL(sandbox.url).origin;
 			expect(first.items[0].json.error).toBe(
 				`${p.name} redirected the request to ${origin}/somewhere/else (HTTP 303): the request may or may not have been processed`,
@@ -154,15 +182,27 @@ describe('redirects are never followed', () => {
 			expect(createsOf(p)).toHaveLength(1);
 
 			const again = await p.run(sandbox, { ...p.params, ...dedupe('appt-303') });
-			expect(again.items[0].json).toEqual({ skipped: true, skipReason: 'duplicate', deduplicationKey: 'appt-303' });
+			expect(again.items[0].json).toEqual({
+				skipped: true,
+				skipReason: 'duplicate',
+				deduplicationKey: 'appt-303',
+			});
 			expect(createsOf(p)).toHaveLength(1);
 		});
 	});
 
 	test('a read answered with a redirect fails at once, without following or retrying it', async () => {
 		const port = new URL(receiver.url).port;
-		sandbox.inject({ provider: 'helloannie', path: '/conversations', fault: { status: 302, headers: { location: `http://127.0.0.1:${port}/x` } } });
-		const result = await runHelloAnnie(sandbox, { resource: 'conversation', operation: 'getAll', returnAll: true }, { continueOnFail: true });
+		sandbox.inject({
+			provider: 'helloannie',
+			path: '/conversations',
+			fault: { status: 302, headers: { location: `http://127.0.0.1:${port}/x` } },
+		});
+		const result = await runHelloAnnie(
+			sandbox,
+			{ resource: 'conversation', operation: 'getAll', returnAll: true },
+			{ continueOnFail: true },
+		);
 		expect(result.items[0].json.error).toBe(
 			`HelloAnnie redirected the request to http://127.0.0.1:${port}/x (HTTP 302); check the Base URL in the credential`,
 		);
@@ -190,7 +230,9 @@ describe('failures that never reached the provider: "nothing was sent", the key 
 			credential: { baseUrl: `http://127.0.0.1:${port}/v1` },
 			continueOnFail: true,
 		});
-		expect(result.items[0].json.error).toBe('HelloAnnie: the connection failed (connection refused); nothing was sent to HelloAnnie');
+		expect(result.items[0].json.error).toBe(
+			'HelloAnnie: the connection failed (connection refused); nothing was sent to HelloAnnie',
+		);
 		const description = details(result.items[0])?.description ?? '';
 		expect(description).toContain('(network error ECONNREFUSED, 3 attempts)');
 		expect(description).toMatch(/Deduplication Key was released/);
@@ -209,7 +251,9 @@ describe('failures that never reached the provider: "nothing was sent", the key 
 		expect(result.items[0].json.error).toMatch(
 			/^HelloAnnie: the connection failed \((host not found|host name lookup failed)\); nothing was sent to HelloAnnie$/,
 		);
-		expect(details(result.items[0])?.description).toMatch(/\(network error (ENOTFOUND|EAI_AGAIN), 3 attempts\)/);
+		expect(details(result.items[0])?.description).toMatch(
+			/\(network error (ENOTFOUND|EAI_AGAIN), 3 attempts\)/,
+		);
 		expect(details(result.items[0])?.description).toMatch(/Deduplication Key was released/);
 		expect(Date.now() - started).toBeLessThan(10_000);
 		await dialsAgain('appt-dns');
@@ -227,13 +271,32 @@ describe('failures that never reached the provider: "nothing was sent", the key 
 			const certFile = path.join(dir, 'cert.pem');
 			execFileSync(
 				'openssl',
-				['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1'],
+				[
+					'req',
+					'-x509',
+					'-newkey',
+					'ec',
+					'-pkeyopt',
+					'ec_paramgen_curve:prime256v1',
+					'-nodes',
+					'-keyout',
+					keyFile,
+					'-out',
+					certFile,
+					'-days',
+					'1',
+					'-subj',
+					'/CN=127.0.0.1',
+				],
 				{ stdio: 'ignore' },
 			);
-			server = https.createServer({ key: fs.readFileSync(keyFile), cert: fs.readFileSync(certFile) }, (_req, res) => {
-				requests++;
-				res.end('{}');
-			});
+			server = https.createServer(
+				{ key: fs.readFileSync(keyFile), cert: fs.readFileSync(certFile) },
+				(_req, res) => {
+					requests++;
+					res.end('{}');
+				},
+			);
 			server.on('connection', () => connections++);
 			server.on('tlsClientError', () => undefined);
 			await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -245,12 +308,17 @@ describe('failures that never reached the provider: "nothing was sent", the key 
 		});
 
 		test('self-signed: one handshake, no request, not retried; nothing was sent', async () => {
-			const result = await runHelloAnnie(sandbox, call('appt-tls'), { credential: { baseUrl }, continueOnFail: true });
+			const result = await runHelloAnnie(sandbox, call('appt-tls'), {
+				credential: { baseUrl },
+				continueOnFail: true,
+			});
 			expect(result.items[0].json.error).toBe(
 				"HelloAnnie: the connection failed (the server's certificate is self-signed); nothing was sent to HelloAnnie",
 			);
 			const description = details(result.items[0])?.description ?? '';
-			expect(description).toMatch(/Trying again would fail the same way, so it was not retried\. \(network error DEPTH_ZERO_SELF_SIGNED_CERT\)/);
+			expect(description).toMatch(
+				/Trying again would fail the same way, so it was not retried\. \(network error DEPTH_ZERO_SELF_SIGNED_CERT\)/,
+			);
 			expect(description).toMatch(/Deduplication Key was released/);
 			expect(connections).toBe(1);
 			expect(requests).toBe(0);
@@ -266,15 +334,22 @@ describe('failures that never reached the provider: "nothing was sent", the key 
 		expect(result.items[0].json.error).toBe(
 			'HelloAnnie: the API Key in the credential contains a line break, which cannot be sent in a request header; nothing was sent to HelloAnnie',
 		);
-		expect(details(result.items[0])?.description).toMatch(/^Open the credential, paste the API key again on one line/);
+		expect(details(result.items[0])?.description).toMatch(
+			/^Open the credential, paste the API key again on one line/,
+		);
 		expect(details(result.items[0])?.description).toMatch(/Deduplication Key was released/);
 		expect(sandbox.requestsFor('helloannie')).toEqual([]);
 		await dialsAgain('appt-header');
 	});
 
 	test('a Base URL that is not a web address: nothing was sent', async () => {
-		const result = await runHelloAnnie(sandbox, call('appt-url'), { credential: { baseUrl: 'api.helloannie.com/v1' }, continueOnFail: true });
-		expect(result.items[0].json.error).toBe('HelloAnnie: the Base URL in the credential is not a web address; nothing was sent to HelloAnnie');
+		const result = await runHelloAnnie(sandbox, call('appt-url'), {
+			credential: { baseUrl: 'api.helloannie.com/v1' },
+			continueOnFail: true,
+		});
+		expect(result.items[0].json.error).toBe(
+			'HelloAnnie: the Base URL in the credential is not a web address; nothing was sent to HelloAnnie',
+		);
 		expect(details(result.items[0])?.description).toMatch(/Deduplication Key was released/);
 		expect(sandbox.requestsFor('helloannie')).toEqual([]);
 		await dialsAgain('appt-url');
@@ -282,7 +357,10 @@ describe('failures that never reached the provider: "nothing was sent", the key 
 
 	test('the codes n8n reports, and which of them prove nothing was sent', () => {
 		// n8n's helper wraps axios' error, which wraps Node's: the code is found along `cause`.
-		const wrapped = (code: string, syscall?: string) => ({ message: 'x', cause: { code, cause: { code, syscall } } });
+		const wrapped = (code: string, syscall?: string) => ({
+			message: 'x',
+			cause: { code, cause: { code, syscall } },
+		});
 		const verdict = (error: unknown) => {
 			const { notSent, retry } = classifyNetworkFailure(error);
 			return { notSent, retry };
@@ -294,13 +372,26 @@ describe('failures that never reached the provider: "nothing was sent", the key 
 		expect(verdict(wrapped('EHOSTUNREACH', 'connect'))).toEqual({ notSent: true, retry: true });
 		// The same code on an established connection may come after the request was written.
 		expect(verdict(wrapped('EHOSTUNREACH', 'read'))).toEqual({ notSent: false, retry: true });
-		for (const code of ['CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID']) {
+		for (const code of [
+			'CERT_HAS_EXPIRED',
+			'DEPTH_ZERO_SELF_SIGNED_CERT',
+			'SELF_SIGNED_CERT_IN_CHAIN',
+			'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+			'ERR_TLS_CERT_ALTNAME_INVALID',
+		]) {
 			expect(verdict(wrapped(code))).toEqual({ notSent: true, retry: false });
 		}
 		for (const code of ['ERR_INVALID_CHAR', 'ERR_INVALID_HEADER_VALUE', 'ERR_INVALID_URL']) {
 			expect(verdict(wrapped(code))).toEqual({ notSent: true, retry: false });
 		}
-		for (const code of ['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED', 'SOMETHING_NEW']) {
+		for (const code of [
+			'ECONNRESET',
+			'EPIPE',
+			'ECONNABORTED',
+			'ETIMEDOUT',
+			'ERR_CANCELED',
+			'SOMETHING_NEW',
+		]) {
 			expect(verdict(wrapped(code)).notSent).toBe(false);
 		}
 		expect(verdict(new Error('no code at all')).notSent).toBe(false);
@@ -345,11 +436,16 @@ const sessionNode: INodeType = {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const plan = JSON.parse(this.getNodeParameter('plan', 0) as string) as Plan;
 		const cancel = new AbortController();
-		const timer = plan.cancelAfterMs === undefined ? undefined : setTimeout(() => cancel.abort(), plan.cancelAfterMs);
+		const timer =
+			plan.cancelAfterMs === undefined
+				? undefined
+				: setTimeout(() => cancel.abort(), plan.cancelAfterMs);
 		let sent = 0;
 		const helpers = {
 			...this.helpers,
-			httpRequestWithAuthentication: async (...args: Parameters<IExecuteFunctions['helpers']['httpRequestWithAuthentication']>) => {
+			httpRequestWithAuthentication: async (
+				...args: Parameters<IExecuteFunctions['helpers']['httpRequestWithAuthentication']>
+			) => {
 				sent++;
 				return await this.helpers.httpRequestWithAuthentication.apply(this, args);
 			},
@@ -358,7 +454,10 @@ const sessionNode: INodeType = {
 			helpers: { value: helpers },
 			getExecutionCancelSignal: { value: () => cancel.signal },
 		}) as IExecuteFunctions;
-		const session = new RequestSession(fn, helloAnnie, { ...DEFAULT_TRANSPORT_OPTIONS, ...plan.options });
+		const session = new RequestSession(fn, helloAnnie, {
+			...DEFAULT_TRANSPORT_OPTIONS,
+			...plan.options,
+		});
 		const outcomes: Outcome[] = [];
 		for (const request of plan.requests) {
 			const startedAt = Date.now();
@@ -366,8 +465,19 @@ const sessionNode: INodeType = {
 				await session.send(request, 0);
 				outcomes.push({ ok: true, startedAt, endedAt: Date.now() });
 			} catch (error) {
-				const { message, description, context: errorContext } = error as { message: string; description?: string; context?: IDataObject };
-				outcomes.push({ ok: false, startedAt, endedAt: Date.now(), error: message, description, uncertain: errorContext?.[OUTCOME_UNCERTAIN] === true });
+				const {
+					message,
+					description,
+					context: errorContext,
+				} = error as { message: string; description?: string; context?: IDataObject };
+				outcomes.push({
+					ok: false,
+					startedAt,
+					endedAt: Date.now(),
+					error: message,
+					description,
+					uncertain: errorContext?.[OUTCOME_UNCERTAIN] === true,
+				});
 			}
 		}
 		clearTimeout(timer);
@@ -376,7 +486,10 @@ const sessionNode: INodeType = {
 };
 registerNodeType(SESSION_NODE, sessionNode);
 
-async function runSession(plan: Plan, baseUrl = sandbox.baseUrls.helloAnnie): Promise<{ outcomes: Outcome[]; sent: number }> {
+async function runSession(
+	plan: Plan,
+	baseUrl = sandbox.baseUrls.helloAnnie,
+): Promise<{ outcomes: Outcome[]; sent: number }> {
 	const result = await runNode({
 		type: SESSION_NODE,
 		parameters: { plan: JSON.stringify(plan) },
@@ -398,10 +511,16 @@ const readsAt = () => sandbox.requestsFor('helloannie').filter((r) => r.path ===
 
 describe('the not-sent rule counts attempts', () => {
 	test('a create refused at connect is tried 3 times; one to an unknown host too', async () => {
-		const refused = await runSession({ options: { backoffMs: 50 }, requests: [create] }, `http://127.0.0.1:${await closedPort()}/v1`);
+		const refused = await runSession(
+			{ options: { backoffMs: 50 }, requests: [create] },
+			`http://127.0.0.1:${await closedPort()}/v1`,
+		);
 		expect(refused.sent).toBe(3);
 		expect(refused.outcomes[0].uncertain).toBe(false);
-		const unknown = await runSession({ options: { backoffMs: 50 }, requests: [create] }, 'http://nonexistent.invalid/v1');
+		const unknown = await runSession(
+			{ options: { backoffMs: 50 }, requests: [create] },
+			'http://nonexistent.invalid/v1',
+		);
 		expect(unknown.sent).toBe(3);
 		expect(unknown.outcomes[0].error).toMatch(/nothing was sent to HelloAnnie$/);
 	});
@@ -416,8 +535,15 @@ describe('the not-sent rule counts attempts', () => {
 
 describe('pacing', () => {
 	test('a Retry-After within the limit is waited out in full, then the request is sent again', async () => {
-		sandbox.inject({ provider: 'helloannie', path: '/phone-numbers', fault: { status: 429, body: tooMany, headers: { 'Retry-After': '2' } } });
-		const { outcomes } = await runSession({ options: { maxRateLimitWaitMs: 3000 }, requests: [read] });
+		sandbox.inject({
+			provider: 'helloannie',
+			path: '/phone-numbers',
+			fault: { status: 429, body: tooMany, headers: { 'Retry-After': '2' } },
+		});
+		const { outcomes } = await runSession({
+			options: { maxRateLimitWaitMs: 3000 },
+			requests: [read],
+		});
 		expect(outcomes[0].ok).toBe(true);
 		const at = readsAt().map((r) => r.at);
 		expect(readsAt().map((r) => r.status)).toEqual([429, 200]);
@@ -425,24 +551,44 @@ describe('pacing', () => {
 	});
 
 	test('a Retry-After beyond the limit fails at once, naming the wait; later requests are not sent before it', async () => {
-		sandbox.inject({ provider: 'helloannie', path: '/phone-numbers', fault: { status: 429, body: tooMany, headers: { 'Retry-After': '150' } } });
-		const { outcomes, sent } = await runSession({ options: { maxRateLimitWaitMs: 3000 }, requests: [read, create] });
+		sandbox.inject({
+			provider: 'helloannie',
+			path: '/phone-numbers',
+			fault: { status: 429, body: tooMany, headers: { 'Retry-After': '150' } },
+		});
+		const { outcomes, sent } = await runSession({
+			options: { maxRateLimitWaitMs: 3000 },
+			requests: [read, create],
+		});
 		expect(outcomes[0]).toMatchObject({
 			ok: false,
 			uncertain: false,
-			error: 'HelloAnnie is rate limiting requests (HTTP 429): Too many requests; it asked (Retry-After) to wait 2 min 30 s, so the request was not sent again',
+			error:
+				'HelloAnnie is rate limiting requests (HTTP 429): Too many requests; it asked (Retry-After) to wait 2 min 30 s, so the request was not sent again',
 		});
-		expect(outcomes[0].description).toMatch(/^That is longer than this node waits for a rate limit \(3 s\)/);
+		expect(outcomes[0].description).toMatch(
+			/^That is longer than this node waits for a rate limit \(3 s\)/,
+		);
 		expect(outcomes[0].endedAt - outcomes[0].startedAt).toBeLessThan(1000);
-		expect(outcomes[1]).toMatchObject({ ok: false, uncertain: false, error: 'HelloAnnie asked (Retry-After) to pause requests for 2 min 30 s; nothing was sent to HelloAnnie' });
+		expect(outcomes[1]).toMatchObject({
+			ok: false,
+			uncertain: false,
+			error:
+				'HelloAnnie asked (Retry-After) to pause requests for 2 min 30 s; nothing was sent to HelloAnnie',
+		});
 		expect(sent).toBe(1);
 	});
 
 	test('X-RateLimit-Reset two minutes away: within the default limit the session waits (until cancelled)', async () => {
 		// One request per two-minute window: the first answer says none remain until the window ends.
 		sandbox.setRateLimit({ limit: 1, windowMs: 120_000 });
-		const capped = await runSession({ options: { maxRateLimitWaitMs: 3000 }, requests: [read, read] });
-		expect(capped.outcomes[1].error).toMatch(/^HelloAnnie asked \(X-RateLimit-Reset\) to pause requests for (\d+ s|2 min( \d+ s)?); nothing was sent to HelloAnnie$/);
+		const capped = await runSession({
+			options: { maxRateLimitWaitMs: 3000 },
+			requests: [read, read],
+		});
+		expect(capped.outcomes[1].error).toMatch(
+			/^HelloAnnie asked \(X-RateLimit-Reset\) to pause requests for (\d+ s|2 min( \d+ s)?); nothing was sent to HelloAnnie$/,
+		);
 		expect(capped.sent).toBe(1);
 
 		sandbox.setRateLimit({ limit: 1, windowMs: 120_000 });
@@ -451,7 +597,8 @@ describe('pacing', () => {
 		expect(waited.outcomes[1]).toMatchObject({
 			ok: false,
 			uncertain: false,
-			error: 'The execution was cancelled while waiting to send a request to HelloAnnie; nothing was sent to HelloAnnie',
+			error:
+				'The execution was cancelled while waiting to send a request to HelloAnnie; nothing was sent to HelloAnnie',
 		});
 		// It waited for the window (not capped at a minute) and ended when the execution was cancelled.
 		expect(waited.outcomes[1].endedAt - waited.outcomes[0].startedAt).toBeGreaterThanOrEqual(900);
@@ -461,16 +608,25 @@ describe('pacing', () => {
 
 	test('Max Requests per Minute below 1: 0.5 = one request every 2 minutes, ended by cancellation', async () => {
 		expect(pacingIntervalMs(0.5)).toBe(120_000);
-		const { outcomes, sent } = await runSession({ options: { maxPerMinute: 0.5 }, requests: [read, read], cancelAfterMs: 1000 });
+		const { outcomes, sent } = await runSession({
+			options: { maxPerMinute: 0.5 },
+			requests: [read, read],
+			cancelAfterMs: 1000,
+		});
 		expect(outcomes[0].ok).toBe(true);
-		expect(outcomes[1].error).toBe('The execution was cancelled while waiting to send a request to HelloAnnie; nothing was sent to HelloAnnie');
+		expect(outcomes[1].error).toBe(
+			'The execution was cancelled while waiting to send a request to HelloAnnie; nothing was sent to HelloAnnie',
+		);
 		expect(outcomes[1].endedAt - outcomes[0].startedAt).toBeLessThan(5000);
 		expect(sent).toBe(1);
 	});
 
 	test("the user's own cap is not shortened by the limit on the provider's waits", async () => {
 		// 40 per minute = one every 1.5 s, while the provider's waits are limited to 0.5 s.
-		const { outcomes } = await runSession({ options: { maxPerMinute: 40, maxRateLimitWaitMs: 500 }, requests: [read, read] });
+		const { outcomes } = await runSession({
+			options: { maxPerMinute: 40, maxRateLimitWaitMs: 500 },
+			requests: [read, read],
+		});
 		expect(outcomes.every((o) => o.ok)).toBe(true);
 		const at = readsAt().map((r) => r.at);
 		expect(at[1] - at[0]).toBeGreaterThanOrEqual(1400);
@@ -488,10 +644,37 @@ describe('pacing', () => {
 
 describe("masking personal data in the provider's error text", () => {
 	test.each([
-		['HelloAnnie', helloAnnie.errorMessage({ success: false, message: 'Cannot call +15559876543 (jane.doe@example.com)' }), 'Cannot call +1••••••••43 (j•••@example.com)'],
-		['HelloAnnie, a national number', helloAnnie.errorMessage({ success: false, error: { message: 'Number (555) 987-6543 is on the do-not-call list' } }), 'Number ••••••••43 is on the do-not-call list'],
-		['AlloMia', alloMia.errorMessage({ error: 'Contact john_smith+clinic@mail.example.org already exists' }), 'Contact j•••@mail.example.org already exists'],
-		['AICaller', aiCaller.errorMessage({ error: { message: 'Phone call 65a1f2c3d4e5f60718293a4b: +44 20 7946 0958 is not reachable', statusCode: 400 } }), 'Phone call 65a1f2c3d4e5f60718293a4b: +4•••••••••58 is not reachable'],
+		[
+			'HelloAnnie',
+			helloAnnie.errorMessage({
+				success: false,
+				message: 'Cannot call +15559876543 (jane.doe@example.com)',
+			}),
+			'Cannot call +1••••••••43 (j•••@example.com)',
+		],
+		[
+			'HelloAnnie, a national number',
+			helloAnnie.errorMessage({
+				success: false,
+				error: { message: 'Number (555) 987-6543 is on the do-not-call list' },
+			}),
+			'Number ••••••••43 is on the do-not-call list',
+		],
+		[
+			'AlloMia',
+			alloMia.errorMessage({ error: 'Contact john_smith+clinic@mail.example.org already exists' }),
+			'Contact j•••@mail.example.org already exists',
+		],
+		[
+			'AICaller',
+			aiCaller.errorMessage({
+				error: {
+					message: 'Phone call 65a1f2c3d4e5f60718293a4b: +44 20 7946 0958 is not reachable',
+					statusCode: 400,
+				},
+			}),
+			'Phone call 65a1f2c3d4e5f60718293a4b: +4•••••••••58 is not reachable',
+		],
 	])('%s', (_name, text, expected) => {
 		expect(maskPersonalData(String(text))).toBe(expected);
 	});
@@ -500,8 +683,16 @@ describe("masking personal data in the provider's error text", () => {
 		const lines = alloMia.errorDetails!({
 			error: 'Validation failed',
 			details: [
-				{ field: 'phoneNumber', message: '+1.514.555.2345 is not a valid E.164 number', code: 'invalid_format' },
-				{ field: 'assistantId', message: 'Assistant 3c90c3cc-0d44-4b50-8888-8dd25736052a not found', code: 'not_found' },
+				{
+					field: 'phoneNumber',
+					message: '+1.514.555.2345 is not a valid E.164 number',
+					code: 'invalid_format',
+				},
+				{
+					field: 'assistantId',
+					message: 'Assistant 3c90c3cc-0d44-4b50-8888-8dd25736052a not found',
+					code: 'not_found',
+				},
 			],
 		});
 		expect(lines.map(maskPersonalData)).toEqual([
@@ -526,12 +717,17 @@ describe("masking personal data in the provider's error text", () => {
 			path: '/calls',
 			fault: {
 				status: 400,
-				body: { success: false, message: 'Cannot call +15559876543 (jane.doe@example.com)', data: { toNumber: '+15559876543', email: 'jane.doe@example.com' } },
+				body: {
+					success: false,
+					message: 'Cannot call +15559876543 (jane.doe@example.com)',
+					data: { toNumber: '+15559876543', email: 'jane.doe@example.com' },
+				},
 			},
 		});
 		const failed = await runHelloAnnie(sandbox, creates[0].params, { continueOnFail: true });
 		expect(failed.items[0].json).toEqual({
-			error: 'HelloAnnie refused the request (HTTP 400): Cannot call +1••••••••43 (j•••@example.com)',
+			error:
+				'HelloAnnie refused the request (HTTP 400): Cannot call +1••••••••43 (j•••@example.com)',
 			details: expect.objectContaining({ httpCode: '400' }),
 		});
 
@@ -540,11 +736,17 @@ describe("masking personal data in the provider's error text", () => {
 			path: '/calls',
 			fault: {
 				status: 400,
-				body: { success: false, message: 'Cannot call +15559876543 (jane.doe@example.com)', data: { toNumber: '+15559876543', email: 'jane.doe@example.com' } },
+				body: {
+					success: false,
+					message: 'Cannot call +15559876543 (jane.doe@example.com)',
+					data: { toNumber: '+15559876543', email: 'jane.doe@example.com' },
+				},
 			},
 		});
 		const stopped = await runHelloAnnie(sandbox, creates[0].params);
-		expect(stopped.error?.message).toBe('HelloAnnie refused the request (HTTP 400): Cannot call +1••••••••43 (j•••@example.com)');
+		expect(stopped.error?.message).toBe(
+			'HelloAnnie refused the request (HTTP 400): Cannot call +1••••••••43 (j•••@example.com)',
+		);
 		expect(stopped.error?.httpCode).toBe('400');
 		// Everything of the error n8n keeps, but the node itself (its parameters are the workflow's own).
 		const raw = stopped.run.data.resultData.error as unknown as Record<string, unknown>;

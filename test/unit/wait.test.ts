@@ -10,7 +10,11 @@ import { useSandbox } from '../in-process/sandbox';
 import { runAiCaller, runAlloMia, runHelloAnnie } from '../in-process/providers';
 import { startSandbox, type Sandbox } from '../sandbox/server';
 
-const wait = (maxWaitSeconds: number) => ({ waitForCallToEnd: true, maxWaitSeconds, pollIntervalSeconds: 1 });
+const wait = (maxWaitSeconds: number) => ({
+	waitForCallToEnd: true,
+	maxWaitSeconds,
+	pollIntervalSeconds: 1,
+});
 
 const alloMiaCall = {
 	resource: 'call',
@@ -32,14 +36,26 @@ const aiCallerCall = {
 describe('HelloAnnie Call → Start (polling: HelloAnnie documents no per-call callback)', () => {
 	const sandbox = useSandbox();
 
-	const start = { resource: 'call', operation: 'start', fromNumber: '+15551234567', toNumber: '+15559876543' };
+	const start = {
+		resource: 'call',
+		operation: 'start',
+		fromNumber: '+15551234567',
+		toNumber: '+15559876543',
+	};
 
 	test('the item is the conversation as it ended, the create answer under createResponse', async () => {
 		// The call ends 1.5 s after it was placed.
 		const ender = setInterval(() => {
-			const conversation = sandbox.helloAnnie.state.conversations.find((c) => c.toNumber === '+15559876543' && c.status === 'OPEN' && !c.summary);
+			const conversation = sandbox.helloAnnie.state.conversations.find(
+				(c) => c.toNumber === '+15559876543' && c.status === 'OPEN' && !c.summary,
+			);
 			if (conversation && Date.now() - Date.parse(conversation.startTime ?? '') > 1500) {
-				Object.assign(conversation, { status: 'CLOSED', summary: 'Appointment confirmed', duration: 42, endTime: new Date().toISOString() });
+				Object.assign(conversation, {
+					status: 'CLOSED',
+					summary: 'Appointment confirmed',
+					duration: 42,
+					endTime: new Date().toISOString(),
+				});
 				clearInterval(ender);
 			}
 		}, 100);
@@ -57,7 +73,9 @@ describe('HelloAnnie Call → Start (polling: HelloAnnie documents no per-call c
 		expect(json).not.toHaveProperty('outcome');
 		const polls = sandbox.requestsFor('helloannie').filter((r) => r.method === 'GET');
 		expect(polls.length).toBeGreaterThanOrEqual(2);
-		expect(polls.every((r) => r.valid && r.path === `/conversations/${String(json.conversationId)}`)).toBe(true);
+		expect(
+			polls.every((r) => r.valid && r.path === `/conversations/${String(json.conversationId)}`),
+		).toBe(true);
 		// Still one call placed.
 		expect(sandbox.requestsFor('helloannie').filter((r) => r.method === 'POST')).toHaveLength(1);
 	});
@@ -65,19 +83,35 @@ describe('HelloAnnie Call → Start (polling: HelloAnnie documents no per-call c
 	test('a call still going at the deadline is output as not ended, with its last known status, not as an error', async () => {
 		const result = await runHelloAnnie(sandbox, { ...start, ...wait(2) });
 		expect(result.error).toBeUndefined();
-		expect(result.items[0].json).toMatchObject({ status: 'OPEN', callEnded: false, waitedSeconds: 2 });
+		expect(result.items[0].json).toMatchObject({
+			status: 'OPEN',
+			callEnded: false,
+			waitedSeconds: 2,
+		});
 	});
 
 	test('polls that keep failing do not fail the placed call', async () => {
-		sandbox.inject({ provider: 'helloannie', method: 'GET', fault: { status: 500 }, times: Infinity });
+		sandbox.inject({
+			provider: 'helloannie',
+			method: 'GET',
+			fault: { status: 500 },
+			times: Infinity,
+		});
 		const result = await runHelloAnnie(sandbox, { ...start, ...wait(2) });
 		expect(result.error).toBeUndefined();
-		expect(result.items[0].json).toMatchObject({ callEnded: false, outcomeError: expect.stringMatching(/^HelloAnnie failed \(HTTP 500\)/) });
+		expect(result.items[0].json).toMatchObject({
+			callEnded: false,
+			outcomeError: expect.stringMatching(/^HelloAnnie failed \(HTTP 500\)/),
+		});
 		expect(sandbox.requestsFor('helloannie').filter((r) => r.method === 'POST')).toHaveLength(1);
 	});
 
 	test('HelloAnnie offers no "Wait Using" choice: a waitMode left in the parameters still polls', async () => {
-		const result = await runHelloAnnie(sandbox, { ...start, ...wait(1), waitMode: 'callback' }, { items: [{}, {}] });
+		const result = await runHelloAnnie(
+			sandbox,
+			{ ...start, ...wait(1), waitMode: 'callback' },
+			{ items: [{}, {}] },
+		);
 		expect(result.error).toBeUndefined();
 		expect(result.items).toHaveLength(2);
 		expect(sandbox.requestsFor('helloannie').filter((r) => r.method === 'POST')).toHaveLength(2);
@@ -87,17 +121,24 @@ describe('HelloAnnie Call → Start (polling: HelloAnnie documents no per-call c
 describe('polling waits for all calls of a run together', () => {
 	let sandbox: Sandbox;
 	beforeAll(async () => {
-		sandbox = await startSandbox({ logErrors: false, alloMia: { autoCompleteAfterMs: 2000, autoOutcome: 'busy' } });
+		sandbox = await startSandbox({
+			logErrors: false,
+			alloMia: { autoCompleteAfterMs: 2000, autoOutcome: 'busy' },
+		});
 	});
 	afterAll(async () => {
 		await sandbox.close();
 	});
 	beforeEach(() => sandbox.reset());
 
-	test('30 calls of 2 s with Poll Interval 1 s end in about one call\'s length, each item its own call, paired, in order', async () => {
+	test("30 calls of 2 s with Poll Interval 1 s end in about one call's length, each item its own call, paired, in order", async () => {
 		const phones = Array.from({ length: 30 }, (_, i) => `+1514555${String(1000 + i)}`);
 		const started = Date.now();
-		const result = await runAlloMia(sandbox, { ...alloMiaCall, phoneNumber: '={{ $json.phone }}', ...wait(60) }, { items: phones.map((phone) => ({ phone })) });
+		const result = await runAlloMia(
+			sandbox,
+			{ ...alloMiaCall, phoneNumber: '={{ $json.phone }}', ...wait(60) },
+			{ items: phones.map((phone) => ({ phone })) },
+		);
 		const wallMs = Date.now() - started;
 		expect(result.error).toBeUndefined();
 
@@ -106,20 +147,32 @@ describe('polling waits for all calls of a run together', () => {
 		expect(result.items).toHaveLength(30);
 		result.items.forEach((item, index) => {
 			expect(item.pairedItem).toEqual({ item: index });
-			expect(item.json).toMatchObject({ status: 'busy', callEnded: true, createResponse: { status: 'calling' } });
+			expect(item.json).toMatchObject({
+				status: 'busy',
+				callEnded: true,
+				createResponse: { status: 'calling' },
+			});
 			// Its own call: the ID the create answered for this item's number.
-			expect(item.json.outboundCallId).toBe((item.json.createResponse as { outboundCallId: string }).outboundCallId);
-			const placed = sandbox.alloMia.state.outboundCalls.find((c) => c.outboundCallId === item.json.outboundCallId);
+			expect(item.json.outboundCallId).toBe(
+				(item.json.createResponse as { outboundCallId: string }).outboundCallId,
+			);
+			const placed = sandbox.alloMia.state.outboundCalls.find(
+				(c) => c.outboundCallId === item.json.outboundCallId,
+			);
 			expect(placed?.request.phoneNumber).toBe(phones[index]);
 		});
-		const statusReads = sandbox.requestsFor('allomia').filter((r) => r.method === 'GET' && r.path.endsWith('/status'));
+		const statusReads = sandbox
+			.requestsFor('allomia')
+			.filter((r) => r.method === 'GET' && r.path.endsWith('/status'));
 		// One after another, 30 calls of 2 s would take over 60 s; together, one call's length
 		// plus dialing plus a poll interval or two.
 		expect(wallMs).toBeLessThan(15_000);
 		// About one read per call per interval: each call is read until it ended, none after.
 		expect(statusReads.length).toBeGreaterThanOrEqual(30);
 		expect(statusReads.length).toBeLessThanOrEqual(30 * 5);
-		console.log(`30 calls of 2 s, Poll Interval 1 s: ${wallMs} ms, ${statusReads.length} status reads`);
+		console.log(
+			`30 calls of 2 s, Poll Interval 1 s: ${wallMs} ms, ${statusReads.length} status reads`,
+		);
 	});
 
 	test('a call that fails to be placed does not hold up the others, and is not waited for', async () => {
@@ -129,7 +182,9 @@ describe('polling waits for all calls of a run together', () => {
 			{ ...alloMiaCall, phoneNumber: '={{ $json.phone }}', ...wait(30) },
 			{ items: [{ phone: '+15145550001' }, { phone: '+15145550002' }], continueOnFail: true },
 		);
-		expect(result.items.map((i) => [i.pairedItem, i.json.error === undefined ? i.json.status : 'error'])).toEqual([
+		expect(
+			result.items.map((i) => [i.pairedItem, i.json.error === undefined ? i.json.status : 'error']),
+		).toEqual([
 			[{ item: 0 }, 'error'],
 			[{ item: 1 }, 'busy'],
 		]);
@@ -139,7 +194,10 @@ describe('polling waits for all calls of a run together', () => {
 describe('AlloMia Call → Create Outbound', () => {
 	let sandbox: Sandbox;
 	beforeAll(async () => {
-		sandbox = await startSandbox({ logErrors: false, alloMia: { autoCompleteAfterMs: 1200, autoOutcome: 'busy' } });
+		sandbox = await startSandbox({
+			logErrors: false,
+			alloMia: { autoCompleteAfterMs: 1200, autoOutcome: 'busy' },
+		});
 	});
 	afterAll(async () => {
 		await sandbox.close();
@@ -161,7 +219,7 @@ describe('AlloMia Call → Create Outbound', () => {
 	describe('On Provider Callback', () => {
 		const callback = { ...wait(600), waitMode: 'callback' };
 
-		test('the call\'s callbackUrl is this execution\'s resume URL, and the execution is put to wait until Max Wait', async () => {
+		test("the call's callbackUrl is this execution's resume URL, and the execution is put to wait until Max Wait", async () => {
 			const before = Date.now();
 			const result = await runAlloMia(sandbox, { ...alloMiaCall, ...callback });
 			expect(result.error).toBeUndefined();
@@ -198,7 +256,10 @@ describe('AlloMia Call → Create Outbound', () => {
 						status: 'calling',
 						callEnded: false,
 						waitedSeconds: 600,
-						createResponse: { outboundCallId: result.items[0].json.outboundCallId, status: 'calling' },
+						createResponse: {
+							outboundCallId: result.items[0].json.outboundCallId,
+							status: 'calling',
+						},
 					}),
 					pairedItem: { item: 0 },
 				},
@@ -206,7 +267,10 @@ describe('AlloMia Call → Create Outbound', () => {
 		});
 
 		test('a call that ended before the execution could wait is output at once, as it ended: nothing is lost to an early callback', async () => {
-			const early = await startSandbox({ logErrors: false, alloMia: { autoCompleteAfterMs: 0, autoOutcome: 'no-answer' } });
+			const early = await startSandbox({
+				logErrors: false,
+				alloMia: { autoCompleteAfterMs: 0, autoOutcome: 'no-answer' },
+			});
 			try {
 				const result = await runAlloMia(early, { ...alloMiaCall, ...callback });
 				expect(result.error).toBeUndefined();
@@ -219,16 +283,30 @@ describe('AlloMia Call → Create Outbound', () => {
 		});
 
 		test('more than one item: refused before anything is dialed, with the pattern that works', async () => {
-			const result = await runAlloMia(sandbox, { ...alloMiaCall, phoneNumber: '={{ $json.phone }}', ...callback }, { items: [{ phone: '+15145550001' }, { phone: '+15145550002' }] });
-			expect(result.error?.message).toBe('Wait Using "On Provider Callback" waits for one call per execution, and this node received 2 items. Nothing was dialed.');
-			expect(result.error?.description).toMatch(/Execute Workflow node with Mode "Run once for each item"/);
+			const result = await runAlloMia(
+				sandbox,
+				{ ...alloMiaCall, phoneNumber: '={{ $json.phone }}', ...callback },
+				{ items: [{ phone: '+15145550001' }, { phone: '+15145550002' }] },
+			);
+			expect(result.error?.message).toBe(
+				'Wait Using "On Provider Callback" waits for one call per execution, and this node received 2 items. Nothing was dialed.',
+			);
+			expect(result.error?.description).toMatch(
+				/Execute Workflow node with Mode "Run once for each item"/,
+			);
 			expect(result.error?.description).toMatch(/Wait Using "Polling"/);
 			expect(sandbox.requestsFor('allomia')).toHaveLength(0);
 		});
 
-		test('a Callback URL of one\'s own is refused: AlloMia takes one callbackUrl per call', async () => {
-			const result = await runAlloMia(sandbox, { ...alloMiaCall, callbackUrl: 'https://crm.example.com/hook', ...callback });
-			expect(result.error?.message).toBe("Callback URL is set, but Wait for Call to End → On Provider Callback points the call's one callbackUrl at this execution");
+		test("a Callback URL of one's own is refused: AlloMia takes one callbackUrl per call", async () => {
+			const result = await runAlloMia(sandbox, {
+				...alloMiaCall,
+				callbackUrl: 'https://crm.example.com/hook',
+				...callback,
+			});
+			expect(result.error?.message).toBe(
+				"Callback URL is set, but Wait for Call to End → On Provider Callback points the call's one callbackUrl at this execution",
+			);
 			expect(sandbox.requestsFor('allomia')).toHaveLength(0);
 		});
 	});
@@ -237,7 +315,10 @@ describe('AlloMia Call → Create Outbound', () => {
 describe('AICaller Phone Call → Create', () => {
 	let sandbox: Sandbox;
 	beforeAll(async () => {
-		sandbox = await startSandbox({ logErrors: false, aiCaller: { autoCompleteAfterMs: 1500, autoOutcome: 'completed' } });
+		sandbox = await startSandbox({
+			logErrors: false,
+			aiCaller: { autoCompleteAfterMs: 1500, autoOutcome: 'completed' },
+		});
 	});
 	afterAll(async () => {
 		await sandbox.close();
@@ -257,10 +338,12 @@ describe('AICaller Phone Call → Create', () => {
 		expect(polls.every((r) => r.valid)).toBe(true);
 	});
 
-	test('On Provider Callback: a phoneCall.completed webhook of the call points at the resume URL, beside the user\'s own', async () => {
+	test("On Provider Callback: a phoneCall.completed webhook of the call points at the resume URL, beside the user's own", async () => {
 		const result = await runAiCaller(sandbox, {
 			...aiCallerCall,
-			phoneCallWebhooks: { webhook: [{ url: 'https://crm.example.com/hook', subscribedEvent: 'phoneCall.completed' }] },
+			phoneCallWebhooks: {
+				webhook: [{ url: 'https://crm.example.com/hook', subscribedEvent: 'phoneCall.completed' }],
+			},
 			...wait(300),
 			waitMode: 'callback',
 		});
@@ -269,9 +352,18 @@ describe('AICaller Phone Call → Create', () => {
 		expect(create.valid).toBe(true);
 		expect((create.body as { phoneCallWebhooks: unknown[] }).phoneCallWebhooks).toEqual([
 			{ url: 'https://crm.example.com/hook', subscribedEvent: 'phoneCall.completed' },
-			{ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:5678\/webhook-waiting\/[^/?]+\?signature=[0-9a-f]{64}$/), subscribedEvent: 'phoneCall.completed' },
+			{
+				url: expect.stringMatching(
+					/^http:\/\/127\.0\.0\.1:5678\/webhook-waiting\/[^/?]+\?signature=[0-9a-f]{64}$/,
+				),
+				subscribedEvent: 'phoneCall.completed',
+			},
 		]);
 		expect(result.run.waitTill).toBeInstanceOf(Date);
-		expect(result.items[0].json).toMatchObject({ _id: expect.any(String), callEnded: false, waitingFor: 'AICaller callback' });
+		expect(result.items[0].json).toMatchObject({
+			_id: expect.any(String),
+			callEnded: false,
+			waitingFor: 'AICaller callback',
+		});
 	});
 });

@@ -70,7 +70,13 @@ describe('tokenDigest / matchesDigest', () => {
 	});
 
 	test('a digest that is not 64 hex characters (missing, cut, upper case) matches nothing', () => {
-		for (const damaged of ['', digest.slice(0, 16), digest.slice(0, 63), digest.toUpperCase(), `${digest}00`]) {
+		for (const damaged of [
+			'',
+			digest.slice(0, 16),
+			digest.slice(0, 63),
+			digest.toUpperCase(),
+			`${digest}00`,
+		]) {
 			expect(matchesDigest(token, damaged)).toBe(false);
 		}
 	});
@@ -84,7 +90,16 @@ describe('bearerToken / headerValue', () => {
 	});
 
 	test('anything else has no token', () => {
-		for (const header of [undefined, '', 'Bearer', 'Bearer ', `Basic ${SECRET}`, `Token ${SECRET}`, `Bearer ${SECRET} extra`, SECRET]) {
+		for (const header of [
+			undefined,
+			'',
+			'Bearer',
+			'Bearer ',
+			`Basic ${SECRET}`,
+			`Token ${SECRET}`,
+			`Bearer ${SECRET} extra`,
+			SECRET,
+		]) {
 			expect(bearerToken(header)).toBeUndefined();
 		}
 	});
@@ -98,7 +113,9 @@ describe('bearerToken / headerValue', () => {
 });
 
 describe('HMAC-SHA256 signatures', () => {
-	const raw = Buffer.from('{"event":"phoneCall.completed","data":{"_id":"6553a1f0c2b4d5e6f7a8b9c1","status":"completed"}}');
+	const raw = Buffer.from(
+		'{"event":"phoneCall.completed","data":{"_id":"6553a1f0c2b4d5e6f7a8b9c1","status":"completed"}}',
+	);
 	const expected = createHmac('sha256', SECRET).update(raw).digest('hex');
 
 	test('hmacSha256Hex is HMAC-SHA256 in lower-case hex', () => {
@@ -122,7 +139,9 @@ describe('HMAC-SHA256 signatures', () => {
 		expect(signatureMatches(SECRET, raw, 'sha256=')).toBe(false);
 		expect(signatureMatches(SECRET, raw, undefined)).toBe(false);
 		expect(signatureMatches(SECRET, undefined, `sha256=${expected}`)).toBe(false);
-		expect(signatureMatches('', raw, `sha256=${createHmac('sha256', '').update(raw).digest('hex')}`)).toBe(false);
+		expect(
+			signatureMatches('', raw, `sha256=${createHmac('sha256', '').update(raw).digest('hex')}`),
+		).toBe(false);
 	});
 });
 
@@ -140,7 +159,9 @@ describe('generateToken / secretProblem', () => {
 		expect(problem).toBe(
 			'Token must be at least 24 characters long (it has 12); generate one, e.g. with "openssl rand -hex 32"',
 		);
-		expect(secretProblem('', 'Secret')).toMatch(/^Secret must be at least 24 characters long \(it has 0\)/);
+		expect(secretProblem('', 'Secret')).toMatch(
+			/^Secret must be at least 24 characters long \(it has 0\)/,
+		);
 	});
 
 	test('a URL token may only hold characters that need no encoding', () => {
@@ -148,7 +169,9 @@ describe('generateToken / secretProblem', () => {
 		expect(secretProblem(spaced, 'Token', true)).toBe(
 			'Token may contain only letters, digits and . _ ~ - (it is put into a URL as it is)',
 		);
-		expect(secretProblem('abc&def=ghi?jklmnopqrstuvwxyz', 'Token', true)).toMatch(/may contain only/);
+		expect(secretProblem('abc&def=ghi?jklmnopqrstuvwxyz', 'Token', true)).toMatch(
+			/may contain only/,
+		);
 		// A header or body secret may hold anything.
 		expect(secretProblem(spaced, 'Secret')).toBeUndefined();
 	});
@@ -166,7 +189,10 @@ describe('bodyItems', () => {
 });
 
 describe('AICaller secret check', () => {
-	const body = { event: 'phoneCall.completed', data: { _id: '6553a1f0c2b4d5e6f7a8b9c1', status: 'completed' } };
+	const body = {
+		event: 'phoneCall.completed',
+		data: { _id: '6553a1f0c2b4d5e6f7a8b9c1', status: 'completed' },
+	};
 	const rawOf = (json: object) => Buffer.from(JSON.stringify(json));
 
 	/** A request as the sandbox sends it in each webhookSecretMode. */
@@ -179,23 +205,35 @@ describe('AICaller secret check', () => {
 		const headers =
 			mode === 'header'
 				? { 'x-aicaller-secret': secret }
-				: { 'x-aicaller-signature': `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}` };
+				: {
+						'x-aicaller-signature': `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`,
+					};
 		return { headers, body, rawBody: raw };
 	}
 
 	const MODES: SecretCheck[] = ['any', 'header', 'hmac', 'bodyField'];
-	const PLACE: Record<'header' | 'hmac' | 'body', SecretCheck> = { header: 'header', hmac: 'hmac', body: 'bodyField' };
+	const PLACE: Record<'header' | 'hmac' | 'body', SecretCheck> = {
+		header: 'header',
+		hmac: 'hmac',
+		body: 'bodyField',
+	};
 
-	test.each(['header', 'hmac', 'body'] as const)('secret sent as %s: accepted by "Any Supported" and by its own check only', (place) => {
-		const request = sent(place);
-		const accepted = MODES.filter((mode) => secretAccepted(request, SECRET, mode));
-		expect(accepted).toEqual(['any', PLACE[place]]);
-	});
+	test.each(['header', 'hmac', 'body'] as const)(
+		'secret sent as %s: accepted by "Any Supported" and by its own check only',
+		(place) => {
+			const request = sent(place);
+			const accepted = MODES.filter((mode) => secretAccepted(request, SECRET, mode));
+			expect(accepted).toEqual(['any', PLACE[place]]);
+		},
+	);
 
-	test.each(['header', 'hmac', 'body'] as const)('a wrong secret sent as %s is refused by every check', (place) => {
-		const request = sent(place, OTHER);
-		expect(MODES.filter((mode) => secretAccepted(request, SECRET, mode))).toEqual([]);
-	});
+	test.each(['header', 'hmac', 'body'] as const)(
+		'a wrong secret sent as %s is refused by every check',
+		(place) => {
+			const request = sent(place, OTHER);
+			expect(MODES.filter((mode) => secretAccepted(request, SECRET, mode))).toEqual([]);
+		},
+	);
 
 	test('no secret anywhere is refused, also by "Any Supported"', () => {
 		const request: AiCallerRequest = { headers: {}, body, rawBody: rawOf(body) };
@@ -219,21 +257,34 @@ describe('AICaller secret check', () => {
 	test('the signature covers the raw body: a tampered body with the old signature is refused', () => {
 		const request = sent('hmac');
 		const tampered = { ...body, data: { ...body.data, status: 'failed' } };
-		expect(secretAccepted({ ...request, body: tampered, rawBody: rawOf(tampered) }, SECRET, 'hmac')).toBe(false);
+		expect(
+			secretAccepted({ ...request, body: tampered, rawBody: rawOf(tampered) }, SECRET, 'hmac'),
+		).toBe(false);
 		expect(secretAccepted({ ...request, rawBody: undefined }, SECRET, 'hmac')).toBe(false);
 	});
 
 	test('a body secret that is not a string is refused', () => {
-		const request: AiCallerRequest = { headers: {}, body: { ...body, secret: [SECRET] }, rawBody: undefined };
+		const request: AiCallerRequest = {
+			headers: {},
+			body: { ...body, secret: [SECRET] },
+			rawBody: undefined,
+		};
 		expect(secretAccepted(request, SECRET, 'bodyField')).toBe(false);
 		expect(secretAccepted(request, SECRET, 'any')).toBe(false);
 	});
 
 	test('a body n8n did not parse (another content type) is no secret, and nothing throws', () => {
-		const unparsed: AiCallerRequest = { headers: {}, body: undefined, rawBody: Buffer.from('secret=x') };
+		const unparsed: AiCallerRequest = {
+			headers: {},
+			body: undefined,
+			rawBody: Buffer.from('secret=x'),
+		};
 		expect(MODES.filter((mode) => secretAccepted(unparsed, SECRET, mode))).toEqual([]);
 		const withHeader: AiCallerRequest = { ...unparsed, headers: { 'x-aicaller-secret': SECRET } };
-		expect(MODES.filter((mode) => secretAccepted(withHeader, SECRET, mode))).toEqual(['any', 'header']);
+		expect(MODES.filter((mode) => secretAccepted(withHeader, SECRET, mode))).toEqual([
+			'any',
+			'header',
+		]);
 	});
 
 	test('a Secret Check outside the options (an expression) accepts nothing', () => {
@@ -241,19 +292,39 @@ describe('AICaller secret check', () => {
 	});
 
 	// Names every object answers through Object.prototype: none is one of the trigger's checks.
-	const INHERITED = ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', 'toLocaleString'];
+	const INHERITED = [
+		'toString',
+		'constructor',
+		'__proto__',
+		'hasOwnProperty',
+		'valueOf',
+		'isPrototypeOf',
+		'toLocaleString',
+	];
 
-	test.each(INHERITED)('a Secret Check named "%s" refuses a request with no secret at all', (mode) => {
-		const request: AiCallerRequest = { headers: {}, body, rawBody: rawOf(body) };
-		expect(secretAccepted(request, SECRET, mode as SecretCheck)).toBe(false);
-		expect(secretAccepted({ headers: {}, body: undefined, rawBody: undefined }, SECRET, mode as SecretCheck)).toBe(false);
-	});
+	test.each(INHERITED)(
+		'a Secret Check named "%s" refuses a request with no secret at all',
+		(mode) => {
+			const request: AiCallerRequest = { headers: {}, body, rawBody: rawOf(body) };
+			expect(secretAccepted(request, SECRET, mode as SecretCheck)).toBe(false);
+			expect(
+				secretAccepted(
+					{ headers: {}, body: undefined, rawBody: undefined },
+					SECRET,
+					mode as SecretCheck,
+				),
+			).toBe(false);
+		},
+	);
 
-	test.each(INHERITED)('a Secret Check named "%s" refuses even the right secret, wherever it is', (mode) => {
-		for (const place of ['header', 'hmac', 'body'] as const) {
-			expect(secretAccepted(sent(place), SECRET, mode as SecretCheck)).toBe(false);
-		}
-	});
+	test.each(INHERITED)(
+		'a Secret Check named "%s" refuses even the right secret, wherever it is',
+		(mode) => {
+			for (const place of ['header', 'hmac', 'body'] as const) {
+				expect(secretAccepted(sent(place), SECRET, mode as SecretCheck)).toBe(false);
+			}
+		},
+	);
 
 	test('an empty configured secret accepts nothing', () => {
 		expect(secretAccepted(sent('header', ''), '', 'header')).toBe(false);
@@ -267,7 +338,13 @@ describe('AICaller secret check', () => {
 			data: {
 				_id: '6553a1f0c2b4d5e6f7a8b9c1',
 				// AICaller's call record may echo its webhook subscriptions.
-				phoneCallWebhooks: [{ url: 'https://example.test/hook', subscribedEvent: 'phoneCall.completed', secret: SECRET }],
+				phoneCallWebhooks: [
+					{
+						url: 'https://example.test/hook',
+						subscribedEvent: 'phoneCall.completed',
+						secret: SECRET,
+					},
+				],
 				tags: ['a', SECRET, 'b'],
 				note: OTHER,
 			},
@@ -276,7 +353,9 @@ describe('AICaller secret check', () => {
 			event: 'phoneCall.completed',
 			data: {
 				_id: '6553a1f0c2b4d5e6f7a8b9c1',
-				phoneCallWebhooks: [{ url: 'https://example.test/hook', subscribedEvent: 'phoneCall.completed' }],
+				phoneCallWebhooks: [
+					{ url: 'https://example.test/hook', subscribedEvent: 'phoneCall.completed' },
+				],
 				tags: ['a', 'b'],
 				note: OTHER,
 			},
@@ -286,7 +365,9 @@ describe('AICaller secret check', () => {
 		expect(input.secret).toBe(SECRET);
 		expect(input.data.phoneCallWebhooks[0].secret).toBe(SECRET);
 		// A top-level secret field goes even when it is not the configured secret.
-		expect(withoutSecret({ event: 'phoneCall.completed', secret: OTHER }, SECRET)).toEqual({ event: 'phoneCall.completed' });
+		expect(withoutSecret({ event: 'phoneCall.completed', secret: OTHER }, SECRET)).toEqual({
+			event: 'phoneCall.completed',
+		});
 	});
 
 	test('events: phoneCall.* takes every phoneCall event, a named event only itself', () => {
@@ -309,7 +390,11 @@ describe('withoutWebhookSecrets', () => {
 				{ url: 'https://b.example/', subscribedEvent: 'phoneCall.completed' },
 			],
 		};
-		const scrubbed = withoutWebhookSecrets({ event: 'phoneCall.completed', data: call, list: [call] });
+		const scrubbed = withoutWebhookSecrets({
+			event: 'phoneCall.completed',
+			data: call,
+			list: [call],
+		});
 		expect(JSON.stringify(scrubbed)).not.toContain(SECRET);
 		expect(scrubbed.data).toEqual({
 			...call,
@@ -324,8 +409,14 @@ describe('withoutWebhookSecrets', () => {
 	});
 });
 
-describe('secretCredentialTest (the editor\'s Test of a secret credential)', () => {
-	const credential = { type: 'alloMiaCallbackApi', displayName: 'AlloMia Callback Token API', field: 'token', label: 'Token', urlSafe: true };
+describe("secretCredentialTest (the editor's Test of a secret credential)", () => {
+	const credential = {
+		type: 'alloMiaCallbackApi',
+		displayName: 'AlloMia Callback Token API',
+		field: 'token',
+		label: 'Token',
+		urlSafe: true,
+	};
 	const test_ = secretCredentialTest(credential);
 	const run = async (token: string) =>
 		await test_.call({} as never, { id: '1', name: 'x', type: credential.type, data: { token } });
@@ -333,8 +424,10 @@ describe('secretCredentialTest (the editor\'s Test of a secret credential)', () 
 	test('applies the activation rules: length and, for a URL token, characters', async () => {
 		expect(await run(generateToken())).toEqual({ status: 'OK', message: 'Token accepted' });
 		expect((await run('short')).status).toBe('Error');
-		expect((await run('short')).message).toMatch(/^Token must be at least 24 characters long \(it has 5\)/);
-		expect((await run('x'.repeat(30) + '&'))).toEqual({
+		expect((await run('short')).message).toMatch(
+			/^Token must be at least 24 characters long \(it has 5\)/,
+		);
+		expect(await run('x'.repeat(30) + '&')).toEqual({
 			status: 'Error',
 			message: 'Token may contain only letters, digits and . _ ~ - (it is put into a URL as it is)',
 		});

@@ -5,5 +5,9 @@ import { getManyCalls } from './call/getMany.operation';
 import { getOutboundCallStatus } from './call/getStatus.operation';
 
 export const alloMiaResources: Resource[] = [
-	{ value: 'call', name: 'Call', operations: [createOutboundCall, getOutboundCallStatus, getCall, getManyCalls] },
+	{
+		value: 'call',
+		name: 'Call',
+		operations: [createOutboundCall, getOutboundCallStatus, getCall, getManyCalls],
+	},
 ];

@@ -18,11 +18,25 @@ import { startSmsConversation } from './sms/startConversation.operation';
 export const helloAnnieResources: Resource[] = [
 	{ value: 'call', name: 'Call', operations: [startCall] },
 	{ value: 'sms', name: 'SMS', operations: [startSmsConversation] },
-	{ value: 'phoneNumber', name: 'Phone Number', operations: [createPhoneNumber, getManyPhoneNumbers, attachPhoneNumber] },
+	{
+		value: 'phoneNumber',
+		name: 'Phone Number',
+		operations: [createPhoneNumber, getManyPhoneNumbers, attachPhoneNumber],
+	},
 	{
 		value: 'conversation',
 		name: 'Conversation',
-		operations: [getConversation, getManyConversations, getConversationMessages, closeConversation, createConversation],
+		operations: [
+			getConversation,
+			getManyConversations,
+			getConversationMessages,
+			closeConversation,
+			createConversation,
+		],
 	},
-	{ value: 'bot', name: 'Bot', operations: [getManyBots, getBot, createBot, updateBot, getBotWebhook] },
+	{
+		value: 'bot',
+		name: 'Bot',
+		operations: [getManyBots, getBot, createBot, updateBot, getBotWebhook],
+	},
 ];

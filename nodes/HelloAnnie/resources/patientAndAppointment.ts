@@ -49,7 +49,7 @@ export const patientInfoProperty: INodeProperties = {
 			type: 'string',
 			default: '',
 			placeholder: 'PAT-10432',
-			description: 'The patient\'s ID in your practice management system',
+			description: "The patient's ID in your practice management system",
 		},
 	],
 };
@@ -69,7 +69,13 @@ export const appointmentInfoProperty: INodeProperties = {
 			default: '',
 			placeholder: '6-month routine cleaning and exam',
 		},
-		{ displayName: 'Appointment ID', name: 'appointmentId', type: 'string', default: '', placeholder: '81260683' },
+		{
+			displayName: 'Appointment ID',
+			name: 'appointmentId',
+			type: 'string',
+			default: '',
+			placeholder: '81260683',
+		},
 		{
 			displayName: 'Appointment Type ID',
 			name: 'appointmentTypeId',
@@ -82,14 +88,16 @@ export const appointmentInfoProperty: INodeProperties = {
 			name: 'endTime',
 			type: 'dateTime',
 			default: '',
-			description: 'Sent with its UTC offset, e.g. 2025-03-10T15:30:00-06:00. Without an offset the workflow time zone applies.',
+			description:
+				'Sent with its UTC offset, e.g. 2025-03-10T15:30:00-06:00. Without an offset the workflow time zone applies.',
 		},
 		{
 			displayName: 'Start Time',
 			name: 'startTime',
 			type: 'dateTime',
 			default: '',
-			description: 'Sent with its UTC offset, e.g. 2025-03-10T15:00:00-06:00. Without an offset the workflow time zone applies.',
+			description:
+				'Sent with its UTC offset, e.g. 2025-03-10T15:00:00-06:00. Without an offset the workflow time zone applies.',
 		},
 	],
 };
@@ -120,7 +128,11 @@ export function appointmentInfoSchema(env: ValidationEnv) {
 			.strict()
 			.superRefine((value, ctx) => {
 				if (value.startTime && value.endTime && value.endTime.epochMs <= value.startTime.epochMs) {
-					ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['endTime'], message: 'is not after the start time: enter an end time later than Start Time' });
+					ctx.addIssue({
+						code: z.ZodIssueCode.custom,
+						path: ['endTime'],
+						message: 'is not after the start time: enter an end time later than Start Time',
+					});
 				}
 			})
 			.transform(({ startTime, endTime, ...rest }) => ({

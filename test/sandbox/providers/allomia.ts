@@ -407,8 +407,12 @@ export function createAlloMia(
 	const configuredAutoComplete = () =>
 		options.autoCompleteAfterMs === undefined
 			? undefined
-			: { afterMs: options.autoCompleteAfterMs, outcome: options.autoOutcome ?? ('completed' as AlloMiaOutcome) };
-	let autoComplete: { afterMs: number; outcome: AlloMiaOutcome } | undefined = configuredAutoComplete();
+			: {
+					afterMs: options.autoCompleteAfterMs,
+					outcome: options.autoOutcome ?? ('completed' as AlloMiaOutcome),
+				};
+	let autoComplete: { afterMs: number; outcome: AlloMiaOutcome } | undefined =
+		configuredAutoComplete();
 
 	function freshState(): AlloMiaState {
 		return {
@@ -448,10 +452,20 @@ export function createAlloMia(
 			// The newer page: a plain-text transcript (.txt). Both links are S3-style pre-signed
 			// URLs that expire one hour after this GET, as documented; the sandbox's storage serves them.
 			transcriptUrl: hasTranscript
-				? ctx.storage.presign('allomia', `transcripts/${call.id}.txt`, textFile(`${call.id}.txt`, transcriptOf(call)), 3600)
+				? ctx.storage.presign(
+						'allomia',
+						`transcripts/${call.id}.txt`,
+						textFile(`${call.id}.txt`, transcriptOf(call)),
+						3600,
+					)
 				: null,
 			recordingUrl: hasRecording
-				? ctx.storage.presign('allomia', `recordings/${call.id}.mp3`, mp3Recording(`${call.id}.mp3`, Number(call.callDurationSeconds)), 3600)
+				? ctx.storage.presign(
+						'allomia',
+						`recordings/${call.id}.mp3`,
+						mp3Recording(`${call.id}.mp3`, Number(call.callDurationSeconds)),
+						3600,
+					)
 				: null,
 			createdAt,
 		};
@@ -653,7 +667,10 @@ export function createAlloMia(
 			pattern: /^\/allomia\/auto-complete$/,
 			handle: (_m, body) => {
 				const input = objectBody(body);
-				autoComplete = { afterMs: Number(input.afterMs ?? 0), outcome: (input.outcome ?? 'completed') as AlloMiaOutcome };
+				autoComplete = {
+					afterMs: Number(input.afterMs ?? 0),
+					outcome: (input.outcome ?? 'completed') as AlloMiaOutcome,
+				};
 				return { status: 200, body: autoComplete };
 			},
 		},

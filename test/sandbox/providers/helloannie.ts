@@ -534,7 +534,9 @@ export function createHelloAnnie(
 
 	/** A new OPEN conversation, stored; `request` is the body that created it. */
 	function openConversation(
-		fields: Pick<StoredConversation, 'orgId' | 'medium' | 'botId' | 'toNumber' | 'fromNumber'> & { request: unknown },
+		fields: Pick<StoredConversation, 'orgId' | 'medium' | 'botId' | 'toNumber' | 'fromNumber'> & {
+			request: unknown;
+		},
 	): StoredConversation {
 		const conversation: StoredConversation = {
 			conversationId: uuid(),

@@ -1,12 +1,34 @@
 import type { IDataObject } from 'n8n-workflow';
 import { pick } from '../../../shared/endedCall';
-import type { ApiRequest, CallState, CallbackSupport, Operation, ValidationEnv } from '../../../shared/types';
+import type {
+	ApiRequest,
+	CallState,
+	CallbackSupport,
+	Operation,
+	ValidationEnv,
+} from '../../../shared/types';
 import type { AiCallerEnvelope } from '../../provider';
-import { webhookSecretProperty, withoutWebhookSecrets, withWebhookSecret } from '../../webhookSecret';
-import { phoneCallDialing, phoneCallProperties, phoneCallSchema, readPhoneCallInput } from './fields';
+import {
+	webhookSecretProperty,
+	withoutWebhookSecrets,
+	withWebhookSecret,
+} from '../../webhookSecret';
+import {
+	phoneCallDialing,
+	phoneCallProperties,
+	phoneCallSchema,
+	readPhoneCallInput,
+} from './fields';
 
 /** Documented statuses after which a call does not change any more ("canceled" is spelled both ways). */
-const TERMINAL_STATUSES = new Set(['completed', 'busy', 'failed', 'noAnswer', 'cancelled', 'canceled']);
+const TERMINAL_STATUSES = new Set([
+	'completed',
+	'busy',
+	'failed',
+	'noAnswer',
+	'cancelled',
+	'canceled',
+]);
 
 const schema = (env: ValidationEnv) => phoneCallSchema(env);
 
@@ -15,13 +37,25 @@ function phoneCallState(data: IDataObject): CallState {
 	return {
 		ended: TERMINAL_STATUSES.has(String(data.status)),
 		call: withoutWebhookSecrets(
-			pick(data, ['_id', 'status', 'callDuration', 'statusExtraInfo', 'resultValues', 'recordingUrl', 'callStartedAt', 'callEndedAt']),
+			pick(data, [
+				'_id',
+				'status',
+				'callDuration',
+				'statusExtraInfo',
+				'resultValues',
+				'recordingUrl',
+				'callStartedAt',
+				'callEndedAt',
+			]),
 		),
 	};
 }
 
 /** One read of a phone call by its ID. */
-async function readPhoneCallById(request: <T>(request: ApiRequest) => Promise<T>, id: string): Promise<CallState> {
+async function readPhoneCallById(
+	request: <T>(request: ApiRequest) => Promise<T>,
+	id: string,
+): Promise<CallState> {
 	const call = await request<AiCallerEnvelope<IDataObject>>({
 		method: 'GET',
 		path: `/v1/phoneCalls/${encodeURIComponent(id)}`,
@@ -37,7 +71,10 @@ const aiCallerCallback: CallbackSupport = {
 	how: `POSTs ${COMPLETED_EVENT} to a webhook of the call`,
 	attach: (body, url) => ({
 		...body,
-		phoneCallWebhooks: [...((body.phoneCallWebhooks as IDataObject[] | undefined) ?? []), { url, subscribedEvent: COMPLETED_EVENT }],
+		phoneCallWebhooks: [
+			...((body.phoneCallWebhooks as IDataObject[] | undefined) ?? []),
+			{ url, subscribedEvent: COMPLETED_EVENT },
+		],
 	}),
 	identify: (payload) => {
 		const data = payload.data as IDataObject | undefined;
@@ -53,7 +90,8 @@ export const createPhoneCall: Operation<ReturnType<typeof schema>> = {
 	value: 'create',
 	name: 'Create',
 	action: 'Create a phone call',
-	description: 'Have the AI call a person now or at a scheduled time. This dials a real phone number.',
+	description:
+		'Have the AI call a person now or at a scheduled time. This dials a real phone number.',
 	properties: [...phoneCallProperties, webhookSecretProperty],
 	schema,
 	phoneFields: true,
@@ -75,7 +113,9 @@ export const createPhoneCall: Operation<ReturnType<typeof schema>> = {
 		// The call echoes its webhooks; the one pointing at the resume URL (with n8n's resume token)
 		// is the node's own and is left out of the output.
 		if (resumeUrl && Array.isArray(created.phoneCallWebhooks)) {
-			created.phoneCallWebhooks = (created.phoneCallWebhooks as IDataObject[]).filter((webhook) => webhook.url !== resumeUrl);
+			created.phoneCallWebhooks = (created.phoneCallWebhooks as IDataObject[]).filter(
+				(webhook) => webhook.url !== resumeUrl,
+			);
 		}
 		return ctx.waiter ? ctx.waiter.watch(ctx.itemIndex, created) : created;
 	},

@@ -1,8 +1,17 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import type { Operation, ValidationEnv } from '../../../shared/types';
 import type { AiCallerEnvelope } from '../../provider';
-import { webhookSecretProperty, withoutWebhookSecrets, withWebhookSecret } from '../../webhookSecret';
-import { phoneCallDialing, phoneCallProperties, phoneCallSchema, readPhoneCallInput } from './fields';
+import {
+	webhookSecretProperty,
+	withoutWebhookSecrets,
+	withWebhookSecret,
+} from '../../webhookSecret';
+import {
+	phoneCallDialing,
+	phoneCallProperties,
+	phoneCallSchema,
+	readPhoneCallInput,
+} from './fields';
 
 const DEFAULT_BATCH_SIZE = 100;
 
@@ -29,12 +38,17 @@ export const createManyPhoneCalls: Operation<ReturnType<typeof schema>> = {
 	dials: phoneCallDialing,
 	readInput: readPhoneCallInput,
 	batch: {
-		size: (fn) => Number(fn.getNodeParameter('batchSize', 0, DEFAULT_BATCH_SIZE)) || DEFAULT_BATCH_SIZE,
+		size: (fn) =>
+			Number(fn.getNodeParameter('batchSize', 0, DEFAULT_BATCH_SIZE)) || DEFAULT_BATCH_SIZE,
 		async send(ctx, inputs) {
 			const response = await ctx.request<AiCallerEnvelope<IDataObject[]>>({
 				method: 'POST',
 				path: '/v1/phoneCalls/batch',
-				body: { phoneCalls: await Promise.all(inputs.map(async (input) => await withWebhookSecret(ctx.fn, input))) },
+				body: {
+					phoneCalls: await Promise.all(
+						inputs.map(async (input) => await withWebhookSecret(ctx.fn, input)),
+					),
+				},
 				idempotent: false,
 				checkHint: 'Check with Phone Call → Get Many before running these items again.',
 			});

@@ -10,7 +10,16 @@ import { compact, httpUrl, optional, phoneNumber, text, utcDateTime } from '../.
 import type { DialSupport, ValidationEnv } from '../../../shared/types';
 import { checkWebhookSecret } from '../../webhookSecret';
 
-const STATUSES = ['queued', 'ringing', 'inProgress', 'busy', 'failed', 'noAnswer', 'cancelled', 'completed'] as const;
+const STATUSES = [
+	'queued',
+	'ringing',
+	'inProgress',
+	'busy',
+	'failed',
+	'noAnswer',
+	'cancelled',
+	'completed',
+] as const;
 const TELEPHONY_PROVIDERS = ['twilio', 'plivo', 'telnyx'] as const;
 
 /**
@@ -55,7 +64,8 @@ export const phoneCallProperties: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: '+12345678901',
-		description: 'The phone number to call, in E.164 format. Spaces, dashes and brackets are removed; the country code is required.',
+		description:
+			'The phone number to call, in E.164 format. Spaces, dashes and brackets are removed; the country code is required.',
 	},
 	{
 		displayName: 'Prompt Variable Values',
@@ -64,13 +74,20 @@ export const phoneCallProperties: INodeProperties[] = [
 		typeOptions: { multipleValues: true },
 		placeholder: 'Add Prompt Variable',
 		default: {},
-		description: 'Values for the call template\'s prompt variables (sent as a list, empty when none)',
+		description:
+			"Values for the call template's prompt variables (sent as a list, empty when none)",
 		options: [
 			{
 				displayName: 'Variable',
 				name: 'variable',
 				values: [
-					{ displayName: 'Key', name: 'key', type: 'string', default: '', placeholder: 'customer_name' },
+					{
+						displayName: 'Key',
+						name: 'key',
+						type: 'string',
+						default: '',
+						placeholder: 'customer_name',
+					},
 					{ displayName: 'Value', name: 'value', type: 'string', default: '', placeholder: 'John' },
 				],
 			},
@@ -97,7 +114,8 @@ export const phoneCallProperties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: '+12345678901',
-				description: 'Number to call from (E.164). Without it AICaller uses a number from the telephony settings.',
+				description:
+					'Number to call from (E.164). Without it AICaller uses a number from the telephony settings.',
 			},
 			{
 				displayName: 'Phone Number ID',
@@ -156,7 +174,13 @@ export const phoneCallProperties: INodeProperties[] = [
 				displayName: 'Webhook',
 				name: 'webhook',
 				values: [
-					{ displayName: 'URL', name: 'url', type: 'string', default: '', placeholder: 'https://hooks.example.com/' },
+					{
+						displayName: 'URL',
+						name: 'url',
+						type: 'string',
+						default: '',
+						placeholder: 'https://hooks.example.com/',
+					},
 					{
 						displayName: 'Subscribed Event',
 						name: 'subscribedEvent',
@@ -167,7 +191,12 @@ export const phoneCallProperties: INodeProperties[] = [
 					// Where earlier versions kept a secret typed in (stored in clear with the workflow). Hidden,
 					// but kept so that such a workflow is refused with a message (readPhoneCall) instead of
 					// n8n dropping the unknown field and the calls going out without their secret.
-					{ displayName: 'Secret (No Longer Supported)', name: 'secret', type: 'hidden', default: '' },
+					{
+						displayName: 'Secret (No Longer Supported)',
+						name: 'secret',
+						type: 'hidden',
+						default: '',
+					},
 				],
 			},
 		],
@@ -175,18 +204,36 @@ export const phoneCallProperties: INodeProperties[] = [
 ];
 
 /** The n8n lists (`{ variable: [...] }`, `{ webhook: [...] }`) become the documented arrays. */
-function readPhoneCall(fn: IExecuteFunctions, itemIndex: number, properties: INodeProperties[]): IDataObject {
+function readPhoneCall(
+	fn: IExecuteFunctions,
+	itemIndex: number,
+	properties: INodeProperties[],
+): IDataObject {
 	const raw = readFields(fn, itemIndex, properties);
 	const variables = (raw.promptVariableValues as IDataObject | undefined)?.variable;
 	const webhooks = (raw.phoneCallWebhooks as IDataObject | undefined)?.webhook;
 	// A workflow built with an earlier version may still hold a secret typed into a webhook (in
 	// clear, in the workflow). Refused rather than dropped: a call without it would be refused by
 	// the trigger, long after this node reported success.
-	if (Array.isArray(webhooks) && webhooks.some((webhook) => typeof webhook === 'object' && webhook !== null && 'secret' in webhook && webhook.secret !== '' && webhook.secret !== undefined)) {
-		throw new NodeOperationError(fn.getNode(), 'Webhooks → Secret is no longer supported: a secret typed into a node is stored in the workflow in clear', {
-			description:
-				'Delete this webhook and add it again (the secret stays in the workflow until you do), put the secret into an AICaller Webhook Secret API credential, and turn on Add Webhook Secret. See the CHANGELOG. Nothing was sent.',
-		});
+	if (
+		Array.isArray(webhooks) &&
+		webhooks.some(
+			(webhook) =>
+				typeof webhook === 'object' &&
+				webhook !== null &&
+				'secret' in webhook &&
+				webhook.secret !== '' &&
+				webhook.secret !== undefined,
+		)
+	) {
+		throw new NodeOperationError(
+			fn.getNode(),
+			'Webhooks → Secret is no longer supported: a secret typed into a node is stored in the workflow in clear',
+			{
+				description:
+					'Delete this webhook and add it again (the secret stays in the workflow until you do), put the secret into an AICaller Webhook Secret API credential, and turn on Add Webhook Secret. See the CHANGELOG. Nothing was sent.',
+			},
+		);
 	}
 	return {
 		...raw,
@@ -205,7 +252,10 @@ export function phoneCallSchema(env: ValidationEnv) {
 			promptVariableValues: z.array(
 				z.object({
 					key: text(),
-					value: z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), z.string()),
+					value: z.preprocess(
+						(v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v),
+						z.string(),
+					),
 				}),
 			),
 			additionalFields: z
@@ -260,13 +310,17 @@ export const phoneCallDialing: DialSupport = {
 	idField: '_id',
 	schedule: {
 		field: 'callDelayedUntil',
-		plannedAt: (body) => (typeof body.callDelayedUntil === 'string' ? body.callDelayedUntil : undefined),
+		plannedAt: (body) =>
+			typeof body.callDelayedUntil === 'string' ? body.callDelayedUntil : undefined,
 		setPlannedAt: (body, utcIso) => ({ ...body, callDelayedUntil: utcIso }),
 	},
 };
 
 /** Reads a phone call's fields and checks Add Webhook Secret before anything is sent (Create and Create Many). */
-export async function readPhoneCallInput(fn: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+export async function readPhoneCallInput(
+	fn: IExecuteFunctions,
+	itemIndex: number,
+): Promise<IDataObject> {
 	const input = readPhoneCall(fn, itemIndex, phoneCallProperties);
 	await checkWebhookSecret(fn, input);
 	return input;

@@ -21,13 +21,19 @@ const properties: INodeProperties[] = [
 ];
 
 // Only the choices the panel offers: an expression giving "transcript" is refused, not ignored.
-const schema = () => z.object({ phoneCallId: aiCallerId(), download: z.enum(['none', 'recording']), maxFileSize: maxFileSize() });
+const schema = () =>
+	z.object({
+		phoneCallId: aiCallerId(),
+		download: z.enum(['none', 'recording']),
+		maxFileSize: maxFileSize(),
+	});
 
 export const getPhoneCall: Operation<ReturnType<typeof schema>> = {
 	value: 'get',
 	name: 'Get',
 	action: 'Get a phone call',
-	description: 'Get a phone call with its status, result values, duration and recording link; Download adds the recording as a file',
+	description:
+		'Get a phone call with its status, result values, duration and recording link; Download adds the recording as a file',
 	properties,
 	schema,
 	async execute(ctx, input) {
@@ -39,14 +45,19 @@ export const getPhoneCall: Operation<ReturnType<typeof schema>> = {
 		// AICaller echoes each webhook with its secret: never output.
 		const json = withoutWebhookSecrets({ ...response.data });
 		if (!wants(input.download, 'recording')) return json;
-		return await withDownloads(ctx, { credentialType: aiCaller.credentialType, maxFileSizeMb: input.maxFileSize }, json, [
-			{
-				kind: 'recording',
-				field: 'recordingUrl',
-				url: response.data.recordingUrl,
-				missingHint: 'AICaller adds one once a phone call created with Record completed',
-				expiredHint: 'Run Phone Call → Get again for a fresh link.',
-			},
-		]);
+		return await withDownloads(
+			ctx,
+			{ credentialType: aiCaller.credentialType, maxFileSizeMb: input.maxFileSize },
+			json,
+			[
+				{
+					kind: 'recording',
+					field: 'recordingUrl',
+					url: response.data.recordingUrl,
+					missingHint: 'AICaller adds one once a phone call created with Record completed',
+					expiredHint: 'Run Phone Call → Get again for a fresh link.',
+				},
+			],
+		);
 	},
 };

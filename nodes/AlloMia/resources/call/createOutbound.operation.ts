@@ -3,9 +3,23 @@ import { NodeOperationError } from 'n8n-workflow';
 import { z } from 'zod';
 import { pick } from '../../../shared/endedCall';
 import { readFields } from '../../../shared/fields';
-import { compact, httpUrl, optional, phoneNumber, stringMap, text, uuid } from '../../../shared/schema';
+import {
+	compact,
+	httpUrl,
+	optional,
+	phoneNumber,
+	stringMap,
+	text,
+	uuid,
+} from '../../../shared/schema';
 import { executionSecret } from '../../../shared/secretCredentials';
-import type { ApiRequest, CallState, CallbackSupport, Operation, ValidationEnv } from '../../../shared/types';
+import type {
+	ApiRequest,
+	CallState,
+	CallbackSupport,
+	Operation,
+	ValidationEnv,
+} from '../../../shared/types';
 import { readWaitSettings } from '../../../shared/waitFields';
 import { CALLBACK_TOKEN, withCallbackToken } from '../../callbackToken';
 import { LINK_LIFETIME_MS } from './fields';
@@ -28,7 +42,8 @@ const properties: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: 'a1b2c3d4-e5f6-7890-abcd-123456789012',
-		description: 'UUID of the AI assistant that makes the call; it must belong to the API key\'s organization',
+		description:
+			"UUID of the AI assistant that makes the call; it must belong to the API key's organization",
 	},
 	{
 		displayName: 'Phone Number ID',
@@ -37,7 +52,8 @@ const properties: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: 'b2c3d4e5-f6a7-8901-bcde-234567890123',
-		description: 'UUID of the AlloMia phone number to call from; it must belong to the API key\'s organization',
+		description:
+			"UUID of the AlloMia phone number to call from; it must belong to the API key's organization",
 	},
 	{
 		displayName: 'Customer Name',
@@ -45,7 +61,8 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'John Doe',
-		description: 'Name of the person being called, so the assistant can personalise the conversation',
+		description:
+			'Name of the person being called, so the assistant can personalise the conversation',
 	},
 	{
 		displayName: 'Dynamic Variables',
@@ -57,7 +74,8 @@ const properties: INodeProperties[] = [
 			{ name: 'Using JSON', value: 'json' },
 		],
 		default: 'none',
-		description: 'Key-value pairs passed to the assistant at call time; every value is sent as a string',
+		description:
+			'Key-value pairs passed to the assistant at call time; every value is sent as a string',
 	},
 	{
 		displayName: 'Variables',
@@ -72,8 +90,20 @@ const properties: INodeProperties[] = [
 				displayName: 'Variable',
 				name: 'variable',
 				values: [
-					{ displayName: 'Key', name: 'key', type: 'string', default: '', placeholder: 'appointmentSlot' },
-					{ displayName: 'Value', name: 'value', type: 'string', default: '', placeholder: '2026-04-01T10:00:00Z' },
+					{
+						displayName: 'Key',
+						name: 'key',
+						type: 'string',
+						default: '',
+						placeholder: 'appointmentSlot',
+					},
+					{
+						displayName: 'Value',
+						name: 'value',
+						type: 'string',
+						default: '',
+						placeholder: '2026-04-01T10:00:00Z',
+					},
 				],
 			},
 		],
@@ -94,7 +124,7 @@ const properties: INodeProperties[] = [
 		default: '',
 		placeholder: 'https://partner.example.com/webhooks/call-status',
 		description:
-			'AlloMia POSTs the final status here when the call ends (completed, failed, busy or no-answer). Use a Wait node\'s resume URL ({{ $execution.resumeUrl }}) to continue this workflow with the outcome.',
+			"AlloMia POSTs the final status here when the call ends (completed, failed, busy or no-answer). Use a Wait node's resume URL ({{ $execution.resumeUrl }}) to continue this workflow with the outcome.",
 	},
 	{
 		displayName: 'Add Callback Token',
@@ -137,9 +167,14 @@ async function readInput(fn: IExecuteFunctions, itemIndex: number): Promise<IDat
 	if (addsCallbackToken(fn)) {
 		await executionSecret(fn, CALLBACK_TOKEN, WHERE);
 		if (typeof rest.callbackUrl !== 'string' || rest.callbackUrl.trim() === '') {
-			throw new NodeOperationError(fn.getNode(), 'Add Callback Token is on, but Callback URL is empty', {
-				description: "Set Callback URL to the AlloMia Trigger's Production URL, or turn Add Callback Token off. Nothing was sent.",
-			});
+			throw new NodeOperationError(
+				fn.getNode(),
+				'Add Callback Token is on, but Callback URL is empty',
+				{
+					description:
+						"Set Callback URL to the AlloMia Trigger's Production URL, or turn Add Callback Token off. Nothing was sent.",
+				},
+			);
 		}
 	}
 	let variables: IDataObject | IDataObject[] | string | undefined;
@@ -168,18 +203,26 @@ const schema = (env: ValidationEnv) =>
  * One read of an outbound call: its status, and once it ended, the call record (summary,
  * outcome, transcript) that shares its ID.
  */
-async function readOutboundCall(request: <T>(request: ApiRequest) => Promise<T>, id: string): Promise<CallState> {
+async function readOutboundCall(
+	request: <T>(request: ApiRequest) => Promise<T>,
+	id: string,
+): Promise<CallState> {
 	const status = await request<IDataObject>({
 		method: 'GET',
 		path: `/api/outbound/${encodeURIComponent(id)}/status`,
 		idempotent: true,
 	});
-	if (status.status === 'calling') return { ended: false, call: pick(status, ['outboundCallId', 'contactId', 'status']) };
+	if (status.status === 'calling')
+		return { ended: false, call: pick(status, ['outboundCallId', 'contactId', 'status']) };
 	const call = pick(status, ['outboundCallId', 'contactId', 'status', 'callDetails']);
 	// The call record (summary, transcript) shares the outbound call's ID; that link is not
 	// documented, so a missing record leaves the call at its status.
 	try {
-		const record = await request<IDataObject>({ method: 'GET', path: `/api/calls/${encodeURIComponent(id)}`, idempotent: true });
+		const record = await request<IDataObject>({
+			method: 'GET',
+			path: `/api/calls/${encodeURIComponent(id)}`,
+			idempotent: true,
+		});
 		// Every field of the record, named as AlloMia's get-call page names it: callSummary (and the
 		// French summary next to it), userSentiment, userPrimaryIntent, callOutcome, callEndedReason,
 		// callDurationSeconds (a string), transcriptUrl, recordingUrl, teamId, teamName, ... The
@@ -208,7 +251,8 @@ export const createOutboundCall: Operation<ReturnType<typeof schema>> = {
 	value: 'createOutbound',
 	name: 'Create Outbound',
 	action: 'Create an outbound call',
-	description: 'Dispatch an AI assistant to call a phone number now. This dials a real phone number.',
+	description:
+		'Dispatch an AI assistant to call a phone number now. This dials a real phone number.',
 	properties,
 	schema,
 	phoneFields: true,
@@ -218,7 +262,13 @@ export const createOutboundCall: Operation<ReturnType<typeof schema>> = {
 	async execute(ctx, body) {
 		const withToken =
 			addsCallbackToken(ctx.fn) && typeof body.callbackUrl === 'string'
-				? { ...body, callbackUrl: withCallbackToken(body.callbackUrl, await executionSecret(ctx.fn, CALLBACK_TOKEN, WHERE)) }
+				? {
+						...body,
+						callbackUrl: withCallbackToken(
+							body.callbackUrl,
+							await executionSecret(ctx.fn, CALLBACK_TOKEN, WHERE),
+						),
+					}
 				: body;
 		const resumeUrl = ctx.waiter?.callbackUrl(ctx.itemIndex);
 		const created = await ctx.request<IDataObject>({

@@ -1,6 +1,13 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
-import { downloadChoice, downloadProperties, maxFileSize, wants, withDownloads, type FileLink } from '../../../shared/download';
+import {
+	downloadChoice,
+	downloadProperties,
+	maxFileSize,
+	wants,
+	withDownloads,
+	type FileLink,
+} from '../../../shared/download';
 import { text } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
 import { LINK_LIFETIME_MS } from './fields';
@@ -20,9 +27,11 @@ const properties: INodeProperties[] = [
 ];
 
 // get-call documents the ID as a string, without a format: only an empty one is refused.
-const schema = () => z.object({ callId: text(), download: downloadChoice(), maxFileSize: maxFileSize() });
+const schema = () =>
+	z.object({ callId: text(), download: downloadChoice(), maxFileSize: maxFileSize() });
 
-const EXPIRED_HINT = "Run Call → Get again for a fresh link: AlloMia's links work for one hour after they are fetched.";
+const EXPIRED_HINT =
+	"Run Call → Get again for a fresh link: AlloMia's links work for one hour after they are fetched.";
 
 export const getCall: Operation<ReturnType<typeof schema>> = {
 	value: 'get',
@@ -43,7 +52,8 @@ export const getCall: Operation<ReturnType<typeof schema>> = {
 		const json: IDataObject = {
 			...call,
 			linksExpireAt: new Date(Date.now() + LINK_LIFETIME_MS).toISOString(),
-			linksNote: 'transcriptUrl and recordingUrl are pre-signed and expire one hour after they were fetched',
+			linksNote:
+				'transcriptUrl and recordingUrl are pre-signed and expire one hour after they were fetched',
 		};
 		if (input.download === 'none') return json;
 		const links: FileLink[] = [];
@@ -65,6 +75,11 @@ export const getCall: Operation<ReturnType<typeof schema>> = {
 				expiredHint: EXPIRED_HINT,
 			});
 		}
-		return await withDownloads(ctx, { credentialType: alloMia.credentialType, maxFileSizeMb: input.maxFileSize }, json, links);
+		return await withDownloads(
+			ctx,
+			{ credentialType: alloMia.credentialType, maxFileSizeMb: input.maxFileSize },
+			json,
+			links,
+		);
 	},
 };

@@ -105,7 +105,11 @@ const schema = (env: ValidationEnv) =>
 			// Documented: "If both from and to are provided, from must be before or equal to to" (else 400).
 			.superRefine((filters, ctx) => {
 				if (filters.from && filters.to && Date.parse(filters.from) > Date.parse(filters.to)) {
-					ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['from'], message: 'is after To: enter a From that is not later than To' });
+					ctx.addIssue({
+						code: z.ZodIssueCode.custom,
+						path: ['from'],
+						message: 'is after To: enter a From that is not later than To',
+					});
 				}
 			})
 			.default({}),
@@ -120,7 +124,7 @@ export const getManyCalls: Operation<ReturnType<typeof schema>> = {
 	value: 'getAll',
 	name: 'Get Many',
 	action: 'Get many calls',
-	description: 'List the organization\'s calls, with filters by type, agent, dates and sort order',
+	description: "List the organization's calls, with filters by type, agent, dates and sort order",
 	properties,
 	schema,
 	readInput,
@@ -133,11 +137,19 @@ export const getManyCalls: Operation<ReturnType<typeof schema>> = {
 					method: 'GET',
 					path: '/api/calls',
 					// Every page has the same size so that page numbers stay aligned; the surplus is cut.
-					qs: { organizationId: input.organizationId, page: index + 1, limit: pageSize, ...filters },
+					qs: {
+						organizationId: input.organizationId,
+						page: index + 1,
+						limit: pageSize,
+						...filters,
+					},
 					idempotent: true,
 				});
 				const calls = response.calls ?? [];
-				return { items: calls, hasMore: response.pagination?.hasNextPage ?? calls.length === pageSize };
+				return {
+					items: calls,
+					hasMore: response.pagination?.hasNextPage ?? calls.length === pageSize,
+				};
 			},
 			{ returnAll: input.returnAll, limit: input.limit, pageSize },
 		);

@@ -13,7 +13,7 @@ export const getOutboundCallStatus: Operation<ReturnType<typeof schema>> = {
 	name: 'Get Status',
 	action: 'Get the status of an outbound call',
 	description:
-		'Get an outbound call\'s status (calling, completed, failed, busy, no-answer) and, once it ended, its details',
+		"Get an outbound call's status (calling, completed, failed, busy, no-answer) and, once it ended, its details",
 	properties,
 	schema,
 	async execute(ctx, input) {

@@ -21,7 +21,8 @@ export const getBotWebhook: Operation<ReturnType<typeof schema>> = {
 	value: 'getWebhook',
 	name: 'Get Webhook',
 	action: "Get a bot's webhook",
-	description: "Get the URL HelloAnnie sends a bot's conversation events to, and whether it carries a token (the token itself is never returned)",
+	description:
+		"Get the URL HelloAnnie sends a bot's conversation events to, and whether it carries a token (the token itself is never returned)",
 	properties,
 	schema,
 	async execute(ctx, input) {

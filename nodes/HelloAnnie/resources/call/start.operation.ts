@@ -15,7 +15,7 @@ import { toNumberProperty } from '../numbers';
 
 const properties: INodeProperties[] = [
 	fromNumberLocator('The Annie phone number to call from (must be configured in HelloAnnie)'),
-	toNumberProperty('The phone number to call (must be on the organization\'s allowlist)'),
+	toNumberProperty("The phone number to call (must be on the organization's allowlist)"),
 	patientInfoProperty,
 	appointmentInfoProperty,
 	{
@@ -25,7 +25,8 @@ const properties: INodeProperties[] = [
 		typeOptions: { rows: 3 },
 		default: '',
 		placeholder: 'Confirming upcoming cleaning appointment scheduled for March 10th at 3:00 PM',
-		description: 'Context about the call for Annie, e.g. appointment confirmation details (max 500 characters)',
+		description:
+			'Context about the call for Annie, e.g. appointment confirmation details (max 500 characters)',
 	},
 	{
 		displayName: 'Voicemail Message',
@@ -50,7 +51,10 @@ const schema = (env: ValidationEnv) =>
 		.transform((body) => compact(body));
 
 /** One read of a conversation, as Wait for Call to End needs it. */
-async function readConversation(request: <T>(request: ApiRequest) => Promise<T>, conversationId: string): Promise<CallState> {
+async function readConversation(
+	request: <T>(request: ApiRequest) => Promise<T>,
+	conversationId: string,
+): Promise<CallState> {
 	const conversation = await request<AnnieEnvelope<IDataObject>>({
 		method: 'GET',
 		path: `/conversations/${encodeURIComponent(conversationId)}`,
@@ -63,7 +67,16 @@ async function readConversation(request: <T>(request: ApiRequest) => Promise<T>,
 	const status = typeof data.status === 'string' ? data.status.toUpperCase() : '';
 	return {
 		ended: status === '' ? Boolean(data.endTime) : status !== 'OPEN' && status !== 'CLOSING',
-		call: pick(data, ['status', 'duration', 'summary', 'topic', 'conversationTags', 'actionsNeeded', 'startTime', 'endTime']),
+		call: pick(data, [
+			'status',
+			'duration',
+			'summary',
+			'topic',
+			'conversationTags',
+			'actionsNeeded',
+			'startTime',
+			'endTime',
+		]),
 	};
 }
 

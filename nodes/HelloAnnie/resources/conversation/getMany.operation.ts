@@ -97,7 +97,10 @@ export const getManyConversations: Operation<ReturnType<typeof schema>> = {
 				const total = response.data?.pagination?.totalCount;
 				return {
 					items: conversations,
-					hasMore: total === undefined ? conversations.length === pageSize : offset + conversations.length < total,
+					hasMore:
+						total === undefined
+							? conversations.length === pageSize
+							: offset + conversations.length < total,
 				};
 			},
 			{ returnAll: input.returnAll, limit: input.limit, pageSize: PAGE_SIZE },

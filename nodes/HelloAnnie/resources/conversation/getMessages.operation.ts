@@ -15,7 +15,8 @@ export const getConversationMessages: Operation<ReturnType<typeof schema>> = {
 	value: 'getMessages',
 	name: 'Get Messages',
 	action: 'Get the messages of a conversation',
-	description: 'Get the messages of a conversation, one item per message (how an SMS exchange is read)',
+	description:
+		'Get the messages of a conversation, one item per message (how an SMS exchange is read)',
 	properties,
 	schema,
 	async execute(ctx, input) {

@@ -117,14 +117,20 @@ const schema = (env: ValidationEnv) =>
 					areaCode: optional(
 						z.preprocess(
 							(value) => (typeof value === 'number' ? String(value) : value),
-							z.string().trim().regex(/^\d{3}$/, 'is not an area code: enter three digits, like 512'),
+							z
+								.string()
+								.trim()
+								.regex(/^\d{3}$/, 'is not an area code: enter three digits, like 512'),
 						),
 					),
 				})
 				.strict()
 				.default({}),
 		})
-		.transform(({ additionalFields, ...required }) => ({ ...required, ...compact(additionalFields) }));
+		.transform(({ additionalFields, ...required }) => ({
+			...required,
+			...compact(additionalFields),
+		}));
 
 export const createPhoneNumber: Operation<ReturnType<typeof schema>> = {
 	value: 'create',

@@ -12,7 +12,7 @@ export const getManyPhoneNumbers: Operation<ReturnType<typeof schema>> = {
 	value: 'getAll',
 	name: 'Get Many',
 	action: 'Get many phone numbers',
-	description: 'List the organization\'s phone numbers',
+	description: "List the organization's phone numbers",
 	properties,
 	schema,
 	async execute(ctx, input) {

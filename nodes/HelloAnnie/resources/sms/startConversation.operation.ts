@@ -13,7 +13,9 @@ import {
 } from '../patientAndAppointment';
 
 const properties: INodeProperties[] = [
-	fromNumberLocator('The Annie phone number to send the SMS from (must be configured in HelloAnnie)'),
+	fromNumberLocator(
+		'The Annie phone number to send the SMS from (must be configured in HelloAnnie)',
+	),
 	toNumberProperty('The phone number to send the SMS to'),
 	{
 		displayName: 'Message',
@@ -53,7 +55,8 @@ export const startSmsConversation: Operation<ReturnType<typeof schema>> = {
 	value: 'startConversation',
 	name: 'Start Conversation',
 	action: 'Start an outbound SMS conversation',
-	description: 'Send a first SMS to a patient; Annie carries on the conversation. This texts a real phone number.',
+	description:
+		'Send a first SMS to a patient; Annie carries on the conversation. This texts a real phone number.',
 	properties,
 	schema,
 	phoneFields: true,
