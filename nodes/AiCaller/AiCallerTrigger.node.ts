@@ -1,5 +1,6 @@
 import {
 	NodeConnectionTypes,
+	type IDataObject,
 	type INodeType,
 	type INodeTypeDescription,
 	type IWebhookFunctions,
@@ -18,8 +19,21 @@ import {
 	requestBody,
 	receivingWebhook,
 } from '../shared/triggerRequests';
+import { describedCall } from '../shared/callOutcome';
+import { describePhoneCall } from './callOutcome';
 import { eventSelected, secretAccepted, withoutSecret, type SecretCheck } from './secretCheck';
 import { WEBHOOK_SECRET, withoutWebhookSecrets } from './webhookSecret';
+
+/**
+ * A payload whose `data` is a phone call (phoneCall.completed) with the shared vocabulary
+ * (callEnded, endReason, ...) top-level, after `event` and before `data`, so that a workflow
+ * routes it as it routes Phone Call → Get. Any other payload is passed on as received.
+ */
+function withCallOutcome(payload: IDataObject): IDataObject {
+	const call = payload.data;
+	if (call === null || typeof call !== 'object' || Array.isArray(call)) return payload;
+	return describedCall(payload, describePhoneCall(call as IDataObject), ['event']);
+}
 
 export class AiCallerTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -134,6 +148,7 @@ export class AiCallerTrigger implements INodeType {
 		if (!eventSelected(body.event, events))
 			return ignoreRequest('event not selected in the trigger');
 		// The call in `data` may echo its webhook subscriptions: no secret of any of them goes on.
-		return { workflowData: [bodyItems(withoutWebhookSecrets(withoutSecret(body, secret)))] };
+		const payload = withoutWebhookSecrets(withoutSecret(body, secret));
+		return { workflowData: [bodyItems(withCallOutcome(payload))] };
 	}
 }

@@ -27,6 +27,7 @@ import {
 } from '../shared/triggerRequests';
 import { safeEqual } from '../shared/webhookAuth';
 import { CALLBACK_TOKEN, TOKEN_PARAMETER } from './callbackToken';
+import { describedAlloMiaCall } from './callOutcome';
 
 const STATUSES = [
 	{ name: 'Busy', value: 'busy' },
@@ -97,7 +98,12 @@ export class AlloMiaTrigger implements INodeType {
 			return ignoreRequest('status not selected in the trigger');
 		}
 		// The payload mirrors GET /api/outbound/{id}/status: outboundCallId, contactId, status,
-		// callDetails. The token is in the URL only, so it never reaches the output.
-		return { workflowData: [bodyItems(body)] };
+		// callDetails; each item gets the shared vocabulary (callEnded, endReason, ...), as Get
+		// Status does. The token is in the URL only, so it never reaches the output.
+		return {
+			workflowData: [
+				bodyItems(body).map((item) => ({ ...item, json: describedAlloMiaCall(item.json) })),
+			],
+		};
 	}
 }

@@ -8,7 +8,7 @@ import {
 import { buildProperties } from '../shared/description';
 import { sharedProperties } from '../shared/options';
 import { executeOperation } from '../shared/router';
-import { helloAnnie } from './provider';
+import { authenticationProperty, helloAnnie, helloAnnieCredentials } from './provider';
 import { searchBots, searchPhoneNumbers } from './listSearch';
 import { helloAnnieResources } from './resources';
 
@@ -27,8 +27,11 @@ export class HelloAnnie implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'helloAnnieApi', required: true }],
-		properties: buildProperties(helloAnnieResources, sharedProperties(helloAnnie)),
+		credentials: helloAnnieCredentials,
+		properties: [
+			authenticationProperty,
+			...buildProperties(helloAnnieResources, sharedProperties(helloAnnie)),
+		],
 	};
 
 	methods = { listSearch: { searchPhoneNumbers, searchBots } };

@@ -7,13 +7,14 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 import { searchBots } from './listSearch';
+import { authenticationProperty, helloAnnieCredentials } from './provider';
 import { botLocator } from './resources/locators';
 import { bodyItems, receivingWebhook, refuseRequest } from '../shared/triggerRequests';
 import { bearerToken, generateToken, headerValue, tokenDigest } from '../shared/webhookAuth';
 import {
-	apiKeyOf,
 	deleteBotWebhook,
 	getBotWebhook,
+	handBackKeyOf,
 	handBackToken,
 	isThisTriggersUrl,
 	legacyRegistration,
@@ -46,7 +47,7 @@ async function endTestListen(fn: IHookFunctions, listen: TestRegistration): Prom
 	const remote = await getBotWebhook(fn, listen.botId);
 	if (remote?.url === listen.url) {
 		if (listen.handBackTo) {
-			const token = handBackToken(await apiKeyOf(fn), listen.botId, listen.handBackTo);
+			const token = handBackToken(await handBackKeyOf(fn), listen.botId, listen.handBackTo);
 			await upsertBotWebhook(fn, listen.botId, listen.handBackTo, token);
 		} else {
 			await deleteBotWebhook(fn, listen.botId);
@@ -70,9 +71,10 @@ export class HelloAnnieTrigger implements INodeType {
 		defaults: { name: 'HelloAnnie Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'helloAnnieApi', required: true }],
+		credentials: helloAnnieCredentials,
 		webhooks: [receivingWebhook('webhook')],
 		properties: [
+			authenticationProperty,
 			{
 				displayName:
 					"When the workflow is activated, the bot's webhook is set to this workflow with a new random token (n8n keeps only its fingerprint, so changing the API key later does not break it), and removed again on deactivation. A bot has one webhook: activating a second workflow for the same bot takes it over. Listening for a test event takes it over too; when listening stops, it goes back to this workflow if the workflow is active (deactivating the workflow while listening removes it).",
@@ -129,7 +131,7 @@ export class HelloAnnieTrigger implements INodeType {
 					});
 					return true;
 				}
-				const handBack = handBackToken(await apiKeyOf(this), botId, url);
+				const handBack = handBackToken(await handBackKeyOf(this), botId, url);
 				await upsertBotWebhook(this, botId, url, token);
 				rememberProduction(this, {
 					botId,

@@ -14,7 +14,7 @@ import { asNodeError } from '../shared/errors';
 import { DEFAULT_TRANSPORT_OPTIONS, RequestSession } from '../shared/transport';
 import { UUID_EXAMPLE } from '../shared/validate';
 import { matchesDigest, safeEqual, tokenDigest } from '../shared/webhookAuth';
-import { helloAnnie, type AnnieEnvelope } from './provider';
+import { helloAnnie, helloAnnieCredential, type AnnieEnvelope } from './provider';
 
 /**
  * What the trigger keeps in the node's static data about one registration of the bot's webhook.
@@ -147,14 +147,14 @@ export function rememberTest(fn: StaticDataUser, registration: TestRegistration 
 
 /**
  * The token a test listen hands the bot back to the production URL with, when it stops:
- * HMAC-SHA256 keyed with the HelloAnnie API key over the bot and the production URL, 64 hex
- * characters. A test listen cannot give the production trigger a token of its own (in n8n 2.41
- * its static data is not the production one, and is never saved), so the token is one both can
- * compute from what they share, the credential. Only whoever holds the API key can make it, and
- * that one can re-point the bot's webhook anyway.
+ * HMAC-SHA256 keyed with the credential's secret (handBackKeyOf) over the bot and the production
+ * URL, 64 hex characters. A test listen cannot give the production trigger a token of its own (in
+ * n8n 2.41 its static data is not the production one, and is never saved), so the token is one
+ * both can compute from what they share, the credential. Only whoever holds that secret can make
+ * it, and that one can re-point the bot's webhook anyway.
  */
-export function handBackToken(apiKey: string, botId: string, url: string): string {
-	return createHmac('sha256', apiKey)
+export function handBackToken(key: string, botId: string, url: string): string {
+	return createHmac('sha256', key)
 		.update(`n8n-helloannie-bot-webhook-hand-back\n${botId}\n${url}`)
 		.digest('hex');
 }
@@ -166,10 +166,18 @@ function legacyToken(apiKey: string, nonce: string, url: string): string {
 		.digest('hex');
 }
 
-/** The API key of the node's HelloAnnie credential ('' when there is none). */
-export async function apiKeyOf(fn: Pick<IHookFunctions, 'getCredentials'>): Promise<string> {
-	const credentials = await fn.getCredentials('helloAnnieApi');
-	return typeof credentials?.apiKey === 'string' ? credentials.apiKey : '';
+/**
+ * The secret of the node's HelloAnnie credential that keys the hand-back token ('' when there is
+ * none): the API key, or with OAuth2 the client secret (an access token changes every 24 hours;
+ * the client secret stays until it is rotated, as an API key does).
+ */
+export async function handBackKeyOf(
+	fn: Pick<IHookFunctions, 'getCredentials' | 'getNode'>,
+): Promise<string> {
+	const { type, oAuth2 } = helloAnnieCredential(fn.getNode());
+	const credentials = await fn.getCredentials(type);
+	const secret = oAuth2 ? credentials?.clientSecret : credentials?.apiKey;
+	return typeof secret === 'string' ? secret : '';
 }
 
 /**
@@ -201,12 +209,12 @@ export async function productionTokenAccepted(
 	const registered = mine ?? legacy;
 	if (!registered) return false;
 	// An unreadable credential proves nothing: refused like a wrong token.
-	const apiKey = await apiKeyOf(fn).catch(() => '');
-	if (apiKey === '') return false;
-	const handBack = handBackToken(apiKey, registered.botId, registered.url);
+	const key = await handBackKeyOf(fn).catch(() => '');
+	if (key === '') return false;
+	const handBack = handBackToken(key, registered.botId, registered.url);
 	const isHandBack = safeEqual(given, handBack);
 	const isLegacy =
-		legacy !== undefined && safeEqual(given, legacyToken(apiKey, legacy.nonce, legacy.url));
+		legacy !== undefined && safeEqual(given, legacyToken(key, legacy.nonce, legacy.url));
 	if (!isHandBack && !isLegacy) return false;
 	rememberProduction(fn, {
 		botId: registered.botId,

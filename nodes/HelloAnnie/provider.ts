@@ -1,12 +1,63 @@
 /**
  * HelloAnnie answers `{ success, data, message? }`; an error's text is in `message`.
+ * It takes an API key or an OAuth access token (client credentials): the nodes' Authentication
+ * parameter says which credential to use.
  */
-import type { IDataObject } from 'n8n-workflow';
-import type { ProviderDefinition } from '../shared/types';
+import type { IDataObject, INode, INodeCredentialDescription, INodeProperties } from 'n8n-workflow';
+import type { CredentialChoice, ProviderDefinition } from '../shared/types';
+
+/** The credential types: an API key, or an OAuth2 client (client credentials grant). */
+const CREDENTIAL_TYPES = {
+	apiKey: 'helloAnnieApi',
+	clientCredentials: 'helloAnnieOAuth2Api',
+} as const;
+
+/**
+ * The nodes' Authentication choice, at the top of the panel as in n8n's own nodes. API Key is
+ * the default: a workflow saved before the choice existed has none and keeps its API key.
+ */
+export const authenticationProperty: INodeProperties = {
+	displayName: 'Authentication',
+	name: 'authentication',
+	type: 'options',
+	// Read as set (see credentialFor), never an expression.
+	noDataExpression: true,
+	options: [
+		{ name: 'API Key', value: 'apiKey' },
+		{ name: 'OAuth2', value: 'oAuth2' },
+	],
+	default: 'apiKey',
+};
+
+/** Each credential shown for its Authentication choice. */
+export const helloAnnieCredentials: INodeCredentialDescription[] = [
+	{
+		name: CREDENTIAL_TYPES.apiKey,
+		required: true,
+		displayOptions: { show: { authentication: ['apiKey'] } },
+	},
+	{
+		name: CREDENTIAL_TYPES.clientCredentials,
+		required: true,
+		displayOptions: { show: { authentication: ['oAuth2'] } },
+	},
+];
+
+/**
+ * The credential the node is set to use. Read from the node itself, the same in every context
+ * that sends requests (an execution, the editor's list searches, webhook registration, a
+ * webhook): n8n fills in the parameter's default.
+ */
+export function helloAnnieCredential(node: INode): CredentialChoice {
+	return node.parameters.authentication === 'oAuth2'
+		? { type: CREDENTIAL_TYPES.clientCredentials, oAuth2: true }
+		: { type: CREDENTIAL_TYPES.apiKey, oAuth2: false };
+}
 
 export const helloAnnie: ProviderDefinition = {
 	displayName: 'HelloAnnie',
-	credentialType: 'helloAnnieApi',
+	credentialType: CREDENTIAL_TYPES.apiKey,
+	credentialFor: helloAnnieCredential,
 	errorMessage(body) {
 		if (!body || typeof body !== 'object') return undefined;
 		const { message, error } = body as { message?: unknown; error?: unknown };

@@ -31,7 +31,7 @@ import { endedCallItem, pick } from './endedCall';
 import { errorText } from './errors';
 import { DEFAULT_TRANSPORT_OPTIONS, RequestSession } from './transport';
 import type { CallState, ProviderDefinition, Resource } from './types';
-import { withEndedCalls, type WatchedCall } from './watchedCall';
+import { readCallState, withEndedCalls, type WatchedCall } from './watchedCall';
 
 /** How many items On Provider Callback takes per execution (n8n resumes an execution once). */
 const CALLBACK_ITEMS = 1;
@@ -162,7 +162,7 @@ export async function waitForCallback(
 	output: INodeExecutionData[],
 ): Promise<INodeExecutionData[]> {
 	await waiting.read(call);
-	if (call.last?.ended) {
+	if (call.last?.outcome.callEnded) {
 		call.settledAt = Date.now();
 		return withEndedCalls(output, [call]);
 	}
@@ -247,7 +247,11 @@ export async function resumeOnCallback(
 	let state: CallState | undefined;
 	let outcomeError: string | undefined;
 	try {
-		state = await waits.read(async (request) => await session.send(request, 0), waiting.callId);
+		state = await readCallState(
+			waits,
+			async (request) => await session.send(request, 0),
+			waiting.callId,
+		);
 	} catch (error) {
 		// The callback says the call ended, but only the provider's read says how: without it the
 		// item reports what is known (the status at creation) and why the rest is missing.

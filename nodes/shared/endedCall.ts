@@ -4,6 +4,7 @@
  * same item. And `pick`, with which operations keep the provider's fields of a call.
  */
 import type { IDataObject } from 'n8n-workflow';
+import { describedCall, NOTHING_KNOWN } from './callOutcome';
 import type { CallState } from './types';
 
 /** Where the create answer's ID and status go in an item that describes the call as it ended. */
@@ -17,11 +18,13 @@ export interface PlacedCall {
 
 /**
  * The item of a call the wait is done with, shaped for a spreadsheet: the call's ID and its
- * final (or last known) `status` first, `callEnded`, then the provider's fields under their own
- * names (summary, outcome, duration, ended reason, ...) as the provider's read of the call gives
- * them, and the create answer's ID and status under `createResponse`, so that its status
- * ("calling", "queued") is not mistaken for the final one. Both ways of waiting build it from
- * the same read, so the same call gives the same item.
+ * final (or last known) `status` first, then the shared vocabulary (`callEnded`, `endReason`,
+ * `callBackAt`, `outcome`, `summary`, `durationSeconds`: callOutcome.ts), then the provider's
+ * fields under their own names (summary, outcome, duration, ended reason, ...) as the provider's
+ * read of the call gives them, and the create answer's ID and status under `createResponse`, so
+ * that its status ("calling", "queued") is not mistaken for the final one. Both ways of waiting
+ * build it from the same read, so the same call gives the same item. A call never read says
+ * nothing: not ended, every other field null.
  */
 export function endedCallItem(
 	placed: PlacedCall,
@@ -29,12 +32,15 @@ export function endedCallItem(
 	waited: { waitedSeconds: number; outcomeError?: string },
 ): IDataObject {
 	const call = state?.call ?? {};
-	const item: IDataObject = {
-		[placed.idField]: placed.created[placed.idField] ?? call[placed.idField],
-		status: call.status ?? placed.created.status ?? null,
-		callEnded: state?.ended === true,
-	};
-	for (const [key, value] of Object.entries(call)) if (!(key in item)) item[key] = value;
+	const item = describedCall(
+		{
+			...call,
+			[placed.idField]: placed.created[placed.idField] ?? call[placed.idField],
+			status: call.status ?? placed.created.status ?? null,
+		},
+		state?.outcome ?? NOTHING_KNOWN,
+		[placed.idField, 'status'],
+	);
 	item.waitedSeconds = waited.waitedSeconds;
 	if (waited.outcomeError) item.outcomeError = waited.outcomeError;
 	item[CREATE_RESPONSE_FIELD] = pick(placed.created, [placed.idField, 'status']);

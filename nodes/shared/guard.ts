@@ -470,6 +470,26 @@ export class PreDialGuard {
 		return error;
 	}
 
+	/**
+	 * Items the provider refused for now, as its pages describe (e.g. a send to the number still
+	 * in progress): their keys are given back, so a later run sends them, and they come out
+	 * skipped with the reason, like the guard's own.
+	 */
+	async holdBack(itemIndexes: number[], skipReason: string): Promise<Map<number, IDataObject>> {
+		const outputs = new Map<number, IDataObject>();
+		for (const itemIndex of itemIndexes) {
+			const key = this.claimed.get(itemIndex)?.key;
+			outputs.set(itemIndex, {
+				skipped: true,
+				skipReason,
+				nextAllowedAt: null,
+				...(key === undefined ? {} : { deduplicationKey: key }),
+			});
+		}
+		await this.releaseUnsent(itemIndexes);
+		return outputs;
+	}
+
 	/** Items claimed but never sent (the node stopped first) give their keys back. */
 	async releaseUnsent(itemIndexes: number[]): Promise<void> {
 		await this.release(this.take(itemIndexes));

@@ -78,6 +78,8 @@ export interface ItemPlan<T> {
 	claim?(items: Array<{ itemIndex: number; input: T }>): Promise<Map<number, IDataObject>>;
 	/** Items per request: 1 for one request per item, more for a batch operation. */
 	unitSize: number;
+	/** Requests in flight at most (Options → Requests in Parallel); 1 when unset. */
+	concurrency?: number;
 	/** Just before an item goes out: the input to send now, or its output when it is held back after all. */
 	beforeSend?(itemIndex: number, input: T): Promise<{ input: T } | { output: IDataObject }>;
 	/** Sends one request for these items; returns exactly one result per item, in order. */
@@ -86,6 +88,14 @@ export interface ItemPlan<T> {
 	accepted?(itemIndexes: number[]): void;
 	/** After a failed request: settles what was claimed for its items; returns the error to report. */
 	settleFailure?(itemIndexes: number[], error: NodeApiError | NodeOperationError): Promise<unknown>;
+	/**
+	 * After a failed request: the outputs of its items when the failure is a refusal the provider
+	 * documents as "not now" (they come out skipped, not as errors), else undefined.
+	 */
+	notNow?(
+		itemIndexes: number[],
+		error: NodeApiError | NodeOperationError,
+	): Promise<Map<number, IDataObject> | undefined>;
 	/** The run stops: everything claimed for items not sent is given back. */
 	releaseUnsent?(): Promise<void>;
 	/** For operations that place calls or send SMS: what one is called, and its ID in a result. */
@@ -148,37 +158,27 @@ export async function runItems<T>(
 		toSend = toSend.filter((entry) => !notSent.has(entry.itemIndex));
 	}
 
-	// 3. The requests, in input order.
+	// 3. The requests, in input order, at most `concurrency` in flight.
 	const placed: Placed[] = [];
 	const size = Math.max(1, Math.floor(plan.unitSize));
-	const stop = async (error: NodeApiError | NodeOperationError): Promise<never> => {
-		await plan.releaseUnsent?.();
-		if (plan.places && placed.length > 0)
-			describeFurther(error, placedNote(placed, plan.places.what));
-		throw error;
-	};
-	for (let start = 0; start < toSend.length; start += size) {
-		if (fn.getExecutionCancelSignal?.()?.aborted) {
-			await stop(
-				new NodeOperationError(
-					fn.getNode(),
-					'The execution was stopped before every item was sent',
-					{
-						description:
-							'The items not sent yet were not sent; their Deduplication Keys were given back.',
-					},
-				),
-			);
-		}
+	const units: Array<Array<{ itemIndex: number; input: T }>> = [];
+	for (let start = 0; start < toSend.length; start += size)
+		units.push(toSend.slice(start, start + size));
+	let next = 0;
+	/** The error that stops the run: no request starts after it; those in flight finish. */
+	let stopping: NodeApiError | NodeOperationError | undefined;
+
+	/** Sends one unit (one request) and records what became of its items. */
+	const sendUnit = async (entries: Array<{ itemIndex: number; input: T }>): Promise<void> => {
 		const unit: Array<{ itemIndex: number; input: T }> = [];
-		for (const entry of toSend.slice(start, start + size)) {
+		for (const entry of entries) {
 			const now = plan.beforeSend
 				? await plan.beforeSend(entry.itemIndex, entry.input)
 				: { input: entry.input };
 			if ('output' in now) outputs.set(entry.itemIndex, resultItems(now.output, entry.itemIndex));
 			else unit.push({ itemIndex: entry.itemIndex, input: now.input });
 		}
-		if (unit.length === 0) continue;
+		if (unit.length === 0) return;
 		const itemIndexes = unit.map((entry) => entry.itemIndex);
 		try {
 			const results = await plan.send(
@@ -193,16 +193,62 @@ export async function runItems<T>(
 			});
 		} catch (error) {
 			let nodeError = asNodeError(fn, error, itemIndexes[0]);
+			const heldBack = await plan.notNow?.(itemIndexes, nodeError);
+			if (heldBack) {
+				for (const [itemIndex, json] of heldBack)
+					outputs.set(itemIndex, resultItems(json, itemIndex));
+				return;
+			}
 			if (plan.settleFailure)
 				nodeError = asNodeError(
 					fn,
 					await plan.settleFailure(itemIndexes, nodeError),
 					itemIndexes[0],
 				);
-			if (!fn.continueOnFail()) await stop(nodeError);
+			if (!fn.continueOnFail()) {
+				// The first failure stops the run; a later one (in flight meanwhile) is settled above.
+				stopping ??= nodeError;
+				return;
+			}
 			for (const itemIndex of itemIndexes)
 				outputs.set(itemIndex, [errorItem(nodeError, itemIndex)]);
 		}
+	};
+
+	/** One of the `concurrency` lanes: takes the next unit in input order until none is left or the run stops. */
+	const lane = async (): Promise<void> => {
+		while (next < units.length && !stopping) {
+			if (fn.getExecutionCancelSignal?.()?.aborted) {
+				stopping ??= new NodeOperationError(
+					fn.getNode(),
+					'The execution was stopped before every item was sent',
+					{
+						description:
+							'The items not sent yet were not sent; their Deduplication Keys were given back.',
+					},
+				);
+				return;
+			}
+			const unit = units[next++];
+			try {
+				await sendUnit(unit);
+			} catch (error) {
+				// Unexpected (a claim that could not be settled, say): it stops the run like a failed
+				// request, after the requests in flight in the other lanes have ended.
+				stopping ??= asNodeError(fn, error, unit[0].itemIndex);
+			}
+		}
+	};
+	const lanes = Math.max(1, Math.min(Math.floor(plan.concurrency ?? 1), units.length));
+	await Promise.all(Array.from({ length: lanes }, async () => await lane()));
+	if (stopping) {
+		// Every request in flight has ended: the calls they placed are in `placed`, in the order
+		// their answers came; the note lists them in input order.
+		await plan.releaseUnsent?.();
+		placed.sort((a, b) => a.itemIndex - b.itemIndex);
+		if (plan.places && placed.length > 0)
+			describeFurther(stopping, placedNote(placed, plan.places.what));
+		throw stopping;
 	}
 
 	const output: INodeExecutionData[] = [];

@@ -12,7 +12,23 @@ import { DEFAULT_TRANSPORT_OPTIONS, type TransportOptions } from './transport';
 import type { Operation, ProviderDefinition } from './types';
 import { waitProperties } from './waitFields';
 
+/**
+ * Requests a node keeps in flight by default (Options → Requests in Parallel). Chosen from `npm
+ * run bench` ("Campaign time at the providers' answer times"): see docs/benchmarks.md.
+ */
+export const DEFAULT_REQUESTS_IN_PARALLEL = 10;
+const MAX_REQUESTS_IN_PARALLEL = 100;
+
 const requestOptions: INodeProperties[] = [
+	{
+		displayName: 'Requests in Parallel',
+		name: 'requestsInParallel',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: MAX_REQUESTS_IN_PARALLEL, numberPrecision: 0 },
+		default: DEFAULT_REQUESTS_IN_PARALLEL,
+		description:
+			"How many requests this node keeps on their way at once, each item still paired with its own result in input order, and the provider's rate limit kept across them. 1 sends one after the other. With more than 1, when a request fails without Continue On Fail no further request starts, but up to this number minus one calls may already be on their way and be placed; the error names each call placed.",
+	},
 	{
 		displayName: 'Max Requests per Minute',
 		name: 'maxPerMinute',
@@ -93,6 +109,13 @@ export function transportOptions(fn: IExecuteFunctions): TransportOptions {
 			Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : DEFAULT_TRANSPORT_OPTIONS.timeoutMs,
 		maxPerMinute: Number.isFinite(maxPerMinute) && maxPerMinute > 0 ? maxPerMinute : 0,
 	};
+}
+
+/** Options → Requests in Parallel, within 1 and its maximum. */
+export function requestsInParallel(fn: IExecuteFunctions): number {
+	const raw = Number(readRequestOptions(fn).requestsInParallel ?? DEFAULT_REQUESTS_IN_PARALLEL);
+	if (!Number.isFinite(raw)) return DEFAULT_REQUESTS_IN_PARALLEL;
+	return Math.min(MAX_REQUESTS_IN_PARALLEL, Math.max(1, Math.floor(raw)));
 }
 
 /** Options → Default Country Code as digits (`1` for `+1`); a value that is not one stops the node. */

@@ -28,7 +28,7 @@ export async function waitByPolling(
 		await sleep(Math.max(0, Math.min(intervalMs, nextDeadline - now)));
 		for (const call of pending) {
 			await read(call);
-			if (call.last?.ended || Date.now() >= call.deadline) call.settledAt = Date.now();
+			if (call.last?.outcome.callEnded || Date.now() >= call.deadline) call.settledAt = Date.now();
 		}
 		pending = pending.filter((call) => call.settledAt === undefined);
 	}

@@ -8,7 +8,7 @@ import { findOperation } from './description';
 import { PreDialGuard, type Checked } from './guard';
 import { runItems, type ItemPlan, type ItemResult } from './items';
 import { readFields } from './fields';
-import { defaultCountryCode, transportOptions } from './options';
+import { defaultCountryCode, requestsInParallel, transportOptions } from './options';
 import { OUTCOME_UNCERTAIN, RequestSession } from './transport';
 import type { Operation, ProviderDefinition, Resource, ValidationEnv } from './types';
 import { CallWaiter } from './wait';
@@ -66,6 +66,7 @@ export async function executeOperation(
 		// Keys of all items are claimed together, before the first request goes out.
 		claim: guard ? async (items) => await guard.claim(items.map((item) => item.input)) : undefined,
 		unitSize: operation.execute ? 1 : operation.batch.size(fn),
+		concurrency: requestsInParallel(fn),
 		beforeSend: guard
 			? async (_itemIndex, checked) => {
 					const now = await guard.recheckHours(checked);
@@ -76,6 +77,15 @@ export async function executeOperation(
 			? sendEach(fn, operation.execute, session, waiter)
 			: sendBatch(fn, operation.batch, session, provider.displayName),
 		accepted: guard ? (itemIndexes) => guard.accepted(itemIndexes) : undefined,
+		notNow:
+			guard && dials?.notNow
+				? async (itemIndexes, error) => {
+						const rule = dials.notNow?.find(
+							({ status }) => error instanceof NodeApiError && error.httpCode === String(status),
+						);
+						return rule ? await guard.holdBack(itemIndexes, rule.skipReason) : undefined;
+					}
+				: undefined,
 		settleFailure: guard
 			? async (itemIndexes, error) => await guard.settleFailure(itemIndexes, error)
 			: undefined,

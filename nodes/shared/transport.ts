@@ -13,11 +13,14 @@
  *   certificate refused, a credential that cannot be sent) says so and is not marked uncertain,
  *   so the guard gives its Deduplication Key back;
  * - no request follows a redirect: the API key goes to the credential's Base URL and nowhere else;
+ * - with an OAuth2 credential, n8n's helper gets the access token and signs the request; a request
+ *   the provider refuses with 401 (an expired token) is sent once more after n8n got a new token;
  * - no error carries the request's headers, so the API key never reaches an error or output; the
  *   provider's error text is shown with phone numbers and e-mail addresses masked.
  */
 import type {
 	IAdditionalCredentialOptions,
+	ICredentialDataDecryptedObject,
 	IDataObject,
 	IExecuteFunctions,
 	IHookFunctions,
@@ -29,7 +32,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 import { classifyNetworkFailure, lowerCaseHeaders, type NetworkFailure } from './http';
-import type { ApiRequest, ProviderDefinition } from './types';
+import type { ApiRequest, CredentialChoice, ProviderDefinition } from './types';
 
 /**
  * Set in an error's context when a request that is not idempotent may have reached the provider
@@ -301,6 +304,95 @@ const STATUS_SUMMARY: Record<number, string> = {
 	429: 'is rate limiting requests',
 };
 
+/** Why an OAuth2 credential got no access token. */
+interface TokenFailure {
+	/** For the message: what the token endpoint answered, or how reaching it failed. */
+	what: string;
+	/**
+	 * refused: the token endpoint refused the client (an OAuth error answer); answer: it answered
+	 * with another status; network: it could not be reached.
+	 */
+	kind: 'refused' | 'answer' | 'network';
+	/** Asking again may succeed (the token endpoint failed or could not be reached for a moment). */
+	retry: boolean;
+}
+
+const TOKEN_HINTS: Record<TokenFailure['kind'], string> = {
+	refused:
+		'Open the credential and check the Client ID, the Client Secret and the Access Token URL, then run the node again.',
+	answer:
+		'Check the Access Token URL in the credential; if it is right, the token endpoint failed: run the node again later.',
+	network: 'Check the Access Token URL in the credential and the network, then run the node again.',
+};
+
+/** The access token n8n keeps with an OAuth2 credential, if it has one yet. */
+function storedToken(credentials: ICredentialDataDecryptedObject): string | undefined {
+	const token = (credentials.oauthTokenData as IDataObject | undefined)?.access_token;
+	return typeof token === 'string' && token !== '' ? token : undefined;
+}
+
+function errorTextOf(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Whether `error` is the failure of n8n's request for an OAuth2 access token, and what it was.
+ * n8n's helper wraps it (NodeApiError → n8n's error → the OAuth2 client's error), so it is looked
+ * for along the wrapped errors, by what only the token request can produce:
+ * - an RFC 6749 §5.2 error answer (`{ error, error_description }`), which n8n's OAuth2 client
+ *   raises as an error carrying that body (code EAUTH);
+ * - another answer the OAuth2 client could not use (code ESTATUS, with its HTTP status);
+ * - a failed request (an axios error) whose URL is the credential's Access Token URL.
+ */
+function tokenRequestFailure(error: unknown, tokenUrl: unknown): TokenFailure | undefined {
+	const seen = new Set<unknown>();
+	const queue: unknown[] = [error];
+	while (queue.length > 0 && seen.size < 8) {
+		const current = queue.shift();
+		if (!current || typeof current !== 'object' || seen.has(current)) continue;
+		seen.add(current);
+		const candidate = current as {
+			code?: unknown;
+			status?: unknown;
+			body?: unknown;
+			message?: unknown;
+			config?: { url?: unknown };
+			response?: { status?: unknown };
+			cause?: unknown;
+			errorResponse?: unknown;
+		};
+		const body = candidate.body as { error?: unknown; error_description?: unknown } | undefined;
+		if (candidate.code === 'EAUTH' && typeof body?.error === 'string') {
+			const said =
+				typeof body.error_description === 'string' && body.error_description
+					? body.error_description
+					: String(candidate.message ?? '');
+			return { what: `${said} (${body.error})`, kind: 'refused', retry: false };
+		}
+		if (candidate.code === 'ESTATUS' && typeof candidate.status === 'number') {
+			return statusFailure(candidate.status);
+		}
+		if (typeof tokenUrl === 'string' && tokenUrl !== '' && candidate.config?.url === tokenUrl) {
+			const status = candidate.response?.status;
+			if (typeof status === 'number') return statusFailure(status);
+			const failure = classifyNetworkFailure(current);
+			// Asking for a token again cannot do anything twice: the API request was not sent.
+			return { what: `the connection failed (${failure.words})`, kind: 'network', retry: true };
+		}
+		queue.push(candidate.cause, candidate.errorResponse);
+	}
+	return undefined;
+}
+
+/** The token endpoint answered with a status it should not have: a refusal, or a failure worth one more try. */
+function statusFailure(status: number): TokenFailure {
+	return {
+		what: `it answered HTTP ${status}`,
+		kind: 'answer',
+		retry: status >= 500 || status === 429,
+	};
+}
+
 type RequestFunctions =
 	| IExecuteFunctions
 	| ILoadOptionsFunctions
@@ -315,7 +407,47 @@ export class RequestSession {
 	/** What the provider's headers asked for when they set nextAllowedAt (for the message). */
 	private pausedBy: 'Retry-After' | 'X-RateLimit-Reset' = 'X-RateLimit-Reset';
 
-	private lastSentAt = 0;
+	/**
+	 * The next moment Max Requests per Minute lets a request go. Each request reserves its moment
+	 * before it waits, so requests sent in parallel keep the spacing too.
+	 */
+	private nextSlotAt = 0;
+
+	/**
+	 * The provider's rate-limit window as its X-RateLimit-* headers last described it: requests
+	 * left and when the window resets.
+	 */
+	private window: { remaining: number; resetAt: number } | undefined;
+
+	/**
+	 * The requests of this session on their way (let go by pace(), no answer yet). Each counts
+	 * against what the window has left: the provider may have received it after the answer that
+	 * said what is left, or before (then it is counted twice until its own answer arrives, which
+	 * only delays a request, never exceeds the limit).
+	 */
+	private onTheirWay = new Set<number>();
+	private lastTicket = 0;
+
+	/**
+	 * Whether an answer has come back in this session, and what X-RateLimit-Limit said. Until the
+	 * first answer tells whether the provider limits requests, and after a window resets until its
+	 * first answer, parallel requests could exceed a limit nobody knows yet: so only one request
+	 * (then, in a new window, the last known limit) goes until an answer arrives.
+	 */
+	private answered = false;
+	private knownLimit: number | undefined;
+	private answerArrived: Promise<void> | undefined;
+	private signalAnswer: (() => void) | undefined;
+
+	/**
+	 * OAuth2, with requests of this execution in flight together: the request that gets the
+	 * credential's first token, or the renewal of a refused one, while it is under way. The other
+	 * requests wait for it and use the token it got, rather than each asking the token endpoint.
+	 */
+	private tokenWork: Promise<void> | undefined;
+
+	/** The token endpoint refused the credential's client: later requests of this execution fail the same way, unsent. */
+	private clientRefused: { failure: TokenFailure; afterRefusal: boolean } | undefined;
 
 	constructor(
 		// Executions, the editor's list searches (dropdowns), the triggers' webhook registration
@@ -326,24 +458,37 @@ export class RequestSession {
 	) {}
 
 	async send<T>(request: ApiRequest, itemIndex: number): Promise<T> {
-		const credentials = await this.fn.getCredentials(this.provider.credentialType, itemIndex);
+		const credential = this.credential();
+		let credentials = await this.fn.getCredentials(credential.type, itemIndex);
+		if (credential.oAuth2) this.throwIfClientRefused(credential, itemIndex);
+		/** The token the credential held when this request was signed (n8n reads the same). */
+		let signedWith = credential.oAuth2 ? storedToken(credentials) : undefined;
+		/** Ends this request's hold on tokenWork, when it is the one getting the first token. */
+		let releaseFirstToken: (() => void) | undefined;
+		const endFirstToken = (): void => {
+			releaseFirstToken?.();
+			releaseFirstToken = undefined;
+		};
 		const baseUrl = String(credentials.baseUrl ?? '').replace(/\/+$/, '');
 		const url = `${baseUrl}${request.path}`;
-		this.checkBeforeSending(url, credentials.apiKey, itemIndex);
+		this.checkBeforeSending(url, credential.oAuth2 ? undefined : credentials.apiKey, itemIndex);
 		// The credentials just read are handed to n8n's helper, which would otherwise read and
 		// decrypt them from the database a second time for every request (`npm run bench`
-		// showed the credential reads among the larger costs per item).
-		const selected = this.fn.getNode().credentials?.[this.provider.credentialType];
-		const authentication: IAdditionalCredentialOptions | undefined = selected?.id
-			? {
-					credentialsDecrypted: {
-						id: selected.id,
-						name: selected.name,
-						type: this.provider.credentialType,
-						data: credentials,
-					},
-				}
-			: undefined;
+		// showed the credential reads among the larger costs per item). Not an OAuth2 credential:
+		// n8n reads that one itself for every request (its token may have been renewed since) and
+		// ignores credentials handed in.
+		const selected = this.fn.getNode().credentials?.[credential.type];
+		const authentication: IAdditionalCredentialOptions | undefined =
+			selected?.id && !credential.oAuth2
+				? {
+						credentialsDecrypted: {
+							id: selected.id,
+							name: selected.name,
+							type: credential.type,
+							data: credentials,
+						},
+					}
+				: undefined;
 		const httpOptions: IHttpRequestOptions = {
 			method: request.method,
 			url,
@@ -369,37 +514,82 @@ export class RequestSession {
 		let attempts = 0;
 		let failures = 0;
 		let rateLimited = 0;
+		let tokenRenewed = false;
 		for (;;) {
-			await this.pace(itemIndex);
+			const ticket = await this.pace(itemIndex);
 			let answer: Answer;
 			try {
-				attempts++;
-				this.lastSentAt = Date.now();
-				const response = (await (
-					this.fn.helpers
-						.httpRequestWithAuthentication as IExecuteFunctions['helpers']['httpRequestWithAuthentication']
-				).call(
-					this.fn as IExecuteFunctions,
-					this.provider.credentialType,
-					httpOptions,
-					authentication,
-				)) as IN8nHttpFullResponse;
-				answer = readAnswer(response);
-			} catch (error) {
-				const failure = classifyNetworkFailure(error);
-				// A create is sent again only when it provably never reached the provider; nothing
-				// is sent again where the same request would fail the same way.
-				if (
-					failure.retry &&
-					(request.idempotent || failure.notSent) &&
-					++failures < this.options.maxAttempts
-				) {
-					await this.wait(this.backoff(failures), itemIndex);
-					continue;
+				if (credential.oAuth2) {
+					if (this.tokenWork) {
+						await this.waitForTokenWork();
+						this.throwIfClientRefused(credential, itemIndex);
+						credentials = await this.fn.getCredentials(credential.type, itemIndex);
+						signedWith = storedToken(credentials);
+					}
+					// n8n gets the first token within the request: the others wait for this one. Nothing
+					// is awaited between here and the request, which ends the hold either way.
+					if (signedWith === undefined && attempts === 0) releaseFirstToken = this.holdTokenWork();
 				}
-				throw this.networkError(request, failure, attempts, itemIndex);
+				try {
+					attempts++;
+					const response = (await (
+						this.fn.helpers
+							.httpRequestWithAuthentication as IExecuteFunctions['helpers']['httpRequestWithAuthentication']
+					).call(
+						this.fn as IExecuteFunctions,
+						credential.type,
+						httpOptions,
+						authentication,
+					)) as IN8nHttpFullResponse;
+					endFirstToken();
+					answer = readAnswer(response);
+				} catch (error) {
+					endFirstToken();
+					// n8n gets an OAuth2 credential's first token within this call, before the request:
+					// when that failed, the request was never sent.
+					const tokenFailure = credential.oAuth2
+						? tokenRequestFailure(error, credentials.accessTokenUrl)
+						: undefined;
+					if (tokenFailure) {
+						if (tokenFailure.retry && ++failures < this.options.maxAttempts) {
+							await this.wait(this.backoff(failures), itemIndex);
+							continue;
+						}
+						if (tokenFailure.kind === 'refused')
+							this.clientRefused = { failure: tokenFailure, afterRefusal: false };
+						throw this.tokenError(tokenFailure, credential, itemIndex);
+					}
+					const failure = classifyNetworkFailure(error);
+					// A create is sent again only when it provably never reached the provider; nothing
+					// is sent again where the same request would fail the same way.
+					if (
+						failure.retry &&
+						(request.idempotent || failure.notSent) &&
+						++failures < this.options.maxAttempts
+					) {
+						await this.wait(this.backoff(failures), itemIndex);
+						continue;
+					}
+					throw this.networkError(request, failure, attempts, itemIndex);
+				}
+				this.answered = true;
+				this.learnRateLimit(answer.headers);
+			} finally {
+				this.onTheirWay.delete(ticket);
+				this.signalAnswer?.();
 			}
-			this.learnRateLimit(answer.headers);
+
+			if (answer.status === 401 && credential.oAuth2 && !tokenRenewed) {
+				// An access token expires (HelloAnnie's after 24 hours) and n8n keeps using it until it
+				// is refused. n8n renews it on a 401 only when its helper throws on one, which this
+				// transport asks it not to do (ignoreHttpStatusErrors): so the token is renewed here,
+				// through n8n's helper, once, and the request sent again. That is safe even for a
+				// request that is not idempotent: a 401 is the provider refusing the request before
+				// processing it, so nothing was created and nothing can happen twice.
+				tokenRenewed = true;
+				await this.renewTokenOnce(credential, signedWith, credentials.accessTokenUrl, itemIndex);
+				continue;
+			}
 
 			if (answer.status === 429) {
 				// A 429 means the provider processed nothing: safe to repeat, even when not idempotent.
@@ -426,9 +616,125 @@ export class RequestSession {
 			}
 			if (answer.status >= 300 && answer.status < 400)
 				throw this.redirectError(request, answer, url, itemIndex);
-			if (answer.status >= 400) throw this.statusError(request, answer, itemIndex);
+			if (answer.status >= 400)
+				throw this.statusError(request, answer, itemIndex, undefined, credential);
 			return answer.body as T;
 		}
+	}
+
+	/** The credential the node is set to use: the provider's choice, or its one API key credential. */
+	private credential(): CredentialChoice {
+		return (
+			this.provider.credentialFor?.(this.fn.getNode()) ?? {
+				type: this.provider.credentialType,
+				oAuth2: false,
+			}
+		);
+	}
+
+	/** The credential's name as the user gave it, for a message. */
+	private credentialName(credential: CredentialChoice): string {
+		const name = this.fn.getNode().credentials?.[credential.type]?.name;
+		return name ? `"${name}"` : `of type ${credential.type}`;
+	}
+
+	/** Marks a token being got for this execution; returns what ends the mark. */
+	private holdTokenWork(): () => void {
+		let release: () => void = () => undefined;
+		const work = new Promise<void>((resolve) => {
+			release = resolve;
+		});
+		this.tokenWork = work;
+		return () => {
+			if (this.tokenWork === work) this.tokenWork = undefined;
+			release();
+		};
+	}
+
+	/** Waits until no request of this execution is getting a token any more. */
+	private async waitForTokenWork(): Promise<void> {
+		while (this.tokenWork) await this.tokenWork;
+	}
+
+	private throwIfClientRefused(credential: CredentialChoice, itemIndex: number): void {
+		if (!this.clientRefused) return;
+		const { failure, afterRefusal } = this.clientRefused;
+		throw this.tokenError(failure, credential, itemIndex, afterRefusal);
+	}
+
+	/**
+	 * After a 401 to a request signed with `signedWith`: a new token, got once for all the
+	 * requests of this execution that met the same refusal. A request refused while another was
+	 * renewing the token, or after it did, is sent again with that token.
+	 */
+	private async renewTokenOnce(
+		credential: CredentialChoice,
+		signedWith: string | undefined,
+		tokenUrl: unknown,
+		itemIndex: number,
+	): Promise<void> {
+		if (this.tokenWork) {
+			await this.waitForTokenWork();
+			this.throwIfClientRefused(credential, itemIndex);
+			return;
+		}
+		this.throwIfClientRefused(credential, itemIndex);
+		const now = storedToken(await this.fn.getCredentials(credential.type, itemIndex));
+		if (signedWith !== undefined && now !== undefined && now !== signedWith) return;
+		const release = this.holdTokenWork();
+		try {
+			await this.renewToken(credential, tokenUrl, itemIndex);
+		} finally {
+			release();
+		}
+	}
+
+	/**
+	 * A new access token for an OAuth2 credential, through n8n's helper: it runs the client
+	 * credentials grant again and stores the new token with the credential, where the next
+	 * request (of this run and of later ones) finds it.
+	 */
+	private async renewToken(
+		credential: CredentialChoice,
+		tokenUrl: unknown,
+		itemIndex: number,
+	): Promise<void> {
+		try {
+			await (
+				this.fn.helpers.refreshOAuth2Token as IExecuteFunctions['helpers']['refreshOAuth2Token']
+			).call(this.fn as IExecuteFunctions, credential.type);
+		} catch (error) {
+			const failure: TokenFailure = tokenRequestFailure(error, tokenUrl) ?? {
+				what: errorTextOf(error),
+				kind: 'refused',
+				retry: false,
+			};
+			if (failure.kind === 'refused') this.clientRefused = { failure, afterRefusal: true };
+			throw this.tokenError(failure, credential, itemIndex, true);
+		}
+	}
+
+	/**
+	 * The OAuth2 credential could not get an access token: the request was not sent, or (after a
+	 * refusal) refused with 401, so the provider processed nothing (a definite outcome, not marked
+	 * uncertain). The message names the credential and what the token endpoint said.
+	 */
+	private tokenError(
+		failure: TokenFailure,
+		credential: CredentialChoice,
+		itemIndex: number,
+		afterRefusal = false,
+	): NodeApiError {
+		const name = this.provider.displayName;
+		const what = maskPersonalData(failure.what);
+		const message = afterRefusal
+			? `${name} did not accept the access token (HTTP 401, nothing was processed), and the credential ${this.credentialName(credential)} could not get a new one: ${what}`
+			: `The credential ${this.credentialName(credential)} could not get an access token from ${name}'s token endpoint: ${what}; nothing was sent to ${name}`;
+		return new NodeApiError(this.fn.getNode(), { message } as JsonObject, {
+			message,
+			description: TOKEN_HINTS[failure.kind],
+			itemIndex,
+		});
 	}
 
 	/** What would make the request fail before any byte is sent: refused here, nothing sent. */
@@ -506,50 +812,107 @@ export class RequestSession {
 		}
 	}
 
-	/** Waits for the provider's window (learned from its headers) and for the user's cap. */
-	private async pace(itemIndex: number): Promise<void> {
-		const now = Date.now();
-		const providerWait = this.nextAllowedAt - now;
-		if (providerWait > this.providerWaitLimitMs()) {
-			const name = this.provider.displayName;
-			throw new NodeApiError(
-				this.fn.getNode(),
-				{ message: 'rate limit pause too long' } as JsonObject,
-				{
-					message: `${name} asked (${this.pausedBy}) to pause requests for ${formatWait(providerWait)}; nothing was sent to ${name}`,
-					description: this.waitTooLongNote(providerWait),
-					itemIndex,
-				},
-			);
-		}
-		let waitUntil = this.nextAllowedAt;
+	/**
+	 * Waits until a request may go: the provider's pause (Retry-After, a window used up), the
+	 * provider's window counting the requests on their way, and the user's cap.
+	 */
+	private async pace(itemIndex: number): Promise<number> {
 		// The user's own cap is honoured whatever its length (0.5 per minute = one every 2 minutes):
-		// it is a setting, not a header that may be wrong.
-		if (this.options.maxPerMinute > 0 && this.lastSentAt > 0) {
-			waitUntil = Math.max(
-				waitUntil,
-				this.lastSentAt + pacingIntervalMs(this.options.maxPerMinute),
-			);
+		// it is a setting, not a header that may be wrong. The moment is reserved before waiting,
+		// so requests sent in parallel keep the spacing too.
+		if (this.options.maxPerMinute > 0) {
+			const slot = Math.max(Date.now(), this.nextSlotAt);
+			this.nextSlotAt = slot + pacingIntervalMs(this.options.maxPerMinute);
+			await this.wait(slot - Date.now(), itemIndex);
 		}
-		await this.wait(waitUntil - now, itemIndex);
+		for (;;) {
+			const now = Date.now();
+			// A new window: what it allows is learned from its first answers.
+			if (this.window && now >= this.window.resetAt) this.window = undefined;
+			if (!this.window && this.onTheirWay.size >= this.unknownWindowCap()) {
+				await this.nextAnswer();
+				continue;
+			}
+			const pauseUntil = Math.max(
+				this.nextAllowedAt,
+				this.windowUsedUp() ? (this.window?.resetAt ?? 0) : 0,
+			);
+			const providerWait = pauseUntil - now;
+			if (providerWait > this.providerWaitLimitMs()) {
+				const name = this.provider.displayName;
+				throw new NodeApiError(
+					this.fn.getNode(),
+					{ message: 'rate limit pause too long' } as JsonObject,
+					{
+						message: `${name} asked (${this.pausedBy}) to pause requests for ${formatWait(providerWait)}; nothing was sent to ${name}`,
+						description: this.waitTooLongNote(providerWait),
+						itemIndex,
+					},
+				);
+			}
+			if (providerWait <= 0) break;
+			await this.wait(providerWait, itemIndex);
+		}
+		// Nothing is awaited between the check and this: parallel requests each see the others.
+		const ticket = ++this.lastTicket;
+		this.onTheirWay.add(ticket);
+		return ticket;
+	}
+
+	/**
+	 * How many requests may be on their way while no window is known: one until the provider first
+	 * answers, then the limit its headers last gave (none if it sends no X-RateLimit-* headers).
+	 */
+	private unknownWindowCap(): number {
+		if (!this.answered) return 1;
+		return this.knownLimit ?? Number.POSITIVE_INFINITY;
+	}
+
+	/** Resolves when the next answer (or failure) of a request on its way comes back. */
+	private nextAnswer(): Promise<void> {
+		this.answerArrived ??= new Promise<void>((resolve) => {
+			this.signalAnswer = () => {
+				this.answerArrived = undefined;
+				this.signalAnswer = undefined;
+				resolve();
+			};
+		});
+		return this.answerArrived;
+	}
+
+	/** Whether the provider's window has nothing left for one more request, counting those on their way. */
+	private windowUsedUp(): boolean {
+		const window = this.window;
+		if (!window) return false;
+		return window.remaining - this.onTheirWay.size <= 0;
 	}
 
 	private waitTooLongNote(asked: number): string {
 		return `That is longer than this node waits for a rate limit (${formatWait(this.providerWaitLimitMs())}), so no further request was sent. Run the node again after ${new Date(Date.now() + asked).toISOString()}, or lower "Max Requests per Minute" in the options.`;
 	}
 
+	/**
+	 * What the provider's X-RateLimit-* headers say of its window. Answers to requests sent in
+	 * parallel arrive in any order: within one window the fewest requests left counts.
+	 */
 	private learnRateLimit(headers: Record<string, string>): void {
+		const limit = Number(headers['x-ratelimit-limit']);
+		if (headers['x-ratelimit-limit'] !== undefined && Number.isFinite(limit) && limit > 0)
+			this.knownLimit = limit;
 		const remaining = Number(headers['x-ratelimit-remaining']);
 		if (headers['x-ratelimit-remaining'] === undefined || !Number.isFinite(remaining)) return;
-		if (remaining <= 0) {
-			const wait = rateLimitWaitMs(headers, Date.now());
-			if (wait !== undefined) {
-				this.nextAllowedAt = Date.now() + wait;
-				this.pausedBy = headers['retry-after'] !== undefined ? 'Retry-After' : 'X-RateLimit-Reset';
-			}
-		} else {
-			this.nextAllowedAt = 0;
+		const now = Date.now();
+		const wait = rateLimitWaitMs(headers, now);
+		if (wait === undefined) return;
+		const resetAt = now + wait;
+		// Reset times come in whole seconds: within a second of the known one, it is the same window.
+		if (!this.window || resetAt > this.window.resetAt + 1000) {
+			this.window = { remaining, resetAt };
+		} else if (remaining < this.window.remaining) {
+			this.window.remaining = remaining;
 		}
+		if (remaining <= 0)
+			this.pausedBy = headers['retry-after'] !== undefined ? 'Retry-After' : 'X-RateLimit-Reset';
 	}
 
 	private mayHavePlaced(request: ApiRequest): string {
@@ -632,7 +995,10 @@ export class RequestSession {
 		answer: Answer,
 		itemIndex: number,
 		note?: string,
+		credential?: CredentialChoice,
 	): NodeApiError {
+		// With OAuth2, a 401 comes after n8n got a new token for it: that one was refused too.
+		const refusedToken = answer.status === 401 && credential?.oAuth2 === true;
 		const name = this.provider.displayName;
 		const providerMessage = this.provider.errorMessage(answer.body);
 		const details = this.provider.errorDetails?.(answer.body) ?? [];
@@ -643,8 +1009,10 @@ export class RequestSession {
 		} else if (custom) {
 			message = `${name}: ${custom} (HTTP ${answer.status})`;
 		} else {
-			const summary =
-				STATUS_SUMMARY[answer.status] ?? (answer.status >= 500 ? 'failed' : 'refused the request');
+			const summary = refusedToken
+				? 'did not accept the access token'
+				: (STATUS_SUMMARY[answer.status] ??
+					(answer.status >= 500 ? 'failed' : 'refused the request'));
 			message = `${name} ${summary} (HTTP ${answer.status})`;
 		}
 		if (providerMessage) message += `: ${maskPersonalData(providerMessage)}`;
@@ -658,6 +1026,9 @@ export class RequestSession {
 		let description: string | undefined;
 		if (note) description = note;
 		else if (uncertain) description = this.mayHavePlaced(request);
+		else if (refusedToken)
+			description =
+				'A new access token was refused too. Check that the Access Token URL and the Base URL in the credential belong to the same environment, and that the OAuth client may use the API.';
 		else if (answer.status === 401)
 			description = 'Check the API key and the Base URL in the credential.';
 		else if (answer.status === 429)

@@ -2,9 +2,11 @@ import type {
 	IDataObject,
 	IExecuteFunctions,
 	IHttpRequestMethods,
+	INode,
 	INodeProperties,
 } from 'n8n-workflow';
 import type { z } from 'zod';
+import type { CallOutcome, DescribeCall } from './callOutcome';
 import type { ItemResult } from './items';
 
 export interface ProviderDefinition {
@@ -12,10 +14,28 @@ export interface ProviderDefinition {
 	displayName: string;
 	/** n8n credential type; the credential must have `baseUrl`. */
 	credentialType: string;
+	/**
+	 * For a provider whose nodes let the user choose how to authenticate (an Authentication
+	 * parameter, each choice with its credential): the credential the node is set to use.
+	 * Without it, `credentialType` (an API key).
+	 */
+	credentialFor?(node: INode): CredentialChoice;
 	/** The provider's own error text from an error response body. */
 	errorMessage(body: unknown): string | undefined;
 	/** Per-field details from an error body (e.g. AlloMia's `details[]`), one line each. */
 	errorDetails?(body: unknown): string[];
+}
+
+/** The credential a request is sent with. */
+export interface CredentialChoice {
+	/** n8n credential type; the credential must have `baseUrl`. */
+	type: string;
+	/**
+	 * The type extends n8n's `oAuth2Api`: n8n's request helper gets its access token, signs the
+	 * request with it and keeps it with the credential. Otherwise the credential holds an API key
+	 * (`apiKey`), sent in a header.
+	 */
+	oAuth2: boolean;
 }
 
 export interface ApiRequest {
@@ -66,12 +86,22 @@ export interface DialSupport {
 		plannedAt(input: IDataObject): string | undefined;
 		setPlannedAt(input: IDataObject, utcIso: string): IDataObject;
 	};
+	/**
+	 * Refusals the provider's pages describe as "not now" for this destination (HelloAnnie: 409
+	 * while an SMS to the same number is in progress). Such an item comes out skipped with
+	 * `skipReason`, like the guard's own, and its Deduplication Key is given back; any other
+	 * refusal stays an error with the provider's words.
+	 */
+	notNow?: Array<{ status: number; skipReason: string }>;
 }
 
-/** A call's state as the provider reports it: its own fields under its own names, `status` included. */
+/**
+ * A call as last read: the provider's fields under their own names (`status` included), and what
+ * they say in the shared vocabulary (callOutcome.ts), `callEnded` among it.
+ */
 export interface CallState {
-	ended: boolean;
 	call: IDataObject;
+	outcome: CallOutcome;
 }
 
 /** What an operation that places calls sees of Wait for Call to End (CallWaiter in wait.ts). */
@@ -107,8 +137,16 @@ export interface CallbackSupport {
 export interface WaitSupport {
 	/** The provider's name of the call ID field in the create answer, e.g. `outboundCallId` or `_id`. */
 	idField: string;
-	/** One read of a placed call by its ID: polling repeats it, a callback triggers it. */
-	read(request: <T>(request: ApiRequest) => Promise<T>, callId: string): Promise<CallState>;
+	/**
+	 * One read of a placed call by its ID, the provider's fields under their own names: polling
+	 * repeats it, a callback triggers it.
+	 */
+	read(request: <T>(request: ApiRequest) => Promise<T>, callId: string): Promise<IDataObject>;
+	/**
+	 * What a read says in the shared vocabulary, whether the call ended among it: the provider's
+	 * knowledge of its own values, kept in its folder (e.g. nodes/AlloMia/callOutcome.ts).
+	 */
+	describe: DescribeCall;
 	/** The provider's callback, for Wait Using "On Provider Callback"; without it, polling only. */
 	callback?: CallbackSupport;
 }

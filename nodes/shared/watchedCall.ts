@@ -23,6 +23,19 @@ export interface WatchedCall extends PlacedCall {
 	settledAt?: number;
 }
 
+/**
+ * One read of a placed call, and what it says in the shared vocabulary: the one way both ways of
+ * waiting (polling, the callback's run) learn whether and how a call ended.
+ */
+export async function readCallState(
+	waits: WaitSupport,
+	request: <T>(request: ApiRequest) => Promise<T>,
+	callId: string,
+): Promise<CallState> {
+	const call = await waits.read(request, callId);
+	return { call, outcome: waits.describe(call) };
+}
+
 /** One read of a watched call, recorded on it. */
 export async function readWatchedCall(
 	call: WatchedCall,
@@ -30,7 +43,7 @@ export async function readWatchedCall(
 	requestFor: RequestFor,
 ): Promise<void> {
 	try {
-		call.last = await waits.read(requestFor(call.itemIndex), call.callId);
+		call.last = await readCallState(waits, requestFor(call.itemIndex), call.callId);
 		call.outcomeError = undefined;
 	} catch (error) {
 		call.outcomeError = errorText(error);

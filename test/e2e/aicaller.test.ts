@@ -37,6 +37,44 @@ const run = suite.run;
 // The longest run (250 items) takes about a second; the margin is for slow CI machines.
 jest.setTimeout(120_000);
 
+/**
+ * The shared ended-call vocabulary each of the sandbox's fixture calls comes out with
+ * (docs/call-outcomes.md#aicaller): the completed call ENDED_NORMALLY after 176 s, the unanswered
+ * one (the sandbox's NO_ANSWER code is no AICaller code: its status says it), the queued one, and
+ * the pages' example call, queued with CALL_LATER.
+ */
+const FIXTURE_OUTCOMES: Record<string, IDataObject> = {
+	'6553a1f0c2b4d5e6f7a8b9c1': outcome({
+		callEnded: true,
+		endReason: 'completed',
+		durationSeconds: 176,
+	}),
+	'6553a1f0c2b4d5e6f7a8b9c2': outcome({
+		callEnded: true,
+		endReason: 'no_answer',
+		durationSeconds: 0,
+	}),
+	'6553a1f0c2b4d5e6f7a8b9c3': outcome({}),
+	[DOCS_CALL_ID]: outcome({ callBackAt: '2024-03-11T10:00:00Z', durationSeconds: 60 }),
+};
+
+function outcome(fields: IDataObject): IDataObject {
+	return {
+		callEnded: false,
+		endReason: null,
+		callBackAt: null,
+		outcome: null,
+		summary: null,
+		durationSeconds: null,
+		...fields,
+	};
+}
+
+/** A fixture call as Get and Get Many output it: AICaller's fields and the vocabulary. */
+function asOutput(call: { _id: string }): IDataObject {
+	return { ...call, ...FIXTURE_OUTCOMES[call._id] };
+}
+
 function expectKey(request: RecordedRequest, key = suite.fixtures.apiKey): void {
 	expectKeyHeader(request, KEY_HEADER, key);
 	expect(request.headers.authorization).toBeUndefined();
@@ -286,7 +324,8 @@ describe('Phone Call → Get / Get Many', () => {
 			phoneCallId: '={{ $json.id }}',
 		});
 		expect(execution.status).toBe('success');
-		expect(output.map((item) => item.json)).toEqual([call]);
+		expect(output.map((item) => item.json)).toEqual([asOutput(call)]);
+		expect(output[0].json).toMatchObject({ callEnded: true, endReason: 'completed' });
 		expect(requests.map(wire)).toEqual([
 			{ method: 'GET', path: `/v1/phoneCalls/${call._id}`, query: {}, body: undefined },
 		]);
@@ -308,7 +347,7 @@ describe('Phone Call → Get / Get Many', () => {
 		expect(hooks.some((hook) => hook.secret === SECRET)).toBe(true);
 		expect(output.map((item) => item.json)).toEqual([
 			{
-				...docsCall,
+				...asOutput({ _id: DOCS_CALL_ID, ...docsCall }),
 				phoneCallWebhooks: hooks.map((hook) => {
 					const shown: Record<string, unknown> = { ...hook };
 					delete shown.secret;
@@ -334,7 +373,7 @@ describe('Phone Call → Get / Get Many', () => {
 			limit: 2,
 		});
 		expect(limited.execution.status).toBe('success');
-		expect(limited.output.map((item) => item.json)).toEqual(newestFirst.slice(0, 2));
+		expect(limited.output.map((item) => item.json)).toEqual(newestFirst.slice(0, 2).map(asOutput));
 		expect(limited.requests.map(wire)).toEqual([
 			{ method: 'GET', path: '/v1/phoneCalls', query: {}, body: undefined },
 		]);
@@ -413,7 +452,7 @@ describe('errors', () => {
 			error: 'AICaller could not find it (HTTP 404): Phone call not found',
 			details: expect.objectContaining({ httpCode: '404' }),
 		});
-		expect(output[2].json).toEqual(call);
+		expect(output[2].json).toEqual(asOutput(call));
 		expect(requests.map((r) => [r.path, r.status, r.valid])).toEqual([
 			['/v1/phoneCalls/not-an-id', 404, true],
 			[`/v1/phoneCalls/${call._id}`, 200, true],

@@ -63,8 +63,30 @@ const exampleBody = ALLOMIA_CREATE_OUTBOUND_CALL_EXAMPLE.body;
  * A call record as GET /api/calls lists it: the list-calls page's fields only (basic call
  * information; callSummary, userSentiment, the URLs ... are Get's).
  */
+/** The shared ended-call vocabulary (docs/call-outcomes.md#allomia); anything not given is null. */
+function outcome(fields: IDataObject): IDataObject {
+	return {
+		callEnded: false,
+		endReason: null,
+		callBackAt: null,
+		outcome: null,
+		summary: null,
+		durationSeconds: null,
+		...fields,
+	};
+}
+
+/**
+ * A fixture call as Get Many lists it: the list-calls fields, and the vocabulary, which the list
+ * tells only whether (callEndedAt) and how long: without a status or callOutcome, not how.
+ */
 function listed(call: AlloMiaFixtures['calls'][number]): IDataObject {
 	return {
+		...outcome({
+			callEnded: true,
+			endReason: 'unknown',
+			durationSeconds: Number(call.callDurationSeconds),
+		}),
 		id: call.id,
 		organizationId: call.organizationId,
 		callType: call.callType,
@@ -150,7 +172,12 @@ describe('Call → Get Status / Get / Get Many', () => {
 		const calling = await run('status calling', [{ id }], statusParameters);
 		expect(calling.execution.status).toBe('success');
 		expect(calling.output.map((item) => item.json)).toEqual([
-			{ outboundCallId: id, contactId: created.output[0].json.contactId, status: 'calling' },
+			{
+				outboundCallId: id,
+				contactId: created.output[0].json.contactId,
+				status: 'calling',
+				...outcome({}),
+			},
 		]);
 		const statusRequests = calling.requests.slice(before);
 		expect(statusRequests.map(wire)).toEqual([
@@ -163,7 +190,10 @@ describe('Call → Get Status / Get / Get Many', () => {
 			duration: 94,
 		});
 		const completed = await run('status completed', [{ id }], statusParameters);
-		expect(completed.output.map((item) => item.json)).toEqual([completion.status]);
+		// The status as AlloMia gives it, with the vocabulary (its duration has no documented unit).
+		expect(completed.output.map((item) => item.json)).toEqual([
+			{ ...completion.status, ...outcome({ callEnded: true, endReason: 'completed' }) },
+		]);
 		expect(completion.status).toEqual({
 			outboundCallId: id,
 			contactId: created.output[0].json.contactId,
@@ -201,6 +231,13 @@ describe('Call → Get Status / Get / Get Many', () => {
 		expect(output.map((item) => item.json)).toEqual([
 			{
 				...record,
+				...outcome({
+					callEnded: true,
+					endReason: 'completed',
+					outcome: 'appointment_confirmed',
+					summary: record.callSummary,
+					durationSeconds: 132,
+				}),
 				transcriptUrl: expect.stringMatching(
 					new RegExp(
 						`^http://127\\.0\\.0\\.1:\\d+/storage/allomia/transcripts/${call.id}\\.txt\\?.*X-Amz-Expires=3600`,
@@ -258,6 +295,11 @@ describe('Call → Get Status / Get / Get Many', () => {
 			outboundCallId: id,
 			status: 'completed',
 			callEnded: true,
+			endReason: 'completed',
+			callBackAt: null,
+			outcome: ALLOMIA_CALL_ANALYSIS.callOutcome,
+			summary: ALLOMIA_CALL_ANALYSIS.callSummary,
+			durationSeconds: 61,
 			contactId: expect.any(String),
 			callDetails: {
 				startedAt: expect.any(String),
@@ -581,7 +623,7 @@ describe('examples/allomia-outbound-call-crm-update.json', () => {
 		expect(placed.json).toEqual({
 			outboundCallId: expect.stringMatching(UUID),
 			status: 'calling',
-			callEnded: false,
+			...outcome({}),
 			waitedSeconds: 0,
 			contactId: expect.stringMatching(UUID),
 			createResponse: { outboundCallId, status: 'calling' },
@@ -647,6 +689,10 @@ describe('examples/allomia-outbound-call-crm-update.json', () => {
 			outboundCallId,
 			status: 'completed',
 			callEnded: true,
+			endReason: 'completed',
+			outcome: completion.call.callOutcome,
+			summary: completion.call.callSummary,
+			durationSeconds: 94,
 			callDetails: details,
 			callSummary: completion.call.callSummary,
 			callOutcome: completion.call.callOutcome,

@@ -380,7 +380,19 @@ describe('Conversation', () => {
 			},
 		);
 		expect(execution.status).toBe('success');
-		expect(output.map((item) => item.json)).toEqual([call]);
+		// The conversation as HelloAnnie gives it, with the shared vocabulary: CLOSED is ended,
+		// how is not documented (docs/call-outcomes.md#helloannie).
+		expect(output.map((item) => item.json)).toEqual([
+			{
+				...call,
+				callEnded: true,
+				endReason: 'unknown',
+				callBackAt: null,
+				outcome: null,
+				summary: call.summary,
+				durationSeconds: null,
+			},
+		]);
 		expect(requests.map(wire)).toEqual([
 			{ method: 'GET', path: `/conversations/${call.conversationId}`, query: {}, body: undefined },
 		]);

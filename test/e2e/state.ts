@@ -28,6 +28,7 @@ export interface E2eState {
 	authCookie?: string;
 	credentials: {
 		helloAnnie: CredentialRef;
+		helloAnnieOAuth2: CredentialRef;
 		helloAnnieWrongKey: CredentialRef;
 		alloMia: CredentialRef;
 		alloMiaWrongKey: CredentialRef;

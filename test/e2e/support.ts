@@ -91,9 +91,33 @@ class SandboxControl {
 		await this.call('POST', '/allomia/auto-complete', { afterMs, outcome });
 	}
 
-	/** Ends an AICaller phone call (queued → … → outcome); answers once its webhooks got an answer. */
-	async completeAiCallerCall(id: string, outcome = 'completed'): Promise<void> {
-		await this.call('POST', `/aicaller/calls/${encodeURIComponent(id)}/complete`, { outcome });
+	/**
+	 * Ends an AICaller phone call (queued → … → outcome), with `statusExtraInfo` as given when there
+	 * is one (e.g. { statusCode: 'CALL_LATER', dateTime }); answers once its webhooks got an answer.
+	 */
+	async completeAiCallerCall(
+		id: string,
+		outcome = 'completed',
+		statusExtraInfo?: { statusCode?: string; dateTime?: string },
+	): Promise<void> {
+		await this.call('POST', `/aicaller/calls/${encodeURIComponent(id)}/complete`, {
+			outcome,
+			...(statusExtraInfo ? { statusExtraInfo } : {}),
+		});
+	}
+
+	/**
+	 * Until the next reset, HelloAnnie's token endpoint issues tokens living these many seconds:
+	 * the next token the first value, later ones the last.
+	 */
+	async setHelloAnnieTokenLifetimes(seconds: number[]): Promise<void> {
+		await this.call('POST', '/helloannie/oauth/token-lifetimes', { seconds });
+	}
+
+	/** Every HelloAnnie access token issued so far expires now (HelloAnnie answers 401 to it). */
+	async expireHelloAnnieTokens(): Promise<number> {
+		return (await this.call<{ expired: number }>('POST', '/helloannie/oauth/expire-tokens', {}))
+			.expired;
 	}
 
 	/** The GETs the providers' file storage received (recording and transcript links). */

@@ -240,7 +240,18 @@ describe('the tool variants run as an agent calls them (Tool Executor, no langua
 			},
 			{ conversationId: conversation.conversationId },
 		);
-		expect(response).toEqual([conversation]);
+		// With the shared vocabulary: a CLOSED conversation has ended, how is not documented.
+		expect(response).toEqual([
+			{
+				...conversation,
+				callEnded: true,
+				endReason: 'unknown',
+				callBackAt: null,
+				outcome: null,
+				summary: conversation.summary,
+				durationSeconds: null,
+			},
+		]);
 		expect(requests.map(wire)).toEqual([
 			{
 				method: 'GET',
@@ -301,7 +312,18 @@ describe('the tool variants run as an agent calls them (Tool Executor, no langua
 			},
 			{ phoneCallId: call._id },
 		);
-		expect(response).toEqual([call]);
+		// With the shared vocabulary: the fixture call completed (ENDED_NORMALLY) after 176 s.
+		expect(response).toEqual([
+			{
+				...call,
+				callEnded: true,
+				endReason: 'completed',
+				callBackAt: null,
+				outcome: null,
+				summary: null,
+				durationSeconds: 176,
+			},
+		]);
 		expect(requests.map(wire)).toEqual([
 			{ method: 'GET', path: `/v1/phoneCalls/${call._id}`, query: {}, body: undefined },
 		]);

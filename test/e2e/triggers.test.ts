@@ -335,6 +335,20 @@ async function onlyExecution(ids: string[]): Promise<Execution> {
 }
 
 const outputOf = (execution: Execution) => nodeOutput(execution, TRIGGER).map((item) => item.json);
+
+/**
+ * The shared ended-call vocabulary the AlloMia and AICaller triggers add to a call's payload
+ * (docs/call-outcomes.md); anything not given is null.
+ */
+const ended = (fields: Record<string, unknown>) => ({
+	callEnded: true,
+	endReason: 'unknown',
+	callBackAt: null,
+	outcome: null,
+	summary: null,
+	durationSeconds: null,
+	...fields,
+});
 const contains = (execution: Execution, secret: string) =>
 	JSON.stringify(execution.data).includes(secret);
 
@@ -582,8 +596,10 @@ describe('AlloMia Trigger', () => {
 		expect(completion?.callback?.status).toBe(200);
 		expect(JSON.parse(completion?.callback?.responseBody ?? 'null')).toEqual(STARTED);
 		const execution = await onlyExecution(started);
-		// The payload mirrors GET /api/outbound/{id}/status.
-		expect(outputOf(execution)).toEqual([completion?.status]);
+		// The payload mirrors GET /api/outbound/{id}/status, with the vocabulary as Get Status has it.
+		expect(outputOf(execution)).toEqual([
+			{ ...completion?.status, ...ended({ endReason: 'completed' }) },
+		]);
 		expect(outputOf(execution)[0]).toMatchObject({
 			outboundCallId,
 			status: 'completed',
@@ -671,7 +687,9 @@ describe('AlloMia Trigger', () => {
 		const started = await executionsStartedBy(b.id, async () => {
 			expect((await post(`${b.localUrl}?token=${tokenB}`, payload)).status).toBe(200);
 		});
-		expect(outputOf(await onlyExecution(started))).toEqual([payload]);
+		expect(outputOf(await onlyExecution(started))).toEqual([
+			{ ...payload, ...ended({ endReason: 'completed' }) },
+		]);
 	});
 
 	test('a guessable token in the credential: activation fails and says why (without the token)', async () => {
@@ -848,8 +866,16 @@ describe('AICaller Trigger', () => {
 			});
 			expect(completion?.webhooks.map((w) => w.status)).toEqual([200]);
 			const execution = await onlyExecution(started);
+			// The vocabulary top-level, from the call in `data` (the sandbox ends it ENDED_NORMALLY).
 			expect(outputOf(execution)).toEqual([
-				{ event: 'phoneCall.completed', data: withoutSecrets(completion?.call ?? {}) },
+				{
+					event: 'phoneCall.completed',
+					...ended({
+						endReason: 'completed',
+						durationSeconds: completion?.call.callDuration,
+					}),
+					data: withoutSecrets(completion?.call ?? {}),
+				},
 			]);
 			expect(contains(execution, secret)).toBe(false);
 		},
@@ -912,7 +938,9 @@ describe('AICaller Trigger', () => {
 			const answer = await post(trigger.localUrl, raw, { 'x-aicaller-signature': signature });
 			expect(answer.status).toBe(200);
 		});
-		expect(outputOf(await onlyExecution(started))).toEqual([JSON.parse(raw)]);
+		expect(outputOf(await onlyExecution(started))).toEqual([
+			{ ...(JSON.parse(raw) as object), ...ended({ endReason: 'completed' }) },
+		]);
 
 		const reserialized = await executionsStartedBy(trigger.id, async () => {
 			const answer = await post(trigger.localUrl, JSON.stringify(JSON.parse(raw)), {
@@ -1021,7 +1049,9 @@ describe('AICaller Trigger', () => {
 				200,
 			);
 		});
-		expect(outputOf(await onlyExecution(started))).toEqual([body]);
+		expect(outputOf(await onlyExecution(started))).toEqual([
+			{ ...body, ...ended({ endReason: 'completed' }) },
+		]);
 	});
 
 	test('Events: an event not selected is acknowledged (200) and starts nothing; phoneCall.* takes it', async () => {
@@ -1057,7 +1087,9 @@ describe('AICaller Trigger', () => {
 				(await post(everything.localUrl, failed, { 'x-aicaller-secret': secret })).status,
 			).toBe(200);
 		});
-		expect(outputOf(await onlyExecution(started))).toEqual([failed]);
+		expect(outputOf(await onlyExecution(started))).toEqual([
+			{ ...failed, ...ended({ endReason: 'failed' }) },
+		]);
 	});
 
 	test('a guessable secret in the credential: activation fails and says why (without the secret)', async () => {

@@ -25,6 +25,15 @@ export const CREDENTIALS = {
 		name: 'HelloAnnie account',
 		type: CREDENTIAL_TYPES.helloAnnie,
 	},
+	/**
+	 * HelloAnnie's OAuth2 client credentials: the sandbox's client, its token endpoint
+	 * (`<Base URL>/oauth/token`) and API. n8n gets and renews the token itself.
+	 */
+	helloAnnieOAuth2: {
+		id: 'sbxHelloAnnieOA1',
+		name: 'HelloAnnie OAuth2 client',
+		type: CREDENTIAL_TYPES.helloAnnieOAuth2,
+	},
 	/** The sandbox's AlloMia key and organization (the credential test lists that org's calls). */
 	alloMia: {
 		id: 'sbxAlloMia000001',
@@ -111,7 +120,7 @@ export function sandboxCredentials(
 	fixtures: typeof SANDBOX_FIXTURES,
 	options: { refusedKeys?: boolean; now?: Date } = {},
 ): CredentialToImport[] {
-	const { alloMia, aiCaller } = fixtures;
+	const { helloAnnie, alloMia, aiCaller } = fixtures;
 	const now = options.now ?? new Date();
 	const updatedAt = databaseTime(now);
 	const refusedUpdatedAt = databaseTime(new Date(now.getTime() - 60_000));
@@ -119,6 +128,16 @@ export function sandboxCredentials(
 		{
 			...CREDENTIALS.helloAnnie,
 			data: { apiKey: SANDBOX_HELLOANNIE_KEY, baseUrl: sandbox.baseUrls.helloAnnie },
+			updatedAt,
+		},
+		{
+			...CREDENTIALS.helloAnnieOAuth2,
+			data: {
+				clientId: helloAnnie.oauth.clientId,
+				clientSecret: helloAnnie.oauth.clientSecret,
+				accessTokenUrl: `${sandbox.baseUrls.helloAnnie}/oauth/token`,
+				baseUrl: sandbox.baseUrls.helloAnnie,
+			},
 			updatedAt,
 		},
 		{

@@ -14,6 +14,8 @@ export const NODE_TYPES = {
 } as const;
 export const CREDENTIAL_TYPES = {
 	helloAnnie: 'helloAnnieApi',
+	/** HelloAnnie's second way to authenticate: OAuth2 client credentials. */
+	helloAnnieOAuth2: 'helloAnnieOAuth2Api',
 	alloMia: 'alloMiaApi',
 	aiCaller: 'aiCallerApi',
 	/** The triggers' secrets (and what Create Outbound / Create send of them). */

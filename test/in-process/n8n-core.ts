@@ -6,7 +6,10 @@
  *
  * What n8n's server would supply is supplied here: a node-type registry with a small
  * "Test Items" source node, and a credentials helper that holds plain credentials and applies a
- * credential type's generic `authenticate` block.
+ * credential type's generic `authenticate` block. An OAuth2 credential (one that extends
+ * `oAuth2Api`) is handled as n8n's server does it: n8n-core's own OAuth2 request helper gets and
+ * renews its token, and the helper below keeps the token with the credential, where the next
+ * request (and the test) reads it.
  */
 import { ExecutionLifecycleHooks, LoadOptionsContext, WorkflowExecute } from 'n8n-core';
 import {
@@ -37,6 +40,7 @@ import { AlloMiaApi } from '../../credentials/AlloMiaApi.credentials';
 import { AlloMiaCallbackApi } from '../../credentials/AlloMiaCallbackApi.credentials';
 import { AiCallerWebhookApi } from '../../credentials/AiCallerWebhookApi.credentials';
 import { HelloAnnieApi } from '../../credentials/HelloAnnieApi.credentials';
+import { HelloAnnieOAuth2Api } from '../../credentials/HelloAnnieOAuth2Api.credentials';
 import { AiCaller } from '../../nodes/AiCaller/AiCaller.node';
 import { AlloMia } from '../../nodes/AlloMia/AlloMia.node';
 import { HelloAnnie } from '../../nodes/HelloAnnie/HelloAnnie.node';
@@ -78,6 +82,7 @@ export function registerNodeType(type: string, node: INodeType): void {
 
 const CREDENTIAL_TYPES: Record<string, ICredentialType> = {
 	helloAnnieApi: new HelloAnnieApi(),
+	helloAnnieOAuth2Api: new HelloAnnieOAuth2Api(),
 	alloMiaApi: new AlloMiaApi(),
 	aiCallerApi: new AiCallerApi(),
 	alloMiaCallbackApi: new AlloMiaCallbackApi(),
@@ -103,13 +108,27 @@ function resolveCredentialExpression(
 		);
 }
 
+/**
+ * The defaults of a credential type's hidden fields (an OAuth2 credential's grant, audience …):
+ * a user cannot set them, and n8n adds them when it decrypts a credential.
+ */
+function hiddenDefaults(type: string): ICredentialDataDecryptedObject {
+	const defaults: ICredentialDataDecryptedObject = {};
+	for (const property of CREDENTIAL_TYPES[type]?.properties ?? []) {
+		if (property.type === 'hidden') defaults[property.name] = property.default as string;
+	}
+	return defaults;
+}
+
 class PlainCredentialsHelper extends ICredentialsHelper {
 	constructor(private readonly store: Record<string, ICredentialDataDecryptedObject>) {
 		super();
 	}
 
-	getParentTypes(): string[] {
-		return [];
+	/** What n8n's server answers: the types a credential type extends, nearest first. */
+	getParentTypes(type: string): string[] {
+		const parents = CREDENTIAL_TYPES[type]?.extends ?? [];
+		return parents.flatMap((parent) => [parent, ...this.getParentTypes(parent)]);
 	}
 
 	isCredentialUsableByNode(): boolean {
@@ -153,12 +172,19 @@ class PlainCredentialsHelper extends ICredentialsHelper {
 	): Promise<ICredentialDataDecryptedObject> {
 		const data = this.store[type];
 		if (!data) throw new Error(`No test credentials of type ${type}`);
-		return { ...data };
+		return { ...hiddenDefaults(type), ...data };
 	}
 
 	async updateCredentials(): Promise<void> {}
 
-	async updateCredentialsOauthTokenData(): Promise<void> {}
+	/** Where n8n-core keeps an OAuth2 credential's new token: with the credential, as n8n's database does. */
+	async updateCredentialsOauthTokenData(
+		_nodeCredentials: INodeCredentialsDetails,
+		type: string,
+		data: ICredentialDataDecryptedObject,
+	): Promise<void> {
+		this.store[type] = { ...this.store[type], oauthTokenData: data.oauthTokenData };
+	}
 
 	getCredentialsProperties(type: string): INodeProperties[] {
 		return CREDENTIAL_TYPES[type]?.properties ?? [];
@@ -315,12 +341,16 @@ export async function runNode(options: NodeRunOptions): Promise<NodeRunResult> {
 	};
 }
 
-/** Runs one of a node's list searches (the editor's searchable dropdowns) as n8n's editor would. */
+/**
+ * Runs one of a node's list searches (the editor's searchable dropdowns) as n8n's editor would,
+ * with the node's other parameters as set in the panel (e.g. its Authentication).
+ */
 export async function listSearch(
 	type: string,
 	method: string,
 	credentials: Record<string, ICredentialDataDecryptedObject>,
 	filter?: string,
+	parameters: IDataObject = {},
 ): Promise<INodeListSearchResult> {
 	const nodeType = NODE_TYPES[type];
 	const node: INode = {
@@ -329,7 +359,7 @@ export async function listSearch(
 		type,
 		typeVersion: 1,
 		position: [0, 0],
-		parameters: {},
+		parameters: parameters as INode['parameters'],
 		credentials: Object.fromEntries(
 			Object.keys(credentials).map((t) => [t, { id: `cred-${t}`, name: t }]),
 		),

@@ -14,6 +14,7 @@ import {
 	startSandbox,
 	type AiCallerOutcome,
 	type AlloMiaOutcome,
+	type Latency,
 	type RateLimitConfig,
 	type WebhookSecretMode,
 } from './server';
@@ -33,6 +34,8 @@ const USAGE = `Usage: tsx test/sandbox/cli.ts [options]
   --allow-external-callbacks     also deliver callbacks to non-loopback hosts
   --end-calls SECONDS            every provider's calls end by themselves after SECONDS (e.g. 15-45 or 20)
   --end-call-outcomes WEIGHTS    with --end-calls: e.g. completed=6,no-answer=2,voicemail=1,busy=1 (the default)
+  --latency FIXED[+JITTER]       every provider request answered after FIXED ms plus up to JITTER ms
+                                 (e.g. 300+100, the providers' answer times as modelled; default 0)
   --help`;
 
 function fail(message: string): never {
@@ -82,6 +85,13 @@ async function main(): Promise<void> {
 		};
 	}
 
+	let latency: Latency | undefined;
+	if (values.latency !== undefined) {
+		const match = /^(\d+)(?:\+(\d+))?$/.exec(values.latency);
+		if (!match) fail('--latency must look like 300 or 300+100');
+		latency = { fixedMs: Number(match[1]), jitterMs: Number(match[2] ?? 0) };
+	}
+
 	let callEnding: CallEndingOptions | undefined;
 	try {
 		if (values['end-calls'] !== undefined) {
@@ -100,6 +110,7 @@ async function main(): Promise<void> {
 	const sandbox = await startSandbox({
 		port: int('port', values.port) ?? 4010,
 		callEnding,
+		latency,
 		checkResponses: values['check-responses'] === true,
 		allowExternalCallbacks: values['allow-external-callbacks'] === true,
 		helloAnnie: {
@@ -179,6 +190,7 @@ function parse() {
 			'allow-external-callbacks': { type: 'boolean' },
 			'end-calls': { type: 'string' },
 			'end-call-outcomes': { type: 'string' },
+			latency: { type: 'string' },
 			help: { type: 'boolean' },
 		},
 		strict: true,

@@ -99,13 +99,17 @@ export class Contract {
 		if (skipBody) {
 			delete headers['content-type'];
 		} else if (hasBody && operation.requestBody) {
-			// The documents only accept JSON; a JSON body sent as text/plain would be refused by a real server.
+			// A body in a type the operation does not document (a JSON body sent as text/plain) would
+			// be refused by a real server. The documents take JSON, and a token endpoint a form too.
 			const mediaType = (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-			if (mediaType !== 'application/json') {
+			const documented = Object.keys(
+				(operation.requestBody as { content?: Record<string, unknown> }).content ?? {},
+			);
+			if (!documented.includes(mediaType)) {
 				issues.push({
 					location: 'header',
 					field: 'content-type',
-					message: `must be application/json (got ${mediaType === '' ? 'none' : JSON.stringify(mediaType)})`,
+					message: `must be ${documented.join(' or ')} (got ${mediaType === '' ? 'none' : JSON.stringify(mediaType)})`,
 					keyword: 'contentType',
 				});
 			}
@@ -124,7 +128,13 @@ export class Contract {
 				path: request.path,
 				headers,
 				query: request.query,
-				body: skipBody || !hasBody ? undefined : request.rawBody,
+				// A form is checked as the object of its fields, against the same schema.
+				body:
+					skipBody || !hasBody
+						? undefined
+						: isForm(request.headers['content-type'])
+							? formFields(request.rawBody ?? '')
+							: request.rawBody,
 			},
 			operation,
 		);
@@ -297,6 +307,17 @@ function joinPath(segments: string[]): string {
 		(acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : acc === '' ? s : `${acc}.${s}`),
 		'',
 	);
+}
+
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+export function isForm(contentType: string | undefined): boolean {
+	return (contentType ?? '').split(';')[0].trim().toLowerCase() === FORM_TYPE;
+}
+
+/** A form's fields; a repeated field keeps its last value. */
+export function formFields(text: string): Record<string, string> {
+	return Object.fromEntries(new URLSearchParams(text));
 }
 
 export function formatIssue(issue: ValidationIssue): string {

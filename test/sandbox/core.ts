@@ -16,7 +16,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Operation } from 'openapi-backend';
 
-import { Contract, formatIssue, type ContractCheck } from './contract';
+import { Contract, formatIssue, formFields, isForm, type ContractCheck } from './contract';
 import { FaultBook, faultRuleFromJson } from './faults';
 import { FileStore, STORAGE_PREFIX } from './storage';
 import {
@@ -48,6 +48,17 @@ export interface CoreOptions {
 	maxRecorded: number;
 	/** Called once a provider request is finished (answered, or its socket destroyed). */
 	onRequest?: (request: RecordedRequest) => void;
+	/** How long each provider request takes to be answered (see Latency); default none. */
+	latency?: Latency;
+}
+
+/**
+ * The time a provider takes to answer: `fixedMs` plus a uniform draw in [0, `jitterMs`), on every
+ * provider request (not the control API or the file host), before it is processed.
+ */
+export interface Latency {
+	fixedMs: number;
+	jitterMs: number;
 }
 
 interface Mounted {
@@ -83,8 +94,22 @@ export class SandboxCore {
 	private closed = false;
 	private baseUrl = '';
 
+	/** The latency of this run: set at start, or through setLatency / the control API; reset() restores the start's. */
+	private latency: Latency;
+
 	constructor(private readonly options: CoreOptions) {
 		this.controlRoutes.push(...this.builtInControlRoutes());
+		this.latency = options.latency ?? { fixedMs: 0, jitterMs: 0 };
+	}
+
+	setLatency(latency: Latency): void {
+		if (!(latency.fixedMs >= 0 && latency.jitterMs >= 0))
+			throw new Error('latency: fixedMs and jitterMs must be 0 or more');
+		this.latency = { ...latency };
+	}
+
+	getLatency(): Latency {
+		return { ...this.latency };
 	}
 
 	/** What provider modules may use: a clock, cancellable timers and callback delivery. */
@@ -147,6 +172,8 @@ export class SandboxCore {
 		this.faults.clear();
 		this.storage.reset();
 		this.clearTimers();
+		// Back to the latency the sandbox was started with.
+		this.latency = this.options.latency ?? { fixedMs: 0, jitterMs: 0 };
 		for (const { module } of this.mounted) module.reset();
 	}
 
@@ -220,9 +247,12 @@ export class SandboxCore {
 		this.requests.push(record);
 		trim(this.requests, this.options.maxRecorded);
 		const onRequest = this.options.onRequest;
-		if (onRequest) res.once('close', () => onRequest(record));
+		res.once('close', () => {
+			record.endedAt = Date.now();
+			onRequest?.(record);
+		});
 
-		const fault = this.faults.take({
+		let fault = this.faults.take({
 			provider: module.name,
 			method,
 			path,
@@ -268,7 +298,21 @@ export class SandboxCore {
 			return;
 		}
 		record.rawBody = rawBody;
-		record.body = parseJson(rawBody);
+		record.body = parseBody(rawBody, headers['content-type']);
+		// The rules on the body, now that it is read.
+		fault ??= this.faults.take({
+			provider: module.name,
+			method,
+			path,
+			operationId: operation?.operationId,
+			rawBody,
+		});
+
+		const latencyMs = this.latency.fixedMs + Math.random() * this.latency.jitterMs;
+		if (latencyMs > 0 && !(await this.sleep(latencyMs))) {
+			req.socket.destroy();
+			return;
+		}
 
 		let check: ContractCheck | undefined;
 		if (operation) {
@@ -345,7 +389,8 @@ export class SandboxCore {
 		const admitted = auth.session.admit?.() ?? {};
 		const headers = admitted.headers ?? {};
 		if (admitted.reject) return { result: admitted.reject, headers };
-		if (check.issues.length > 0) return { result: module.validationFailure(check.issues), headers };
+		if (check.issues.length > 0)
+			return { result: module.validationFailure(check.issues, operationId), headers };
 
 		try {
 			const result = await auth.session.handle({
@@ -592,6 +637,19 @@ export class SandboxCore {
 				},
 			},
 			{ method: 'GET', pattern: /^\/faults$/, handle: () => ok(this.faults.describe()) },
+			{ method: 'GET', pattern: /^\/latency$/, handle: () => ok(this.getLatency()) },
+			{
+				method: 'POST',
+				pattern: /^\/latency$/,
+				handle: (_match, body) => {
+					const input = (body ?? {}) as { fixedMs?: unknown; jitterMs?: unknown };
+					this.setLatency({
+						fixedMs: Number(input.fixedMs ?? 0),
+						jitterMs: Number(input.jitterMs ?? 0),
+					});
+					return ok(this.getLatency());
+				},
+			},
 			{
 				method: 'POST',
 				pattern: /^\/faults$/,
@@ -668,6 +726,15 @@ function readBody(req: http.IncomingMessage, maxBytes: number): Promise<string> 
 			reject(new Error('client closed the connection'));
 		});
 	});
+}
+
+/**
+ * A body as the handlers see it: JSON, or a form (application/x-www-form-urlencoded, which an
+ * OAuth2 token endpoint takes) as an object of its fields.
+ */
+function parseBody(text: string, contentType: string | undefined): unknown {
+	if (isForm(contentType)) return text.trim() === '' ? undefined : formFields(text);
+	return parseJson(text);
 }
 
 function parseJson(text: string): unknown {

@@ -16,6 +16,8 @@ export interface FaultTarget {
 	method: string;
 	path: string;
 	operationId: string | undefined;
+	/** The request's body, once read; rules with bodyContains are looked at only then. */
+	rawBody?: string;
 }
 
 const FAULT_KINDS = new Set([
@@ -37,6 +39,12 @@ export class FaultBook {
 		const skip = rule.skip ?? 0;
 		if (!(Number.isInteger(skip) && skip >= 0))
 			throw new Error(`fault rule: skip must be a whole number >= 0 (got ${skip})`);
+		if (
+			rule.bodyContains !== undefined &&
+			'kind' in rule.fault &&
+			rule.fault.kind === 'reset-before-body'
+		)
+			throw new Error('fault rule: a reset-before-body fault cannot depend on the body');
 		this.rules.push({ rule, remaining: times, toSkip: skip });
 	}
 
@@ -83,6 +91,12 @@ function matches(rule: FaultRule, target: FaultTarget): boolean {
 	if (rule.method !== undefined && rule.method.toUpperCase() !== target.method.toUpperCase())
 		return false;
 	if (rule.operationId !== undefined && rule.operationId !== target.operationId) return false;
+	// A rule on the body is looked at once the body is read, and only then; the others before.
+	if (rule.bodyContains === undefined) {
+		if (target.rawBody !== undefined) return false;
+	} else if (target.rawBody === undefined || !target.rawBody.includes(rule.bodyContains)) {
+		return false;
+	}
 	if (rule.path !== undefined) {
 		if (rule.path instanceof RegExp) {
 			// A /g or /y RegExp keeps lastIndex between test() calls; reset it so every request is tested afresh.
@@ -153,6 +167,9 @@ export function faultRuleFromJson(json: unknown): FaultRule {
 	} else if (input.path !== undefined) {
 		throw new Error('fault rule: path must be a string or {"regex": "..."}');
 	}
+	if (typeof input.bodyContains === 'string') rule.bodyContains = input.bodyContains;
+	else if (input.bodyContains !== undefined)
+		throw new Error('fault rule: bodyContains must be a string');
 	if (typeof input.skip === 'number') rule.skip = input.skip;
 	else if (input.skip !== undefined) throw new Error('fault rule: skip must be a number');
 	if (input.times === null || input.times === 'Infinity') rule.times = Infinity;

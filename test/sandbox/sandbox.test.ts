@@ -185,6 +185,7 @@ describe('HelloAnnie', () => {
 			'GET /bots/{botId}/webhook': `${reference}/bot-webhooks/get-bot-webhook`,
 			'PUT /bots/{botId}/webhook': `${reference}/bot-webhooks/upsert-bot-webhook`,
 			'DELETE /bots/{botId}/webhook': `${reference}/bot-webhooks/delete-bot-webhook`,
+			'POST /oauth/token': 'https://docs.helloannie.com/overview/authentication',
 		});
 	});
 
@@ -2477,6 +2478,72 @@ describe('calls that end by themselves (callEnding: dev:sandbox and the demo)', 
 		}
 	});
 
+	it('a HelloAnnie call can stop at CLOSING (end time, no summary yet) and be CLOSED by a second end', async () => {
+		const sandbox = await startSandbox();
+		try {
+			const ids = await placeCalls(sandbox);
+			const end = async (body: unknown) =>
+				await call(`${sandbox.url}/__sandbox/helloannie/conversations/${ids.conversationId}/end`, {
+					method: 'POST',
+					headers: { 'content-type': 'application/json' },
+					body: JSON.stringify(body),
+				});
+			const closing = await end({ outcome: 'busy', status: 'CLOSING' });
+			expect(closing.status).toBe(200);
+			expect(closing.json).toMatchObject({
+				status: 'CLOSING',
+				endTime: expect.any(String),
+				summary: null,
+				topic: null,
+			});
+			const closed = await end({ outcome: 'busy' });
+			expect(closed.json).toMatchObject({
+				status: 'CLOSED',
+				summary: 'The line was busy.',
+				conversationTags: ['busy'],
+				endTime: (closing.json as { endTime: string }).endTime,
+			});
+			expect((await end({ status: 'CLOSING' })).status).toBe(409);
+			expect((await end({ status: 'ENDED' })).status).toBe(400);
+		} finally {
+			await sandbox.close();
+		}
+	});
+
+	it('an AICaller call ends with the statusExtraInfo a test gives, stored as given: any code, with or without a dateTime', async () => {
+		const sandbox = await startSandbox();
+		try {
+			const ids = await placeCalls(sandbox);
+			const complete = async (body: unknown) =>
+				await call(`${sandbox.url}/__sandbox/aicaller/calls/${ids.phoneCallId}/complete`, {
+					method: 'POST',
+					headers: { 'content-type': 'application/json' },
+					body: JSON.stringify(body),
+				});
+			expect((await complete({ statusExtraInfo: { statusCode: 7 } })).status).toBe(400);
+			expect((await complete({ statusExtraInfo: { reason: 'x' } })).status).toBe(400);
+			const later = { statusCode: 'CALL_LATER', dateTime: '2024-03-11T10:00:00Z' };
+			const answer = await complete({ outcome: 'completed', statusExtraInfo: later });
+			expect(answer.status).toBe(200);
+			const fetched = data<Record<string, unknown>>(
+				await call(`${sandbox.baseUrls.aiCaller}/v1/phoneCalls/${ids.phoneCallId}`, {
+					headers: aiCaller,
+				}),
+			);
+			expect(fetched).toMatchObject({ status: 'completed', statusExtraInfo: later });
+			// Only a call that ended normally answered the template's questions.
+			expect(fetched).not.toHaveProperty('resultValues');
+
+			const other = await placeCalls(sandbox);
+			const ivr = await sandbox.aiCaller.complete(other.phoneCallId, 'completed', {
+				statusCode: 'IVR_DETECTED',
+			});
+			expect(ivr.call.statusExtraInfo).toEqual({ statusCode: 'IVR_DETECTED' });
+		} finally {
+			await sandbox.close();
+		}
+	});
+
 	it('the default spread: times evenly between minMs and maxMs, mostly completed, every outcome drawn', () => {
 		const counts: Record<string, number> = {};
 		const times: number[] = [];
@@ -2586,5 +2653,41 @@ describe('file storage (recording and transcript links)', () => {
 		}
 		expect(received).toBe(52_432_000);
 		expect(largestChunk).toBeLessThanOrEqual(64 * 1024);
+	});
+});
+
+describe('latency (the providers answer times)', () => {
+	it('every provider request is answered no sooner than the fixed delay; the control API reads and sets it per run', async () => {
+		const sandbox = await startSandbox({ latency: { fixedMs: 150, jitterMs: 50 } });
+		try {
+			const annie = `${sandbox.baseUrls.helloAnnie}/phone-numbers`;
+			const started = Date.now();
+			const answers = await Promise.all(
+				Array.from({ length: 3 }, () =>
+					call(annie, { headers: { authorization: `Bearer ${ANNIE_KEY}` } }),
+				),
+			);
+			expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+			expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+			expect((await call(`${sandbox.url}/__sandbox/latency`)).json).toEqual({
+				fixedMs: 150,
+				jitterMs: 50,
+			});
+
+			const set = await call(`${sandbox.url}/__sandbox/latency`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({ fixedMs: 0, jitterMs: 0 }),
+			});
+			expect(set.json).toEqual({ fixedMs: 0, jitterMs: 0 });
+			const bad = await call(`${sandbox.url}/__sandbox/latency`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({ fixedMs: -1 }),
+			});
+			expect(bad.status).toBeGreaterThanOrEqual(400);
+		} finally {
+			await sandbox.close();
+		}
 	});
 });

@@ -11,7 +11,7 @@
  * See README.md in this folder for the pipeline, the control API and every undocumented decision.
  */
 import type { CallEndingOptions } from './callEnding';
-import { SandboxCore } from './core';
+import { SandboxCore, type Latency } from './core';
 import {
 	AICALLER_FIXTURES,
 	createAiCaller,
@@ -44,6 +44,7 @@ import type {
 export type { Fault, ProviderName, RecordedRequest } from './types';
 export type { StorageRequest } from './storage';
 export { RECORDING_BYTES_PER_SECOND } from './storage';
+export type { Latency } from './core';
 export type { RateLimitConfig } from './providers/helloannie';
 export type { AlloMiaOutcome } from './providers/allomia';
 export type { AiCallerOutcome, WebhookSecretMode } from './providers/aicaller';
@@ -80,7 +81,19 @@ export interface SandboxOptions {
 	maxRecorded?: number;
 	/** Called once each provider request is finished (answered, or its socket destroyed), e.g. for logging. */
 	onRequest?: (request: RecordedRequest) => void;
+	/**
+	 * How long each provider request takes to be answered: a fixed delay plus jitter (default
+	 * none: the tests want speed). PROVIDER_LATENCY models the providers' answer times.
+	 */
+	latency?: Latency;
 }
+
+/**
+ * The providers' answer times as the benchmark models them: 300 ms plus up to 100 ms. None of the
+ * three publishes answer times; a create makes the provider set up a call with its telephony
+ * carrier, and such APIs (e.g. Twilio's create-call) answer in a few hundred milliseconds.
+ */
+export const PROVIDER_LATENCY: Latency = { fixedMs: 300, jitterMs: 100 };
 
 export interface SandboxBaseUrls {
 	/** http://127.0.0.1:PORT/helloannie/v1 */
@@ -105,6 +118,8 @@ export interface Sandbox {
 	requestsFor(provider: ProviderName): RecordedRequest[];
 	inject(rule: FaultRule): void;
 	clearFaults(): void;
+	/** Sets the answer time of every provider request from now on (see Latency). */
+	setLatency(latency: Latency): void;
 	/** HelloAnnie per-organization rate limit; null switches it (and the X-RateLimit-* headers) off. */
 	setRateLimit(config: RateLimitConfig | null): void;
 	readonly helloAnnie: HelloAnnieControls;
@@ -134,6 +149,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 		logErrors: options.logErrors ?? true,
 		maxRecorded: options.maxRecorded ?? 100_000,
 		onRequest: options.onRequest,
+		latency: options.latency,
 	});
 
 	const helloAnnie = createHelloAnnie(core.context, {
@@ -193,6 +209,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 		responseProblems: core.responseProblems,
 		requestsFor: (provider) => core.requests.filter((r) => r.provider === provider),
 		inject: (rule) => core.faults.add(rule),
+		setLatency: (latency) => core.setLatency(latency),
 		clearFaults: () => core.faults.clear(),
 		setRateLimit: (config) => helloAnnie.controls.setRateLimit(config),
 		helloAnnie: helloAnnie.controls,

@@ -31,6 +31,11 @@ export interface RecordedRequest {
 	status: number;
 	/** Arrival time, epoch milliseconds. */
 	at: number;
+	/**
+	 * When the exchange ended (answer sent, or socket destroyed), epoch milliseconds; undefined
+	 * while it is still on its way. With `at`, how many requests were in flight together.
+	 */
+	endedAt?: number;
 }
 
 /** A fault replaces (or precedes) the normal answer to one matching request. */
@@ -54,6 +59,11 @@ export interface FaultRule {
 	times?: number;
 	/** How many matching requests pass untouched before the fault applies (e.g. 7: the 8th gets it); default 0. */
 	skip?: number;
+	/**
+	 * Only requests whose body contains this text (e.g. one item's phone number): a fault for one
+	 * item whatever order parallel requests arrive in. Cannot be a reset-before-body fault.
+	 */
+	bodyContains?: string;
 	fault: Fault;
 }
 
@@ -183,8 +193,8 @@ export interface ProviderModule {
 	authenticate(credential: string | undefined, request: AuthRequest): AuthOutcome;
 	/** An error answer in the provider's format; message defaults to the provider's text for that status. */
 	errorResponse(status: number, message?: string): HandlerResult;
-	/** The 400 answer for a request that broke the contract. */
-	validationFailure(issues: readonly ValidationIssue[]): HandlerResult;
+	/** The 400 answer for a request that broke the contract (of the operation named, if any). */
+	validationFailure(issues: readonly ValidationIssue[], operationId?: string): HandlerResult;
 	/** Back to the seeded fixtures. */
 	reset(): void;
 	readonly controlRoutes?: readonly ControlRoute[];

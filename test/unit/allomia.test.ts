@@ -241,6 +241,12 @@ describe('Call → Create Outbound → Wait for Call to End', () => {
 				outboundCallId: id,
 				status: 'completed',
 				callEnded: true,
+				// The shared vocabulary, read from the status and the record (docs/call-outcomes.md).
+				endReason: 'completed',
+				callBackAt: null,
+				outcome: ALLOMIA_CALL_ANALYSIS.callOutcome,
+				summary: ALLOMIA_CALL_ANALYSIS.callSummary,
+				durationSeconds: 61,
 				contactId: expect.any(String),
 				callDetails: {
 					startedAt: expect.any(String),
@@ -253,9 +259,17 @@ describe('Call → Create Outbound → Wait for Call to End', () => {
 				waitedSeconds: expect.any(Number),
 				createResponse: { outboundCallId: id, status: 'calling' },
 			});
-			expect(Object.keys(json).slice(0, 3)).toEqual(['outboundCallId', 'status', 'callEnded']);
-			for (const old of ['summary', 'sentiment', 'intent', 'outcome', 'message'])
-				expect(json).not.toHaveProperty(old);
+			expect(Object.keys(json).slice(0, 8)).toEqual([
+				'outboundCallId',
+				'status',
+				'callEnded',
+				'endReason',
+				'callBackAt',
+				'outcome',
+				'summary',
+				'durationSeconds',
+			]);
+			for (const old of ['sentiment', 'intent', 'message']) expect(json).not.toHaveProperty(old);
 			expect(requests().map((r) => [r.method, r.path, r.status, r.valid])).toEqual([
 				['POST', '/api/outbound', 200, true],
 				['GET', `/api/outbound/${id}/status`, 200, true],
@@ -281,7 +295,12 @@ describe('Call → Get Status / Get / Get Many', () => {
 			outboundCallId: id,
 		});
 		expectDocumentedRequest(requests()[1], 'GET', `/api/outbound/${id}/status`);
-		expect(before.items[0].json).toMatchObject({ outboundCallId: id, status: 'calling' });
+		expect(before.items[0].json).toMatchObject({
+			outboundCallId: id,
+			status: 'calling',
+			callEnded: false,
+			endReason: null,
+		});
 		expect(before.items[0].json.callDetails).toBeUndefined();
 
 		await sandbox.alloMia.complete(id, 'completed');
@@ -293,6 +312,10 @@ describe('Call → Get Status / Get / Get Many', () => {
 		expect(after.items[0].json).toMatchObject({
 			outboundCallId: id,
 			status: 'completed',
+			callEnded: true,
+			endReason: 'completed',
+			// The status gives callDetails.duration only, whose unit AlloMia does not state.
+			durationSeconds: null,
 			callDetails: {
 				startedAt: expect.any(String),
 				endedAt: expect.any(String),
@@ -321,11 +344,18 @@ describe('Call → Get Status / Get / Get Many', () => {
 		const json = result.items[0].json;
 		expect(json).toEqual({
 			...expectedAlloMiaCallRecord(id, F.organizationId, '94'),
+			// A record has no status: it ended (callEndedAt), as its callOutcome says.
+			callEnded: true,
+			endReason: 'completed',
+			callBackAt: null,
+			outcome: 'appointment_confirmed',
+			summary: ALLOMIA_CALL_ANALYSIS.callSummary,
+			durationSeconds: 94,
 			linksExpireAt: expect.any(String),
 			linksNote:
 				'transcriptUrl and recordingUrl are pre-signed and expire one hour after they were fetched',
 		});
-		for (const old of ['summary', 'sentiment', 'intent', 'duration', 'status'])
+		for (const old of ['sentiment', 'intent', 'duration', 'status'])
 			expect(json).not.toHaveProperty(old);
 		const expires = Date.parse(String(json.linksExpireAt));
 		expect(expires - started).toBeGreaterThanOrEqual(60 * 60 * 1000 - 1000);
@@ -416,8 +446,16 @@ describe('Call → Get Status / Get / Get Many', () => {
 			callDurationSeconds: '132',
 			userPhoneNumber: '+15145551234',
 			createdAt: '2025-03-03T14:00:00.000Z',
+			// The list gives no status and no callOutcome: ended, but not how.
+			callEnded: true,
+			endReason: 'unknown',
+			callBackAt: null,
+			outcome: null,
+			summary: null,
+			durationSeconds: 132,
 		});
 		expect(result.items.map((i) => i.json.callDurationSeconds)).toEqual(['132', '0']);
+		expect(result.items.map((i) => i.json.durationSeconds)).toEqual([132, 0]);
 	});
 
 	test('Get Many sends an Organization ID of any format (list-calls documents a string); an unknown one gives the documented 404', async () => {

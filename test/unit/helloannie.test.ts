@@ -187,6 +187,7 @@ describe('Call → Start', () => {
 				conversationId: expect.stringMatching(UUID),
 				status: 'CLOSING',
 				callEnded: false,
+				endReason: null,
 				duration: 61,
 				endTime: expect.any(String),
 			});
@@ -234,7 +235,7 @@ describe('SMS → Start Conversation', () => {
 		expect(requests()).toHaveLength(0);
 	});
 
-	test('a 409 says a send to that number is already in progress', async () => {
+	test('a 409 (a send to that number still in progress, as the page documents) is a skipped item, not an error; its key is given back and a later run sends it', async () => {
 		sandbox.inject({
 			provider: 'helloannie',
 			path: '/sms',
@@ -243,10 +244,46 @@ describe('SMS → Start Conversation', () => {
 				body: { success: false, message: 'An SMS send to this number is already in progress' },
 			},
 		});
+		const parameters = {
+			...exampleSms,
+			toNumber: '={{ $json.phone }}',
+			requestOptions: { deduplicationKey: '={{ $json.appointmentId }}' },
+		};
+		const items = [
+			{ phone: '+15550000001', appointmentId: 'APT-1' },
+			{ phone: '+15550000002', appointmentId: 'APT-2' },
+		];
+		const result = await runHelloAnnie(sandbox, parameters, { items });
+		expect(result.error).toBeUndefined();
+		expect(requests()).toHaveLength(2);
+		expect(result.items[0]).toEqual({
+			json: {
+				skipped: true,
+				skipReason: 'sendInProgress',
+				nextAllowedAt: null,
+				deduplicationKey: 'APT-1',
+			},
+			pairedItem: { item: 0 },
+		});
+		expect(result.items[1].json.conversationId).toMatch(UUID);
+
+		const later = await runHelloAnnie(sandbox, parameters, { items });
+		expect(later.items.map((item) => item.json.skipReason ?? item.json.conversationId)).toEqual([
+			expect.stringMatching(UUID),
+			'duplicate',
+		]);
+		expect(requests()).toHaveLength(3);
+	});
+
+	test("any other refusal stays an error with HelloAnnie's words (its pages do not tell its contact rules apart)", async () => {
+		sandbox.inject({
+			provider: 'helloannie',
+			path: '/sms',
+			fault: { status: 400, body: { success: false, message: 'Outside legal hours' } },
+		});
 		const result = await runHelloAnnie(sandbox, exampleSms);
-		expect(requests()).toHaveLength(1);
 		expect(result.error?.message).toBe(
-			'HelloAnnie: a send to this number is already in progress; wait until it has finished before sending again (HTTP 409): An SMS send to this number is already in progress',
+			'HelloAnnie refused the request (HTTP 400): Outside legal hours',
 		);
 	});
 

@@ -13,6 +13,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType } fr
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { KEYS_KEPT, PreDialGuard, STORE_ENTRIES } from '../../nodes/shared/guard';
+import { DEFAULT_REQUESTS_IN_PARALLEL } from '../../nodes/shared/options';
 import {
 	AICALLER_EXAMPLE_ID,
 	ALLOMIA_CREATE_OUTBOUND_CALL_EXAMPLE,
@@ -234,79 +235,106 @@ const phoneField = (op: CallPlacing) =>
 			? 'toPhoneNumber'
 			: 'toNumber';
 
-describe.each(OPERATIONS)('$title: a run that fails part-way loses nothing', (op) => {
-	const creates = () =>
-		sandbox.requestsFor(op.provider).filter((r) => r.method === 'POST' && r.path === op.path);
-	const parameters = (extra: IDataObject = {}) => ({
-		...op.parameters,
-		requestOptions: { ...byKey, ...extra },
-	});
-	/** The phone numbers the sandbox was asked to dial, in order. */
-	const dialed = () =>
-		creates().flatMap((r) => {
-			const body = r.body as IDataObject;
-			const calls = Array.isArray(body.phoneCalls) ? (body.phoneCalls as IDataObject[]) : [body];
+/** Each operation, one request at a time and at the default Requests in Parallel. */
+const RUNS = OPERATIONS.flatMap((op) =>
+	[1, DEFAULT_REQUESTS_IN_PARALLEL].map((inParallel) => ({ ...op, inParallel })),
+);
+
+describe.each(RUNS)(
+	'$title, $inParallel in parallel: a run that fails part-way loses nothing',
+	(op) => {
+		const creates = () =>
+			sandbox.requestsFor(op.provider).filter((r) => r.method === 'POST' && r.path === op.path);
+		const parameters = (extra: IDataObject = {}) => ({
+			...op.parameters,
+			requestOptions: { ...byKey, requestsInParallel: op.inParallel, ...extra },
+		});
+		const phonesOf = (body: unknown): string[] => {
+			const sent = body as IDataObject;
+			const calls = Array.isArray(sent.phoneCalls) ? (sent.phoneCalls as IDataObject[]) : [sent];
 			return calls.map((call) => String(call[phoneField(op)]));
-		});
-	/** Fails the request that carries item 7. */
-	const refuseItem7 = () =>
-		sandbox.inject({
-			provider: op.provider,
-			method: 'POST',
-			path: op.path,
-			skip: Math.floor(BAD_ITEM / op.perRequest),
-			fault: {
-				status: 400,
-				body: { error: 'Number blocked', message: 'Number blocked', success: false },
-			},
-		});
-
-	test('an invalid eighth item: nothing is sent for any item, and the error says so', async () => {
-		const items = TEN.map((item, i) => (i === BAD_ITEM ? { ...item, phone: '12' } : item));
-		const result = await op.run(sandbox, parameters(), { items });
-		expect(creates()).toHaveLength(0);
-		expect(result.error?.message).toMatch(/is not|must be/);
-		expect(result.error?.context?.itemIndex).toBe(BAD_ITEM);
-		expect(result.error?.description).toContain('Nothing was sent for any item');
-	});
-
-	test('the provider refuses the eighth: the error names every call placed before it; a re-run with the keys dials only the others', async () => {
-		refuseItem7();
-		const failed = await op.run(sandbox, parameters(), { items: TEN });
-		expect(failed.error?.message).toMatch(/HTTP 400/);
-		const placedBefore = Math.floor(BAD_ITEM / op.perRequest) * op.perRequest;
-		expect(dialed()).toHaveLength(placedBefore + op.perRequest);
-		// Each placed call, by item index and the provider's ID.
-		expect(failed.error?.description).toContain(
-			`Before this error, this run placed ${placedBefore}`,
-		);
-		for (let i = 0; i < placedBefore; i++)
-			expect(failed.error?.description).toMatch(new RegExp(`item ${i} \\(${op.idField} [^)]+\\)`));
-		expect(failed.error?.description).not.toMatch(new RegExp(`item ${placedBefore} \\(`));
-
-		const before = dialed().length;
-		const rerun = await op.run(sandbox, parameters(), { items: TEN });
-		expect(rerun.error).toBeUndefined();
-		const redialed = dialed().slice(before);
-		expect(redialed).toEqual(TEN.slice(placedBefore).map((item) => item.phone));
-		expect(rerun.items.slice(0, placedBefore).map((item) => item.json.skipReason)).toEqual(
-			Array(placedBefore).fill('duplicate'),
-		);
-	});
-
-	test('Continue On Fail: the placed items keep their outputs, only the refused one carries the error', async () => {
-		refuseItem7();
-		const result = await op.run(sandbox, parameters(), { items: TEN, continueOnFail: true });
-		expect(result.error).toBeUndefined();
-		expect(result.items).toHaveLength(10);
-		expect(result.items.map((item) => item.pairedItem)).toEqual(TEN.map((_, item) => ({ item })));
+		};
+		/** The phone numbers the sandbox was asked to dial, in the order the requests came. */
+		const dialed = () => creates().flatMap((r) => phonesOf(r.body));
+		/** The items whose calls the sandbox placed (answered 2xx), in input order. */
+		const placedItems = () =>
+			creates()
+				.filter((r) => r.status >= 200 && r.status < 300)
+				.flatMap((r) => phonesOf(r.body))
+				.map((phone) => TEN.findIndex((item) => item.phone === phone))
+				.sort((a, b) => a - b);
+		/** Fails the request that carries item 7, whatever order the requests arrive in. */
+		const refuseItem7 = () =>
+			sandbox.inject({
+				provider: op.provider,
+				method: 'POST',
+				path: op.path,
+				bodyContains: TEN[BAD_ITEM].phone,
+				fault: {
+					status: 400,
+					body: { error: 'Number blocked', message: 'Number blocked', success: false },
+				},
+			});
+		/** The items sent with item 7 in its request (its batch). */
 		const refused = new Set(op.perRequest === 1 ? [BAD_ITEM] : [6, 7]);
-		result.items.forEach((item, i) => {
-			if (refused.has(i)) expect(item.json.error).toMatch(/HTTP 400/);
-			else expect(item.json[op.idField]).toEqual(expect.anything());
+
+		test('an invalid eighth item: nothing is sent for any item, and the error says so', async () => {
+			const items = TEN.map((item, i) => (i === BAD_ITEM ? { ...item, phone: '12' } : item));
+			const result = await op.run(sandbox, parameters(), { items });
+			expect(creates()).toHaveLength(0);
+			expect(result.error?.message).toMatch(/is not|must be/);
+			expect(result.error?.context?.itemIndex).toBe(BAD_ITEM);
+			expect(result.error?.description).toContain('Nothing was sent for any item');
 		});
-	});
-});
+
+		test('the provider refuses the eighth: the error names every call placed, those in flight included; a re-run with the keys dials only the others', async () => {
+			refuseItem7();
+			const failed = await op.run(sandbox, parameters(), { items: TEN });
+			expect(failed.error?.message).toMatch(/HTTP 400/);
+			const placed = placedItems();
+			if (op.inParallel === 1) {
+				// One at a time: exactly the items before the refused request, and nothing after it.
+				const placedBefore = Math.floor(BAD_ITEM / op.perRequest) * op.perRequest;
+				expect(placed).toEqual(TEN.slice(0, placedBefore).map((_, i) => i));
+				expect(dialed()).toHaveLength(placedBefore + op.perRequest);
+			}
+			// Each placed call, by item index and the provider's ID, in input order; no other.
+			expect(failed.error?.description).toContain(
+				`Before this error, this run placed ${placed.length}`,
+			);
+			const named = [...String(failed.error?.description).matchAll(/item (\d+) \(/g)].map((match) =>
+				Number(match[1]),
+			);
+			expect(named).toEqual(placed);
+			for (const i of placed)
+				expect(failed.error?.description).toMatch(
+					new RegExp(`item ${i} \\(${op.idField} [^)]+\\)`),
+				);
+
+			const before = dialed().length;
+			const rerun = await op.run(sandbox, parameters(), { items: TEN });
+			expect(rerun.error).toBeUndefined();
+			const redialed = dialed().slice(before).sort();
+			const notPlaced = TEN.filter((_, i) => !placed.includes(i)).map((item) => item.phone);
+			expect(redialed).toEqual(notPlaced.sort());
+			expect(rerun.items.map((item) => item.pairedItem)).toEqual(TEN.map((_, item) => ({ item })));
+			for (const i of placed) expect(rerun.items[i].json.skipReason).toBe('duplicate');
+		});
+
+		test('Continue On Fail: the placed items keep their outputs, in input order; only the refused one carries the error', async () => {
+			refuseItem7();
+			const result = await op.run(sandbox, parameters(), { items: TEN, continueOnFail: true });
+			expect(result.error).toBeUndefined();
+			expect(result.items).toHaveLength(10);
+			expect(result.items.map((item) => item.pairedItem)).toEqual(TEN.map((_, item) => ({ item })));
+			expect(dialed().sort()).toEqual(TEN.map((item) => item.phone).sort());
+			result.items.forEach((item, i) => {
+				if (refused.has(i)) expect(item.json.error).toMatch(/HTTP 400/);
+				else expect(item.json[op.idField]).toEqual(expect.anything());
+			});
+		});
+	},
+);
 
 describe('a claim that fails part-way gives back what it recorded', () => {
 	test('Create Many: the store fails while the claim is settling; no key stays taken and a re-run dials every row', async () => {

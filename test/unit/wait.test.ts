@@ -66,11 +66,14 @@ describe('HelloAnnie Call → Start (polling: HelloAnnie documents no per-call c
 			conversationId: expect.any(String),
 			status: 'CLOSED',
 			callEnded: true,
+			// HelloAnnie documents no ended reason, outcome or unit for its duration.
+			endReason: 'unknown',
+			outcome: null,
 			summary: 'Appointment confirmed',
+			durationSeconds: null,
 			duration: 42,
 			createResponse: { conversationId: json.conversationId },
 		});
-		expect(json).not.toHaveProperty('outcome');
 		const polls = sandbox.requestsFor('helloannie').filter((r) => r.method === 'GET');
 		expect(polls.length).toBeGreaterThanOrEqual(2);
 		expect(
@@ -86,6 +89,7 @@ describe('HelloAnnie Call → Start (polling: HelloAnnie documents no per-call c
 		expect(result.items[0].json).toMatchObject({
 			status: 'OPEN',
 			callEnded: false,
+			endReason: null,
 			waitedSeconds: 2,
 		});
 	});
@@ -101,6 +105,8 @@ describe('HelloAnnie Call → Start (polling: HelloAnnie documents no per-call c
 		expect(result.error).toBeUndefined();
 		expect(result.items[0].json).toMatchObject({
 			callEnded: false,
+			endReason: null,
+			summary: null,
 			outcomeError: expect.stringMatching(/^HelloAnnie failed \(HTTP 500\)/),
 		});
 		expect(sandbox.requestsFor('helloannie').filter((r) => r.method === 'POST')).toHaveLength(1);
@@ -150,6 +156,7 @@ describe('polling waits for all calls of a run together', () => {
 			expect(item.json).toMatchObject({
 				status: 'busy',
 				callEnded: true,
+				endReason: 'busy',
 				createResponse: { status: 'calling' },
 			});
 			// Its own call: the ID the create answered for this item's number.
@@ -210,6 +217,7 @@ describe('AlloMia Call → Create Outbound', () => {
 			outboundCallId: expect.any(String),
 			status: 'busy',
 			callEnded: true,
+			endReason: 'busy',
 			callDetails: expect.objectContaining({ endedReason: expect.any(String) }),
 			// The create answer's ID and status only: both ways of waiting give the same item.
 			createResponse: { outboundCallId: result.items[0].json.outboundCallId, status: 'calling' },
@@ -237,6 +245,7 @@ describe('AlloMia Call → Create Outbound', () => {
 				outboundCallId: expect.any(String),
 				status: 'calling',
 				callEnded: false,
+				endReason: null,
 				createResponse: { status: 'calling' },
 				waitingFor: 'AlloMia callback',
 			});
@@ -255,6 +264,7 @@ describe('AlloMia Call → Create Outbound', () => {
 						outboundCallId: result.items[0].json.outboundCallId,
 						status: 'calling',
 						callEnded: false,
+						endReason: null,
 						waitedSeconds: 600,
 						createResponse: {
 							outboundCallId: result.items[0].json.outboundCallId,
@@ -275,7 +285,11 @@ describe('AlloMia Call → Create Outbound', () => {
 				const result = await runAlloMia(early, { ...alloMiaCall, ...callback });
 				expect(result.error).toBeUndefined();
 				expect(result.run.waitTill).toBeUndefined();
-				expect(result.items[0].json).toMatchObject({ status: 'no-answer', callEnded: true });
+				expect(result.items[0].json).toMatchObject({
+					status: 'no-answer',
+					callEnded: true,
+					endReason: 'no_answer',
+				});
 				expect(early.requestsFor('allomia').filter((r) => r.method === 'POST')).toHaveLength(1);
 			} finally {
 				await early.close();
@@ -331,8 +345,13 @@ describe('AICaller Phone Call → Create', () => {
 			_id: expect.any(String),
 			status: 'completed',
 			callEnded: true,
+			endReason: 'completed',
+			durationSeconds: expect.any(Number),
+			callDuration: expect.any(Number),
+			statusExtraInfo: expect.objectContaining({ statusCode: 'ENDED_NORMALLY' }),
 			createResponse: { _id: result.items[0].json._id },
 		});
+		expect(result.items[0].json.durationSeconds).toBe(result.items[0].json.callDuration);
 		const polls = sandbox.requestsFor('aicaller').filter((r) => r.method === 'GET');
 		expect(polls.length).toBeGreaterThanOrEqual(1);
 		expect(polls.every((r) => r.valid)).toBe(true);
@@ -363,6 +382,7 @@ describe('AICaller Phone Call → Create', () => {
 		expect(result.items[0].json).toMatchObject({
 			_id: expect.any(String),
 			callEnded: false,
+			endReason: null,
 			waitingFor: 'AICaller callback',
 		});
 	});

@@ -43,6 +43,17 @@ type AiCallerStatus =
 	| 'canceled'
 	| 'completed';
 export type AiCallerOutcome = 'completed' | 'busy' | 'noAnswer' | 'failed' | 'cancelled';
+
+/**
+ * What happened on the call, beside its status (the status blog post: "three optional
+ * properties"; statusCode values ENDED_NORMALLY, IVR_DETECTED, VOICEMAIL_DETECTED, DO_NOT_CALL,
+ * and CALL_LATER with a dateTime from the Get pages' example). The third property's name could
+ * not be read.
+ */
+interface StatusExtraInfo {
+	statusCode?: string;
+	dateTime?: string;
+}
 export type WebhookSecretMode = 'header' | 'hmac' | 'body';
 
 interface PhoneCallWebhook {
@@ -77,7 +88,7 @@ export interface PhoneCall extends CreatePhoneCallBody {
 	callStartedAt?: string;
 	callEndedAt?: string;
 	callDuration?: number;
-	statusExtraInfo?: { statusCode: string; dateTime: string };
+	statusExtraInfo?: StatusExtraInfo;
 	resultValues?: Array<{ columnName: string; value: unknown }>;
 	recordingUrl?: string;
 	// Shown on the Get pages' example; the sandbox sets them only on the docs' example call.
@@ -110,8 +121,16 @@ export interface AiCallerOptions {
 export interface AiCallerControls {
 	/** One step along queued → ringing → inProgress → completed, or straight to `to` (forward moves only). */
 	advance(id: string, to?: AiCallerStatus): Promise<AiCallerTransition>;
-	/** Straight to a terminal state, filling in the timestamps; resolves once webhooks were answered. */
-	complete(id: string, outcome: AiCallerOutcome): Promise<AiCallerTransition>;
+	/**
+	 * Straight to a terminal state, filling in the timestamps; resolves once webhooks were answered.
+	 * `statusExtraInfo`, when given, is stored exactly as given (any statusCode, documented or not,
+	 * with or without a dateTime), instead of the sandbox's own (see STATUS_CODE).
+	 */
+	complete(
+		id: string,
+		outcome: AiCallerOutcome,
+		statusExtraInfo?: StatusExtraInfo,
+	): Promise<AiCallerTransition>;
 	setWebhookSecretMode(mode: WebhookSecretMode): void;
 	readonly state: AiCallerState;
 }
@@ -253,6 +272,12 @@ const NEXT: Partial<Record<AiCallerStatus, AiCallerStatus>> = {
 	ringing: 'inProgress',
 	inProgress: 'completed',
 };
+/**
+ * The statusCode a call reaching each terminal state gets unless told otherwise. ENDED_NORMALLY is
+ * documented; BUSY, NO_ANSWER, FAILED and CANCELLED are sandbox decisions (the blog post gives
+ * statusExtraInfo "Once the call is answered" and lists no code for an unanswered call): they
+ * stand for a code AICaller does not document, which the nodes must not take as vocabulary.
+ */
 const STATUS_CODE: Partial<Record<AiCallerStatus, string>> = {
 	completed: 'ENDED_NORMALLY',
 	busy: 'BUSY',
@@ -280,6 +305,9 @@ const ENDING: Record<CallEndOutcome, { to: AiCallerOutcome; statusCode?: string 
 	busy: { to: 'busy' },
 	voicemail: { to: 'completed', statusCode: 'VOICEMAIL_DETECTED' },
 };
+
+/** The one documented statusCode of a call that ended normally: the only one with result values. */
+const ENDED_NORMALLY = 'ENDED_NORMALLY';
 
 // -------------------------------------------------------------------------------------------------
 // Module
@@ -362,16 +390,22 @@ export function createAiCaller(
 				// Skip steps already passed (e.g. a test advanced the call by hand meanwhile).
 				if (!state.calls.includes(call) || STAGE[call.status] >= STAGE[to]) return;
 				if (outcome !== 'completed' && to === 'inProgress') return; // busy / noAnswer / failed never connect
-				await transition(call, to, to === outcome ? statusCode : undefined);
+				// A code of the sandbox's own ending (VOICEMAIL_DETECTED) comes with the end time, as
+				// the sandbox's other codes do.
+				const extra =
+					to === outcome && statusCode !== undefined
+						? { statusCode, dateTime: ctx.now().toISOString() }
+						: undefined;
+				await transition(call, to, extra);
 			});
 		}
 	}
 
-	/** `statusCode`: a terminal statusExtraInfo code other than the state's own (VOICEMAIL_DETECTED). */
+	/** `statusExtraInfo`: the terminal state's, as given, instead of the sandbox's own (STATUS_CODE). */
 	async function transition(
 		call: PhoneCall,
 		to: AiCallerStatus,
-		statusCode?: string,
+		statusExtraInfo?: StatusExtraInfo,
 	): Promise<AiCallerTransition> {
 		const now = ctx.now().toISOString();
 		call.status = to;
@@ -383,13 +417,13 @@ export function createAiCaller(
 			call.callDuration = call.callStartedAt
 				? Math.round((Date.parse(now) - Date.parse(call.callStartedAt)) / 1000)
 				: 0;
-			call.statusExtraInfo = {
-				statusCode: statusCode ?? STATUS_CODE[to] ?? 'ENDED_NORMALLY',
-				dateTime: now,
-			};
+			call.statusExtraInfo = statusExtraInfo
+				? { ...statusExtraInfo }
+				: { statusCode: STATUS_CODE[to] ?? ENDED_NORMALLY, dateTime: now };
 			if (to === 'completed') {
-				// A voicemail gave no answers to the template's questions.
-				if (statusCode === undefined)
+				// Sandbox decision: only a call that ended normally answered the template's questions
+				// (a voicemail, an IVR, a do-not-call or call-later request gave none).
+				if (call.statusExtraInfo.statusCode === ENDED_NORMALLY)
 					call.resultValues = [{ columnName: 'appointmentConfirmed', value: 'yes' }];
 				// The pages document recordingUrl without saying whether it expires: a plain link
 				// (sandbox decision). The recording lasts the call, and at least 20 seconds.
@@ -440,7 +474,11 @@ export function createAiCaller(
 		return call;
 	}
 
-	async function advance(id: string, to?: AiCallerStatus): Promise<AiCallerTransition> {
+	async function advance(
+		id: string,
+		to?: AiCallerStatus,
+		statusExtraInfo?: StatusExtraInfo,
+	): Promise<AiCallerTransition> {
 		const call = find(id);
 		if (STAGE[call.status] === 3) throw new HttpError(409, `phone call is already ${call.status}`);
 		const target = to ?? NEXT[call.status];
@@ -448,13 +486,17 @@ export function createAiCaller(
 			throw new HttpError(400, `unknown status ${String(to)}`);
 		if (STAGE[target] <= STAGE[call.status])
 			throw new HttpError(409, `cannot go from ${call.status} back to ${target}`);
-		return transition(call, target);
+		return transition(call, target, statusExtraInfo);
 	}
 
-	async function complete(id: string, outcome: AiCallerOutcome): Promise<AiCallerTransition> {
+	async function complete(
+		id: string,
+		outcome: AiCallerOutcome,
+		statusExtraInfo?: StatusExtraInfo,
+	): Promise<AiCallerTransition> {
 		if (!OUTCOMES.includes(outcome))
 			throw new HttpError(400, `outcome must be one of ${OUTCOMES.join(', ')}`);
-		return advance(id, outcome);
+		return advance(id, outcome, checkedStatusExtraInfo(statusExtraInfo));
 	}
 
 	const setWebhookSecretMode = (mode: WebhookSecretMode): void => {
@@ -510,8 +552,10 @@ export function createAiCaller(
 			method: 'POST',
 			pattern: /^\/aicaller\/calls\/([^/]+)\/complete$/,
 			handle: async (m, body) => {
-				const outcome = (objectBody(body).outcome ?? 'completed') as AiCallerOutcome;
-				return { status: 200, body: await complete(decodeURIComponent(m[1]), outcome) };
+				const input = objectBody(body);
+				const outcome = (input.outcome ?? 'completed') as AiCallerOutcome;
+				const extra = input.statusExtraInfo as StatusExtraInfo | undefined;
+				return { status: 200, body: await complete(decodeURIComponent(m[1]), outcome, extra) };
 			},
 		},
 		{
@@ -579,6 +623,20 @@ export function createAiCaller(
 			},
 		},
 	};
+}
+
+/** A statusExtraInfo given to complete(): an object of optional strings (400 otherwise). */
+function checkedStatusExtraInfo(value: unknown): StatusExtraInfo | undefined {
+	if (value === undefined || value === null) return undefined;
+	const entries = typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : [];
+	const valid =
+		entries.length > 0 &&
+		entries.every(
+			([key, field]) => (key === 'statusCode' || key === 'dateTime') && typeof field === 'string',
+		);
+	if (!valid)
+		throw new HttpError(400, 'statusExtraInfo must be { statusCode?, dateTime? } with strings');
+	return value as StatusExtraInfo;
 }
 
 function defaultMessage(status: number): string {

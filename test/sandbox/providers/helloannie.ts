@@ -8,7 +8,9 @@
  * progress (when configured), fromNumber must be one of the organization's numbers attached to a bot
  * with outbound: true, the toNumber allowlist (when configured), includeChildren adding the
  * conversations of child organizations, a bot webhook's authToken sent back as a Bearer token and
- * cleared by null. Not simulated: calling hours, per-destination frequency caps, OAuth2.
+ * cleared by null, OAuth2 client credentials (POST /oauth/token: the fixture client, the documented
+ * audience, Bearer access tokens accepted until they expire, with a lifetime tests can shorten).
+ * Not simulated: calling hours, per-destination frequency caps.
  */
 import {
 	HttpError,
@@ -111,6 +113,9 @@ interface HelloAnnieConversation {
 	endTime: string | null;
 	status: string;
 }
+
+/** The two statuses the close-conversation page names for a conversation that is ending or ended. */
+type EndedConversationStatus = 'CLOSING' | 'CLOSED';
 
 /** What the sandbox keeps; archived/parent are not part of the documented view. */
 export interface StoredConversation extends HelloAnnieConversation {
@@ -215,6 +220,11 @@ export interface RateLimitConfig {
 export interface HelloAnnieOptions {
 	/** The valid API key (default annie-sk-v1-sandbox). */
 	apiKey?: string;
+	/**
+	 * Lifetime in seconds of the OAuth access tokens POST /oauth/token issues: the n-th token lives
+	 * the n-th value, later ones the last (default 86400, the documented 24 hours).
+	 */
+	tokenLifetimes?: readonly number[];
 	/** Default null: no rate limit and no X-RateLimit-* headers. */
 	rateLimit?: RateLimitConfig | null;
 	/** A second SMS to the same toNumber within this many ms answers 409. Default 0 = off. */
@@ -235,8 +245,22 @@ export interface HelloAnnieControls {
 	): HelloAnnieMessage;
 	/** POSTs payload to the bot's webhook with 'Authorization: Bearer <authToken>' (payload format is undocumented). */
 	fireBotWebhook(botId: string, payload: unknown): Promise<CallbackAttempt>;
-	/** Ends an OPEN call conversation as HelloAnnie would once the line closes (default 'completed'). */
-	endCall(conversationId: string, outcome?: CallEndOutcome): StoredConversation;
+	/**
+	 * Ends an OPEN call conversation as HelloAnnie would once the line closes (default 'completed'),
+	 * CLOSED by default; `CLOSING` stops halfway (see endCall), and a later endCall closes it.
+	 */
+	endCall(
+		conversationId: string,
+		outcome?: CallEndOutcome,
+		status?: EndedConversationStatus,
+	): StoredConversation;
+	/**
+	 * Lifetimes in seconds of the access tokens issued from now on: the next token lives the first
+	 * value, the one after it the second … and every later one the last (whole seconds, at least 1).
+	 */
+	setTokenLifetimes(...seconds: number[]): void;
+	/** Every access token issued so far expires now: the API refuses it (401) from then on. Returns how many. */
+	expireTokens(): number;
 	/** The live state, for assertions. */
 	readonly state: HelloAnnieState;
 }
@@ -247,7 +271,15 @@ interface HelloAnnieState {
 	conversations: StoredConversation[];
 	messages: HelloAnnieMessage[];
 	webhooks: Map<string, StoredWebhook>;
+	/** The OAuth access tokens issued, by token: when each expires (epoch ms). */
+	tokens: Map<string, { expiresAt: number }>;
 }
+
+/** The audience the token endpoint issues tokens for (documented). */
+const OAUTH_AUDIENCE = 'https://api.helloannie.com';
+/** Documented: 'Tokens expire after 24 hours.' */
+const DOCUMENTED_TOKEN_LIFETIME_SECONDS = 86_400;
+const TOKEN_OPERATION = 'getAccessToken';
 
 // -------------------------------------------------------------------------------------------------
 // Seeded fixtures
@@ -269,6 +301,12 @@ const SPANISH_LINE = '8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d12';
 
 export const HELLOANNIE_FIXTURES = deepFreeze({
 	apiKey: 'annie-sk-v1-sandbox',
+	/** The OAuth client POST /oauth/token accepts (the sandbox's stand-in for one made in the Developer Portal). */
+	oauth: {
+		clientId: 'sandbox-oauth-client',
+		clientSecret: 'sandbox-oauth-client-secret-5d1c8b',
+		audience: OAUTH_AUDIENCE,
+	},
 	orgId: ORG_ID,
 	childOrgId: CHILD_ORG_ID,
 	bots: [
@@ -451,6 +489,12 @@ export function createHelloAnnie(
 	const allowlist = options.callAllowlist ?? null;
 	const callEnding = options.callEnding;
 	if (callEnding) checkCallEnding(callEnding);
+	const initialTokenLifetimes = checkTokenLifetimes(
+		options.tokenLifetimes ?? [DOCUMENTED_TOKEN_LIFETIME_SECONDS],
+	);
+	let tokenLifetimes = initialTokenLifetimes;
+	/** Tokens issued since the lifetimes were last set: the index into tokenLifetimes. */
+	let tokensIssued = 0;
 
 	let state = freshState();
 	let rateLimit: RateLimitConfig | null = initialRateLimit;
@@ -466,6 +510,7 @@ export function createHelloAnnie(
 			conversations: clone(HELLOANNIE_FIXTURES.conversations) as StoredConversation[],
 			messages: clone(HELLOANNIE_FIXTURES.messages) as HelloAnnieMessage[],
 			webhooks: new Map(),
+			tokens: new Map(),
 		};
 	}
 
@@ -853,23 +898,32 @@ export function createHelloAnnie(
 	 * Sandbox decision (HelloAnnie documents OPEN, CLOSING and CLOSED, not how an unanswered call
 	 * reads): every outcome closes the conversation with an end time; the summary, topic and tag
 	 * say what happened; duration counts only connected time (0 for no answer and busy).
+	 * With `CLOSING` (the close-conversation page: post-conversation actions running), the call
+	 * has its end time and status only: the summary, topic, tag and duration come with CLOSED.
 	 */
 	function endCall(
 		conversationId: string,
 		outcome: CallEndOutcome = 'completed',
+		status: EndedConversationStatus = 'CLOSED',
 	): StoredConversation {
 		if (!CALL_END_OUTCOMES.includes(outcome))
 			throw new HttpError(400, `outcome must be one of ${CALL_END_OUTCOMES.join(', ')}`);
+		if (status !== 'CLOSED' && status !== 'CLOSING')
+			throw new HttpError(400, 'status must be CLOSING or CLOSED');
 		const conversation = state.conversations.find((c) => c.conversationId === conversationId);
 		if (!conversation || conversation.medium !== 'CALL')
 			throw new HttpError(404, 'Conversation not found');
-		if (conversation.status !== 'OPEN')
+		const finishing = conversation.status === 'CLOSING' && status === 'CLOSED';
+		if (conversation.status !== 'OPEN' && !finishing)
 			throw new HttpError(409, `conversation is already ${conversation.status}`);
 		const now = ctx.now();
-		const elapsed = Math.max(
-			1,
-			Math.round((now.getTime() - Date.parse(conversation.startTime)) / 1000),
-		);
+		if (status === 'CLOSING') {
+			Object.assign(conversation, { status, endTime: now.toISOString() });
+			return conversation;
+		}
+		const endedAt =
+			finishing && conversation.endTime ? Date.parse(conversation.endTime) : now.getTime();
+		const elapsed = Math.max(1, Math.round((endedAt - Date.parse(conversation.startTime)) / 1000));
 		const voicemail = (conversation.request as StartCallBody | undefined)?.voicemailMessage;
 		const ending: Record<
 			CallEndOutcome,
@@ -893,7 +947,7 @@ export function createHelloAnnie(
 		Object.assign(conversation, ending[outcome], {
 			status: 'CLOSED',
 			conversationTags: [outcome === 'completed' ? 'appointment-confirmation' : outcome],
-			endTime: now.toISOString(),
+			endTime: new Date(endedAt).toISOString(),
 		});
 		return conversation;
 	}
@@ -910,6 +964,60 @@ export function createHelloAnnie(
 			headers: webhook.authToken === null ? {} : { authorization: `Bearer ${webhook.authToken}` },
 		});
 	}
+
+	/** An error of the token endpoint, in the form of RFC 6749 §5.2 (Sandbox decision). */
+	const oauthError = (status: number, error: string, description: string): HandlerResult => ({
+		status,
+		body: { error, error_description: description },
+	});
+
+	/**
+	 * POST /oauth/token, the client credentials grant as HelloAnnie documents it: client_id and
+	 * client_secret in the body (JSON as in the page's example, or a form), and the audience of
+	 * HelloAnnie's API. The contract has checked the fields are there.
+	 */
+	function issueToken({ body, headers }: ProviderRequest): HandlerResult {
+		const input = body as { client_id: string; client_secret: string; audience: string };
+		const { clientId, clientSecret } = HELLOANNIE_FIXTURES.oauth;
+		if (headers.authorization !== undefined)
+			return oauthError(
+				401,
+				'invalid_client',
+				'Client authentication failed: send client_id and client_secret in the request body',
+			);
+		if (input.client_id !== clientId || input.client_secret !== clientSecret)
+			return oauthError(401, 'invalid_client', 'Client authentication failed');
+		if (input.audience !== OAUTH_AUDIENCE)
+			return oauthError(403, 'access_denied', `Service not found: ${input.audience}`);
+		const lifetime = tokenLifetimes[Math.min(tokensIssued, tokenLifetimes.length - 1)];
+		tokensIssued += 1;
+		const token = `sandbox-oauth-${uuid()}`;
+		state.tokens.set(token, { expiresAt: ctx.now().getTime() + lifetime * 1000 });
+		return {
+			status: 200,
+			body: { access_token: token, token_type: 'Bearer', expires_in: lifetime },
+		};
+	}
+
+	/** What the Bearer credential is: the API key, or an access token that has not expired. */
+	function credentialStatus(credential: string | undefined): 'valid' | 'expired' | 'unknown' {
+		if (credential === undefined) return 'unknown';
+		if (credential === apiKey) return 'valid';
+		const token = state.tokens.get(credential);
+		if (!token) return 'unknown';
+		return token.expiresAt > ctx.now().getTime() ? 'valid' : 'expired';
+	}
+
+	const setTokenLifetimes = (...seconds: number[]): void => {
+		tokenLifetimes = checkTokenLifetimes(seconds);
+		tokensIssued = 0;
+	};
+
+	const expireTokens = (): number => {
+		const now = ctx.now().getTime();
+		for (const token of state.tokens.values()) token.expiresAt = Math.min(token.expiresAt, now);
+		return state.tokens.size;
+	};
 
 	const setRateLimit = (config: RateLimitConfig | null): void => {
 		if (config && !(config.limit >= 0 && config.windowMs > 0))
@@ -955,8 +1063,26 @@ export function createHelloAnnie(
 			handle: (m, body) => {
 				const input = body === null || body === undefined ? {} : objectBody(body);
 				const outcome = (input.outcome ?? 'completed') as CallEndOutcome;
-				return { status: 200, body: conversationView(endCall(decodeURIComponent(m[1]), outcome)) };
+				const status = (input.status ?? 'CLOSED') as EndedConversationStatus;
+				return {
+					status: 200,
+					body: conversationView(endCall(decodeURIComponent(m[1]), outcome, status)),
+				};
 			},
+		},
+		{
+			method: 'POST',
+			pattern: /^\/helloannie\/oauth\/token-lifetimes$/,
+			handle: (_m, body) => {
+				const seconds = objectBody(body).seconds;
+				setTokenLifetimes(...(Array.isArray(seconds) ? seconds : [seconds]).map(Number));
+				return { status: 200, body: { ok: true, tokenLifetimes } };
+			},
+		},
+		{
+			method: 'POST',
+			pattern: /^\/helloannie\/oauth\/expire-tokens$/,
+			handle: () => ({ status: 200, body: { expired: expireTokens() } }),
 		},
 		{
 			method: 'POST',
@@ -972,8 +1098,25 @@ export function createHelloAnnie(
 		name: 'helloannie',
 		mountPrefix: '/helloannie/v1',
 		definition: loadDocument('helloannie.json'),
-		authenticate(credential): AuthOutcome {
-			if (credential !== apiKey) return { ok: false, response: fail(401, 'Unauthorized') };
+		authenticate(credential, request): AuthOutcome {
+			// The token endpoint takes no Bearer credential: the client authenticates in the body.
+			if (request.operationId === TOKEN_OPERATION)
+				return { ok: true, session: { handle: issueToken } };
+			const status = credentialStatus(credential);
+			if (status === 'expired') {
+				// Sandbox decision: what an API behind an OAuth server answers (RFC 6750 §3).
+				return {
+					ok: false,
+					response: {
+						...fail(401, 'Unauthorized'),
+						headers: {
+							'WWW-Authenticate':
+								'Bearer error="invalid_token", error_description="The access token expired"',
+						},
+					},
+				};
+			}
+			if (status !== 'valid') return { ok: false, response: fail(401, 'Unauthorized') };
 			const orgId = HELLOANNIE_FIXTURES.orgId;
 			return {
 				ok: true,
@@ -994,11 +1137,15 @@ export function createHelloAnnie(
 		errorResponse(status, message) {
 			return fail(status, message ?? defaultMessage(status));
 		},
-		validationFailure(issues: readonly ValidationIssue[]) {
-			return fail(400, `Validation failed: ${issues.map(formatIssue).join('; ')}`);
+		validationFailure(issues: readonly ValidationIssue[], operationId?: string) {
+			const text = issues.map(formatIssue).join('; ');
+			if (operationId === TOKEN_OPERATION) return oauthError(400, 'invalid_request', text);
+			return fail(400, `Validation failed: ${text}`);
 		},
 		reset() {
 			state = freshState();
+			tokenLifetimes = initialTokenLifetimes;
+			tokensIssued = 0;
 			rateLimit = initialRateLimit;
 			windows = new Map();
 			lastSmsAt = new Map();
@@ -1013,11 +1160,20 @@ export function createHelloAnnie(
 			addMessage,
 			fireBotWebhook,
 			endCall,
+			setTokenLifetimes,
+			expireTokens,
 			get state() {
 				return state;
 			},
 		},
 	};
+}
+
+/** Token lifetimes as whole seconds of at least 1 (the documented `expires_in` is whole seconds). */
+function checkTokenLifetimes(seconds: readonly number[]): readonly number[] {
+	if (seconds.length === 0 || !seconds.every((s) => Number.isInteger(s) && s >= 1))
+		throw new HttpError(400, 'token lifetimes must be whole seconds, at least 1');
+	return [...seconds];
 }
 
 function conversationView(c: StoredConversation): HelloAnnieConversation {

@@ -1,12 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 import { pick } from '../../../shared/endedCall';
-import type {
-	ApiRequest,
-	CallState,
-	CallbackSupport,
-	Operation,
-	ValidationEnv,
-} from '../../../shared/types';
+import type { ApiRequest, CallbackSupport, Operation, ValidationEnv } from '../../../shared/types';
+import { describePhoneCall } from '../../callOutcome';
 import type { AiCallerEnvelope } from '../../provider';
 import {
 	webhookSecretProperty,
@@ -20,48 +15,33 @@ import {
 	readPhoneCallInput,
 } from './fields';
 
-/** Documented statuses after which a call does not change any more ("canceled" is spelled both ways). */
-const TERMINAL_STATUSES = new Set([
-	'completed',
-	'busy',
-	'failed',
-	'noAnswer',
-	'cancelled',
-	'canceled',
-]);
-
 const schema = (env: ValidationEnv) => phoneCallSchema(env);
 
-/** A phone call as AICaller returns it → its state, under AICaller's own field names. */
-function phoneCallState(data: IDataObject): CallState {
-	return {
-		ended: TERMINAL_STATUSES.has(String(data.status)),
-		call: withoutWebhookSecrets(
-			pick(data, [
-				'_id',
-				'status',
-				'callDuration',
-				'statusExtraInfo',
-				'resultValues',
-				'recordingUrl',
-				'callStartedAt',
-				'callEndedAt',
-			]),
-		),
-	};
-}
-
-/** One read of a phone call by its ID. */
+/**
+ * One read of a phone call by its ID: the fields that say how it went, under AICaller's own names
+ * (describePhoneCall reads them).
+ */
 async function readPhoneCallById(
 	request: <T>(request: ApiRequest) => Promise<T>,
 	id: string,
-): Promise<CallState> {
+): Promise<IDataObject> {
 	const call = await request<AiCallerEnvelope<IDataObject>>({
 		method: 'GET',
 		path: `/v1/phoneCalls/${encodeURIComponent(id)}`,
 		idempotent: true,
 	});
-	return phoneCallState(call.data ?? {});
+	return withoutWebhookSecrets(
+		pick(call.data ?? {}, [
+			'_id',
+			'status',
+			'callDuration',
+			'statusExtraInfo',
+			'resultValues',
+			'recordingUrl',
+			'callStartedAt',
+			'callEndedAt',
+		]),
+	);
 }
 
 const COMPLETED_EVENT = 'phoneCall.completed';
@@ -97,7 +77,12 @@ export const createPhoneCall: Operation<ReturnType<typeof schema>> = {
 	phoneFields: true,
 	dials: phoneCallDialing,
 	readInput: readPhoneCallInput,
-	waits: { idField: '_id', read: readPhoneCallById, callback: aiCallerCallback },
+	waits: {
+		idField: '_id',
+		read: readPhoneCallById,
+		describe: describePhoneCall,
+		callback: aiCallerCallback,
+	},
 	async execute(ctx, body) {
 		// The secret goes on the user's webhooks only; the resume URL carries n8n's own token.
 		const withSecret = await withWebhookSecret(ctx.fn, body);

@@ -2,6 +2,7 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
 import { downloadProperties, maxFileSize, wants, withDownloads } from '../../../shared/download';
 import type { Operation } from '../../../shared/types';
+import { describedPhoneCall } from '../../callOutcome';
 import { aiCaller, type AiCallerEnvelope } from '../../provider';
 import { withoutWebhookSecrets } from '../../webhookSecret';
 import { aiCallerId } from './fields';
@@ -43,7 +44,7 @@ export const getPhoneCall: Operation<ReturnType<typeof schema>> = {
 			idempotent: true,
 		});
 		// AICaller echoes each webhook with its secret: never output.
-		const json = withoutWebhookSecrets({ ...response.data });
+		const json = describedPhoneCall(withoutWebhookSecrets({ ...response.data }));
 		if (!wants(input.download, 'recording')) return json;
 		return await withDownloads(
 			ctx,

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { returnAllAndLimit } from '../../../shared/description';
 import { compact, optional } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
+import { describedPhoneCall } from '../../callOutcome';
 import type { AiCallerEnvelope } from '../../provider';
 import { withoutWebhookSecrets } from '../../webhookSecret';
 import { aiCallerId } from './fields';
@@ -68,6 +69,6 @@ export const getManyPhoneCalls: Operation<ReturnType<typeof schema>> = {
 		});
 		// AICaller echoes each webhook with its secret: never output.
 		const calls = Array.isArray(response?.data) ? withoutWebhookSecrets(response.data) : [];
-		return input.returnAll ? calls : calls.slice(0, input.limit);
+		return (input.returnAll ? calls : calls.slice(0, input.limit)).map(describedPhoneCall);
 	},
 };

@@ -13,14 +13,9 @@ import {
 	uuid,
 } from '../../../shared/schema';
 import { executionSecret } from '../../../shared/secretCredentials';
-import type {
-	ApiRequest,
-	CallState,
-	CallbackSupport,
-	Operation,
-	ValidationEnv,
-} from '../../../shared/types';
+import type { ApiRequest, CallbackSupport, Operation, ValidationEnv } from '../../../shared/types';
 import { readWaitSettings } from '../../../shared/waitFields';
+import { describeAlloMiaCall } from '../../callOutcome';
 import { CALLBACK_TOKEN, withCallbackToken } from '../../callbackToken';
 import { LINK_LIFETIME_MS } from './fields';
 
@@ -201,19 +196,18 @@ const schema = (env: ValidationEnv) =>
 
 /**
  * One read of an outbound call: its status, and once it ended, the call record (summary,
- * outcome, transcript) that shares its ID.
+ * outcome, transcript) that shares its ID, joined into one object (describeAlloMiaCall reads it).
  */
 async function readOutboundCall(
 	request: <T>(request: ApiRequest) => Promise<T>,
 	id: string,
-): Promise<CallState> {
+): Promise<IDataObject> {
 	const status = await request<IDataObject>({
 		method: 'GET',
 		path: `/api/outbound/${encodeURIComponent(id)}/status`,
 		idempotent: true,
 	});
-	if (status.status === 'calling')
-		return { ended: false, call: pick(status, ['outboundCallId', 'contactId', 'status']) };
+	if (status.status === 'calling') return pick(status, ['outboundCallId', 'contactId', 'status']);
 	const call = pick(status, ['outboundCallId', 'contactId', 'status', 'callDetails']);
 	// The call record (summary, transcript) shares the outbound call's ID; that link is not
 	// documented, so a missing record leaves the call at its status.
@@ -234,7 +228,7 @@ async function readOutboundCall(
 	} catch {
 		// The status alone still says how the call ended.
 	}
-	return { ended: true, call };
+	return call;
 }
 
 /** The callbackUrl POST: documented to mirror Get Outbound Call Status, sent at a terminal state. */
@@ -258,7 +252,12 @@ export const createOutboundCall: Operation<ReturnType<typeof schema>> = {
 	phoneFields: true,
 	dials: { places: 'call', idField: 'outboundCallId' },
 	readInput,
-	waits: { idField: 'outboundCallId', read: readOutboundCall, callback: alloMiaCallback },
+	waits: {
+		idField: 'outboundCallId',
+		read: readOutboundCall,
+		describe: describeAlloMiaCall,
+		callback: alloMiaCallback,
+	},
 	async execute(ctx, body) {
 		const withToken =
 			addsCallbackToken(ctx.fn) && typeof body.callbackUrl === 'string'

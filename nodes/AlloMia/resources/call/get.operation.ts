@@ -11,6 +11,7 @@ import {
 import { text } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
 import { LINK_LIFETIME_MS } from './fields';
+import { describedAlloMiaCall } from '../../callOutcome';
 import { alloMia } from '../../provider';
 
 const properties: INodeProperties[] = [
@@ -49,12 +50,12 @@ export const getCall: Operation<ReturnType<typeof schema>> = {
 		});
 		// The links stop working after an hour: say so next to them, so a workflow that stores
 		// them (a CRM, a sheet) knows to download the recording or transcript in time.
-		const json: IDataObject = {
+		const json = describedAlloMiaCall({
 			...call,
 			linksExpireAt: new Date(Date.now() + LINK_LIFETIME_MS).toISOString(),
 			linksNote:
 				'transcriptUrl and recordingUrl are pre-signed and expire one hour after they were fetched',
-		};
+		});
 		if (input.download === 'none') return json;
 		const links: FileLink[] = [];
 		if (wants(input.download, 'transcript')) {

@@ -5,6 +5,7 @@ import { collectPages } from '../../../shared/paging';
 import { readFields } from '../../../shared/fields';
 import { compact, optional, text, utcDateTime } from '../../../shared/schema';
 import type { Operation, ValidationEnv } from '../../../shared/types';
+import { describedAlloMiaCall } from '../../callOutcome';
 
 /**
  * https://docs.allomia.com/api-reference/endpoint/list-calls: the newer version of the page says
@@ -131,7 +132,7 @@ export const getManyCalls: Operation<ReturnType<typeof schema>> = {
 	async execute(ctx, input) {
 		const filters = compact(input.filters) ?? {};
 		const pageSize = input.returnAll ? PAGE_SIZE : Math.min(PAGE_SIZE, input.limit);
-		return await collectPages(
+		const calls = await collectPages(
 			async ({ index }) => {
 				const response = await ctx.request<CallsPage>({
 					method: 'GET',
@@ -153,5 +154,7 @@ export const getManyCalls: Operation<ReturnType<typeof schema>> = {
 			},
 			{ returnAll: input.returnAll, limit: input.limit, pageSize },
 		);
+		// List items carry callEndedAt and callDurationSeconds, not the outcome or the summary.
+		return calls.map(describedAlloMiaCall);
 	},
 };

@@ -2,6 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { z } from 'zod';
 import { uuid } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
+import { describedAlloMiaCall } from '../../callOutcome';
 import { outboundCallIdProperty } from './fields';
 
 const properties = [outboundCallIdProperty];
@@ -17,10 +18,11 @@ export const getOutboundCallStatus: Operation<ReturnType<typeof schema>> = {
 	properties,
 	schema,
 	async execute(ctx, input) {
-		return await ctx.request<IDataObject>({
+		const status = await ctx.request<IDataObject>({
 			method: 'GET',
 			path: `/api/outbound/${encodeURIComponent(input.outboundCallId)}/status`,
 			idempotent: true,
 		});
+		return describedAlloMiaCall(status);
 	},
 };

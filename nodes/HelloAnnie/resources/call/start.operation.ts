@@ -2,7 +2,8 @@ import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { z } from 'zod';
 import { pick } from '../../../shared/endedCall';
 import { compact, optional, phoneNumber, text } from '../../../shared/schema';
-import type { ApiRequest, CallState, Operation, ValidationEnv } from '../../../shared/types';
+import type { ApiRequest, Operation, ValidationEnv } from '../../../shared/types';
+import { describeConversation } from '../../callOutcome';
 import type { AnnieEnvelope } from '../../provider';
 import {
 	appointmentInfoProperty,
@@ -50,34 +51,29 @@ const schema = (env: ValidationEnv) =>
 		})
 		.transform((body) => compact(body));
 
-/** One read of a conversation, as Wait for Call to End needs it. */
+/**
+ * One read of a conversation, as Wait for Call to End needs it: the fields that say how it went
+ * (describeConversation reads whether it ended: OPEN and CLOSING are a call going on).
+ */
 async function readConversation(
 	request: <T>(request: ApiRequest) => Promise<T>,
 	conversationId: string,
-): Promise<CallState> {
+): Promise<IDataObject> {
 	const conversation = await request<AnnieEnvelope<IDataObject>>({
 		method: 'GET',
 		path: `/conversations/${encodeURIComponent(conversationId)}`,
 		idempotent: true,
 	});
-	const data = conversation.data ?? {};
-	// Documented statuses: OPEN while the call goes on; CLOSING while HelloAnnie runs its
-	// post-conversation actions (the summary is not there yet); CLOSED. Any other status ends
-	// the wait too; without a status, an end time does.
-	const status = typeof data.status === 'string' ? data.status.toUpperCase() : '';
-	return {
-		ended: status === '' ? Boolean(data.endTime) : status !== 'OPEN' && status !== 'CLOSING',
-		call: pick(data, [
-			'status',
-			'duration',
-			'summary',
-			'topic',
-			'conversationTags',
-			'actionsNeeded',
-			'startTime',
-			'endTime',
-		]),
-	};
+	return pick(conversation.data ?? {}, [
+		'status',
+		'duration',
+		'summary',
+		'topic',
+		'conversationTags',
+		'actionsNeeded',
+		'startTime',
+		'endTime',
+	]);
 }
 
 export const startCall: Operation<ReturnType<typeof schema>> = {
@@ -90,7 +86,7 @@ export const startCall: Operation<ReturnType<typeof schema>> = {
 	phoneFields: true,
 	dials: { places: 'call', idField: 'conversationId' },
 	// HelloAnnie documents no per-call callback, so its calls are waited for by polling.
-	waits: { idField: 'conversationId', read: readConversation },
+	waits: { idField: 'conversationId', read: readConversation, describe: describeConversation },
 	async execute(ctx, body) {
 		const response = await ctx.request<AnnieEnvelope<{ conversationId: string }>>({
 			method: 'POST',

@@ -2,6 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { z } from 'zod';
 import { uuid } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
+import { describedConversation } from '../../callOutcome';
 import type { AnnieEnvelope } from '../../provider';
 import { conversationIdProperty } from './fields';
 
@@ -22,6 +23,6 @@ export const getConversation: Operation<ReturnType<typeof schema>> = {
 			path: `/conversations/${encodeURIComponent(input.conversationId)}`,
 			idempotent: true,
 		});
-		return { ...response.data };
+		return describedConversation({ ...response.data });
 	},
 };

@@ -9,6 +9,7 @@ import { returnAllAndLimit } from '../../../shared/description';
 import { collectPages } from '../../../shared/paging';
 import { compact, optional, uuid } from '../../../shared/schema';
 import type { Operation } from '../../../shared/types';
+import { describedConversation } from '../../callOutcome';
 import type { AnnieEnvelope } from '../../provider';
 
 /** The largest `limit` the page allows: the fewest requests for Return All. */
@@ -85,7 +86,7 @@ export const getManyConversations: Operation<ReturnType<typeof schema>> = {
 	schema,
 	async execute(ctx, input) {
 		const filters = compact(input.filters) ?? {};
-		return await collectPages(
+		const conversations = await collectPages(
 			async ({ offset, size: pageSize }) => {
 				const response = await ctx.request<AnnieEnvelope<ConversationPage>>({
 					method: 'GET',
@@ -105,5 +106,6 @@ export const getManyConversations: Operation<ReturnType<typeof schema>> = {
 			},
 			{ returnAll: input.returnAll, limit: input.limit, pageSize: PAGE_SIZE },
 		);
+		return conversations.map(describedConversation);
 	},
 };

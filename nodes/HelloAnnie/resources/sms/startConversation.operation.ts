@@ -60,16 +60,19 @@ export const startSmsConversation: Operation<ReturnType<typeof schema>> = {
 	properties,
 	schema,
 	phoneFields: true,
-	dials: { places: 'SMS', idField: 'conversationId' },
+	dials: {
+		places: 'SMS',
+		idField: 'conversationId',
+		// The Start Outbound SMS page: "Returns 409 Conflict if a send to the same number is already
+		// in progress." The only refusal of HelloAnnie's contact rules its pages tell apart.
+		notNow: [{ status: 409, skipReason: 'sendInProgress' }],
+	},
 	async execute(ctx, body) {
 		const response = await ctx.request<AnnieEnvelope<{ conversationId: string }>>({
 			method: 'POST',
 			path: '/sms',
 			body,
 			idempotent: false,
-			statusMessages: {
-				409: 'a send to this number is already in progress; wait until it has finished before sending again',
-			},
 			checkHint: 'Check with Conversation → Get Many before running this item again.',
 		});
 		return { ...response.data };
