@@ -13,7 +13,12 @@
  *   computed       HelloAnnie and AICaller with every field computed by an expression
  *                  (`{{ $json.phone.trim() }}`), so that n8n has to evaluate it
  *   decomposition  HelloAnnie and AICaller again with every value typed in (no expressions)
- *   pacing         150 HelloAnnie calls against 60 requests per 10 s vs the HTTP Request node
+ *   pacing         150 HelloAnnie calls against 60 requests per 10 s vs the HTTP Request node, at
+ *                  the modelled provider latency
+ *   campaign       1,000 AlloMia and AICaller calls at the modelled provider latency (300 ms plus up
+ *                  to 100 ms per request): the node at its default and at 1, 10 and 50 Requests in
+ *                  Parallel vs the HTTP Request node with its defaults and with batching at the
+ *                  same concurrency; AICaller Create Many vs Create
  *   download       a 50 MB recording (then a 200 MB one) through AlloMia Call → Get (Download:
  *                  Recording): the n8n process's memory growth while the file streams into n8n's
  *                  binary data store
@@ -34,6 +39,8 @@ import type { IDataObject, INode, INodeParameters, ITaskData } from 'n8n-workflo
 
 import type {
 	BenchReport,
+	CampaignFigures,
+	CampaignRun,
 	DownloadFigures,
 	DownloadRun,
 	MachineFigures,
@@ -58,7 +65,9 @@ import type {
 import { runCommand } from '../test/harness/processes';
 import { NODE_TYPES, PACKAGE_NAME, REPO_ROOT } from '../test/harness/project';
 import { startStack, stopOnSignals, type Stack } from '../test/harness/stack';
+import { DEFAULT_REQUESTS_IN_PARALLEL } from '../nodes/shared/options';
 import {
+	PROVIDER_LATENCY,
 	RECORDING_BYTES_PER_SECOND,
 	SANDBOX_FIXTURES,
 	type RecordedRequest,
@@ -76,6 +85,7 @@ const SCENARIOS = [
 	'computed',
 	'decomposition',
 	'pacing',
+	'campaign',
 	'download',
 	'waiting',
 	'store',
@@ -764,8 +774,7 @@ async function pacing(stack: Stack): Promise<PacingResult> {
 		{
 			key: 'node',
 			label: 'HelloAnnie node',
-			description:
-				'Call → Start with default options: paced by X-RateLimit-Remaining / X-RateLimit-Reset',
+			description: `Call → Start with default options (${DEFAULT_REQUESTS_IN_PARALLEL} Requests in Parallel): paced by X-RateLimit-Remaining / X-RateLimit-Reset`,
 			spec: createNode(stack, 'helloAnnie'),
 		},
 		{
@@ -793,8 +802,10 @@ async function pacing(stack: Stack): Promise<PacingResult> {
 			spec: { ...http, retryOnFail: true, maxTries: 3, waitBetweenTries: 5000 },
 		},
 	];
-	const limit = () =>
+	const limit = () => {
 		stack.sandbox.setRateLimit({ limit: PACING.limit, windowMs: PACING.windowMs });
+		stack.sandbox.setLatency(PROVIDER_LATENCY);
+	};
 	const sides: Record<string, () => Promise<RunResult>> = {};
 	for (const variant of variants) {
 		const stored = await save(stack, `pacing ${variant.key}`, variant.spec, items);
@@ -859,6 +870,177 @@ async function pacing(stack: Stack): Promise<PacingResult> {
 			};
 		}),
 	};
+}
+
+// -------------------------------------------------------------------------------------------------
+// Scenario: a campaign at the providers' latency
+
+/** Calls of the campaign scenario; at one request at a time, CAMPAIGN_SERIAL_CALLS (see campaign()). */
+const CAMPAIGN_CALLS = 1000;
+const CAMPAIGN_SERIAL_CALLS = 100;
+/** The longest answer the latency model gives: the HTTP Request node's batch interval that keeps at most a batch in flight. */
+const LATENCY_MAX_MS = PROVIDER_LATENCY.fixedMs + PROVIDER_LATENCY.jitterMs;
+
+/** The number the request dials: duplicates are the same number created twice. */
+function dialedNumber(request: RecordedRequest): string[] {
+	const body = request.body as IDataObject | undefined;
+	if (!body) return [];
+	if (Array.isArray(body.phoneCalls))
+		return (body.phoneCalls as IDataObject[]).map((call) => String(call.toPhoneNumber));
+	return [String(body.phoneNumber ?? body.toPhoneNumber ?? body.toNumber)];
+}
+
+function campaignRun(
+	label: string,
+	side: CampaignRun['side'],
+	concurrency: number | 'all',
+	calls: number,
+	run: RunResult,
+): CampaignRun {
+	const accepted = run.requests.filter((q) => q.status >= 200 && q.status < 300);
+	const dialed = accepted.flatMap(dialedNumber);
+	const succeeded = run.status === 'success' ? run.outputItems - run.errorItems : 0;
+	const inFlight = mostInFlight(run.requests);
+	return {
+		label,
+		side,
+		concurrency,
+		calls,
+		wallMs: run.nodeMs,
+		requests: run.requests.length,
+		callsCreated: dialed.length,
+		duplicateCalls: dialed.length - new Set(dialed).size,
+		failedItems: calls - succeeded,
+		mostInFlight: inFlight,
+		executionStatus: run.status,
+	};
+}
+
+/** The most requests the sandbox was answering at one moment. */
+function mostInFlight(requests: RecordedRequest[]): number {
+	const events = requests.flatMap((q) => [
+		{ at: q.at, delta: 1 },
+		{ at: q.endedAt ?? q.at, delta: -1 },
+	]);
+	events.sort((a, b) => a.at - b.at || a.delta - b.delta);
+	let now = 0;
+	let most = 0;
+	for (const event of events) most = Math.max(most, (now += event.delta));
+	return most;
+}
+
+/**
+ * What a clinic waits for: a campaign's calls placed at the latency real providers answer with
+ * (PROVIDER_LATENCY, an assumption: see test/sandbox/server.ts). Each side runs once: at a few
+ * hundred milliseconds a request, a run's time is the provider's latency, not n8n's noise, and
+ * three rounds would take half an hour. At one request at a time a 1,000-call campaign takes
+ * about six minutes a side, so that case places CAMPAIGN_SERIAL_CALLS calls (reported as they
+ * are, and scaled to 1,000 in the table).
+ *
+ * The HTTP Request node has no concurrency limit: without batching it starts every request at
+ * once; with Options → Batching it starts a batch of N every interval. An interval of the longest
+ * modelled answer keeps at most N requests in flight, as the node's N does.
+ */
+async function campaign(stack: Stack): Promise<CampaignFigures> {
+	const latency = () => stack.sandbox.setLatency(PROVIDER_LATENCY);
+	const result: CampaignFigures = {
+		latency: PROVIDER_LATENCY,
+		defaultConcurrency: DEFAULT_REQUESTS_IN_PARALLEL,
+		providers: [],
+	};
+	for (const provider of ['alloMia', 'aiCaller'] as const) {
+		const nodeSpec = createNode(stack, provider);
+		const withConcurrency = (spec: NodeSpec, n?: number): NodeSpec =>
+			n === undefined
+				? spec
+				: {
+						...spec,
+						parameters: { ...spec.parameters, requestOptions: { requestsInParallel: n } },
+					};
+		const http = (n?: number) =>
+			httpNode(
+				stack,
+				provider,
+				n === undefined
+					? {}
+					: { batching: { batch: { batchSize: n, batchInterval: LATENCY_MAX_MS } } },
+			);
+		const sides: Array<{
+			label: string;
+			side: 'node' | 'http';
+			concurrency: number | 'all';
+			calls: number;
+			spec: NodeSpec;
+			requests: number;
+		}> = [
+			{
+				label: `node, default (${DEFAULT_REQUESTS_IN_PARALLEL})`,
+				side: 'node',
+				concurrency: DEFAULT_REQUESTS_IN_PARALLEL,
+				calls: CAMPAIGN_CALLS,
+				spec: nodeSpec,
+				requests: CAMPAIGN_CALLS,
+			},
+			{
+				label: 'HTTP Request, defaults',
+				side: 'http',
+				concurrency: 'all',
+				calls: CAMPAIGN_CALLS,
+				spec: http(),
+				requests: CAMPAIGN_CALLS,
+			},
+		];
+		for (const n of [1, 10, 50]) {
+			const calls = n === 1 ? CAMPAIGN_SERIAL_CALLS : CAMPAIGN_CALLS;
+			// The default is 10: measured once, shown on both rows.
+			if (n !== DEFAULT_REQUESTS_IN_PARALLEL)
+				sides.push({
+					label: `node, ${n} in parallel`,
+					side: 'node',
+					concurrency: n,
+					calls,
+					spec: withConcurrency(nodeSpec, n),
+					requests: calls,
+				});
+			sides.push({
+				label: `HTTP Request, batches of ${n} every ${LATENCY_MAX_MS} ms`,
+				side: 'http',
+				concurrency: n,
+				calls,
+				spec: http(n),
+				requests: calls,
+			});
+		}
+		if (provider === 'aiCaller')
+			sides.push({
+				label: `Create Many (batches of ${BATCH_SIZE}), default`,
+				side: 'node',
+				concurrency: DEFAULT_REQUESTS_IN_PARALLEL,
+				calls: CAMPAIGN_CALLS,
+				spec: {
+					...nodeSpec,
+					parameters: { ...nodeSpec.parameters, operation: 'createMany', batchSize: BATCH_SIZE },
+				},
+				requests: CAMPAIGN_CALLS / BATCH_SIZE,
+			});
+		const runs: CampaignRun[] = [];
+		for (const side of sides) {
+			const stored = await save(
+				stack,
+				`campaign ${provider} ${side.label}`,
+				side.spec,
+				patients(side.calls),
+			);
+			const run = await runWorkflow(stack, stored, { prepare: latency, timeoutMs: 600_000 });
+			const figures = campaignRun(side.label, side.side, side.concurrency, side.calls, run);
+			log(
+				`campaign, ${OPERATIONS[provider]}, ${side.label}: ${side.calls} calls in ${run.nodeMs} ms, ${figures.requests} requests, at most ${figures.mostInFlight} in flight, ${figures.failedItems} failed, ${figures.duplicateCalls} duplicates`,
+			);
+			runs.push(figures);
+		}
+		result.providers.push({ provider, operation: OPERATIONS[provider], runs });
+	}
+	return result;
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -1195,6 +1377,7 @@ async function main(): Promise<number> {
 			}
 		}
 		if (ONLY.has('pacing')) report.pacing = await pacing(stack);
+		if (ONLY.has('campaign')) report.campaign = await campaign(stack);
 		if (ONLY.has('download')) report.download = await download(stack);
 		if (ONLY.has('waiting')) report.waiting = await waiting(stack, log);
 		if (ONLY.has('store')) report.store = await store(stack, log);

@@ -92,6 +92,34 @@ export interface PacingResult {
 	variants: PacingVariantFigures[];
 }
 
+/** One side of the campaign scenario: a campaign's calls at the modelled provider latency. */
+export interface CampaignRun {
+	label: string;
+	side: 'node' | 'http';
+	/** Requests in flight at most: the node's Requests in Parallel, the HTTP Request node's batch size, or 'all' (no batching). */
+	concurrency: number | 'all';
+	calls: number;
+	/** The node's executionTime (one run). */
+	wallMs: number;
+	requests: number;
+	/** Calls the sandbox accepted (each row of a Create Many request counts). */
+	callsCreated: number;
+	/** Calls created more than once for the same number. */
+	duplicateCalls: number;
+	/** Items that did not come out with a result (all of them when the execution failed). */
+	failedItems: number;
+	/** The most requests the sandbox was answering at one moment. */
+	mostInFlight: number;
+	executionStatus: string;
+}
+
+export interface CampaignFigures {
+	/** The sandbox's answer time per request: fixed plus up to jitter (ms). */
+	latency: { fixedMs: number; jitterMs: number };
+	defaultConcurrency: number;
+	providers: Array<{ provider: Provider; operation: string; runs: CampaignRun[] }>;
+}
+
 export interface MemoryRun {
 	label: string;
 	/** The node's executionTime (one run: a memory measure, not a timing). */
@@ -217,6 +245,7 @@ export interface BenchReport {
 	/** Why the decomposition was not measured, when it was not. */
 	decompositionSkipped?: string;
 	pacing?: PacingResult;
+	campaign?: CampaignFigures;
 	memory?: MemoryFigures;
 	download?: DownloadFigures;
 	waiting?: WaitingFigures;

@@ -15,9 +15,12 @@ import { nodeOutput, type Execution } from '../test/harness/client';
 import {
 	EXAMPLES,
 	prepareExample,
+	routedRow,
+	sampleAppointment,
 	sampleBooking,
 	sampleContact,
 	webhookPathOf,
+	type RoutingExample,
 } from '../test/harness/examples';
 import { waitFor } from '../test/harness/processes';
 import { startStack, stopOnSignals, type Stack } from '../test/harness/stack';
@@ -395,6 +398,106 @@ async function runAlloMiaListExample(stack: Stack): Promise<Summary> {
 	};
 }
 
+/** Fictional patients for the call-outcome-routing examples. */
+const ROUTING_PATIENTS = [
+	{ id: 'PAT-2001', firstName: 'Ana', lastName: 'Silva', phone: '+15550102001' },
+	{ id: 'PAT-2002', firstName: 'Ben', lastName: 'Okafor', phone: '+15550102002' },
+	{ id: 'PAT-2003', firstName: 'Cloe', lastName: 'Martin', phone: '+15550102003' },
+];
+
+/**
+ * A call-outcome-routing example (the same Switch for the three providers): three appointments
+ * posted to its webhook, each call ending by itself with a drawn outcome, and the first
+ * appointment delivered again; per execution, the Switch output its call took and the row its
+ * Edit Fields node wrote.
+ */
+async function runOutcomeRoutingExample(stack: Stack, example: RoutingExample): Promise<Summary> {
+	out(`\n== ${example.file}`);
+	const workflow = prepareExample(example.file, {
+		credentialIds: {
+			helloAnnie: stack.credentials.helloAnnie.id,
+			alloMia: stack.credentials.alloMia.id,
+			aiCaller: stack.credentials.aiCaller.id,
+		},
+		openCallingHours: true,
+	});
+	const stored = await stack.client.createWorkflow(workflow);
+	await stack.client.activateWorkflow(stored);
+	stack.sandbox.reset();
+	const webhookPath = webhookPathOf(workflow);
+	const appointments = ROUTING_PATIENTS.map((patient, index) =>
+		sampleAppointment(`APT-${3001 + index}`, patient),
+	);
+	const patients = new Map(appointments.map((a) => [a.appointment.id, a.patient]));
+	const post = async (appointment: (typeof appointments)[number], note = '') => {
+		const { patient } = appointment;
+		out(
+			`appointment in: ${appointment.appointment.id} at ${appointment.appointment.start}, patient ${patient.id} ` +
+				`${maskName(patient.firstName)} ${maskName(patient.lastName)}, phone ${maskPhone(patient.phone)}${note}`,
+		);
+		const answer = await stack.client.callWebhook(webhookPath, appointment);
+		if (answer.status !== 200)
+			throw new Error(`${example.file}: the webhook answered ${answer.status}`);
+	};
+	const creates = () =>
+		stack.sandbox
+			.requestsFor(example.provider)
+			.filter((r) => r.method === 'POST' && r.path === example.createPath);
+	for (const appointment of appointments) await post(appointment);
+	// The booking system delivers the first appointment again once the calls are placed.
+	await waitFor(
+		`${example.file}: the calls to be placed`,
+		async () => (creates().length >= appointments.length ? true : undefined),
+		{ timeoutMs: 30_000, intervalMs: 100 },
+	);
+	await post(appointments[0], ' (delivered again)');
+
+	const executions = await waitFor(
+		`${example.file}: the executions to end`,
+		async () => {
+			const ids = await stack.client.executionIds(stored.id);
+			if (ids.length < appointments.length + 1) return undefined;
+			const all = await Promise.all(ids.map(async (id) => await stack.client.getExecution(id)));
+			return all.every((e) => !['running', 'new', 'waiting'].includes(e.status)) ? all : undefined;
+		},
+		{ timeoutMs: 120_000, intervalMs: 250 },
+	);
+	const label = { helloannie: 'HelloAnnie', allomia: 'AlloMia', aicaller: 'AICaller' }[
+		example.provider
+	];
+	for (const request of creates()) {
+		const callee = (request.body as Record<string, unknown>)[example.calleeField];
+		out(
+			`${`${label}:`.padEnd(12)} ${request.method} ${request.path} to ${maskPhone(callee)} → HTTP ${request.status}, ${contractVerdict(request)}`,
+		);
+	}
+	for (const request of stack.sandbox.requestsFor('helloannie'))
+		if (request.method === 'POST' && request.path === '/sms')
+			out(`HelloAnnie:  ${describeRequest(request)} (SMS follow-up)`);
+
+	const taken: string[] = [];
+	for (const execution of executions) {
+		if (execution.status !== 'success')
+			throw new Error(`${example.file}: execution ${execution.id} ended with ${execution.status}`);
+		const { output, node, row } = routedRow(execution, example);
+		const patient = patients.get(String(row.appointmentId));
+		// Summaries may name the patient (AlloMia's "Call with … completed.").
+		const summary =
+			typeof row.summary === 'string' ? maskedText(row.summary, patient) : row.summary;
+		out(
+			`execution ${execution.id}: Route by outcome → "${output}" → ${node}: ${JSON.stringify({ ...row, summary })}`,
+		);
+		taken.push(node);
+	}
+	const counts = [...new Set(taken)].map(
+		(node) => `${node} ×${taken.filter((t) => t === node).length}`,
+	);
+	return {
+		file: example.file,
+		result: `${appointments.length} calls and a repeat delivery: ${counts.join(', ')}`,
+	};
+}
+
 async function main(): Promise<number> {
 	const waitSeconds = argument('--wait-seconds', 3);
 	const outcomes = textArgument('--call-outcomes');
@@ -422,6 +525,9 @@ async function main(): Promise<number> {
 			await runAlloMiaListExample(stack),
 			await runAiCallerExample(stack),
 			await runAlloMiaFilesExample(stack),
+			await runOutcomeRoutingExample(stack, EXAMPLES.helloAnnieRouting),
+			await runOutcomeRoutingExample(stack, EXAMPLES.alloMiaRouting),
+			await runOutcomeRoutingExample(stack, EXAMPLES.aiCallerRouting),
 		];
 		out('\n== Summary');
 		const width = Math.max(...summaries.map((summary) => summary.file.length));

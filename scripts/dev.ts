@@ -3,7 +3,8 @@
  * [--call-seconds 15-45] [--call-outcomes completed=6,no-answer=2,voicemail=1,busy=1]):
  * the n8n editor on http://localhost:5678 with the packed package installed as a community
  * package, one working sandbox credential per provider (the one a new node gets) and the example
- * workflows imported. Sandbox calls end by themselves after --call-seconds with an outcome drawn
+ * workflows imported, and prints what to type into the nodes (the sandbox's keys and IDs, from
+ * test/sandbox/banner.ts). Sandbox calls end by themselves after --call-seconds with an outcome drawn
  * from --call-outcomes, so Wait for Call to End sees them end. Runs until Ctrl-C, then stops n8n
  * and the sandbox.
  *
@@ -15,6 +16,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
+import { sandboxValuesBanner } from '../test/sandbox/banner';
 import {
 	DEFAULT_OUTCOME_WEIGHTS,
 	DEV_CALL_ENDING,
@@ -116,6 +118,8 @@ async function main(): Promise<void> {
 		`CSV          ${path.join(stack.filesDir, EXAMPLES.smsCampaign.csvFile)} (n8n may read files in that folder)`,
 		`n8n log      ${stack.n8n.logFile}`,
 		`instance     ${devFolder} (npm run dev:sandbox -- --fresh starts over)`,
+		'',
+		...sandboxValuesBanner(),
 		'',
 		'Ctrl-C stops n8n and the sandbox.',
 		'',

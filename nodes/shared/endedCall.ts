@@ -5,6 +5,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 import { describedCall, NOTHING_KNOWN } from './callOutcome';
+import { NOT_SKIPPED } from './guard';
 import type { CallState } from './types';
 
 /** Where the create answer's ID and status go in an item that describes the call as it ended. */
@@ -22,9 +23,10 @@ export interface PlacedCall {
  * `callBackAt`, `outcome`, `summary`, `durationSeconds`: callOutcome.ts), then the provider's
  * fields under their own names (summary, outcome, duration, ended reason, ...) as the provider's
  * read of the call gives them, and the create answer's ID and status under `createResponse`, so
- * that its status ("calling", "queued") is not mistaken for the final one. Both ways of waiting
- * build it from the same read, so the same call gives the same item. A call never read says
- * nothing: not ended, every other field null.
+ * that its status ("calling", "queued") is not mistaken for the final one, and last
+ * `skipped: false, skipReason: null`, as in the item of every placed call (guard.ts). Both ways of
+ * waiting build it from the same read, so the same call gives the same item. A call never read
+ * says nothing: not ended, every other field null.
  */
 export function endedCallItem(
 	placed: PlacedCall,
@@ -44,7 +46,7 @@ export function endedCallItem(
 	item.waitedSeconds = waited.waitedSeconds;
 	if (waited.outcomeError) item.outcomeError = waited.outcomeError;
 	item[CREATE_RESPONSE_FIELD] = pick(placed.created, [placed.idField, 'status']);
-	return item;
+	return { ...item, ...NOT_SKIPPED };
 }
 
 /** Keeps the named fields that are present. */

@@ -10,7 +10,8 @@
  *   sent. A create the provider definitely refused releases it, so the item can be run again; a
  *   create that may have reached the provider keeps it, so the item is never dialed twice.
  * A skipped item is never dropped and never an error: it is an output item paired to its input,
- * `{ skipped: true, skipReason, … }`, which an IF node can route.
+ * `{ skipped: true, skipReason, … }`, which an IF node can route. An item that was sent carries
+ * `skipped: false, skipReason: null` (NOT_SKIPPED).
  */
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
@@ -138,6 +139,13 @@ export function guardOptions(dials: DialSupport): INodeProperties[] {
 			}))
 		: options;
 }
+
+/**
+ * What the item of a call or SMS that was sent carries besides the provider's answer: the skipped
+ * item's first two fields, as "not skipped". Every item of a run then has them, whether or not one
+ * was skipped, so that n8n's field list, an IF node on `skipped` and a sheet's columns find them.
+ */
+export const NOT_SKIPPED: Readonly<IDataObject> = { skipped: false, skipReason: null };
 
 /** An item that passed the guard's checks, with the key it still has to claim. */
 export interface Checked<T> {

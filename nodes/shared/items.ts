@@ -78,6 +78,12 @@ export interface ItemPlan<T> {
 	claim?(items: Array<{ itemIndex: number; input: T }>): Promise<Map<number, IDataObject>>;
 	/** Items per request: 1 for one request per item, more for a batch operation. */
 	unitSize: number;
+	/**
+	 * A batch operation (Create Many): its items are the rows of one list, a sheet or a CSV file,
+	 * so the error that stops the run names the row, counted from 1 as people count rows, besides
+	 * n8n's item index, counted from 0.
+	 */
+	rows?: boolean;
 	/** Requests in flight at most (Options → Requests in Parallel); 1 when unset. */
 	concurrency?: number;
 	/** Just before an item goes out: the input to send now, or its output when it is held back after all. */
@@ -140,10 +146,14 @@ export async function runItems<T>(
 		} catch (error) {
 			const nodeError = asNodeError(fn, error, itemIndex);
 			if (!fn.continueOnFail()) {
+				if (plan.rows)
+					nodeError.message = `In row ${itemIndex + 1} (item ${itemIndex}), ${nodeError.message}`;
 				if (items.length > 1)
 					describeFurther(
 						nodeError,
-						`Nothing was sent for any item: every item is checked before the first request.`,
+						plan.rows
+							? `Nothing was sent for any row: every row is checked before the first batch goes out.`
+							: `Nothing was sent for any item: every item is checked before the first request.`,
 					);
 				throw nodeError;
 			}

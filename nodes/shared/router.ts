@@ -5,8 +5,8 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { findOperation } from './description';
-import { PreDialGuard, type Checked } from './guard';
-import { runItems, type ItemPlan, type ItemResult } from './items';
+import { NOT_SKIPPED, PreDialGuard, type Checked } from './guard';
+import { ItemWithFiles, runItems, type ItemPlan, type ItemResult } from './items';
 import { readFields } from './fields';
 import { defaultCountryCode, requestsInParallel, transportOptions } from './options';
 import { OUTCOME_UNCERTAIN, RequestSession } from './transport';
@@ -66,6 +66,7 @@ export async function executeOperation(
 		// Keys of all items are claimed together, before the first request goes out.
 		claim: guard ? async (items) => await guard.claim(items.map((item) => item.input)) : undefined,
 		unitSize: operation.execute ? 1 : operation.batch.size(fn),
+		rows: operation.batch !== undefined,
 		concurrency: requestsInParallel(fn),
 		beforeSend: guard
 			? async (_itemIndex, checked) => {
@@ -73,9 +74,12 @@ export async function executeOperation(
 					return 'output' in now ? { output: now.output } : { input: now };
 				}
 			: undefined,
-		send: operation.execute
-			? sendEach(fn, operation.execute, session, waiter)
-			: sendBatch(fn, operation.batch, session, provider.displayName),
+		send: markedSent(
+			operation.execute
+				? sendEach(fn, operation.execute, session, waiter)
+				: sendBatch(fn, operation.batch, session, provider.displayName),
+			guard,
+		),
 		accepted: guard ? (itemIndexes) => guard.accepted(itemIndexes) : undefined,
 		notNow:
 			guard && dials?.notNow
@@ -106,6 +110,27 @@ export async function executeOperation(
 	const output = await runItems(fn, plan);
 	// Every call of the run was placed first; now they are waited for together.
 	return [waiter ? await waiter.finish(output) : output];
+}
+
+type Send = (itemIndexes: number[], inputs: Array<Checked<unknown>>) => Promise<ItemResult[]>;
+
+/**
+ * For an operation that places calls or sends SMS: the result of each item that placed one
+ * carries NOT_SKIPPED, like a skipped item carries `skipped: true`. Set on the result object
+ * itself, not a copy: Wait for Call to End finds the placed call's item by that object.
+ */
+function markedSent(send: Send, guard: PreDialGuard | undefined): Send {
+	if (!guard) return send;
+	return async (itemIndexes, inputs) => {
+		const results = await send(itemIndexes, inputs);
+		results.forEach((result, k) => {
+			if (!guard.places(inputs[k].input)) return;
+			const jsons =
+				result instanceof ItemWithFiles ? [result.json] : Array.isArray(result) ? result : [result];
+			for (const json of jsons) Object.assign(json, NOT_SKIPPED);
+		});
+		return results;
+	};
 }
 
 /** An operation's request for one item. */

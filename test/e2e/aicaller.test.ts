@@ -133,6 +133,8 @@ describe('Phone Call → Create', () => {
 					_id: expect.stringMatching(OBJECT_ID),
 					createdAt: expect.stringMatching(ISO),
 					updatedAt: expect.stringMatching(ISO),
+					skipped: false,
+					skipReason: null,
 				},
 				pairedItem: { item: 0 },
 			},
@@ -165,8 +167,17 @@ describe('Phone Call → Create Many', () => {
 			phone: `+1 555 ${String(row).padStart(7, '0')}`,
 		}));
 	const phoneOf = (row: number) => `+1555${String(row).padStart(7, '0')}`;
+	/** The batches in input order (sent in parallel, they may arrive in any order). */
+	const inInputOrder = (requests: RecordedRequest[]) =>
+		[...requests].sort((a, b) => {
+			const first = (r: RecordedRequest) =>
+				String(
+					(r.body as { phoneCalls: Array<{ toPhoneNumber: string }> }).phoneCalls[0]?.toPhoneNumber,
+				);
+			return first(a).localeCompare(first(b));
+		});
 	const batchSizes = (requests: RecordedRequest[]) =>
-		requests.map((r) => (r.body as { phoneCalls: unknown[] }).phoneCalls.length);
+		inInputOrder(requests).map((r) => (r.body as { phoneCalls: unknown[] }).phoneCalls.length);
 
 	test('250 items with batch size 100: 3 requests, 250 results each paired to its item', async () => {
 		const { execution, output, requests } = await run('create many', rows(250), many);
@@ -251,6 +262,8 @@ describe('Phone Call → Create Many', () => {
 			method: 'POST',
 			path: '/v1/phoneCalls/batch',
 			times: 1,
+			// The first batch (rows 0 to 100), whenever it arrives.
+			bodyContains: `"${phoneOf(0)}"`,
 			fault: { status: 400, body: { error: { message: 'Invalid batch', statusCode: 400 } } },
 		});
 		const input = rows(250);
@@ -261,7 +274,7 @@ describe('Phone Call → Create Many', () => {
 		expect(execution.status).toBe('success');
 		// Row 7 never left n8n; the others went out in full batches.
 		expect(batchSizes(requests)).toEqual([100, 100, 49]);
-		expect(requests.map((r) => r.status)).toEqual([400, 200, 200]);
+		expect(inInputOrder(requests).map((r) => r.status)).toEqual([400, 200, 200]);
 		expect(output.map((item) => item.pairedItem)).toEqual(input.map((_, item) => ({ item })));
 		expect(output[7].json).toEqual({
 			error: expect.stringMatching(
@@ -300,7 +313,11 @@ describe('Phone Call → Create Many', () => {
 			times: 1,
 			fault: { status: 500 },
 		});
-		const { execution, requests } = await run('create many 500', rows(250), many);
+		// One batch at a time, so that "the second batch" is the second one sent.
+		const { execution, requests } = await run('create many 500', rows(250), {
+			...many,
+			requestOptions: { requestsInParallel: 1 },
+		});
 		expect(execution.status).toBe('error');
 		const error = executionError(execution);
 		expect(error.message).toMatch(

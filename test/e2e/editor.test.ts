@@ -169,11 +169,6 @@ function expectedFields(
 			node,
 			description,
 		) ?? {};
-	const shown = description.properties.filter(
-		(property) =>
-			property.type !== 'hidden' &&
-			NodeHelpers.displayParameter(values, property, node, description),
-	);
 	// n8n's editor shows the credential field in place of the last shown field that the node's
 	// credentials depend on (their displayOptions, e.g. Add Webhook Secret), or first when none is
 	// shown (n8n 2.41.1's ParameterInputList, indexToShowSlotAt).
@@ -181,6 +176,22 @@ function expectedFields(
 		(description.credentials ?? []).flatMap((credential) =>
 			Object.keys(credential.displayOptions?.show ?? {}),
 		),
+	);
+	// The field every credential depends on (HelloAnnie's Authentication) is not shown as a field:
+	// n8n's editor offers the credentials of every authentication in the credential field and sets
+	// the field from the one picked (n8n 2.41.1's getMainAuthField), as for its own nodes.
+	const credentialTypes = description.credentials ?? [];
+	const mainAuth =
+		credentialTypes.length > 1
+			? [...dependencies].find((name) =>
+					credentialTypes.every((credential) => credential.displayOptions?.show?.[name]),
+				)
+			: undefined;
+	const shown = description.properties.filter(
+		(property) =>
+			property.type !== 'hidden' &&
+			property.name !== mainAuth &&
+			NodeHelpers.displayParameter(values, property, node, description),
 	);
 	let credentialAt = 0;
 	shown.forEach((property, index) => {
@@ -633,8 +644,12 @@ describeWithBrowser('the node panels in the n8n editor (headless Chromium)', () 
 		const seen: Array<{ node: string; credential: string; list: string }> = [];
 		const expected: typeof seen = [];
 		for (const type of types.filter((candidate) => !candidate.group.includes('trigger'))) {
-			const credential = working.find((c) => c.type === type.credentials?.[0]?.name);
-			if (!credential) throw new Error(`no working credential for ${type.displayName}`);
+			// Any working credential of the node's types: with two authentications (HelloAnnie's API
+			// key and OAuth2), n8n picks the most recent of either and sets Authentication to match.
+			const usable = working.filter((c) =>
+				(type.credentials ?? []).some((wanted) => wanted.name === c.type),
+			);
+			if (!usable.length) throw new Error(`no working credential for ${type.displayName}`);
 			await openNodesPanel(`e2e new ${type.displayName} node`);
 			await searchNodesPanel(type.displayName);
 			await page
@@ -681,7 +696,9 @@ describeWithBrowser('the node panels in the n8n editor (headless Chromium)', () 
 			seen.push({ node: type.displayName, credential: chosen, list });
 			expected.push({
 				node: type.displayName,
-				credential: credential.name,
+				credential: usable.some((c) => c.name === chosen)
+					? chosen
+					: usable.map((c) => c.name).join(' or '),
 				list: list === 'no list on this panel' ? list : 'loaded',
 			});
 		}

@@ -100,7 +100,11 @@ describe('examples/helloannie-appointment-confirmation-call.json', () => {
 		}
 		// The Wait node really waited between the call and the read.
 		expect(requests[1].at - requests[0].at).toBeGreaterThanOrEqual(WAIT_SECONDS * 1000 - 50);
-		expect(nodeOutput(execution, example.callNode)[0].json).toEqual({ conversationId });
+		expect(nodeOutput(execution, example.callNode)[0].json).toEqual({
+			conversationId,
+			skipped: false,
+			skipReason: null,
+		});
 	});
 
 	test('a finished call whose summary confirms comes back as confirmed', async () => {

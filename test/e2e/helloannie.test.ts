@@ -20,6 +20,8 @@ const FROM = '+15551234567';
 /** From Number is a resource locator: what the editor saves when the number is typed in. */
 const FROM_NUMBER = { __rl: true, mode: 'number', value: FROM };
 const WRONG_KEY_PATTERN = /HelloAnnie did not accept the API key \(HTTP 401\)/;
+/** The item of a placed call or SMS: HelloAnnie's answer, and not skipped (a skipped one has skipped: true). */
+const PLACED = { conversationId: expect.stringMatching(UUID), skipped: false, skipReason: null };
 
 const suite = operationSuite('helloannie', { type: NODE_TYPES.helloAnnie, name: 'HelloAnnie' });
 
@@ -58,7 +60,7 @@ describe('Call → Start', () => {
 		);
 		expect(execution.status).toBe('success');
 		expect(output).toHaveLength(1);
-		expect(output[0].json).toEqual({ conversationId: expect.stringMatching(UUID) });
+		expect(output[0].json).toEqual(PLACED);
 		expect(output[0].pairedItem).toEqual({ item: 0 });
 
 		expect(requests).toHaveLength(1);
@@ -170,11 +172,11 @@ describe("expressions in n8n's own engine", () => {
 				{ item: 1 },
 				{ item: 2 },
 			]);
-			expect(output[0].json).toEqual({ conversationId: expect.stringMatching(UUID) });
+			expect(output[0].json).toEqual(PLACED);
 			// The second item has no name, and its First Name expression then refers to a node that
 			// is not there: n8n's own error for it.
 			expect(output[1].json.error).toMatch(/Referenced node doesn't exist/);
-			expect(output[2].json).toEqual({ conversationId: expect.stringMatching(UUID) });
+			expect(output[2].json).toEqual(PLACED);
 		},
 	);
 });
@@ -199,10 +201,7 @@ describe('SMS → Start Conversation', () => {
 		);
 		expect(execution.status).toBe('success');
 		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
-		expect(output.map((item) => item.json)).toEqual([
-			{ conversationId: expect.stringMatching(UUID) },
-			{ conversationId: expect.stringMatching(UUID) },
-		]);
+		expect(output.map((item) => item.json)).toEqual([PLACED, PLACED]);
 		expect(requests.map(wire)).toEqual([
 			{
 				method: 'POST',
@@ -669,7 +668,9 @@ describe("From Number and Bot lists (the editor's resource locator search)", () 
 				methodName,
 				filter,
 				nodeTypeAndVersion: { name: NODE_TYPES.helloAnnie, version: 1 },
-				currentNodeParameters: parameters,
+				// As the editor sends them: with every default filled in, Authentication included
+				// (n8n offers a credential only where its Authentication choice shows it).
+				currentNodeParameters: { authentication: 'apiKey', ...parameters },
 				credentials: { [credential.type]: { id: credential.id, name: credential.name } },
 			},
 		);
@@ -746,12 +747,12 @@ describe('errors', () => {
 		);
 		expect(execution.status).toBe('success');
 		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
-		expect(output[0].json).toEqual({ conversationId: expect.stringMatching(UUID) });
+		expect(output[0].json).toEqual(PLACED);
 		expect(output[1].json).toEqual({
 			error: PHONE_RULE,
 			details: { description: 'Nothing was sent for this item.' },
 		});
-		expect(output[2].json).toEqual({ conversationId: expect.stringMatching(UUID) });
+		expect(output[2].json).toEqual(PLACED);
 		// The refused item never reached HelloAnnie.
 		expect(requests.map((r) => (r.body as { toNumber: string }).toNumber)).toEqual([
 			'+15559876543',
@@ -783,7 +784,7 @@ describe('errors', () => {
 				description: expect.stringMatching(/it was not sent again, so it cannot happen twice/),
 			},
 		});
-		expect(output[1].json).toEqual({ conversationId: expect.stringMatching(UUID) });
+		expect(output[1].json).toEqual(PLACED);
 		expect(requests.map((r) => [r.method, r.path, r.status])).toEqual([
 			['POST', '/calls', 500],
 			['POST', '/calls', 200],
@@ -801,7 +802,8 @@ describe('errors', () => {
 		const { execution, requests } = await suite.run(
 			'call 500 stop',
 			[{ phone: '+15559876543' }, { phone: '+15553332222' }],
-			callParameters,
+			// One request at a time: with more in parallel the next row may already be on its way.
+			{ ...callParameters, requestOptions: { requestsInParallel: 1 } },
 		);
 		expect(execution.status).toBe('error');
 		const error = executionError(execution);

@@ -236,7 +236,9 @@ test(`${CALLS} bookings at once: each runs on a worker, places its call exactly 
 		return {
 			toNumber,
 			output: nodeOutput(execution, example.callNode).map((item) => item.json),
-			expected: [{ conversationId: conversationOf.get(toNumber) }],
+			expected: [
+				{ conversationId: conversationOf.get(toNumber), skipped: false, skipReason: null },
+			],
 		};
 	});
 	for (const { output, expected } of outputs) expect(output).toEqual(expected);
@@ -621,6 +623,8 @@ test('Max Wait passes without a callback: the execution continues with the call 
 		contactId: expect.any(String),
 		waitedSeconds: 2,
 		createResponse: { outboundCallId: callId, status: 'calling' },
+		skipped: false,
+		skipReason: null,
 	});
 	// The call's ID stays with the execution: $execution.customData.get('callId').
 	expect(execution.data.resultData.metadata).toMatchObject({ callId });

@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
+import { DEFAULT_REQUESTS_IN_PARALLEL } from '../../nodes/shared/options';
 import { nodeOutput, type CredentialRef, type WorkflowJson } from '../harness/client';
 import { NODE_TYPES } from '../harness/project';
 import { startReceiver } from '../sandbox/receiver';
@@ -154,8 +155,15 @@ describe('HelloAnnie Call → Start with 10 appointments, the eighth going wrong
 			(r) => r.method === 'POST' && r.path === '/calls',
 		);
 
-	async function workflowOf(items: IDataObject[]): Promise<string> {
-		const workflow = operationWorkflow('part-way', items, parameters, {
+	async function workflowOf(items: IDataObject[], requestsInParallel?: number): Promise<string> {
+		const withParallel =
+			requestsInParallel === undefined
+				? parameters
+				: {
+						...parameters,
+						requestOptions: { ...(parameters.requestOptions as IDataObject), requestsInParallel },
+					};
+		const workflow = operationWorkflow('part-way', items, withParallel, {
 			credential: ctx.state.credentials.helloAnnie,
 		});
 		return (await ctx.n8n.createWorkflow(workflow)).id;
@@ -175,44 +183,64 @@ describe('HelloAnnie Call → Start with 10 appointments, the eighth going wrong
 		expect(await posted()).toHaveLength(0);
 	});
 
-	test('HelloAnnie refuses the eighth (400): the failed execution names the 7 conversations placed; a re-run dials only the last 3', async () => {
-		await ctx.sandbox.inject({
-			provider: 'helloannie',
-			method: 'POST',
-			path: '/calls',
-			skip: 7,
-			fault: { status: 400, body: { success: false, message: 'Number is not on the allowlist' } },
-		});
-		const workflowId = await workflowOf(appointments);
-		const failed = await run(workflowId);
-		expect(failed.status).toBe('error');
-		const error = executionError(failed);
-		expect(error.message).toBe(
-			'HelloAnnie refused the request (HTTP 400): Number is not on the allowlist',
-		);
-		const placed = [
-			...(error.description ?? '').matchAll(/item (\d) \(conversationId ([0-9a-f-]{36})\)/g),
-		].map((m) => [Number(m[1]), m[2]]);
-		expect(placed.map(([item]) => item)).toEqual([0, 1, 2, 3, 4, 5, 6]);
-		expect(new Set(placed.map(([, id]) => id)).size).toBe(7);
-		expect(error.description).toContain(
-			'Before this error, this run placed 7 calls, which will not be sent again',
-		);
-		expect(error.description).toContain(
-			'Its Deduplication Key was released, so it can be run again.',
-		);
+	test.each([
+		[1, 'one request at a time'],
+		[DEFAULT_REQUESTS_IN_PARALLEL, 'the default Requests in Parallel'],
+	])(
+		'HelloAnnie refuses the eighth (400), %i in parallel (%s): the failed execution names every call placed; a re-run dials only the others',
+		async (inParallel) => {
+			await ctx.sandbox.inject({
+				provider: 'helloannie',
+				method: 'POST',
+				path: '/calls',
+				bodyContains: appointments[7].phone,
+				fault: { status: 400, body: { success: false, message: 'Number is not on the allowlist' } },
+			});
+			const workflowId = await workflowOf(appointments, inParallel);
+			const failed = await run(workflowId);
+			expect(failed.status).toBe('error');
+			const error = executionError(failed);
+			expect(error.message).toBe(
+				'HelloAnnie refused the request (HTTP 400): Number is not on the allowlist',
+			);
+			// What the sandbox created, by item: the calls the error must name.
+			const accepted = (await posted()).filter((r) => r.status === 200);
+			const created = new Set(
+				accepted.map((r) =>
+					appointments.findIndex((a) => a.phone === (r.body as { toNumber: string }).toNumber),
+				),
+			);
+			const placed = [
+				...(error.description ?? '').matchAll(/item (\d) \(conversationId ([0-9a-f-]{36})\)/g),
+			].map((m): [number, string] => [Number(m[1]), m[2]]);
+			expect(placed.map(([item]) => item)).toEqual([...created].sort((a, b) => a - b));
+			expect(new Set(placed.map(([, id]) => id)).size).toBe(created.size);
+			// Each item at most once; one at a time, nothing after the eighth was sent.
+			expect(accepted).toHaveLength(created.size);
+			if (inParallel === 1) expect([...created.keys()]).toEqual([0, 1, 2, 3, 4, 5, 6]);
+			else expect([...created.keys()]).toEqual(expect.arrayContaining([0, 1, 2, 3, 4, 5, 6]));
+			expect(error.description).toContain(
+				`Before this error, this run placed ${created.size} calls, which will not be sent again`,
+			);
+			expect(error.description).toContain(
+				'Its Deduplication Key was released, so it can be run again.',
+			);
 
-		const before = (await posted()).length;
-		const rerun = await run(workflowId);
-		expect(rerun.status).toBe('success');
-		const redialed = (await posted())
-			.slice(before)
-			.map((r) => (r.body as { toNumber: string }).toNumber);
-		expect(redialed).toEqual(appointments.slice(7).map((a) => a.phone));
-		expect(nodeOutput(rerun, 'HelloAnnie').map((item) => item.json.skipReason ?? 'placed')).toEqual(
-			[...Array(7).fill('duplicate'), 'placed', 'placed', 'placed'],
-		);
-	});
+			const before = (await posted()).length;
+			const rerun = await run(workflowId);
+			expect(rerun.status).toBe('success');
+			const notPlaced = appointments.map((_, i) => i).filter((i) => !created.has(i));
+			const redialed = (await posted())
+				.slice(before)
+				.map((r) => (r.body as { toNumber: string }).toNumber);
+			expect(redialed.sort()).toEqual(notPlaced.map((i) => appointments[i].phone).sort());
+			expect(
+				nodeOutput(rerun, 'HelloAnnie').map((item) =>
+					item.json.skipped ? item.json.skipReason : 'placed',
+				),
+			).toEqual(appointments.map((_, i) => (created.has(i) ? 'duplicate' : 'placed')));
+		},
+	);
 });
 
 describe('AlloMia Create Outbound waiting On Provider Callback', () => {

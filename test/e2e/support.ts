@@ -15,6 +15,7 @@ import {
 } from '../harness/client';
 import { acquireDirLock, releaseDirLock } from '../harness/lock';
 import { NODE_TYPES } from '../harness/project';
+import type { CallEndOutcome } from '../sandbox/callEnding';
 import type { AICALLER_FIXTURES } from '../sandbox/providers/aicaller';
 import type {
 	AlloMiaCompletion,
@@ -38,6 +39,8 @@ interface FaultRuleJson {
 	times?: number | 'Infinity';
 	/** Matching requests let through before the fault applies. */
 	skip?: number;
+	/** Only requests whose raw body contains this text (e.g. one row's phone number). */
+	bodyContains?: string;
 	fault:
 		| { status: number; body?: unknown; headers?: Record<string, string> }
 		| { kind: string; ms?: number };
@@ -103,6 +106,19 @@ class SandboxControl {
 		await this.call('POST', `/aicaller/calls/${encodeURIComponent(id)}/complete`, {
 			outcome,
 			...(statusExtraInfo ? { statusExtraInfo } : {}),
+		});
+	}
+
+	/**
+	 * Ends a HelloAnnie call: its conversation is CLOSED, with the summary, topic and tag of the
+	 * outcome (HelloAnnie documents no end reason: see the sandbox's endCall).
+	 */
+	async endHelloAnnieCall(
+		conversationId: string,
+		outcome: CallEndOutcome = 'completed',
+	): Promise<void> {
+		await this.call('POST', `/helloannie/conversations/${encodeURIComponent(conversationId)}/end`, {
+			outcome,
 		});
 	}
 

@@ -7,10 +7,41 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-import type { WorkflowJson } from './client';
+import type { IDataObject } from 'n8n-workflow';
+
+import { nodeOutput, type Execution, type WorkflowJson } from './client';
 import { CREDENTIAL_TYPES, REPO_ROOT } from './project';
 
 const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');
+
+/**
+ * The node names the three call-outcome-routing examples share: one Switch, the same outputs and
+ * the same row nodes, whichever provider places the call.
+ */
+const OUTCOME_ROUTING = {
+	webhookNode: 'Appointment webhook',
+	callNode: 'Call the patient',
+	switchNode: 'Route by outcome',
+	smsNode: 'SMS follow-up',
+	/** The Switch's outputs, in order: its five rules, then the fallback. */
+	switchOutputs: [
+		'not called',
+		'completed',
+		'voicemail',
+		'call_later',
+		'do_not_call',
+		'anything else',
+	],
+	/** The Edit Fields nodes that write the row a spreadsheet would get, one per way a call ends. */
+	rowNodes: [
+		'Not called',
+		'Mark confirmed',
+		'Mark voicemail',
+		'Schedule call back',
+		'Flag do not call',
+		'Retry later',
+	],
+} as const;
 
 export const EXAMPLES = {
 	appointment: {
@@ -60,7 +91,34 @@ export const EXAMPLES = {
 		transcriptNode: 'Save transcript',
 		recordingNode: 'Save recording',
 	},
+	helloAnnieRouting: {
+		file: 'helloannie-call-outcome-routing.json',
+		provider: 'helloannie',
+		/** The provider's create request, and where the number called is in its body. */
+		createPath: '/calls',
+		calleeField: 'toNumber',
+		...OUTCOME_ROUTING,
+	},
+	alloMiaRouting: {
+		file: 'allomia-call-outcome-routing.json',
+		provider: 'allomia',
+		createPath: '/api/outbound',
+		calleeField: 'phoneNumber',
+		...OUTCOME_ROUTING,
+	},
+	aiCallerRouting: {
+		file: 'aicaller-call-outcome-routing.json',
+		provider: 'aicaller',
+		createPath: '/v1/phoneCalls',
+		calleeField: 'toPhoneNumber',
+		...OUTCOME_ROUTING,
+	},
 } as const;
+
+export type RoutingExample =
+	| (typeof EXAMPLES)['helloAnnieRouting']
+	| (typeof EXAMPLES)['alloMiaRouting']
+	| (typeof EXAMPLES)['aiCallerRouting'];
 
 /** The id the examples carry; n8n users pick their own credential after importing. */
 const CREDENTIAL_PLACEHOLDER = 'REPLACE_WITH_HELLOANNIE_CREDENTIAL_ID';
@@ -229,4 +287,39 @@ export function sampleBooking(waitSeconds: number) {
 		},
 		waitSeconds,
 	};
+}
+
+/** What a booking system would POST to the call-outcome-routing examples (a fictional patient). */
+export function sampleAppointment(
+	appointmentId: string,
+	patient: { id: string; firstName: string; lastName: string; phone: string },
+) {
+	return {
+		patient: { ...patient, timeZone: 'America/New_York' },
+		appointment: { id: appointmentId, start: '2026-06-02T10:00:00-04:00' },
+	};
+}
+
+/**
+ * What one execution of a call-outcome-routing example did: the Switch output its item took, and
+ * the row node that ran with the row it wrote. Throws unless exactly one output and one row node
+ * got the item: the Switch sends each item one way.
+ */
+export function routedRow(
+	execution: Execution,
+	example: RoutingExample,
+): { output: string; node: string; row: IDataObject } {
+	const run = execution.data.resultData.runData[example.switchNode]?.[0];
+	const outputs = example.switchOutputs.filter(
+		(_, index) => (run?.data?.main?.[index] ?? []).length > 0,
+	);
+	const ran = example.rowNodes.filter((node) => execution.data.resultData.runData[node]);
+	if (outputs.length !== 1 || ran.length !== 1)
+		throw new Error(
+			`execution ${execution.id} (${execution.status}): Switch outputs [${outputs.join(', ')}], row nodes [${ran.join(', ')}]`,
+		);
+	const rows = nodeOutput(execution, ran[0]);
+	if (rows.length !== 1)
+		throw new Error(`execution ${execution.id}: "${ran[0]}" wrote ${rows.length} rows`);
+	return { output: outputs[0], node: ran[0], row: rows[0].json };
 }

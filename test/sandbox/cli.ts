@@ -5,10 +5,12 @@
  *
  * Prints one JSON line on stdout once listening:
  *   {"url":"http://127.0.0.1:4010","baseUrls":{"helloAnnie":"…/helloannie/v1","alloMia":"…/allomia","aiCaller":"…/aicaller"},"pid":123}
+ * and on stderr what to type into the nodes (the keys and IDs the sandbox knows, banner.ts),
  * then serves until SIGTERM or SIGINT. Drive it over HTTP with /__sandbox/… (see README.md).
  */
 import { parseArgs } from 'node:util';
 
+import { sandboxValuesBanner } from './banner';
 import { parseCallSeconds, parseOutcomeWeights, type CallEndingOptions } from './callEnding';
 import {
 	startSandbox,
@@ -150,6 +152,8 @@ async function main(): Promise<void> {
 	process.stdout.write(
 		`${JSON.stringify({ url: sandbox.url, baseUrls: sandbox.baseUrls, pid: process.pid })}\n`,
 	);
+	// stderr: stdout stays the one JSON line that programs read.
+	process.stderr.write(`${sandboxValuesBanner().join('\n')}\n`);
 
 	let stopping = false;
 	const stop = (signal: NodeJS.Signals): void => {

@@ -247,11 +247,16 @@ describe('Phone Call → Create Many', () => {
 		expect(result.items[8].json.toPhoneNumber).toBe(input[8].phone);
 	});
 
-	test('without continueOnFail an invalid item stops the node before anything is sent', async () => {
+	test('without continueOnFail an invalid row stops the node before anything is sent, named by its row and item', async () => {
 		const input = rows(150);
 		input[120].phone = '12';
 		const result = await runAiCaller(sandbox, many(100), { items: input });
-		expect(result.error?.message).toMatch(/^To Phone Number \(toPhoneNumber\)/);
+		expect(result.error?.message).toBe(
+			'In row 121 (item 120), To Phone Number (toPhoneNumber) must be a full phone number with its country code, like +15559876543 for the US or +442079460958 for the UK (international "E.164" format): add the country code, or set Options → Default Country Code',
+		);
+		expect(result.error?.description).toBe(
+			'Nothing was sent for this item.\nNothing was sent for any row: every row is checked before the first batch goes out.',
+		);
 		expect(result.error?.context?.itemIndex).toBe(120);
 		expect(requests()).toHaveLength(0);
 	});

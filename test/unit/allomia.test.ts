@@ -36,6 +36,8 @@ describe('Call → Create Outbound', () => {
 					contactId: expect.stringMatching(UUID),
 					status: 'calling',
 					message: 'Outbound call dispatched',
+					skipped: false,
+					skipReason: null,
 				},
 				pairedItem: { item: 0 },
 			},
@@ -258,6 +260,8 @@ describe('Call → Create Outbound → Wait for Call to End', () => {
 				linksExpireAt: expect.any(String),
 				waitedSeconds: expect.any(Number),
 				createResponse: { outboundCallId: id, status: 'calling' },
+				skipped: false,
+				skipReason: null,
 			});
 			expect(Object.keys(json).slice(0, 8)).toEqual([
 				'outboundCallId',

@@ -27,13 +27,12 @@
  *     a literal of the code (checked the same way, a few levels deep), so that a message composed
  *     of several literals (a field's label, its rule) is found, while a reworded one is not.
  *
- * The examples of the Default Country Code table in docs/fields.md are checked against
- * normalizePhoneNumber as well.
+ * The example phone numbers of README.md and docs/ (docs/fields.md's Default Country Code table
+ * among them) are checked in example-values.test.ts.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
-import { normalizePhoneNumber, parseCountryCode } from '../../nodes/shared/phone';
 import { anchorsOf, blank, withoutBlocks } from './markdown';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -563,61 +562,5 @@ describe('messages quoted in README.md and docs/ are messages the code gives', (
 			})
 			.map((quote) => `${quote.file}:${quote.line} *"${quote.text}"*`);
 		expect(notGiven).toEqual([]);
-	});
-});
-
-describe('docs/fields.md: the Default Country Code examples are what the node sends', () => {
-	const FILE = 'docs/fields.md';
-	const HEADER = /^\|\s*Default Country Code\s*\|\s*Number in the input\s*\|\s*Sent\s*\|/m;
-
-	test('every row of the table', () => {
-		const markdown = read(FILE);
-		const header = HEADER.exec(markdown);
-		expect(
-			header
-				? 'found'
-				: `${FILE} has no table with the header | Default Country Code | Number in the input | Sent |`,
-		).toBe('found');
-		const rows = markdown
-			.slice(header!.index)
-			.split('\n')
-			.slice(2)
-			.filter(
-				(line, index, lines) =>
-					line.startsWith('|') && lines.slice(0, index).every((before) => before.startsWith('|')),
-			);
-		expect(rows.length).toBeGreaterThan(5);
-		const wrong: string[] = [];
-		for (const row of rows) {
-			const [codeCell, input, sent] = row
-				.split('|')
-				.slice(1, 4)
-				.map((cell) => cell.trim());
-			// The cell may explain itself after the code: "+32 (no plan of its own)".
-			const code = codeCell.split(/\s+/)[0];
-			const number = /`([^`]+)`/.exec(input)?.[1];
-			const expected = /^refused/.test(sent) ? undefined : /`([^`]+)`/.exec(sent)?.[1];
-			if (number === undefined || (expected === undefined && !/^refused/.test(sent))) {
-				wrong.push(`${row}: the number and what is sent must be in backticks (or "refused")`);
-				continue;
-			}
-			// "any": whatever Default Country Code is, also none.
-			const codes =
-				code === 'empty'
-					? [undefined]
-					: code === 'any'
-						? [undefined, '1', '44', '33']
-						: [parseCountryCode(code)];
-			if (codes.includes(undefined) && code !== 'empty' && code !== 'any') {
-				wrong.push(`${row}: "${code}" is not a country calling code, "empty" or "any"`);
-				continue;
-			}
-			for (const countryCode of codes) {
-				const actual = normalizePhoneNumber(number, countryCode);
-				if (actual !== expected)
-					wrong.push(`${row}: with ${countryCode ?? 'no'} country code, ${actual ?? 'refused'}`);
-			}
-		}
-		expect(wrong).toEqual([]);
 	});
 });

@@ -119,6 +119,7 @@ describe('Deduplication Key', () => {
 			json: { skipped: true, skipReason: 'duplicate', deduplicationKey: 'appt-1' },
 			pairedItem: { item: 1 },
 		});
+		expect(first.items[0].json).toMatchObject({ skipped: false, skipReason: null });
 		expect(first.items[0].json.conversationId).toBeDefined();
 
 		const second = await runHelloAnnie(sandbox, annieCall(byKey), {
@@ -365,11 +366,13 @@ describe('Calling Hours', () => {
 		expect(created()).toHaveLength(1);
 		const batch = (created()[0].body as { phoneCalls: IDataObject[] }).phoneCalls;
 		expect(batch.map((call) => call.toPhoneNumber)).toEqual(['+15559876543', '+15559876545']);
-		expect(result.items.map((item) => item.json.skipReason ?? 'sent')).toEqual([
-			'sent',
-			'duplicate',
-			'outsideCallingHours',
-			'sent',
+		// Every item carries skipped and skipReason, a placed one as not skipped, so that both are
+		// in the output's fields whichever items were skipped.
+		expect(result.items.map((item) => [item.json.skipped, item.json.skipReason])).toEqual([
+			[false, null],
+			[true, 'duplicate'],
+			[true, 'outsideCallingHours'],
+			[false, null],
 		]);
 		expect(result.items.map((item) => item.pairedItem)).toEqual(
 			[0, 1, 2, 3].map((item) => ({ item })),

@@ -37,7 +37,12 @@ describe('Call → Start', () => {
 		// Same fields, same values, same order as the page's example.
 		expect(request.rawBody).toBe(JSON.stringify(HELLOANNIE_START_CALL_EXAMPLE.body));
 		expect(result.items).toHaveLength(1);
-		expect(result.items[0].json).toEqual({ conversationId: expect.stringMatching(UUID) });
+		// The answer, and the skip fields every placed item carries (a skipped one: skipped: true).
+		expect(result.items[0].json).toEqual({
+			conversationId: expect.stringMatching(UUID),
+			skipped: false,
+			skipReason: null,
+		});
 		expect(result.items[0].pairedItem).toEqual({ item: 0 });
 		// The conversation now exists at the provider.
 		const created = sandbox.helloAnnie.state.conversations.find(
@@ -222,7 +227,7 @@ describe('SMS → Start Conversation', () => {
 		expectDocumentedRequest(request, 'POST', '/sms');
 		expect(request.rawBody).toBe(JSON.stringify(HELLOANNIE_START_SMS_EXAMPLE.body));
 		expect(result.items.map((i) => i.json)).toEqual([
-			{ conversationId: expect.stringMatching(UUID) },
+			{ conversationId: expect.stringMatching(UUID), skipped: false, skipReason: null },
 		]);
 	});
 

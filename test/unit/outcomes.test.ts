@@ -590,6 +590,70 @@ describe('AICaller Phone Call → Get, Get Many, the wait and the trigger', () =
 		}
 	});
 
+	describe('call_later fed back into Create: scheduled for the moment the person asked for', () => {
+		/** The ended call a Switch on endReason routes to "call back": the output of Phone Call → Get. */
+		async function calledBackItem(callBackAt: string): Promise<IDataObject> {
+			const id = await placeAiCallerCall();
+			await sandbox.aiCaller.complete(id, 'completed', {
+				statusCode: 'CALL_LATER',
+				dateTime: callBackAt,
+			});
+			const json = await getAiCallerCall(id);
+			expect(json).toMatchObject({ endReason: 'call_later', callBackAt });
+			return json;
+		}
+		/** Phone Call → Create as the example workflow maps it: the person and the time from the item. */
+		const callBack = (requestOptions: IDataObject = {}) => ({
+			...aiCallerCall,
+			nameOfHuman: '={{ $json.nameOfHuman }}',
+			toPhoneNumber: '={{ $json.toPhoneNumber }}',
+			additionalFields: { callDelayedUntil: '={{ $json.callBackAt }}' },
+			requestOptions,
+		});
+		const hours = (earliest: string, latest: string) => ({
+			hours: {
+				timeZone: 'UTC',
+				earliest,
+				latest,
+				days: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'],
+				outsideHours: 'schedule',
+			},
+		});
+		const lastCreate = () =>
+			sandbox
+				.requestsFor('aicaller')
+				.filter((r) => r.method === 'POST' && r.path.endsWith('/phoneCalls'))
+				.at(-1);
+
+		test('within Calling Hours: the call is created for callBackAt', async () => {
+			const item = await calledBackItem('2030-03-11T15:00:00Z');
+			const result = await runAiCaller(
+				sandbox,
+				callBack({ callingHours: hours('09:00', '20:00') }),
+				{ items: [item] },
+			);
+			expect(result.error).toBeUndefined();
+			expect(lastCreate()?.body).toMatchObject({
+				nameOfHuman: 'Jane',
+				toPhoneNumber: '+15550102030',
+				callDelayedUntil: '2030-03-11T15:00:00.000Z',
+			});
+			expect(lastCreate()?.valid).toBe(true);
+			expect(result.items[0].json).toMatchObject({ skipped: false, status: 'queued' });
+		});
+
+		test('callBackAt outside Calling Hours: the call is created for the next allowed moment after it', async () => {
+			const item = await calledBackItem('2030-03-11T22:30:00Z');
+			const result = await runAiCaller(
+				sandbox,
+				callBack({ callingHours: hours('09:00', '20:00') }),
+				{ items: [item] },
+			);
+			expect(result.error).toBeUndefined();
+			expect(lastCreate()?.body).toMatchObject({ callDelayedUntil: '2030-03-12T09:00:00.000Z' });
+		});
+	});
+
 	test('the trigger: phoneCall.completed carries the vocabulary top-level, after event and before data', async () => {
 		const receiver = new TriggerReceiver(
 			new AiCallerTrigger(),

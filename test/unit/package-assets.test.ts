@@ -3,11 +3,25 @@
  * credential package.json's `n8n` section declares (new ones are covered as they are added),
  * light and dark icons that exist, are SVG and differ; a codex file (`<Node>.node.json`) with
  * categories, search aliases and documentation links; a documentationUrl per credential; and one
- * folder per provider, holding its action node and its trigger.
+ * folder per provider, holding its action node and its trigger. And the workflows in examples/,
+ * as users import them: node types and versions that exist, this package's parameters as its
+ * nodes declare them, connections that hold, and the credential placeholders the harness fills.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { ICredentialType, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import {
+	NodeHelpers,
+	type ICredentialType,
+	type INode,
+	type INodeParameters,
+	type INodeProperties,
+	type INodePropertyCollection,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+import { END_REASONS } from '../../nodes/shared/callOutcome';
+import type { WorkflowJson } from '../harness/client';
+import { EXAMPLES, prepareExample } from '../harness/examples';
 import { anchorsOf } from './markdown';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -216,3 +230,275 @@ describe.each(manifest.n8n.credentials.map((file) => ({ file, source: sourceOf(f
 		});
 	},
 );
+
+// -------------------------------------------------------------------------------------------------
+// examples/*.json
+
+const EXAMPLES_DIR = path.join(ROOT, 'examples');
+const exampleFiles = readdirSync(EXAMPLES_DIR).filter((file) => file.endsWith('.json'));
+const readWorkflow = (file: string) =>
+	JSON.parse(readFileSync(path.join(EXAMPLES_DIR, file), 'utf8')) as WorkflowJson;
+
+/**
+ * The versions n8n 2.41.1 (the version the package is tested with) ships of the n8n nodes the
+ * examples use, read from its n8n-nodes-base. A node missing here is added after checking there.
+ */
+const N8N_NODE_VERSIONS: Record<string, number[]> = {
+	'n8n-nodes-base.aggregate': [1],
+	'n8n-nodes-base.convertToFile': [1, 1.1],
+	'n8n-nodes-base.executeWorkflow': [1, 1.1, 1.2, 1.3, 1.4],
+	'n8n-nodes-base.executeWorkflowTrigger': [1, 1.1, 1.2],
+	'n8n-nodes-base.extractFromFile': [1, 1.1],
+	'n8n-nodes-base.if': [1, 2, 2.1, 2.2, 2.3],
+	'n8n-nodes-base.manualTrigger': [1],
+	'n8n-nodes-base.readWriteFile': [1, 1.1],
+	'n8n-nodes-base.respondToWebhook': [1, 1.1, 1.2, 1.3, 1.4, 1.5],
+	'n8n-nodes-base.set': [1, 2, 3, 3.1, 3.2, 3.3, 3.4, 3.5],
+	'n8n-nodes-base.splitOut': [1],
+	'n8n-nodes-base.stickyNote': [1],
+	'n8n-nodes-base.switch': [1, 2, 3, 3.1, 3.2, 3.3, 3.4],
+	'n8n-nodes-base.wait': [1, 1.1],
+	'n8n-nodes-base.webhook': [1, 1.1, 2, 2.1],
+};
+
+/** This package's node types as n8n names them once installed: `<package>.<node name>`. */
+const packageNodeTypes = new Map<string, INodeTypeDescription>(
+	nodes.flatMap(({ source }) =>
+		load<INodeType>(source)
+			.filter((type) => type.description !== undefined)
+			.map((type) => [`${manifest.name}.${type.description.name}`, type.description] as const),
+	),
+);
+
+const isExpression = (value: unknown) => typeof value === 'string' && value.startsWith('=');
+
+/**
+ * The parameter names in `values` that `properties` does not declare (or does not show for these
+ * values), and option values that are not among a field's options, as "path: problem". Nested
+ * collections and fixed collections are checked against their own fields.
+ */
+function unknownParameters(
+	properties: INodeProperties[],
+	values: INodeParameters,
+	node: INode,
+	description: INodeTypeDescription,
+	where: string,
+): string[] {
+	// What the editor has for these values, defaults included: what displayOptions are read against.
+	const resolved =
+		NodeHelpers.getNodeParameters(properties, values, true, false, node, description) ?? {};
+	const problems: string[] = [];
+	for (const [name, value] of Object.entries(values)) {
+		const at = `${where}${name}`;
+		const property = properties.find(
+			(candidate) =>
+				candidate.name === name &&
+				NodeHelpers.displayParameter(resolved, candidate, node, description, resolved),
+		);
+		if (!property) {
+			problems.push(`${at}: not a field shown here`);
+			continue;
+		}
+		if (property.type === 'options' && !isExpression(value)) {
+			const allowed = (property.options ?? []).map(
+				(option) => (option as { value: unknown }).value,
+			);
+			if (!allowed.includes(value))
+				problems.push(`${at}: ${String(value)} is not one of its options`);
+		}
+		if (property.type === 'collection' && value && typeof value === 'object') {
+			problems.push(
+				...unknownParameters(
+					(property.options ?? []) as INodeProperties[],
+					value as INodeParameters,
+					node,
+					description,
+					`${at}.`,
+				),
+			);
+		}
+		if (property.type === 'fixedCollection' && value && typeof value === 'object') {
+			for (const [groupName, entries] of Object.entries(value as INodeParameters)) {
+				const group = ((property.options ?? []) as INodePropertyCollection[]).find(
+					(candidate) => candidate.name === groupName,
+				);
+				if (!group) {
+					problems.push(`${at}.${groupName}: not a group of this field`);
+					continue;
+				}
+				for (const entry of Array.isArray(entries) ? entries : [entries])
+					problems.push(
+						...unknownParameters(
+							group.values,
+							entry as INodeParameters,
+							node,
+							description,
+							`${at}.${groupName}.`,
+						),
+					);
+			}
+		}
+	}
+	return problems;
+}
+
+/** How many outputs a node of an example has, as its type and parameters make them. */
+function outputCount(node: INode): number {
+	if (node.type === 'n8n-nodes-base.switch') {
+		const rules = (node.parameters.rules as { values?: unknown[] } | undefined)?.values ?? [];
+		const extra = (node.parameters.options as { fallbackOutput?: unknown } | undefined)
+			?.fallbackOutput;
+		return rules.length + (extra === 'extra' ? 1 : 0);
+	}
+	if (node.type === 'n8n-nodes-base.if') return 2;
+	return node.onError === 'continueErrorOutput' ? 2 : 1;
+}
+
+describe.each(exampleFiles)('examples/%s', (file) => {
+	const workflow = readWorkflow(file);
+
+	test("n8n's own nodes are types and versions n8n 2.41.1 ships", () => {
+		const wrong = workflow.nodes
+			.filter((node) => !packageNodeTypes.has(node.type))
+			.filter((node) => !N8N_NODE_VERSIONS[node.type]?.includes(node.typeVersion))
+			.map((node) => `${node.name}: ${node.type} v${node.typeVersion}`);
+		expect(wrong).toEqual([]);
+	});
+
+	test("this package's nodes use a resource, an operation and fields the node declares", () => {
+		const problems = workflow.nodes.flatMap((node) => {
+			const description = packageNodeTypes.get(node.type);
+			if (!description) return [];
+			const versions = [description.version].flat();
+			if (!versions.includes(node.typeVersion))
+				return [`${node.name}: ${node.type} has no version ${node.typeVersion}`];
+			return unknownParameters(
+				description.properties,
+				node.parameters,
+				node,
+				description,
+				`${node.name}: `,
+			);
+		});
+		expect(problems).toEqual([]);
+	});
+
+	test('node names and ids are unique, and every connection joins two nodes from an output the first has', () => {
+		const names = workflow.nodes.map((node) => node.name);
+		expect(new Set(names).size).toBe(names.length);
+		expect(new Set(workflow.nodes.map((node) => node.id)).size).toBe(names.length);
+		const problems: string[] = [];
+		for (const [source, byType] of Object.entries(workflow.connections)) {
+			const node = workflow.nodes.find((candidate) => candidate.name === source);
+			if (!node) {
+				problems.push(`${source}: no such node`);
+				continue;
+			}
+			const outputs = byType.main ?? [];
+			if (outputs.length > outputCount(node))
+				problems.push(
+					`${source}: ${outputs.length} outputs connected, it has ${outputCount(node)}`,
+				);
+			for (const target of outputs.flat())
+				if (target && !names.includes(target.node))
+					problems.push(`${source} → ${target.node}: no such node`);
+		}
+		expect(problems).toEqual([]);
+	});
+
+	test('credentials are the placeholders the harness (and the user) replace', () => {
+		// prepareExample throws on a credential that is not its provider's placeholder.
+		const prepared = prepareExample(file, {
+			credentialIds: { helloAnnie: 'ha-id', alloMia: 'am-id', aiCaller: 'ac-id' },
+		});
+		const ids = prepared.nodes.flatMap((node) =>
+			Object.values(node.credentials ?? {}).map((credential) => credential.id),
+		);
+		expect(ids.every((id) => ['ha-id', 'am-id', 'ac-id'].includes(String(id)))).toBe(true);
+	});
+});
+
+describe('the call-outcome-routing examples (HelloAnnie, AlloMia, AICaller)', () => {
+	const examples = [EXAMPLES.helloAnnieRouting, EXAMPLES.alloMiaRouting, EXAMPLES.aiCallerRouting];
+	const workflows = examples.map((example) => ({ example, workflow: readWorkflow(example.file) }));
+	const nodeOf = (workflow: WorkflowJson, name: string) => {
+		const node = workflow.nodes.find((candidate) => candidate.name === name);
+		if (!node) throw new Error(`${workflow.name} has no node "${name}"`);
+		return node;
+	};
+
+	test('route with the same Switch, whose outputs lead to the same nodes', () => {
+		const [first, ...others] = workflows.map(({ example, workflow }) => ({
+			switchNode: nodeOf(workflow, example.switchNode),
+			routes: workflow.connections[example.switchNode].main.map((targets) =>
+				(targets ?? []).map((target) => target.node),
+			),
+		}));
+		for (const other of others) expect(other).toEqual(first);
+		expect(first.routes).toEqual([
+			['Not called'],
+			['Mark confirmed'],
+			['SMS follow-up'],
+			['Schedule call back'],
+			['Flag do not call'],
+			['Retry later'],
+		]);
+	});
+
+	test("the Switch's outputs are the end reasons of nodes/shared/callOutcome.ts, then the fallback", () => {
+		for (const { example, workflow } of workflows) {
+			const { parameters } = nodeOf(workflow, example.switchNode);
+			const rules = (
+				parameters.rules as {
+					values: Array<{
+						outputKey: string;
+						conditions: { conditions: Array<{ leftValue: string; rightValue: unknown }> };
+					}>;
+				}
+			).values;
+			const names = [
+				...rules.map((rule) => rule.outputKey),
+				(parameters.options as { renameFallbackOutput: string }).renameFallbackOutput,
+			];
+			expect(names).toEqual(example.switchOutputs);
+			// The first rule takes the items the campaign guard skipped; every other one compares
+			// endReason with one of the vocabulary's values.
+			expect(rules[0].conditions.conditions[0].leftValue).toBe('={{ $json.skipped }}');
+			for (const rule of rules.slice(1)) {
+				const [condition] = rule.conditions.conditions;
+				expect(condition.leftValue).toBe('={{ $json.endReason }}');
+				expect(END_REASONS).toContain(condition.rightValue);
+				expect(rule.outputKey).toBe(condition.rightValue);
+			}
+		}
+	});
+
+	test("each row node writes the same columns, with the call ID under the provider's own name", () => {
+		const callIdFields = {
+			helloannie: 'conversationId',
+			allomia: 'outboundCallId',
+			aicaller: '_id',
+		};
+		for (const { example, workflow } of workflows) {
+			for (const name of example.rowNodes.filter((row) => row !== 'Not called')) {
+				const assignments = (
+					nodeOf(workflow, name).parameters.assignments as {
+						assignments: Array<{ name: string; value: string }>;
+					}
+				).assignments;
+				expect(assignments.map((a) => a.name).slice(0, 7)).toEqual([
+					'appointmentId',
+					'patientId',
+					'status',
+					'endReason',
+					'callBackAt',
+					'summary',
+					'callId',
+				]);
+				expect(assignments[6].value).toMatch(
+					new RegExp(`\\.${callIdFields[example.provider]} }}$`),
+				);
+			}
+		}
+	});
+});

@@ -106,7 +106,7 @@ export const phoneCallProperties: INodeProperties[] = [
 				type: 'dateTime',
 				default: '',
 				description:
-					'Schedule the call for later. Sent as ISO 8601 in UTC (…Z), as AICaller requires. Without an offset the workflow time zone applies. A time in the past is sent as it is: AICaller decides what it means.',
+					'Schedule the call for later. Sent as ISO 8601 in UTC (…Z), as AICaller requires. Without an offset the workflow time zone applies. A time in the past is sent as it is: AICaller decides what it means. To call back a person who asked for it, map {{ $json.callBackAt }} of a call that ended with endReason call_later; with Calling Hours and Outside Calling Hours set to Schedule for Next Allowed Time, a time outside them moves to their next opening.',
 			},
 			{
 				displayName: 'From Phone Number',
