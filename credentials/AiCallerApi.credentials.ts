@@ -26,6 +26,9 @@ export class AiCallerApi implements ICredentialType {
 			typeOptions: { password: true },
 			required: true,
 			default: '',
+			// n8n's form shows the hint under the field, the description as the label's tooltip.
+			// AICaller's pages show neither where the account shows the key nor what it looks like.
+			hint: 'The API key of your AICaller account. AICaller receives it in the aicaller-api-key header.',
 			description: 'The API key of your AICaller account (sent in the aicaller-api-key header)',
 		},
 		{

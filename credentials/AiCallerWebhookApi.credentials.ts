@@ -27,6 +27,8 @@ export class AiCallerWebhookApi implements ICredentialType {
 			required: true,
 			default: '',
 			placeholder: 'e.g. the output of: openssl rand -hex 32',
+			// n8n's form shows the hint under the field, the description as the label's tooltip.
+			hint: 'A secret you make up, at least 24 characters. AICaller does not issue it: the webhooks of your calls carry it.',
 			description:
 				'The secret of the webhook subscriptions, at least 24 characters. The AICaller Trigger refuses webhooks that do not carry it.',
 		},

@@ -33,14 +33,18 @@ export class AlloMiaApi implements ICredentialType {
 			typeOptions: { password: true },
 			required: true,
 			default: '',
+			// n8n's form shows the hint under the field, the description as the label's tooltip.
+			hint: 'In your AlloMia dashboard: Settings > API Keys > Add Key (AlloMia shows the key once). Or a tenant key the AlloMia team issued you.',
 			description:
-				'A tenant key issued by AlloMia, or an organization key from Settings > API Keys',
+				'A tenant key issued by AlloMia, or an organization key from Settings > API Keys (up to 5 per organization). AlloMia receives it as Authorization: Bearer <key>.',
 		},
 		{
 			displayName: 'Organization ID',
 			name: 'organizationId',
 			type: 'string',
 			default: '',
+			// AlloMia's pages do not say where its dashboard shows the ID: only where the API gives it.
+			hint: 'The ID of the AlloMia organization whose calls to read (the key must belong to it, or be a tenant key). Every call AlloMia returns carries it as organizationId, e.g. in the output of Call → Get.',
 			description:
 				'ID of your AlloMia organization. Used to test the key when saving and as the default organization of Call → Get Many.',
 		},

@@ -28,6 +28,8 @@ export class AlloMiaCallbackApi implements ICredentialType {
 			required: true,
 			default: '',
 			placeholder: 'e.g. the output of: openssl rand -hex 32',
+			// n8n's form shows the hint under the field, the description as the label's tooltip.
+			hint: 'A secret you make up: at least 24 characters, letters, digits and . _ ~ - only. AlloMia does not issue it.',
 			description:
 				'Secret that the Callback URL carries as ?token=…; at least 24 characters: letters, digits, . _ ~ -. The AlloMia Trigger refuses callbacks without it.',
 		},

@@ -27,7 +27,10 @@ export class HelloAnnieApi implements ICredentialType {
 			required: true,
 			default: '',
 			placeholder: 'annie-sk-v1-…',
-			description: "Created in HelloAnnie's Developer Portal (it starts with annie-sk-)",
+			// n8n's form shows the hint under the field, the description as the label's tooltip.
+			hint: "Generate it in HelloAnnie's Developer Portal, in your organization settings. It starts with annie-sk-.",
+			description:
+				"Created in HelloAnnie's Developer Portal (it starts with annie-sk-). HelloAnnie receives it as Authorization: Bearer <key>.",
 		},
 		{
 			displayName: 'Base URL',

@@ -47,6 +47,30 @@ export class HelloAnnieOAuth2Api implements ICredentialType {
 				"HelloAnnie's token endpoint. Change only to use another HelloAnnie environment or a local sandbox.",
 		},
 		{
+			// n8n's own Client ID and Client Secret fields (same names, types and display rules), with
+			// where HelloAnnie gives them. n8n's form shows the hint under the field, the description as
+			// the label's tooltip.
+			displayName: 'Client ID',
+			name: 'clientId',
+			type: 'string',
+			displayOptions: { show: { useDynamicClientRegistration: [false] } },
+			default: '',
+			required: true,
+			hint: "Create an OAuth client in HelloAnnie's Developer Portal, on your organization page: it gives the client_id and client_secret.",
+			description: "The client_id of an OAuth client from HelloAnnie's Developer Portal",
+		},
+		{
+			displayName: 'Client Secret',
+			name: 'clientSecret',
+			type: 'string',
+			displayOptions: { show: { useDynamicClientRegistration: [false] } },
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			hint: 'The client_secret the Developer Portal gave with the Client ID',
+			description: 'The client_secret of the same OAuth client',
+		},
+		{
 			displayName: 'Authorization URL',
 			name: 'authUrl',
 			type: 'hidden',

@@ -12,7 +12,7 @@ import { buildProperties } from '../shared/description';
 import { sharedProperties } from '../shared/options';
 import { executeOperation } from '../shared/router';
 import { secretCredentialTest } from '../shared/secretCredentials';
-import { aiCaller } from './provider';
+import { aiCaller, AICALLER_DESCRIPTION } from './provider';
 import { aiCallerResources } from './resources';
 import { WEBHOOK_SECRET } from './webhookSecret';
 
@@ -24,9 +24,7 @@ export class AiCaller implements INodeType {
 		group: ['output'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		// The nodes panel shows the trigger's description under this node's entry: the two begin alike.
-		description:
-			'Place AI phone calls with AICaller, one by one or in batches, and read their results',
+		description: AICALLER_DESCRIPTION,
 		defaults: { name: 'AICaller' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

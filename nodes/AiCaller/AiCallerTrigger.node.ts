@@ -21,6 +21,7 @@ import {
 } from '../shared/triggerRequests';
 import { describedCall } from '../shared/callOutcome';
 import { describePhoneCall } from './callOutcome';
+import { AICALLER_DESCRIPTION } from './provider';
 import { eventSelected, secretAccepted, withoutSecret, type SecretCheck } from './secretCheck';
 import { WEBHOOK_SECRET, withoutWebhookSecrets } from './webhookSecret';
 
@@ -43,10 +44,8 @@ export class AiCallerTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{$parameter["events"].join(", ")}}',
-		// n8n's nodes panel lists this trigger and the AICaller node as one entry under this
-		// description, where users look for calling: the action comes first.
-		description:
-			'Place AI phone calls with AICaller, one by one or in batches, and read their results. This trigger starts a workflow when AICaller sends a phone call webhook event (e.g. phoneCall.completed)',
+		// The AICaller node's words: n8n's nodes panel shows this description for both (see there).
+		description: AICALLER_DESCRIPTION,
 		defaults: { name: 'AICaller Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],

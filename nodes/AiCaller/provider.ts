@@ -4,6 +4,14 @@
  */
 import type { ProviderDefinition } from '../shared/types';
 
+/**
+ * The description of the AICaller node and of the AICaller Trigger, the same words for both: n8n
+ * 2.41.1's nodes panel lists the two as one entry, under the trigger's description, and shows it
+ * again above the entry's actions. A sentence about the trigger there reads as part of every action.
+ */
+export const AICALLER_DESCRIPTION =
+	'Place AI phone calls with AICaller, one by one or in batches, and read their results';
+
 export const aiCaller: ProviderDefinition = {
 	displayName: 'AICaller',
 	credentialType: 'aiCallerApi',

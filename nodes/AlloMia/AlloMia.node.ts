@@ -13,7 +13,7 @@ import { sharedProperties } from '../shared/options';
 import { executeOperation } from '../shared/router';
 import { secretCredentialTest } from '../shared/secretCredentials';
 import { CALLBACK_TOKEN } from './callbackToken';
-import { alloMia } from './provider';
+import { alloMia, ALLOMIA_DESCRIPTION } from './provider';
 import { alloMiaResources } from './resources';
 
 export class AlloMia implements INodeType {
@@ -24,9 +24,7 @@ export class AlloMia implements INodeType {
 		group: ['output'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		// The nodes panel shows the trigger's description under this node's entry: the two begin alike.
-		description:
-			'Have an AlloMia AI assistant call patients or customers, and read the outcome of their calls',
+		description: ALLOMIA_DESCRIPTION,
 		defaults: { name: 'AlloMia' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

@@ -28,6 +28,7 @@ import {
 import { safeEqual } from '../shared/webhookAuth';
 import { CALLBACK_TOKEN, TOKEN_PARAMETER } from './callbackToken';
 import { describedAlloMiaCall } from './callOutcome';
+import { ALLOMIA_DESCRIPTION } from './provider';
 
 const STATUSES = [
 	{ name: 'Busy', value: 'busy' },
@@ -45,10 +46,8 @@ export class AlloMiaTrigger implements INodeType {
 		version: 1,
 		subtitle:
 			'={{$parameter["statuses"].length ? $parameter["statuses"].join(", ") : "Any status"}}',
-		// n8n's nodes panel lists this trigger and the AlloMia node as one entry under this
-		// description, where users look for calling: the action comes first.
-		description:
-			"Have an AlloMia AI assistant call patients or customers, and read the outcome of their calls. This trigger starts a workflow when an AlloMia outbound call has ended (the call's callback)",
+		// The AlloMia node's words: n8n's nodes panel shows this description for both (see there).
+		description: ALLOMIA_DESCRIPTION,
 		defaults: { name: 'AlloMia Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],

@@ -8,7 +8,12 @@ import {
 import { buildProperties } from '../shared/description';
 import { sharedProperties } from '../shared/options';
 import { executeOperation } from '../shared/router';
-import { authenticationProperty, helloAnnie, helloAnnieCredentials } from './provider';
+import {
+	authenticationProperty,
+	helloAnnie,
+	helloAnnieCredentials,
+	HELLOANNIE_DESCRIPTION,
+} from './provider';
 import { searchBots, searchPhoneNumbers } from './listSearch';
 import { helloAnnieResources } from './resources';
 
@@ -20,9 +25,7 @@ export class HelloAnnie implements INodeType {
 		group: ['output'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		// The nodes panel shows the trigger's description under this node's entry: the two begin alike.
-		description:
-			'Call or text patients through HelloAnnie, the dental AI receptionist: appointment confirmations, reminders, recalls',
+		description: HELLOANNIE_DESCRIPTION,
 		defaults: { name: 'HelloAnnie' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

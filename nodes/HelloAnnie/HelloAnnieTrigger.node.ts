@@ -7,7 +7,7 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 import { searchBots } from './listSearch';
-import { authenticationProperty, helloAnnieCredentials } from './provider';
+import { authenticationProperty, helloAnnieCredentials, HELLOANNIE_DESCRIPTION } from './provider';
 import { botLocator } from './resources/locators';
 import { bodyItems, receivingWebhook, refuseRequest } from '../shared/triggerRequests';
 import { bearerToken, generateToken, headerValue, tokenDigest } from '../shared/webhookAuth';
@@ -64,10 +64,8 @@ export class HelloAnnieTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{"Bot " + ($parameter["botId"].cachedResultName || $parameter["botId"].value)}}',
-		// n8n's nodes panel lists this trigger and the HelloAnnie node as one entry under this
-		// description, where users look for calling and texting: the action comes first.
-		description:
-			"Call or text patients through HelloAnnie, the dental AI receptionist: appointment confirmations, reminders, recalls. This trigger starts a workflow when HelloAnnie calls a bot's webhook",
+		// The HelloAnnie node's words: n8n's nodes panel shows this description for both (see there).
+		description: HELLOANNIE_DESCRIPTION,
 		defaults: { name: 'HelloAnnie Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],

@@ -6,6 +6,14 @@
 import type { IDataObject, INode, INodeCredentialDescription, INodeProperties } from 'n8n-workflow';
 import type { CredentialChoice, ProviderDefinition } from '../shared/types';
 
+/**
+ * The description of the HelloAnnie node and of the HelloAnnie Trigger, the same words for both: n8n
+ * 2.41.1's nodes panel lists the two as one entry, under the trigger's description, and shows it
+ * again above the entry's actions. A sentence about the trigger there reads as part of every action.
+ */
+export const HELLOANNIE_DESCRIPTION =
+	'Call or text patients through HelloAnnie, the dental AI receptionist: appointment confirmations, reminders, recalls';
+
 /** The credential types: an API key, or an OAuth2 client (client credentials grant). */
 const CREDENTIAL_TYPES = {
 	apiKey: 'helloAnnieApi',

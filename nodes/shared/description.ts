@@ -14,8 +14,9 @@ function showFor(resource: string, operation: string, existing?: IDisplayOptions
 }
 
 function operationSelector(resource: Resource): INodeProperties {
-	const operations = [...resource.operations].sort((a, b) => a.name.localeCompare(b.name));
-	// The default is the resource's first operation. It is held in a variable because the
+	// Listed as declared, the most used first: n8n's nodes panel lists a node's actions in the
+	// order of these options, resource by resource, so placing a call comes before the setup
+	// operations. The default is the resource's first operation. It is held in a variable because the
 	// node-param-default-missing rule accepts an identifier but not a member expression, and
 	// n8n's community-package scanner ignores eslint-disable comments.
 	const defaultOperation = resource.operations[0].value;
@@ -25,7 +26,7 @@ function operationSelector(resource: Resource): INodeProperties {
 		type: 'options',
 		noDataExpression: true,
 		displayOptions: { show: { resource: [resource.value] } },
-		options: operations.map((op) => ({
+		options: resource.operations.map((op) => ({
 			name: op.name,
 			value: op.value,
 			description: op.description,
@@ -43,6 +44,7 @@ export function buildProperties(
 	shared: SharedProperties = [],
 ): INodeProperties[] {
 	// The first resource is the default; a variable for the same reason as in operationSelector.
+	// Resources are listed as declared too, for the same reason as the operations.
 	const defaultResource = resources[0].value;
 	const properties: INodeProperties[] = [
 		{
@@ -50,9 +52,7 @@ export function buildProperties(
 			name: 'resource',
 			type: 'options',
 			noDataExpression: true,
-			options: [...resources]
-				.sort((a, b) => a.name.localeCompare(b.name))
-				.map((r) => ({ name: r.name, value: r.value })),
+			options: resources.map((r) => ({ name: r.name, value: r.value })),
 			default: defaultResource,
 		},
 	];

@@ -23,6 +23,7 @@ import {
 	type CallingHours,
 } from './callingHours';
 import { errorText } from './errors';
+import { nodeParameter } from './fields';
 import { OUTCOME_UNCERTAIN } from './transport';
 import type { DialSupport } from './types';
 
@@ -120,7 +121,7 @@ export function guardOptions(dials: DialSupport): INodeProperties[] {
 			type: 'string',
 			default: '',
 			placeholder: '{{ $json.appointmentId }}',
-			description: `A value that identifies what this ${placed} is for, e.g. the appointment ID. A key this node already used for an accepted ${placed}, in this or an earlier execution, is skipped. The node remembers its last ${KEYS_KEPT.toLocaleString('en-US')} keys; an older key is forgotten and could be sent again. Empty: off.`,
+			description: `A value that identifies what this ${placed} is for, e.g. the appointment ID. A key this node already used for an accepted ${placed}, in this or an earlier execution, is skipped. The node remembers its last ${KEYS_KEPT.toLocaleString('en-US')} keys; an older key is forgotten and could be sent again. Runs started in the editor record their keys apart (the item says deduplicationScope: editorRuns): testing with a real appointment does not use up its key for the live workflow, and a key a live run already used is still skipped. Empty: off.`,
 		},
 		{
 			displayName: 'Forget Deduplication Keys (Send Nothing)',
@@ -176,6 +177,14 @@ const CLAIM_CONTENDED =
 /** What the store holds for a key: the key itself, and the marker its claim is decided on. */
 const CLAIM_MARKER = '\u001fclaim\u001f';
 
+/**
+ * Where runs started in the editor (manual executions) record their keys: apart from the
+ * production runs' (trigger, webhook, schedule). A builder who tests with a real appointment
+ * does not use up its key: the live workflow still calls that patient. Editor runs still skip a
+ * key a production run already used, and one an earlier editor run used.
+ */
+const EDITOR_RUNS = '\u001feditor\u001f';
+
 interface PendingClaim {
 	itemIndex: number;
 	key: string;
@@ -187,13 +196,43 @@ interface PendingClaim {
 export class PreDialGuard {
 	private readonly claimed = new Map<number, PendingClaim>();
 
+	/** Whether this run was started in the editor: its keys are recorded apart (EDITOR_RUNS). */
+	private readonly editorRun: boolean;
+
 	constructor(
 		private readonly fn: IExecuteFunctions,
 		private readonly dials: DialSupport,
-	) {}
+	) {
+		this.editorRun = fn.getMode() === 'manual';
+	}
+
+	/** Which runs' keys an item's key counts against: what the item says of it. */
+	private get scope(): string {
+		return this.editorRun ? 'editorRuns' : 'production';
+	}
+
+	/** A value as this run stores it. */
+	private stored(value: string): string {
+		return this.editorRun ? `${EDITOR_RUNS}${value}` : value;
+	}
+
+	/**
+	 * What the item of a call or SMS that was sent carries besides the provider's answer:
+	 * NOT_SKIPPED, and in an editor run the key and where it was recorded.
+	 */
+	sentFields(checked: Checked<unknown>): IDataObject {
+		if (!this.editorRun || checked.key === undefined) return NOT_SKIPPED;
+		return { ...NOT_SKIPPED, deduplicationKey: checked.key, deduplicationScope: this.scope };
+	}
+
+	private duplicate(key: string, scope = this.scope): IDataObject {
+		return this.editorRun
+			? { ...duplicateOutput(key), deduplicationScope: scope }
+			: duplicateOutput(key);
+	}
 
 	private option<T>(name: string, itemIndex: number, fallback: T): T {
-		return this.fn.getNodeParameter(`requestOptions.${name}`, itemIndex, fallback) as T;
+		return nodeParameter(this.fn, `requestOptions.${name}`, itemIndex, fallback) as T;
 	}
 
 	private fail(itemIndex: number, message: string): NodeOperationError {
@@ -323,7 +362,13 @@ export class PreDialGuard {
 					itemIndex,
 					'Options → Deduplication Key (deduplicationKey) is empty: give the key to forget, or turn off Forget Deduplication Keys',
 				);
-			await this.fn.helpers.removeProcessed([key, markerOf(key)], 'node', STORE_OPTIONS);
+			// Forgotten for production and editor runs alike: forgetting is done from the editor.
+			const values = [key, markerOf(key)];
+			await this.fn.helpers.removeProcessed(
+				[...values, ...values.map((value) => `${EDITOR_RUNS}${value}`)],
+				'node',
+				STORE_OPTIONS,
+			);
 			return { itemIndex, output: { deduplicationKey: key, keyForgotten: true } };
 		}
 		if (this.placesNothing(input)) return { itemIndex, input };
@@ -360,7 +405,7 @@ export class PreDialGuard {
 		const byKey = new Map<string, PendingClaim>();
 		for (const { itemIndex, key } of items) {
 			if (key === undefined) continue;
-			if (byKey.has(key)) duplicates.set(itemIndex, duplicateOutput(key));
+			if (byKey.has(key)) duplicates.set(itemIndex, this.duplicate(key));
 			else
 				byKey.set(key, {
 					itemIndex,
@@ -373,10 +418,17 @@ export class PreDialGuard {
 
 		const recorded: string[] = [];
 		try {
+			if (this.editorRun) {
+				for (const key of await this.usedInProduction([...byKey.keys()])) {
+					const claim = byKey.get(key);
+					if (claim) duplicates.set(claim.itemIndex, this.duplicate(key, 'production'));
+					byKey.delete(key);
+				}
+			}
 			const known = await this.record([...byKey.keys()]);
 			for (const claim of byKey.values()) {
 				if (known.has(claim.key)) {
-					duplicates.set(claim.itemIndex, duplicateOutput(claim.key));
+					duplicates.set(claim.itemIndex, this.duplicate(claim.key));
 					byKey.delete(claim.key);
 				} else recorded.push(claim.key);
 			}
@@ -390,14 +442,14 @@ export class PreDialGuard {
 				for (const claim of [...pending.values()]) {
 					if (round === 0 && there.has(claim.marker)) {
 						// Another claim holds the marker: a duplicate. (Its token was recorded with it.)
-						duplicates.set(claim.itemIndex, duplicateOutput(claim.key));
+						duplicates.set(claim.itemIndex, this.duplicate(claim.key));
 						pending.delete(claim.marker);
 					} else if (round > 0 && there.has(claim.token)) {
 						this.claimed.set(claim.itemIndex, claim);
 						pending.delete(claim.marker);
 					} else if (round > 0 && there.has(claim.marker)) {
 						// Another execution claimed the same key at the same moment and its write won.
-						duplicates.set(claim.itemIndex, duplicateOutput(claim.key));
+						duplicates.set(claim.itemIndex, this.duplicate(claim.key));
 						pending.delete(claim.marker);
 					}
 					// Neither: a concurrent write dropped both; this round recorded them again.
@@ -409,7 +461,13 @@ export class PreDialGuard {
 				recorded.includes(claim.token),
 			);
 			for (const claim of claimedNow) this.claimed.delete(claim.itemIndex);
-			await this.fn.helpers.removeProcessed(recorded, 'node', STORE_OPTIONS).catch(() => undefined);
+			await this.fn.helpers
+				.removeProcessed(
+					recorded.map((value) => this.stored(value)),
+					'node',
+					STORE_OPTIONS,
+				)
+				.catch(() => undefined);
 			const reason = error instanceof NodeOperationError ? undefined : errorText(error);
 			const message =
 				reason === undefined
@@ -423,8 +481,13 @@ export class PreDialGuard {
 		return duplicates;
 	}
 
-	/** Records the values; returns those that were already there. */
+	/** Records the values (as this run stores them); returns those that were already there. */
 	private async record(values: string[]): Promise<Set<string>> {
+		const known = await this.recordAsIs(values.map((value) => this.stored(value)));
+		return new Set(values.filter((value) => known.has(this.stored(value))));
+	}
+
+	private async recordAsIs(values: string[]): Promise<Set<string>> {
 		let result;
 		try {
 			result = await this.fn.helpers.checkProcessedAndRecord(values, 'node', STORE_OPTIONS);
@@ -434,6 +497,20 @@ export class PreDialGuard {
 			result = await this.fn.helpers.checkProcessedAndRecord(values, 'node', STORE_OPTIONS);
 		}
 		return new Set(result.processed.map(String));
+	}
+
+	/**
+	 * An editor run: the keys a production run already recorded. n8n's store has no read-only
+	 * check, so the keys are recorded and those that were new removed again at once; a production
+	 * run probing the same key in that instant would take it for used and skip its item (never
+	 * dial it twice), a risk only while a builder runs the same key in the editor.
+	 */
+	private async usedInProduction(keys: string[]): Promise<string[]> {
+		if (keys.length === 0) return [];
+		const known = await this.recordAsIs(keys);
+		const added = keys.filter((key) => !known.has(key));
+		if (added.length) await this.fn.helpers.removeProcessed(added, 'node', STORE_OPTIONS);
+		return keys.filter((key) => known.has(key));
 	}
 
 	/** The claim of an item, taken off the list of claims still open. */
@@ -449,7 +526,7 @@ export class PreDialGuard {
 	private async release(claims: PendingClaim[]): Promise<void> {
 		if (claims.length === 0) return;
 		await this.fn.helpers.removeProcessed(
-			claims.flatMap((claim) => [claim.key, claim.marker, claim.token]),
+			claims.flatMap((claim) => [claim.key, claim.marker, claim.token].map((v) => this.stored(v))),
 			'node',
 			STORE_OPTIONS,
 		);

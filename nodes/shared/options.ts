@@ -2,10 +2,12 @@
  * The fields every operation gets after its own, declared once and added from what the operation
  * declares: Wait for Call to End where it can wait (`waits`), then the Options collection
  * (timeout and pacing always; Default Country Code where it has phone fields; the campaign guard
- * where it `dials`). And the reading of those options for a run.
+ * where it `dials`; Remember Do-Not-Call Numbers where it declares `doNotCall`). And the reading
+ * of those options for a run.
  */
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
+import { doNotCallOptions } from './doNotCall';
 import { guardOptions } from './guard';
 import { COUNTRY_CODE_RULE, parseCountryCode } from './phone';
 import { DEFAULT_TRANSPORT_OPTIONS, type TransportOptions } from './transport';
@@ -71,11 +73,12 @@ function optionsCollection(options: INodeProperties[]): INodeProperties {
 }
 
 /** The "Options" collection every operation of every node gets; with Default Country Code where it has phone fields. */
-function requestOptionsProperties(operation: Operation): INodeProperties[] {
+function requestOptionsProperties(operation: Operation, provider: string): INodeProperties[] {
 	const options = [
 		...requestOptions,
 		...(operation.phoneFields ? [defaultCountryCodeOption] : []),
 		...(operation.dials ? guardOptions(operation.dials) : []),
+		...(operation.doNotCall ? doNotCallOptions(provider, operation.dials !== undefined) : []),
 	];
 	return [
 		optionsCollection([...options].sort((a, b) => a.displayName.localeCompare(b.displayName))),
@@ -91,7 +94,7 @@ export function sharedProperties(
 ): (operation: Operation) => INodeProperties[] {
 	return (operation) => [
 		...(operation.waits ? waitProperties(operation.waits, provider.displayName) : []),
-		...requestOptionsProperties(operation),
+		...requestOptionsProperties(operation, provider.displayName),
 	];
 }
 

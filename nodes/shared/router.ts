@@ -5,7 +5,8 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { findOperation } from './description';
-import { NOT_SKIPPED, PreDialGuard, type Checked } from './guard';
+import { DoNotCallList } from './doNotCall';
+import { PreDialGuard, type Checked } from './guard';
 import { ItemWithFiles, runItems, type ItemPlan, type ItemResult } from './items';
 import { readFields } from './fields';
 import { defaultCountryCode, requestsInParallel, transportOptions } from './options';
@@ -45,6 +46,7 @@ export async function executeOperation(
 			: readFields(fn, itemIndex, operation.properties);
 	const dials = operation.dials;
 	const guard = dials ? new PreDialGuard(fn, dials) : undefined;
+	const doNotCall = DoNotCallList.forRun(fn, operation);
 	// Wait for Call to End: read once for the run; On Provider Callback with many items is refused here.
 	const waiter =
 		operation.waits && !operation.batch
@@ -61,10 +63,22 @@ export async function executeOperation(
 			const input = parseInput(fn, itemIndex, schema, await readInput(itemIndex), labels);
 			if (!guard) return { input: { itemIndex, input } };
 			const checked = await guard.check(itemIndex, input);
+			const forgotten = await doNotCall?.forget(itemIndex, input, checked);
+			if (forgotten) return { output: forgotten };
 			return 'output' in checked ? { output: checked.output } : { input: checked };
 		},
-		// Keys of all items are claimed together, before the first request goes out.
-		claim: guard ? async (items) => await guard.claim(items.map((item) => item.input)) : undefined,
+		// Keys of all items are claimed together, before the first request goes out; a number on
+		// the do-not-call list is held back first, so that it claims no key.
+		claim: guard
+			? async (items) => {
+					const checked = items.map((item) => item.input);
+					const held =
+						(await doNotCall?.check(checked.filter((c) => guard.places(c.input)))) ??
+						new Map<number, IDataObject>();
+					const rest = checked.filter((c) => !held.has(c.itemIndex));
+					return new Map([...held, ...(await guard.claim(rest))]);
+				}
+			: undefined,
 		unitSize: operation.execute ? 1 : operation.batch.size(fn),
 		rows: operation.batch !== undefined,
 		concurrency: requestsInParallel(fn),
@@ -109,7 +123,9 @@ export async function executeOperation(
 	};
 	const output = await runItems(fn, plan);
 	// Every call of the run was placed first; now they are waited for together.
-	return [waiter ? await waiter.finish(output) : output];
+	const final = waiter ? await waiter.finish(output) : output;
+	await doNotCall?.record(final);
+	return [final];
 }
 
 type Send = (itemIndexes: number[], inputs: Array<Checked<unknown>>) => Promise<ItemResult[]>;
@@ -127,7 +143,8 @@ function markedSent(send: Send, guard: PreDialGuard | undefined): Send {
 			if (!guard.places(inputs[k].input)) return;
 			const jsons =
 				result instanceof ItemWithFiles ? [result.json] : Array.isArray(result) ? result : [result];
-			for (const json of jsons) Object.assign(json, NOT_SKIPPED);
+			const fields = guard.sentFields(inputs[k]);
+			for (const json of jsons) Object.assign(json, fields);
 		});
 		return results;
 	};

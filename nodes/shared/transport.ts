@@ -520,6 +520,9 @@ export class RequestSession {
 			let answer: Answer;
 			try {
 				if (credential.oAuth2) {
+					// A request that waited (for a rate-limit slot or another's answer) while the
+					// client was refused is not sent either.
+					this.throwIfClientRefused(credential, itemIndex);
 					if (this.tokenWork) {
 						await this.waitForTokenWork();
 						this.throwIfClientRefused(credential, itemIndex);

@@ -96,6 +96,18 @@ export interface DialSupport {
 }
 
 /**
+ * Set on operations whose calls the provider can mark do-not-call (doNotCall.ts): they offer
+ * Options → Remember Do-Not-Call Numbers, and those that dial check it before dialing.
+ */
+export interface DoNotCallSupport {
+	/**
+	 * The provider's field that holds the called number, in an item's input and in an output item
+	 * describing the call, e.g. `toPhoneNumber`. A skipped item carries the number under it.
+	 */
+	field: string;
+}
+
+/**
  * A call as last read: the provider's fields under their own names (`status` included), and what
  * they say in the shared vocabulary (callOutcome.ts), `callEnded` among it.
  */
@@ -169,6 +181,8 @@ interface OperationBase<Schema extends z.ZodTypeAny> {
 	phoneFields?: boolean;
 	/** Set on operations that can wait for the call they placed to end (Wait for Call to End). */
 	waits?: WaitSupport;
+	/** Set on operations whose calls the provider can mark do-not-call (doNotCall.ts). */
+	doNotCall?: DoNotCallSupport;
 }
 
 /**

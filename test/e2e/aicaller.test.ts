@@ -190,7 +190,7 @@ describe('Phone Call → Create Many', () => {
 		expect(batchSizes(requests)).toEqual([100, 100, 50]);
 		for (const request of requests) expectKey(request);
 		// The rows go out in input order, each as the documented call object.
-		expect((requests[1].body as { phoneCalls: unknown[] }).phoneCalls[0]).toEqual({
+		expect((inInputOrder(requests)[1].body as { phoneCalls: unknown[] }).phoneCalls[0]).toEqual({
 			teamId: ID,
 			callTemplateId: ID,
 			nameOfHuman: 'Contact 100',
@@ -234,7 +234,9 @@ describe('Phone Call → Create Many', () => {
 		);
 		expect(execution.status).toBe('success');
 		expect(batchSizes(requests)).toEqual([100, 100, 49]);
-		const calls = requests.flatMap((r) => (r.body as { phoneCalls: IDataObject[] }).phoneCalls);
+		const calls = inInputOrder(requests).flatMap(
+			(r) => (r.body as { phoneCalls: IDataObject[] }).phoneCalls,
+		);
 		expect(calls).toEqual(
 			input
 				.filter((row) => row.row !== 150)

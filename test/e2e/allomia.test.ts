@@ -403,6 +403,8 @@ describe('errors', () => {
 			method: 'POST',
 			path: '/api/outbound',
 			times: 1,
+			// The first row's request, whenever it arrives.
+			bodyContains: '+15145550001',
 			fault: {
 				status: 400,
 				body: {
@@ -444,8 +446,11 @@ describe('errors', () => {
 			outboundCallId: expect.stringMatching(UUID),
 		});
 		// The refused row never reached AlloMia.
+		// (Sent in parallel: in any order.)
 		expect(
-			requests.map((r) => [r.path, (r.body as { phoneNumber: string }).phoneNumber, r.status]),
+			requests
+				.map((r) => [r.path, (r.body as { phoneNumber: string }).phoneNumber, r.status])
+				.sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
 		).toEqual([
 			['/api/outbound', '+15145550001', 400],
 			['/api/outbound', '+15145550003', 200],

@@ -19,7 +19,8 @@
  *
  * A user's first half hour, as the editor shows it: a node added from the nodes panel comes with
  * the working sandbox credential and its first list loads; searching for calling or texting finds
- * the action, described as such; every example workflow opens with its notes clear of its nodes.
+ * the action, described as such, with HelloAnnie's clinic actions listed first; every example
+ * workflow opens with its notes clear of its nodes.
  *
  * Chromium: scripts/ensure-chromium.sh installs Debian's package when it is missing (root or
  * password-less sudo; ~15 s here). Only where that is impossible are these tests skipped, with
@@ -312,8 +313,8 @@ async function panelClip(
 
 /** The action label n8n's nodes panel lists first for a node: its first resource's first operation. */
 function firstAction(description: INodeTypeDescription): string {
-	// The resource and operation a new node opens on: their defaults (the options themselves are
-	// listed alphabetically, so the first one is not the default).
+	// The resource and operation a new node opens on: their defaults (the package lists each first,
+	// but reading the defaults does not depend on that).
 	const resourceSelector = description.properties.find((p) => p.name === 'resource');
 	const resource = resourceSelector?.default ?? options(resourceSelector)[0]?.value;
 	const selector = description.properties.find(
@@ -707,38 +708,108 @@ describeWithBrowser('the node panels in the n8n editor (headless Chromium)', () 
 		expect(seen.find((entry) => entry.node === 'HelloAnnie')?.list).toBe('loaded');
 	});
 
-	test('searching for calling or texting finds the action, and the panel describes the action first', async () => {
+	/** The action labels of the entry the nodes panel opens for a search's result, in order. */
+	async function actionsOf(entryName: string): Promise<string[]> {
+		await page
+			.locator('[data-test-id=item-iterator-item]')
+			.filter({
+				has: page.locator('[data-test-id=node-creator-item-name]', {
+					hasText: new RegExp(`^${entryName}$`),
+				}),
+			})
+			.first()
+			.click();
+		let previous = '';
+		return await waitFor(
+			`the actions of ${entryName}`,
+			async () => {
+				const names = (await page.locator('[data-test-id=item-iterator-item]').allInnerTexts())
+					.map((text) => text.split('\n')[0].trim())
+					.filter((text) => text !== '');
+				const now = JSON.stringify(names);
+				const settled = now === previous && names.length > 0;
+				previous = now;
+				return settled ? names : undefined;
+			},
+			{ timeoutMs: 10_000, intervalMs: 300 },
+		).catch(() => JSON.parse(previous || '[]') as string[]);
+	}
+
+	test('searching for calling or texting finds the action, described as the action, with the clinic actions first', async () => {
 		await openNodesPanel('e2e nodes panel search');
 		const actions = types.filter((candidate) => !candidate.group.includes('trigger'));
 		const problems: string[] = [];
-		// n8n 2.41.1 lists a node and its trigger as one entry, under the trigger's description: each
-		// trigger's description begins with its action node's, so the entry says what the action does.
+		// n8n 2.41.1 lists a node and its trigger as one entry, under the trigger's description (and
+		// shows it again above the entry's actions): each trigger's description is its action node's,
+		// so the entry reads as what the action does and nothing about the trigger.
 		for (const type of actions) {
 			const entry = (await searchNodesPanel(type.displayName)).find(
 				(e) => e.name === type.displayName,
 			);
-			if (!entry?.description.startsWith(type.description))
+			if (entry?.description !== type.description)
 				problems.push(
 					`"${type.displayName}" is described as "${entry?.description ?? '(not listed)'}"`,
 				);
 		}
-		// What a clinic's automation builder types. n8n ranks by name and alias match plus a
-		// popularity bonus of its own nodes (Twilio, seven, Vonage), so for "SMS" alone the package's
-		// node is listed, not first; the clinic's own words put it first.
-		const sms = await searchNodesPanel('SMS');
-		const annie = sms.find((entry) => entry.name === 'HelloAnnie');
-		if (!annie?.description.match(/^Call or text patients/))
-			problems.push(`"SMS" lists HelloAnnie as "${annie?.description ?? '(not listed)'}"`);
+		// What a clinic's automation builder types. n8n ranks a name or alias match (an exact alias
+		// scores best; a name weighs 1.3 times an alias) plus a popularity bonus only its own nodes
+		// have. So for "SMS" the nodes that have both an SMS alias or name and that bonus (Twilio,
+		// SyncroMSP, seven, Vonage: 264 to 296 points) stay above HelloAnnie's exact alias (235), and
+		// for "call" Execute Sub-workflow (alias "call" plus its bonus, 374) and Calendly Trigger
+		// (314) stay above AICaller's name (299) and the others' alias "call" (295). No alias or
+		// name a community node may have reaches those scores; its own words put it first.
+		const names = async (query: string) =>
+			(await searchNodesPanel(query)).map((entry) => entry.name);
+		const sms = await names('SMS');
+		if (!sms.slice(0, 5).includes('HelloAnnie'))
+			problems.push(
+				`"SMS" lists ${sms.slice(0, 8).join(', ')}: HelloAnnie not among the first five`,
+			);
+		for (const other of ['AlloMia', 'AICaller'])
+			if (sms.includes(other)) problems.push(`"SMS" lists ${other}, which sends no SMS`);
+		const call = await names('call');
+		for (const app of ['HelloAnnie', 'AlloMia', 'AICaller'])
+			if (!call.slice(0, 5).includes(app))
+				problems.push(
+					`"call" lists ${call.slice(0, 8).join(', ')}: ${app} not among the first five`,
+				);
+		const phoneCall = (await names('phone call')).slice(0, 3).sort();
+		if (phoneCall.join() !== 'AICaller,AlloMia,HelloAnnie')
+			problems.push(`"phone call" lists ${phoneCall.join(', ')} first, not the three`);
 		for (const query of [
 			'text patients',
 			'SMS patients',
 			'call patients',
 			'appointment reminder',
 		]) {
-			const [first] = await searchNodesPanel(query);
-			if (first?.name !== 'HelloAnnie')
-				problems.push(`"${query}" lists ${first?.name ?? 'nothing'} first`);
+			const [first] = await names(query);
+			if (first !== 'HelloAnnie') problems.push(`"${query}" lists ${first ?? 'nothing'} first`);
 		}
+
+		// HelloAnnie's actions, in the order of its Resource options: calling, texting and reading
+		// conversations before the setup of numbers and bots.
+		const annie = actions.find((type) => type.name.endsWith('.helloAnnie'));
+		if (!annie) throw new Error('n8n serves no HelloAnnie node');
+		const declared = options(annie.properties.find((p) => p.name === 'resource')).flatMap(
+			({ value }) =>
+				(
+					(annie.properties.find(
+						(property) =>
+							property.name === 'operation' &&
+							(property.displayOptions?.show?.resource as unknown[] | undefined)?.includes(value),
+					)?.options ?? []) as Array<{ action?: string; name: string }>
+				).map((operation) => operation.action ?? operation.name),
+		);
+		expect(declared.slice(0, 4)).toEqual([
+			'Start an outbound call',
+			'Start an outbound SMS conversation',
+			'Get a conversation',
+			'Get many conversations',
+		]);
+		await searchNodesPanel('HelloAnnie');
+		const listed = (await actionsOf('HelloAnnie')).filter((name) => declared.includes(name));
+		if (listed.join('\n') !== declared.join('\n'))
+			problems.push(`HelloAnnie's actions are listed as ${listed.join(', ')}`);
 		expect(problems).toEqual([]);
 		await page.keyboard.press('Escape');
 	});

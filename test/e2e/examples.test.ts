@@ -206,9 +206,10 @@ describe('examples/helloannie-sms-campaign-from-csv.json', () => {
 			['POST', '/sms', 200, true],
 			['POST', '/sms', 200, true],
 		]);
-		expect(requests.map((r) => (r.body as { toNumber: string }).toNumber)).toEqual([
-			'+15559876543',
+		// Sent in parallel (Requests in Parallel), so in any order.
+		expect(requests.map((r) => (r.body as { toNumber: string }).toNumber).sort()).toEqual([
 			'+15553332222',
+			'+15559876543',
 			'+442079460958',
 		]);
 		expect(requests[0].body).toEqual({

@@ -151,7 +151,13 @@ test('a create the provider refused (4xx) releases its key: the same workflow ca
 	const retried = nodeOutput(await run(), 'HelloAnnie')[0].json;
 	expect(retried.conversationId).toBeDefined();
 	const third = nodeOutput(await run(), 'HelloAnnie')[0].json;
-	expect(third).toEqual({ skipped: true, skipReason: 'duplicate', deduplicationKey: 'APT-RETRY' });
+	// Editor runs (runManually) record their keys apart from production runs, and say so.
+	expect(third).toEqual({
+		skipped: true,
+		skipReason: 'duplicate',
+		deduplicationKey: 'APT-RETRY',
+		deduplicationScope: 'editorRuns',
+	});
 	expect(await postedCalls()).toHaveLength(2);
 });
 
@@ -190,4 +196,55 @@ test('AICaller: outside calling hours the call is created, scheduled for the nex
 	expect((created[0].body as IDataObject).callDelayedUntil).toBe(nextAllowedAt);
 	expect(created[0].valid).toBe(true);
 	expect(nodeOutput(execution, 'AICaller')[0].json.callDelayedUntil).toBe(nextAllowedAt);
+});
+
+test("a run started in the editor does not use up the appointment's key: the live workflow still calls the patient once", async () => {
+	const { ctx } = suite;
+	const path = `guard-editor-${Date.now()}`;
+	const booking = {
+		...sampleBooking(1),
+		appointment: { ...sampleBooking(1).appointment, id: 'APT-EDITOR' },
+	};
+	const workflow = prepareExample(example.file, {
+		credentialId: ctx.state.credentials.helloAnnie.id,
+		webhookPath: path,
+		openCallingHours: true,
+	});
+	// The booking pinned on the webhook, as a builder does to test with a real appointment.
+	workflow.pinData = { [example.webhookNode]: [{ json: { body: booking } }] };
+	const stored = await ctx.n8n.createWorkflow(workflow);
+	await ctx.n8n.activateWorkflow(stored);
+	const editorRun = async () =>
+		nodeOutput(
+			await ctx.n8n.waitForExecution(await ctx.n8n.runManually(stored.id, example.webhookNode)),
+			example.callNode,
+		)[0].json;
+
+	const tested = await editorRun();
+	expect(tested).toMatchObject({
+		skipped: false,
+		skipReason: null,
+		deduplicationKey: 'APT-EDITOR',
+		deduplicationScope: 'editorRuns',
+	});
+	expect(await editorRun()).toEqual({
+		skipped: true,
+		skipReason: 'duplicate',
+		deduplicationKey: 'APT-EDITOR',
+		deduplicationScope: 'editorRuns',
+	});
+	expect(await postedCalls()).toHaveLength(1);
+
+	const live = await ctx.n8n.runWebhook(stored.id, path, booking);
+	expect(nodeOutput(live.execution, example.callNode)[0].json).toMatchObject({
+		skipped: false,
+		skipReason: null,
+	});
+	const repeat = await ctx.n8n.runWebhook(stored.id, path, booking);
+	expect(nodeOutput(repeat.execution, example.callNode)[0].json).toEqual({
+		skipped: true,
+		skipReason: 'duplicate',
+		deduplicationKey: 'APT-EDITOR',
+	});
+	expect(await postedCalls()).toHaveLength(2);
 });

@@ -200,6 +200,8 @@ export interface NodeRunOptions {
 	credentials: Record<string, ICredentialDataDecryptedObject>;
 	continueOnFail?: boolean;
 	timezone?: string;
+	/** How the execution was started: 'manual' (the editor's Execute buttons, the default) or a production mode. */
+	mode?: 'manual' | 'trigger' | 'webhook';
 }
 
 export interface NodeRunResult {
@@ -318,7 +320,7 @@ export async function runNode(options: NodeRunOptions): Promise<NodeRunResult> {
 	const workflowData = storedWorkflow('test-workflow', 'test', nodes, connections);
 	const additionalData = makeAdditionalData(workflowData, options.credentials);
 
-	const execute = new WorkflowExecute(additionalData, 'manual');
+	const execute = new WorkflowExecute(additionalData, options.mode ?? 'manual');
 	const run = await execute.run({
 		workflow,
 		startNode: workflow.getNode('Test Items') ?? undefined,

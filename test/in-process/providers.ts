@@ -8,6 +8,8 @@ export interface RunOptions {
 	continueOnFail?: boolean;
 	apiKey?: string;
 	timezone?: string;
+	/** How the execution was started: 'manual' (an editor run, the default) or a production mode. */
+	mode?: 'manual' | 'trigger' | 'webhook';
 	/** Extra credential fields, e.g. AlloMia's organizationId. */
 	credential?: IDataObject;
 	/**
@@ -45,6 +47,7 @@ function runProvider(
 		items: options.items,
 		continueOnFail: options.continueOnFail,
 		timezone: options.timezone,
+		mode: options.mode,
 		credentials: {
 			[credentialType]: { ...credential, ...options.credential } as ICredentialDataDecryptedObject,
 			...extra,

@@ -104,7 +104,10 @@ const byKey = { deduplicationKey: '={{ $json.appointmentId }}' };
 
 describe('Deduplication Key', () => {
 	test('a key is dialed once: in the same execution and in a later one', async () => {
+		// Production runs (a trigger started them); editor runs: see below.
+		const production = 'trigger' as const;
 		const first = await runHelloAnnie(sandbox, annieCall(byKey), {
+			mode: production,
 			items: [
 				{ appointmentId: 'appt-1', phone: '+15559876543' },
 				{ appointmentId: 'appt-1', phone: '+15559876543' },
@@ -123,6 +126,7 @@ describe('Deduplication Key', () => {
 		expect(first.items[0].json.conversationId).toBeDefined();
 
 		const second = await runHelloAnnie(sandbox, annieCall(byKey), {
+			mode: production,
 			items: [{ appointmentId: 'appt-2', phone: '+15559876544' }],
 		});
 		expect(calls()).toHaveLength(2);
@@ -131,6 +135,76 @@ describe('Deduplication Key', () => {
 			skipReason: 'duplicate',
 			deduplicationKey: 'appt-2',
 		});
+	});
+
+	test('runs started in the editor record their keys apart: testing with a real appointment does not use up its key', async () => {
+		const appointment = { appointmentId: 'appt-editor', phone: '+15559876545' };
+		const dialed = () => calls().map((r) => (r.body as IDataObject).toNumber);
+		// "Execute step" in the editor: the call is placed, the item says where its key went.
+		const editor = await runHelloAnnie(sandbox, annieCall(byKey), { items: [appointment] });
+		expect(editor.items[0].json).toMatchObject({
+			skipped: false,
+			skipReason: null,
+			deduplicationKey: 'appt-editor',
+			deduplicationScope: 'editorRuns',
+		});
+		// Clicked again: not dialed twice.
+		const again = await runHelloAnnie(sandbox, annieCall(byKey), { items: [appointment] });
+		expect(again.items[0].json).toEqual({
+			skipped: true,
+			skipReason: 'duplicate',
+			deduplicationKey: 'appt-editor',
+			deduplicationScope: 'editorRuns',
+		});
+		expect(dialed()).toEqual([appointment.phone]);
+		// The live workflow (a trigger started it) still calls the patient, once.
+		const live = await runHelloAnnie(sandbox, annieCall(byKey), {
+			mode: 'webhook',
+			items: [appointment, appointment],
+		});
+		expect(live.items.map((item) => item.json.skipReason)).toEqual([null, 'duplicate']);
+		expect(live.items[0].json.deduplicationScope).toBeUndefined();
+		expect(dialed()).toEqual([appointment.phone, appointment.phone]);
+		// An editor run never dials a patient a production run already called.
+		const liveOnly = { appointmentId: 'appt-live', phone: '+15559876546' };
+		await runHelloAnnie(sandbox, annieCall(byKey), { mode: 'trigger', items: [liveOnly] });
+		const tested = await runHelloAnnie(sandbox, annieCall(byKey), { items: [liveOnly] });
+		expect(tested.items[0].json).toEqual({
+			skipped: true,
+			skipReason: 'duplicate',
+			deduplicationKey: 'appt-live',
+			deduplicationScope: 'production',
+		});
+		expect(dialed()).toEqual([appointment.phone, appointment.phone, liveOnly.phone]);
+		// Checking a production key from the editor leaves nothing behind: a new key stays new.
+		const fresh = { appointmentId: 'appt-fresh', phone: '+15559876547' };
+		await runHelloAnnie(sandbox, annieCall(byKey), { items: [fresh] });
+		const freshLive = await runHelloAnnie(sandbox, annieCall(byKey), {
+			mode: 'trigger',
+			items: [fresh],
+		});
+		expect(freshLive.items[0].json).toMatchObject({ skipped: false, skipReason: null });
+	});
+
+	test('Forget Deduplication Keys, run from the editor, forgets a key for production and editor runs', async () => {
+		const appointment = { appointmentId: 'appt-forget', phone: '+15559876548' };
+		await runHelloAnnie(sandbox, annieCall(byKey), { mode: 'trigger', items: [appointment] });
+		await runHelloAnnie(sandbox, annieCall(byKey), {
+			items: [{ ...appointment, appointmentId: 'appt-forget-2' }],
+		});
+		const forget = { ...byKey, forgetDeduplicationKeys: true };
+		await runHelloAnnie(sandbox, annieCall(forget), {
+			items: [appointment, { ...appointment, appointmentId: 'appt-forget-2' }],
+		});
+		const live = await runHelloAnnie(sandbox, annieCall(byKey), {
+			mode: 'trigger',
+			items: [appointment],
+		});
+		expect(live.items[0].json).toMatchObject({ skipped: false });
+		const editor = await runHelloAnnie(sandbox, annieCall(byKey), {
+			items: [{ ...appointment, appointmentId: 'appt-forget-2' }],
+		});
+		expect(editor.items[0].json).toMatchObject({ skipped: false });
 	});
 
 	test('a create the provider refused (4xx) releases its key: the item can be run again', async () => {

@@ -209,6 +209,103 @@ describe.each(nodes)('node $name', ({ source }) => {
 	});
 });
 
+// -------------------------------------------------------------------------------------------------
+// The nodes panel, as n8n 2.41.1's editor builds it (its node creator): one entry per provider,
+// the action node and its trigger merged under the action node's name and aliases but with the
+// trigger's description; its actions listed in the order of the Resource options, then of each
+// resource's Operation options; a search lists a node when the letters typed appear in order in
+// its name or one of its aliases, ranked by how closely they match (an exact alias best, a name
+// weighing 1.3 times an alias) plus a popularity bonus that only n8n's own nodes have.
+
+describe('the nodes panel', () => {
+	const described = (source: string) =>
+		load<INodeType>(source).filter((type) => type.description !== undefined)[0].description;
+	const codexOf = (source: string) =>
+		JSON.parse(readFileSync(source.replace(/\.ts$/, '.json'), 'utf8')) as Codex;
+	const actionNodes = nodes
+		.filter(({ name }) => !name.endsWith('Trigger'))
+		.map(({ source }) => ({ description: described(source), codex: codexOf(source) }));
+
+	/** n8n's match: the letters of the query, in order, case aside, anywhere in the text. */
+	const matches = (query: string, text: string) => {
+		let at = 0;
+		for (const letter of text.toLowerCase()) if (letter === query[at]?.toLowerCase()) at++;
+		return at === query.length;
+	};
+	const listedFor = (query: string) =>
+		actionNodes
+			.filter(({ description, codex }) =>
+				[description.displayName, ...(codex.alias ?? [])].some((text) => matches(query, text)),
+			)
+			.map(({ description }) => description.displayName);
+
+	test.each(nodes.filter(({ name }) => name.endsWith('Trigger')))(
+		"$name: its description is its action node's, the entry's description n8n shows above the actions",
+		({ source }) => {
+			const trigger = described(source);
+			const action = described(source.replace(/Trigger\.node\.ts$/, '.node.ts'));
+			expect(trigger.description).toBe(action.description);
+			expect(trigger.description).not.toMatch(/trigger/i);
+		},
+	);
+
+	test('the matcher: letters in order, anywhere, case aside', () => {
+		expect(matches('sms', 'SMS patients')).toBe(true);
+		expect(matches('sms', 'call customers')).toBe(true);
+		expect(matches('sms', 'call a customer')).toBe(false);
+		expect(matches('call', 'AICaller')).toBe(true);
+	});
+
+	test('"sms" lists HelloAnnie, by an exact alias, and neither AlloMia nor AICaller (they send no SMS)', () => {
+		expect(listedFor('sms')).toEqual(['HelloAnnie']);
+		const annie = actionNodes.find(({ description }) => description.name === 'helloAnnie');
+		expect(annie?.codex.alias?.map((alias) => alias.toLowerCase())).toContain('sms');
+	});
+
+	test('"call" and "phone call" list the three, each by an exact alias or its name', () => {
+		expect(listedFor('call').sort()).toEqual(['AICaller', 'AlloMia', 'HelloAnnie']);
+		expect(listedFor('phone call').sort()).toEqual(['AICaller', 'AlloMia', 'HelloAnnie']);
+		for (const { description, codex } of actionNodes) {
+			const aliases = (codex.alias ?? []).map((alias) => alias.toLowerCase());
+			expect(aliases).toContain('phone call');
+			// An exact alias scores what "call" can score in an alias; AICaller's name scores more.
+			if (!description.displayName.toLowerCase().includes('call'))
+				expect(aliases).toContain('call');
+		}
+	});
+
+	test("HelloAnnie's actions: calling, texting and reading conversations first, the setup last", () => {
+		const description = actionNodes.find(
+			({ description: d }) => d.name === 'helloAnnie',
+		)!.description;
+		const resource = description.properties.find((property) => property.name === 'resource');
+		const resources = (resource?.options ?? []) as Array<{ name: string; value: string }>;
+		const actions = resources.flatMap(({ value }) => {
+			const selector = description.properties.find(
+				(property) =>
+					property.name === 'operation' &&
+					(property.displayOptions?.show?.resource as unknown[] | undefined)?.includes(value),
+			);
+			return ((selector?.options ?? []) as Array<{ action?: string }>).map(({ action }) => action);
+		});
+		expect(resources.map(({ name }) => name)).toEqual([
+			'Call',
+			'SMS',
+			'Conversation',
+			'Phone Number',
+			'Bot',
+		]);
+		expect(actions.slice(0, 4)).toEqual([
+			'Start an outbound call',
+			'Start an outbound SMS conversation',
+			'Get a conversation',
+			'Get many conversations',
+		]);
+		// A new node opens on Call → Start, as before (a saved workflow keeps what it did).
+		expect(resource?.default).toBe('call');
+	});
+});
+
 describe.each(manifest.n8n.credentials.map((file) => ({ file, source: sourceOf(file) })))(
 	'credential $file',
 	({ source }) => {

@@ -186,6 +186,8 @@ describe('redirects are never followed', () => {
 				skipped: true,
 				skipReason: 'duplicate',
 				deduplicationKey: 'appt-303',
+				// In-process runs are editor runs, whose keys are recorded apart.
+				deduplicationScope: 'editorRuns',
 			});
 			expect(createsOf(p)).toHaveLength(1);
 		});

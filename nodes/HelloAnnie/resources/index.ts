@@ -15,14 +15,15 @@ import { createPhoneNumber } from './phoneNumber/create.operation';
 import { getManyPhoneNumbers } from './phoneNumber/getMany.operation';
 import { startSmsConversation } from './sms/startConversation.operation';
 
+/**
+ * In the order n8n lists them, in the panel and as actions in the nodes panel: what a clinic does
+ * every day (call, text, read what came of it) before the setup of numbers and bots. The first
+ * resource and each resource's first operation are the defaults: moving them would change what a
+ * saved workflow that kept a default does.
+ */
 export const helloAnnieResources: Resource[] = [
 	{ value: 'call', name: 'Call', operations: [startCall] },
 	{ value: 'sms', name: 'SMS', operations: [startSmsConversation] },
-	{
-		value: 'phoneNumber',
-		name: 'Phone Number',
-		operations: [createPhoneNumber, getManyPhoneNumbers, attachPhoneNumber],
-	},
 	{
 		value: 'conversation',
 		name: 'Conversation',
@@ -33,6 +34,11 @@ export const helloAnnieResources: Resource[] = [
 			closeConversation,
 			createConversation,
 		],
+	},
+	{
+		value: 'phoneNumber',
+		name: 'Phone Number',
+		operations: [createPhoneNumber, getManyPhoneNumbers, attachPhoneNumber],
 	},
 	{
 		value: 'bot',

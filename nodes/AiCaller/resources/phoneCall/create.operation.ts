@@ -10,6 +10,7 @@ import {
 } from '../../webhookSecret';
 import {
 	phoneCallDialing,
+	phoneCallDoNotCall,
 	phoneCallProperties,
 	phoneCallSchema,
 	readPhoneCallInput,
@@ -76,6 +77,7 @@ export const createPhoneCall: Operation<ReturnType<typeof schema>> = {
 	schema,
 	phoneFields: true,
 	dials: phoneCallDialing,
+	doNotCall: phoneCallDoNotCall,
 	readInput: readPhoneCallInput,
 	waits: {
 		idField: '_id',

@@ -8,6 +8,7 @@ import {
 } from '../../webhookSecret';
 import {
 	phoneCallDialing,
+	phoneCallDoNotCall,
 	phoneCallProperties,
 	phoneCallSchema,
 	readPhoneCallInput,
@@ -36,6 +37,7 @@ export const createManyPhoneCalls: Operation<ReturnType<typeof schema>> = {
 	schema,
 	phoneFields: true,
 	dials: phoneCallDialing,
+	doNotCall: phoneCallDoNotCall,
 	readInput: readPhoneCallInput,
 	batch: {
 		size: (fn) =>

@@ -7,7 +7,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { z } from 'zod';
 import { readFields } from '../../../shared/fields';
 import { compact, httpUrl, optional, phoneNumber, text, utcDateTime } from '../../../shared/schema';
-import type { DialSupport, ValidationEnv } from '../../../shared/types';
+import type { DialSupport, DoNotCallSupport, ValidationEnv } from '../../../shared/types';
 import { checkWebhookSecret } from '../../webhookSecret';
 
 const STATUSES = [
@@ -106,7 +106,7 @@ export const phoneCallProperties: INodeProperties[] = [
 				type: 'dateTime',
 				default: '',
 				description:
-					'Schedule the call for later. Sent as ISO 8601 in UTC (…Z), as AICaller requires. Without an offset the workflow time zone applies. A time in the past is sent as it is: AICaller decides what it means. To call back a person who asked for it, map {{ $json.callBackAt }} of a call that ended with endReason call_later; with Calling Hours and Outside Calling Hours set to Schedule for Next Allowed Time, a time outside them moves to their next opening.',
+					'Schedule the call for later. Sent as ISO 8601 in UTC (…Z), as AICaller requires. Without an offset the workflow time zone applies. A time in the past is sent as it is: AICaller decides what it means. To call back a person who asked for it, map the callBackAt field of a call that ended with endReason call_later; with Calling Hours and Outside Calling Hours set to Schedule for Next Allowed Time, a time outside them moves to their next opening.',
 			},
 			{
 				displayName: 'From Phone Number',
@@ -315,6 +315,12 @@ export const phoneCallDialing: DialSupport = {
 		setPlannedAt: (body, utcIso) => ({ ...body, callDelayedUntil: utcIso }),
 	},
 };
+
+/**
+ * A call AICaller marked DO_NOT_CALL (endReason do_not_call) was placed to its toPhoneNumber: the
+ * field of Create's input and of every phone call Get, Get Many and the wait output.
+ */
+export const phoneCallDoNotCall: DoNotCallSupport = { field: 'toPhoneNumber' };
 
 /** Reads a phone call's fields and checks Add Webhook Secret before anything is sent (Create and Create Many). */
 export async function readPhoneCallInput(

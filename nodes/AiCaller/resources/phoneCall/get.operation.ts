@@ -5,7 +5,7 @@ import type { Operation } from '../../../shared/types';
 import { describedPhoneCall } from '../../callOutcome';
 import { aiCaller, type AiCallerEnvelope } from '../../provider';
 import { withoutWebhookSecrets } from '../../webhookSecret';
-import { aiCallerId } from './fields';
+import { aiCallerId, phoneCallDoNotCall } from './fields';
 
 const properties: INodeProperties[] = [
 	{
@@ -37,6 +37,7 @@ export const getPhoneCall: Operation<ReturnType<typeof schema>> = {
 		'Get a phone call with its status, result values, duration and recording link; Download adds the recording as a file',
 	properties,
 	schema,
+	doNotCall: phoneCallDoNotCall,
 	async execute(ctx, input) {
 		const response = await ctx.request<AiCallerEnvelope<IDataObject>>({
 			method: 'GET',

@@ -11,7 +11,7 @@ import type { Operation } from '../../../shared/types';
 import { describedPhoneCall } from '../../callOutcome';
 import type { AiCallerEnvelope } from '../../provider';
 import { withoutWebhookSecrets } from '../../webhookSecret';
-import { aiCallerId } from './fields';
+import { aiCallerId, phoneCallDoNotCall } from './fields';
 
 const properties: INodeProperties[] = [
 	...returnAllAndLimit().map((property) =>
@@ -59,6 +59,7 @@ export const getManyPhoneCalls: Operation<ReturnType<typeof schema>> = {
 	description: 'List phone calls',
 	properties,
 	schema,
+	doNotCall: phoneCallDoNotCall,
 	async execute(ctx, input) {
 		const qs = compact({ callTemplateId: input.filters.callTemplateId });
 		const response = await ctx.request<AiCallerEnvelope<IDataObject[]>>({
