@@ -1246,7 +1246,14 @@ async function download(stack: Stack): Promise<DownloadFigures> {
 		type: NODE_TYPES.alloMia,
 		typeVersion: 1,
 		credential: stack.credentials.alloMia,
-		parameters: { resource: 'call', operation: 'get', callId, download: 'recording' },
+		// Max File Size 0: no limit (the default, 100 MB, would refuse the 200 MB run).
+		parameters: {
+			resource: 'call',
+			operation: 'get',
+			callId,
+			download: 'recording',
+			maxFileSize: 0,
+		},
 	});
 	const runs: DownloadRun[] = [];
 	let warmUp: DownloadRun | undefined;

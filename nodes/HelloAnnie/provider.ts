@@ -66,6 +66,8 @@ export const helloAnnie: ProviderDefinition = {
 	displayName: 'HelloAnnie',
 	credentialType: CREDENTIAL_TYPES.apiKey,
 	credentialFor: helloAnnieCredential,
+	// 60 requests per minute per organization, with X-RateLimit-Limit / -Remaining / -Reset.
+	reportsRateLimit: true,
 	errorMessage(body) {
 		if (!body || typeof body !== 'object') return undefined;
 		const { message, error } = body as { message?: unknown; error?: unknown };

@@ -863,10 +863,12 @@ export class RequestSession {
 	}
 
 	/**
-	 * How many requests may be on their way while no window is known: one until the provider first
-	 * answers, then the limit its headers last gave (none if it sends no X-RateLimit-* headers).
+	 * How many requests may be on their way while no window is known: for a provider that reports
+	 * a rate limit, one until it first answers, then the limit its headers last gave; for one that
+	 * documents none, no bound but Requests in Parallel.
 	 */
 	private unknownWindowCap(): number {
+		if (!this.provider.reportsRateLimit) return Number.POSITIVE_INFINITY;
 		if (!this.answered) return 1;
 		return this.knownLimit ?? Number.POSITIVE_INFINITY;
 	}

@@ -24,6 +24,12 @@ export interface ProviderDefinition {
 	errorMessage(body: unknown): string | undefined;
 	/** Per-field details from an error body (e.g. AlloMia's `details[]`), one line each. */
 	errorDetails?(body: unknown): string[];
+	/**
+	 * The provider documents a rate limit it reports in X-RateLimit-* headers (HelloAnnie): until
+	 * its first answer tells what is left, requests in parallel go one at a time. A provider that
+	 * documents none is not held back by a limit nobody stated.
+	 */
+	reportsRateLimit?: boolean;
 }
 
 /** The credential a request is sent with. */
