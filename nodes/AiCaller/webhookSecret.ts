@@ -8,6 +8,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { executionSecret, type SecretCredential } from '../shared/secretCredentials';
+import { nodeParameter } from '../shared/fields';
 
 export const WEBHOOK_SECRET: SecretCredential = {
 	type: 'aiCallerWebhookApi',
@@ -74,7 +75,7 @@ export const webhookSecretProperty: INodeProperties = {
 
 /** Whether Add Webhook Secret is on (a node-level choice: it decides which credentials the node has). */
 function addsWebhookSecret(fn: IExecuteFunctions): boolean {
-	return fn.getNodeParameter(webhookSecretProperty.name, 0, false) === true;
+	return nodeParameter(fn, webhookSecretProperty.name, 0, false) === true;
 }
 
 const WHERE = 'this node (Add Webhook Secret is on)';

@@ -797,8 +797,11 @@ describeWithBrowser('the node panels in the n8n editor (headless Chromium)', () 
 						(property) =>
 							property.name === 'operation' &&
 							(property.displayOptions?.show?.resource as unknown[] | undefined)?.includes(value),
-					)?.options ?? []) as Array<{ action?: string; name: string }>
-				).map((operation) => operation.action ?? operation.name),
+					)?.options ?? []) as Array<{ action?: string; name: string; value: string }>
+				)
+					// n8n adds its own "Custom API Call" to each resource it serves.
+					.filter((operation) => operation.value !== CUSTOM_API_CALL)
+					.map((operation) => operation.action ?? operation.name),
 		);
 		expect(declared.slice(0, 4)).toEqual([
 			'Start an outbound call',

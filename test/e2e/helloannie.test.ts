@@ -3,6 +3,7 @@
  * community package) against the sandbox: the items n8n got out of the node, and the exact
  * request the sandbox received. Setup: global-setup.ts; helpers: support.ts.
  */
+import type { IDataObject } from 'n8n-workflow';
 import { NODE_TYPES } from '../harness/project';
 import { PHONE_RULE as SHARED_PHONE_RULE } from '../../nodes/shared/phone';
 import {
@@ -164,8 +165,11 @@ describe("expressions in n8n's own engine", () => {
 				},
 			);
 			expect(execution.status).toBe('success');
-			expect(requests.map((request) => wire(request).body)).toEqual(
-				expected.map((body) => ({ fromNumber: FROM, ...body })),
+			// Sent in parallel (Requests in Parallel), so compared in the order of their numbers.
+			const byNumber = (a: IDataObject, b: IDataObject) =>
+				String(a.toNumber).localeCompare(String(b.toNumber));
+			expect(requests.map((request) => wire(request).body as IDataObject).sort(byNumber)).toEqual(
+				expected.map((body): IDataObject => ({ fromNumber: FROM, ...body })).sort(byNumber),
 			);
 			expect(output.map((item) => item.pairedItem)).toEqual([
 				{ item: 0 },
