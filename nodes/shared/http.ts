@@ -155,21 +155,28 @@ export function classifyNetworkFailure(error: unknown): NetworkFailure {
 function networkDetails(error: unknown): { code?: string; syscall?: string } {
 	let code: string | undefined;
 	let syscall: string | undefined;
+	for (const current of wrappedErrors(error)) {
+		const candidate = current as { code?: unknown; syscall?: unknown };
+		if (code === undefined && typeof candidate.code === 'string') code = candidate.code;
+		if (syscall === undefined && typeof candidate.syscall === 'string') syscall = candidate.syscall;
+	}
+	return { code, syscall };
+}
+
+/**
+ * An error and the errors it wraps, outermost first, through `cause` and `errorResponse` (n8n's
+ * helper throws a NodeApiError around axios' error around Node's, or around its OAuth2 client's);
+ * at most 8, each once.
+ */
+export function* wrappedErrors(error: unknown): Generator<object> {
 	const seen = new Set<unknown>();
 	const queue: unknown[] = [error];
 	while (queue.length > 0 && seen.size < 8) {
 		const current = queue.shift();
 		if (!current || typeof current !== 'object' || seen.has(current)) continue;
 		seen.add(current);
-		const candidate = current as {
-			code?: unknown;
-			syscall?: unknown;
-			cause?: unknown;
-			errorResponse?: unknown;
-		};
-		if (code === undefined && typeof candidate.code === 'string') code = candidate.code;
-		if (syscall === undefined && typeof candidate.syscall === 'string') syscall = candidate.syscall;
-		queue.push(candidate.cause, candidate.errorResponse);
+		yield current;
+		const links = current as { cause?: unknown; errorResponse?: unknown };
+		queue.push(links.cause, links.errorResponse);
 	}
-	return { code, syscall };
 }

@@ -31,7 +31,12 @@ import type {
 	JsonObject,
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
-import { classifyNetworkFailure, lowerCaseHeaders, type NetworkFailure } from './http';
+import {
+	classifyNetworkFailure,
+	lowerCaseHeaders,
+	wrappedErrors,
+	type NetworkFailure,
+} from './http';
 import type { ApiRequest, CredentialChoice, ProviderDefinition } from './types';
 
 /**
@@ -345,12 +350,7 @@ function errorTextOf(error: unknown): string {
  * - a failed request (an axios error) whose URL is the credential's Access Token URL.
  */
 function tokenRequestFailure(error: unknown, tokenUrl: unknown): TokenFailure | undefined {
-	const seen = new Set<unknown>();
-	const queue: unknown[] = [error];
-	while (queue.length > 0 && seen.size < 8) {
-		const current = queue.shift();
-		if (!current || typeof current !== 'object' || seen.has(current)) continue;
-		seen.add(current);
+	for (const current of wrappedErrors(error)) {
 		const candidate = current as {
 			code?: unknown;
 			status?: unknown;
@@ -358,8 +358,6 @@ function tokenRequestFailure(error: unknown, tokenUrl: unknown): TokenFailure | 
 			message?: unknown;
 			config?: { url?: unknown };
 			response?: { status?: unknown };
-			cause?: unknown;
-			errorResponse?: unknown;
 		};
 		const body = candidate.body as { error?: unknown; error_description?: unknown } | undefined;
 		if (candidate.code === 'EAUTH' && typeof body?.error === 'string') {
@@ -379,7 +377,6 @@ function tokenRequestFailure(error: unknown, tokenUrl: unknown): TokenFailure | 
 			// Asking for a token again cannot do anything twice: the API request was not sent.
 			return { what: `the connection failed (${failure.words})`, kind: 'network', retry: true };
 		}
-		queue.push(candidate.cause, candidate.errorResponse);
 	}
 	return undefined;
 }

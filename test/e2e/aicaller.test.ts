@@ -24,6 +24,7 @@ import {
 	AICALLER_EXAMPLE_ID as ID,
 	AICALLER_EXAMPLE_WEBHOOK_SECRET as SECRET,
 } from '../fixtures/documentation-examples';
+import { vocabulary } from '../fixtures/call-outcome';
 
 const NODE = { type: NODE_TYPES.aiCaller, name: 'AICaller' };
 const KEY_HEADER = 'aicaller-api-key';
@@ -44,31 +45,19 @@ jest.setTimeout(120_000);
  * the pages' example call, queued with CALL_LATER.
  */
 const FIXTURE_OUTCOMES: Record<string, IDataObject> = {
-	'6553a1f0c2b4d5e6f7a8b9c1': outcome({
+	'6553a1f0c2b4d5e6f7a8b9c1': vocabulary({
 		callEnded: true,
 		endReason: 'completed',
 		durationSeconds: 176,
 	}),
-	'6553a1f0c2b4d5e6f7a8b9c2': outcome({
+	'6553a1f0c2b4d5e6f7a8b9c2': vocabulary({
 		callEnded: true,
 		endReason: 'no_answer',
 		durationSeconds: 0,
 	}),
-	'6553a1f0c2b4d5e6f7a8b9c3': outcome({}),
-	[DOCS_CALL_ID]: outcome({ callBackAt: '2024-03-11T10:00:00Z', durationSeconds: 60 }),
+	'6553a1f0c2b4d5e6f7a8b9c3': vocabulary({}),
+	[DOCS_CALL_ID]: vocabulary({ callBackAt: '2024-03-11T10:00:00Z', durationSeconds: 60 }),
 };
-
-function outcome(fields: IDataObject): IDataObject {
-	return {
-		callEnded: false,
-		endReason: null,
-		callBackAt: null,
-		outcome: null,
-		summary: null,
-		durationSeconds: null,
-		...fields,
-	};
-}
 
 /** A fixture call as Get and Get Many output it: AICaller's fields and the vocabulary. */
 function asOutput(call: { _id: string }): IDataObject {

@@ -22,6 +22,7 @@ import {
 	operationSuite,
 	type AlloMiaFixtures,
 } from './support';
+import { vocabulary } from '../fixtures/call-outcome';
 
 const NODE = { type: NODE_TYPES.alloMia, name: 'AlloMia' };
 const WRONG_KEY = 'AlloMia did not accept the API key (HTTP 401): Invalid or missing API key';
@@ -63,26 +64,13 @@ const exampleBody = ALLOMIA_CREATE_OUTBOUND_CALL_EXAMPLE.body;
  * A call record as GET /api/calls lists it: the list-calls page's fields only (basic call
  * information; callSummary, userSentiment, the URLs ... are Get's).
  */
-/** The shared ended-call vocabulary (docs/call-outcomes.md#allomia); anything not given is null. */
-function outcome(fields: IDataObject): IDataObject {
-	return {
-		callEnded: false,
-		endReason: null,
-		callBackAt: null,
-		outcome: null,
-		summary: null,
-		durationSeconds: null,
-		...fields,
-	};
-}
-
 /**
  * A fixture call as Get Many lists it: the list-calls fields, and the vocabulary, which the list
  * tells only whether (callEndedAt) and how long: without a status or callOutcome, not how.
  */
 function listed(call: AlloMiaFixtures['calls'][number]): IDataObject {
 	return {
-		...outcome({
+		...vocabulary({
 			callEnded: true,
 			endReason: 'unknown',
 			durationSeconds: Number(call.callDurationSeconds),
@@ -178,7 +166,7 @@ describe('Call → Get Status / Get / Get Many', () => {
 				outboundCallId: id,
 				contactId: created.output[0].json.contactId,
 				status: 'calling',
-				...outcome({}),
+				...vocabulary({}),
 			},
 		]);
 		const statusRequests = calling.requests.slice(before);
@@ -194,7 +182,7 @@ describe('Call → Get Status / Get / Get Many', () => {
 		const completed = await run('status completed', [{ id }], statusParameters);
 		// The status as AlloMia gives it, with the vocabulary (its duration has no documented unit).
 		expect(completed.output.map((item) => item.json)).toEqual([
-			{ ...completion.status, ...outcome({ callEnded: true, endReason: 'completed' }) },
+			{ ...completion.status, ...vocabulary({ callEnded: true, endReason: 'completed' }) },
 		]);
 		expect(completion.status).toEqual({
 			outboundCallId: id,
@@ -233,7 +221,7 @@ describe('Call → Get Status / Get / Get Many', () => {
 		expect(output.map((item) => item.json)).toEqual([
 			{
 				...record,
-				...outcome({
+				...vocabulary({
 					callEnded: true,
 					endReason: 'completed',
 					outcome: 'appointment_confirmed',
@@ -633,7 +621,7 @@ describe('examples/allomia-outbound-call-crm-update.json', () => {
 		expect(placed.json).toEqual({
 			outboundCallId: expect.stringMatching(UUID),
 			status: 'calling',
-			...outcome({}),
+			...vocabulary({}),
 			waitedSeconds: 0,
 			contactId: expect.stringMatching(UUID),
 			createResponse: { outboundCallId, status: 'calling' },
