@@ -478,7 +478,7 @@ function storeSection(f: StoreFigures): string[] {
 	const lines = [
 		"## Deduplication store: a key's cost against the store's size",
 		'',
-		`n8n keeps a node's Deduplication Keys as one list in its database and reads and writes all of it on every check. A claim of the campaign guard makes three such calls and waits one settle second; a key it dials takes ${f.entriesPerKey} entries. The package keeps ${f.storeEntries.toLocaleString('en-US')} entries (${(f.storeEntries / f.entriesPerKey).toLocaleString('en-US')} keys). The node runs with its store at that size; n8n's own Remove Duplicates node (one store call per run, History Size = the entries) shows what a store of 100,000 and 1,000,000 keys costs. Median of ${f.rounds} runs, the node's own time.`,
+		`n8n keeps a node's Deduplication Keys as one list in its database and reads and writes all of it on every check. A claim of the campaign guard makes three such calls and waits one settle second; a key it dials takes ${f.entriesPerKey} entries. The package keeps ${f.storeEntries.toLocaleString('en-US')} entries (${(f.storeEntries / f.entriesPerKey).toLocaleString('en-US')} keys). The node runs with its store at that size, started as the editor starts it (\`Execute workflow\`): such a run records its keys apart from production runs and first checks the production keys, two more store calls than a production run makes. n8n's own Remove Duplicates node (one store call per run, History Size = the entries) shows what a store of 100,000 and 1,000,000 keys costs. Median of ${f.rounds} runs, the node's own time.`,
 		'',
 		'| What | Items | Entries in the store | Median (range) |',
 		'|---|---:|---:|---:|',
@@ -620,8 +620,8 @@ export function renderMarkdown(report: BenchReport): string {
 			'(about 5 minutes); later runs reuse it, and so do `npm test` and `npm run demo`, which install it the same way. Each comparison ' +
 			'runs at least 3 rounds and adds rounds (up to `--runs`, default 5) only while its time budget lasts and only in the first ' +
 			'5 minutes of the command, and the typed-in runs are skipped when, judging by how long the per-item runs took, they would ' +
-			'push the command past 9.5 minutes. With the runtime in its cache the command takes about 8 minutes here; a first run on a ' +
-			'new machine, install included, took 685 s.',
+			'push the command past 9.5 minutes; the campaign scenario then adds about 7 minutes of modelled provider latency. With the ' +
+			'runtime in its cache the command took 1,058 s (about 18 minutes) here; a first run on a new machine adds the install.',
 		'',
 	);
 	return `${lines.join('\n')}\n`;

@@ -132,7 +132,8 @@ type Send = (itemIndexes: number[], inputs: Array<Checked<unknown>>) => Promise<
 
 /**
  * For an operation that places calls or sends SMS: the result of each item that placed one
- * carries NOT_SKIPPED, like a skipped item carries `skipped: true`. Set on the result object
+ * carries the guard's sent fields (`skipped: false, skipReason: null`, and in an editor run where
+ * its key was recorded), like a skipped item carries `skipped: true`. Set on the result object
  * itself, not a copy: Wait for Call to End finds the placed call's item by that object.
  */
 function markedSent(send: Send, guard: PreDialGuard | undefined): Send {
