@@ -28,7 +28,7 @@ export interface ComparisonFigures {
 	expressionsPerItem: { node: number; http: number };
 	nodeMs: Spread;
 	httpMs: Spread;
-	/** median(node) ÷ median(HTTP Request): the figure (goal ≤ 1.1). */
+	/** median(node) ÷ median(HTTP Request), without latency: n8n-side cost. */
 	ratio: number;
 	/** node ÷ HTTP Request within each round. */
 	roundRatios: Spread;
@@ -50,7 +50,7 @@ export interface CreateManyFigures {
 	createManyMs: Spread;
 	createRequests: number;
 	createManyRequests: number;
-	/** median(Create) ÷ median(Create Many) (goal ≥ 10). */
+	/** median(Create) ÷ median(Create Many), without latency: n8n-side cost (the goal is measured at latency, CampaignFigures). */
 	speedup: number;
 	roundSpeedups: Spread;
 }
