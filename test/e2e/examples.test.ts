@@ -212,7 +212,10 @@ describe('examples/helloannie-sms-campaign-from-csv.json', () => {
 			'+15559876543',
 			'+442079460958',
 		]);
-		expect(requests[0].body).toEqual({
+		const sarah = requests.find(
+			(r) => (r.body as { toNumber: string }).toNumber === '+15559876543',
+		);
+		expect(sarah?.body).toEqual({
 			fromNumber: '+15551234567',
 			toNumber: '+15559876543',
 			message:

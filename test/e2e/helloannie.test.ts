@@ -206,7 +206,14 @@ describe('SMS → Start Conversation', () => {
 		expect(execution.status).toBe('success');
 		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 		expect(output.map((item) => item.json)).toEqual([PLACED, PLACED]);
-		expect(requests.map(wire)).toEqual([
+		// Sent in parallel (Requests in Parallel), so they may arrive in either order: compared in
+		// the order of their numbers, which is the items' order here.
+		const byNumber = [...requests].sort((a, b) =>
+			String((a.body as { toNumber: string }).toNumber).localeCompare(
+				String((b.body as { toNumber: string }).toNumber),
+			),
+		);
+		expect(byNumber.map(wire)).toEqual([
 			{
 				method: 'POST',
 				path: '/sms',
