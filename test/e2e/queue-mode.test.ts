@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 
+import { vocabulary } from '../fixtures/call-outcome';
 import { nodeOutput, type Execution, type WorkflowJson } from '../harness/client';
 import { NODE_TYPES } from '../harness/project';
 import { CREDENTIALS } from '../harness/credentials';
@@ -611,21 +612,17 @@ test('Max Wait passes without a callback: the execution continues with the call 
 	const execution = await client.getExecution(done.id);
 	const [item] = nodeOutput(execution, CALL_NODE);
 	// n8n does not run the node again at Max Wait; what it passes on is the call as last read.
-	expect(item.json).toEqual({
-		outboundCallId: callId,
-		status: 'calling',
-		callEnded: false,
-		endReason: null,
-		callBackAt: null,
-		outcome: null,
-		summary: null,
-		durationSeconds: null,
-		contactId: expect.any(String),
-		waitedSeconds: 2,
-		createResponse: { outboundCallId: callId, status: 'calling' },
-		skipped: false,
-		skipReason: null,
-	});
+	expect(item.json).toEqual(
+		vocabulary({
+			outboundCallId: callId,
+			status: 'calling',
+			contactId: expect.any(String),
+			waitedSeconds: 2,
+			createResponse: { outboundCallId: callId, status: 'calling' },
+			skipped: false,
+			skipReason: null,
+		}),
+	);
 	// The call's ID stays with the execution: $execution.customData.get('callId').
 	expect(execution.data.resultData.metadata).toMatchObject({ callId });
 	expect(sandbox.requestsFor('allomia').filter((r) => r.method === 'POST')).toHaveLength(1);

@@ -15,6 +15,7 @@ import {
 	type PublicationStatus,
 	type WorkflowJson,
 } from '../harness/client';
+import { endedVocabulary } from '../fixtures/call-outcome';
 import { waitFor } from '../harness/processes';
 import { CREDENTIAL_TYPES, NODE_TYPES, PACKAGE_NAME } from '../harness/project';
 import type { CallbackAttempt, RecordedRequest } from '../sandbox/types';
@@ -336,19 +337,6 @@ async function onlyExecution(ids: string[]): Promise<Execution> {
 
 const outputOf = (execution: Execution) => nodeOutput(execution, TRIGGER).map((item) => item.json);
 
-/**
- * The shared ended-call vocabulary the AlloMia and AICaller triggers add to a call's payload
- * (docs/call-outcomes.md); anything not given is null.
- */
-const ended = (fields: Record<string, unknown>) => ({
-	callEnded: true,
-	endReason: 'unknown',
-	callBackAt: null,
-	outcome: null,
-	summary: null,
-	durationSeconds: null,
-	...fields,
-});
 const contains = (execution: Execution, secret: string) =>
 	JSON.stringify(execution.data).includes(secret);
 
@@ -598,7 +586,7 @@ describe('AlloMia Trigger', () => {
 		const execution = await onlyExecution(started);
 		// The payload mirrors GET /api/outbound/{id}/status, with the vocabulary as Get Status has it.
 		expect(outputOf(execution)).toEqual([
-			{ ...completion?.status, ...ended({ endReason: 'completed' }) },
+			{ ...completion?.status, ...endedVocabulary({ endReason: 'completed' }) },
 		]);
 		expect(outputOf(execution)[0]).toMatchObject({
 			outboundCallId,
@@ -688,7 +676,7 @@ describe('AlloMia Trigger', () => {
 			expect((await post(`${b.localUrl}?token=${tokenB}`, payload)).status).toBe(200);
 		});
 		expect(outputOf(await onlyExecution(started))).toEqual([
-			{ ...payload, ...ended({ endReason: 'completed' }) },
+			{ ...payload, ...endedVocabulary({ endReason: 'completed' }) },
 		]);
 	});
 
@@ -870,7 +858,7 @@ describe('AICaller Trigger', () => {
 			expect(outputOf(execution)).toEqual([
 				{
 					event: 'phoneCall.completed',
-					...ended({
+					...endedVocabulary({
 						endReason: 'completed',
 						durationSeconds: completion?.call.callDuration,
 					}),
@@ -939,7 +927,7 @@ describe('AICaller Trigger', () => {
 			expect(answer.status).toBe(200);
 		});
 		expect(outputOf(await onlyExecution(started))).toEqual([
-			{ ...(JSON.parse(raw) as object), ...ended({ endReason: 'completed' }) },
+			{ ...(JSON.parse(raw) as object), ...endedVocabulary({ endReason: 'completed' }) },
 		]);
 
 		const reserialized = await executionsStartedBy(trigger.id, async () => {
@@ -1050,7 +1038,7 @@ describe('AICaller Trigger', () => {
 			);
 		});
 		expect(outputOf(await onlyExecution(started))).toEqual([
-			{ ...body, ...ended({ endReason: 'completed' }) },
+			{ ...body, ...endedVocabulary({ endReason: 'completed' }) },
 		]);
 	});
 
@@ -1088,7 +1076,7 @@ describe('AICaller Trigger', () => {
 			).toBe(200);
 		});
 		expect(outputOf(await onlyExecution(started))).toEqual([
-			{ ...failed, ...ended({ endReason: 'failed' }) },
+			{ ...failed, ...endedVocabulary({ endReason: 'failed' }) },
 		]);
 	});
 

@@ -6,6 +6,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { ALLOMIA_CALL_ANALYSIS, expectedAlloMiaCallRecord } from '../fixtures/allomia-calls';
+import { VOCABULARY_FIELDS } from '../fixtures/call-outcome';
 import { ALLOMIA_CREATE_OUTBOUND_CALL_EXAMPLE } from '../fixtures/documentation-examples';
 import { expectDocumentedRequest } from '../fixtures/requests';
 import { useSandbox } from '../in-process/sandbox';
@@ -266,12 +267,7 @@ describe('Call → Create Outbound → Wait for Call to End', () => {
 			expect(Object.keys(json).slice(0, 8)).toEqual([
 				'outboundCallId',
 				'status',
-				'callEnded',
-				'endReason',
-				'callBackAt',
-				'outcome',
-				'summary',
-				'durationSeconds',
+				...VOCABULARY_FIELDS,
 			]);
 			for (const old of ['sentiment', 'intent', 'message']) expect(json).not.toHaveProperty(old);
 			expect(requests().map((r) => [r.method, r.path, r.status, r.valid])).toEqual([

@@ -31,6 +31,7 @@ import { AlloMiaTrigger } from '../../nodes/AlloMia/AlloMiaTrigger.node';
 import { describeAlloMiaCall } from '../../nodes/AlloMia/callOutcome';
 import { describeConversation } from '../../nodes/HelloAnnie/callOutcome';
 import { END_REASONS, type CallOutcome } from '../../nodes/shared/callOutcome';
+import { endedVocabulary, vocabulary, VOCABULARY_FIELDS } from '../fixtures/call-outcome';
 import { makeAdditionalData, storedWorkflow } from '../in-process/n8n-core';
 import {
 	runAiCaller,
@@ -42,42 +43,21 @@ import {
 import { useSandbox } from '../in-process/sandbox';
 import { SANDBOX_FIXTURES } from '../sandbox/server';
 
-/** The vocabulary's fields, in the order an item holds them. */
-const VOCABULARY = [
-	'callEnded',
-	'endReason',
-	'callBackAt',
-	'outcome',
-	'summary',
-	'durationSeconds',
-] as const;
-
 /** An ended call's vocabulary: anything not given is null. */
-const ended = (fields: Partial<CallOutcome>): CallOutcome => ({
-	callEnded: true,
-	endReason: 'unknown',
-	callBackAt: null,
-	outcome: null,
-	summary: null,
-	durationSeconds: null,
-	...fields,
-});
+const ended = (fields: Partial<CallOutcome> = {}): CallOutcome => endedVocabulary(fields);
 
 /** A call going on: not ended, no end reason. */
-const goingOn = (fields: Partial<CallOutcome> = {}): CallOutcome => ({
-	...ended(fields),
-	callEnded: false,
-	endReason: null,
-});
+const goingOn = (fields: Partial<CallOutcome> = {}): CallOutcome =>
+	vocabulary({ ...fields, callEnded: false, endReason: null });
 
 /** The vocabulary of an output item. */
 function vocabularyOf(json: IDataObject): IDataObject {
-	return Object.fromEntries(VOCABULARY.map((key) => [key, json[key]]));
+	return Object.fromEntries(VOCABULARY_FIELDS.map((key) => [key, json[key]]));
 }
 
 /** What must hold for every description, whatever the provider gave. */
 function expectConsistent(outcome: CallOutcome): void {
-	expect(Object.keys(outcome).sort()).toEqual([...VOCABULARY].sort());
+	expect(Object.keys(outcome).sort()).toEqual([...VOCABULARY_FIELDS].sort());
 	if (outcome.callEnded) expect(END_REASONS).toContain(outcome.endReason);
 	else expect(outcome.endReason).toBeNull();
 	for (const text of [outcome.callBackAt, outcome.outcome, outcome.summary])
@@ -494,7 +474,7 @@ describe('AICaller Phone Call → Get, Get Many, the wait and the trigger', () =
 			);
 			// AICaller's own fields, as AICaller gave them.
 			expect(json).toMatchObject({ _id: id, status: 'completed', statusExtraInfo });
-			expect(leading(json, 8)).toEqual(['_id', 'status', ...VOCABULARY]);
+			expect(leading(json, 8)).toEqual(['_id', 'status', ...VOCABULARY_FIELDS]);
 		},
 	);
 
@@ -552,7 +532,7 @@ describe('AICaller Phone Call → Get, Get Many, the wait and the trigger', () =
 			goingOn({ callBackAt: CALL_LATER_AT, durationSeconds: 60 }),
 		);
 		for (const item of result.items)
-			expect(leading(item.json, 8)).toEqual(['_id', 'status', ...VOCABULARY]);
+			expect(leading(item.json, 8)).toEqual(['_id', 'status', ...VOCABULARY_FIELDS]);
 	});
 
 	test('the wait: a call that ends asking to be called later comes out as call_later with its callback time', async () => {
@@ -584,7 +564,7 @@ describe('AICaller Phone Call → Get, Get Many, the wait and the trigger', () =
 				}),
 			);
 			expect(json.statusExtraInfo).toEqual({ statusCode: 'CALL_LATER', dateTime: CALL_LATER_AT });
-			expect(leading(json, 8)).toEqual(['_id', 'status', ...VOCABULARY]);
+			expect(leading(json, 8)).toEqual(['_id', 'status', ...VOCABULARY_FIELDS]);
 		} finally {
 			stop();
 		}
@@ -676,7 +656,7 @@ describe('AICaller Phone Call → Get, Get Many, the wait and the trigger', () =
 			});
 			expect(webhooks.map((webhook) => webhook.status)).toEqual([200]);
 			const [item] = receiver.deliveries[0]?.items ?? [];
-			expect(Object.keys(item)).toEqual(['event', ...VOCABULARY, 'data']);
+			expect(Object.keys(item)).toEqual(['event', ...VOCABULARY_FIELDS, 'data']);
 			expect(item).toMatchObject({
 				event: 'phoneCall.completed',
 				...ended({
@@ -724,7 +704,7 @@ describe('AlloMia Call → Get Status, Get, Get Many, the wait and the trigger',
 			status,
 			callDetails: { duration: expect.any(Number) },
 		});
-		expect(leading(json, 8)).toEqual(['outboundCallId', 'status', ...VOCABULARY]);
+		expect(leading(json, 8)).toEqual(['outboundCallId', 'status', ...VOCABULARY_FIELDS]);
 	});
 
 	test('Get Status of a call still calling: not ended, no end reason', async () => {
@@ -763,7 +743,7 @@ describe('AlloMia Call → Get Status, Get, Get Many, the wait and the trigger',
 			callDurationSeconds: '75',
 		});
 		expect(json).not.toHaveProperty('status');
-		expect(leading(json, 7)).toEqual(['id', ...VOCABULARY]);
+		expect(leading(json, 7)).toEqual(['id', ...VOCABULARY_FIELDS]);
 	});
 
 	test('Get Many: the list gives no outcome, so an ended call is unknown, its duration read from the string', async () => {
@@ -844,7 +824,11 @@ describe('AlloMia Call → Get Status, Get, Get Many, the wait and the trigger',
 					contactId: completion.status.contactId,
 					callDetails: completion.status.callDetails,
 				});
-				expect(Object.keys(item).slice(0, 8)).toEqual(['outboundCallId', 'status', ...VOCABULARY]);
+				expect(Object.keys(item).slice(0, 8)).toEqual([
+					'outboundCallId',
+					'status',
+					...VOCABULARY_FIELDS,
+				]);
 			} finally {
 				await receiver.stop();
 			}
@@ -883,7 +867,7 @@ describe('HelloAnnie Conversation → Get, Get Many and the wait', () => {
 				conversationTags: closed.conversationTags,
 				duration: closed.duration,
 			});
-			expect(leading(json, 8)).toEqual(['conversationId', 'status', ...VOCABULARY]);
+			expect(leading(json, 8)).toEqual(['conversationId', 'status', ...VOCABULARY_FIELDS]);
 		},
 	);
 
