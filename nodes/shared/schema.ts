@@ -180,3 +180,72 @@ export function stringMap() {
 		return Object.keys(result).length ? result : undefined;
 	});
 }
+
+/** How many different values of one field are remembered in a run before it is checked item by item. */
+const REMEMBERED_VALUES = 16;
+
+/** Marks `undefined` in a value's key, which JSON would drop. */
+const UNDEFINED_MARK = '\u0000undefined';
+
+/**
+ * A text key of a value made only of JSON data (text, finite numbers, true/false, null, lists and
+ * plain objects), or undefined for anything else (a date object, a class instance), which is then
+ * checked as it is rather than by a key that could mistake it for its text.
+ */
+function plainDataKey(value: unknown): string | undefined {
+	let plain = true;
+	const key = JSON.stringify(value, function (this: Record<string, unknown>, name, seen: unknown) {
+		const original = this[name];
+		if (original === undefined) return UNDEFINED_MARK;
+		if (typeof original === 'number' && !Number.isFinite(original)) plain = false;
+		else if (typeof original === 'object' && original !== null && !Array.isArray(original)) {
+			const prototype = Object.getPrototypeOf(original) as unknown;
+			if (prototype !== Object.prototype && prototype !== null) plain = false;
+		} else if (
+			typeof original === 'function' ||
+			typeof original === 'symbol' ||
+			typeof original === 'bigint'
+		)
+			plain = false;
+		return seen;
+	});
+	return plain ? key : undefined;
+}
+
+/**
+ * A field that is usually the same for every item (a collection typed into the panel, such as
+ * Additional Fields or Webhooks): each different value is checked once per run and the items
+ * that hold it get a copy of that answer. Checking it again for every row of a 10,000-row Create
+ * Many is most of what the node allocates (`npm run bench`, memory scenario). The answer is the
+ * schema's own, issues and their paths included; a field whose values keep changing (an
+ * expression per row) is checked item by item once it has had REMEMBERED_VALUES different ones.
+ *
+ * Build the schema once per run (as the router does): what it remembers lives as long as it.
+ */
+export function checkedOncePerValue<T extends z.ZodTypeAny>(
+	schema: T,
+): z.ZodType<z.output<T>, z.ZodTypeDef, unknown> {
+	const answers = new Map<string, z.SafeParseReturnType<unknown, z.output<T>>>();
+	// Set once the field has had more different values than are remembered: from then on each
+	// item is checked as it comes, without working out a key no answer is kept for.
+	let changesPerItem = false;
+	return z.unknown().transform((value, ctx) => {
+		const key = changesPerItem ? undefined : plainDataKey(value);
+		let answer = key === undefined ? undefined : answers.get(key);
+		if (!answer) {
+			answer = schema.safeParse(value) as z.SafeParseReturnType<unknown, z.output<T>>;
+			if (key !== undefined) {
+				if (answers.size < REMEMBERED_VALUES) answers.set(key, answer);
+				else changesPerItem = true;
+			}
+		}
+		if (!answer.success) {
+			for (const issue of answer.error.issues) ctx.addIssue(issue as z.IssueData);
+			return z.NEVER;
+		}
+		const data: z.output<T> = answer.data;
+		return data !== null && typeof data === 'object'
+			? (structuredClone(data) as z.output<T>)
+			: data;
+	});
+}

@@ -226,6 +226,27 @@ describe('Phone Call → Create Many', () => {
 			expect(item.json._id).toMatch(OBJECT_ID);
 		});
 		expect(sandbox.aiCaller.state.calls.length).toBe(F.calls.length + 1000);
+		// Each row's own prompt variable, though the rows share every other field.
+		const sent = requests().flatMap(
+			(request) => (request.body as { phoneCalls: IDataObject[] }).phoneCalls,
+		);
+		expect(new Map(sent.map((call) => [call.toPhoneNumber, call.promptVariableValues]))).toEqual(
+			new Map(rows(1000).map((row) => [row.phone, [{ key: 'row', value: String(row.row) }]])),
+		);
+	});
+
+	test('a field typed into the panel that is invalid fails every row with the same message, and nothing is sent', async () => {
+		const parameters = { ...many(100), additionalFields: { toEmailAddress: 'not an address' } };
+		const result = await runAiCaller(sandbox, parameters, {
+			items: rows(3),
+			continueOnFail: true,
+		});
+		expect(result.items.map((item) => item.json.error)).toEqual(
+			Array(3).fill(
+				'Additional Fields → To Email Address (additionalFields.toEmailAddress) is not an email address: enter one like name@example.com',
+			),
+		);
+		expect(requests()).toHaveLength(0);
 	});
 
 	test('an invalid item is reported on its own and does not sink its batch', async () => {

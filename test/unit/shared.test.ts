@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkedOncePerValue } from '../../nodes/shared/schema';
 import { toMidnightUtcDate, toOffsetDateTime, toUtcIso } from '../../nodes/shared/dates';
 import { normalizePhoneNumber } from '../../nodes/shared/phone';
 import { rateLimitWaitMs } from '../../nodes/shared/transport';
@@ -105,5 +106,70 @@ describe('validation messages', () => {
 		]);
 		expect(messages.join(' ')).not.toContain('Sarah');
 		expect(messages.join(' ')).not.toContain('GERMAN');
+	});
+});
+
+describe('a field checked once per value (checkedOncePerValue)', () => {
+	const webhooks = z.array(z.object({ url: z.string().url(), event: z.string().min(1) })).min(1);
+	const parseAll = (schema: z.ZodTypeAny, values: unknown[]) =>
+		values.map((value) => schema.safeParse({ webhooks: value }));
+	const issuesOf = (result: z.SafeParseReturnType<unknown, unknown>) =>
+		result.success ? [] : result.error.issues;
+
+	test('answers exactly as the schema itself, issues and their paths included, for every item', () => {
+		const plain = z.object({ webhooks }).strict();
+		const once = z.object({ webhooks: checkedOncePerValue(webhooks) }).strict();
+		const values = [
+			[{ url: 'https://hooks.example.com/', event: 'phoneCall.completed' }],
+			[{ url: 'not a url', event: '' }],
+			[],
+			'not a list',
+			undefined,
+		];
+		// Each value three times, as the rows of one run would hold it.
+		const rows = [...values, ...values, ...values];
+		const expected = parseAll(plain, rows);
+		const got = parseAll(once, rows);
+		expect(got.map((r) => r.success)).toEqual(expected.map((r) => r.success));
+		expect(got.map((r) => r.success && r.data)).toEqual(expected.map((r) => r.success && r.data));
+		expect(got.map(issuesOf)).toEqual(expected.map(issuesOf));
+		expect(issuesOf(got[1]).map((issue) => issue.path)).toEqual([
+			['webhooks', 0, 'url'],
+			['webhooks', 0, 'event'],
+		]);
+	});
+
+	test('each item gets its own copy of the answer', () => {
+		const once = checkedOncePerValue(webhooks);
+		const value = [{ url: 'https://hooks.example.com/', event: 'phoneCall.completed' }];
+		const first = once.parse(value);
+		first[0].event = 'changed on its way';
+		expect(once.parse(value)).toEqual(value);
+	});
+
+	test('a value that is not plain data is never taken for its text', () => {
+		const once = checkedOncePerValue(z.string());
+		const when = new Date('2030-01-01T00:00:00.000Z');
+		expect(once.safeParse(when.toISOString()).success).toBe(true);
+		// JSON would write the date as the same text; it is checked as the object it is.
+		expect(once.safeParse(when).success).toBe(false);
+	});
+
+	test('an unset entry (undefined) is not taken for an empty one (null)', () => {
+		const once = checkedOncePerValue(z.array(z.string().optional()));
+		// JSON writes both lists as [null].
+		expect(once.safeParse([undefined]).success).toBe(true);
+		expect(once.safeParse([null]).success).toBe(false);
+	});
+
+	test('a field whose value changes with every item is still checked item by item', () => {
+		const once = checkedOncePerValue(z.array(z.string().max(4)));
+		const values = Array.from({ length: 60 }, (_, i) => [i % 3 === 0 ? 'too long' : String(i)]);
+		expect(values.map((value) => once.safeParse(value).success)).toEqual(
+			values.map((_, i) => i % 3 !== 0),
+		);
+		expect(values.map((value) => once.safeParse(value).data)).toEqual(
+			values.map((value, i) => (i % 3 === 0 ? undefined : value)),
+		);
 	});
 });

@@ -6,7 +6,15 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { NodeOperationError } from 'n8n-workflow';
 import { z } from 'zod';
 import { readFields } from '../../../shared/fields';
-import { compact, httpUrl, optional, phoneNumber, text, utcDateTime } from '../../../shared/schema';
+import {
+	checkedOncePerValue,
+	compact,
+	httpUrl,
+	optional,
+	phoneNumber,
+	text,
+	utcDateTime,
+} from '../../../shared/schema';
 import type { DialSupport, DoNotCallSupport, ValidationEnv } from '../../../shared/types';
 import { checkWebhookSecret } from '../../webhookSecret';
 
@@ -249,37 +257,45 @@ export function phoneCallSchema(env: ValidationEnv) {
 			callTemplateId: aiCallerId(),
 			nameOfHuman: text(),
 			toPhoneNumber: phoneNumber(env),
-			promptVariableValues: z.array(
-				z.object({
-					key: text(),
-					value: z.preprocess(
-						(v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v),
-						z.string(),
-					),
-				}),
+			// The lists and collections are usually typed in, the same for every row of a Create Many:
+			// each different value is checked once per run.
+			promptVariableValues: checkedOncePerValue(
+				z.array(
+					z.object({
+						key: text(),
+						value: z.preprocess(
+							(v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v),
+							z.string(),
+						),
+					}),
+				),
 			),
-			additionalFields: z
-				.object({
-					phoneNumberId: optional(aiCallerId()),
-					fromPhoneNumber: optional(phoneNumber(env)),
-					toEmailAddress: optional(z.string().trim().email()),
-					status: optional(z.enum(STATUSES)),
-					telephonyProvider: optional(z.enum(TELEPHONY_PROVIDERS)),
-					record: z.boolean().optional(),
-					callDelayedUntil: optional(utcDateTime(env)),
-				})
-				.strict()
-				.default({}),
-			phoneCallWebhooks: optional(
+			additionalFields: checkedOncePerValue(
 				z
-					.array(
-						z.object({
-							url: httpUrl(),
-							// Only phoneCall.completed is documented, not how other event names look.
-							subscribedEvent: text(),
-						}),
-					)
-					.min(1),
+					.object({
+						phoneNumberId: optional(aiCallerId()),
+						fromPhoneNumber: optional(phoneNumber(env)),
+						toEmailAddress: optional(z.string().trim().email()),
+						status: optional(z.enum(STATUSES)),
+						telephonyProvider: optional(z.enum(TELEPHONY_PROVIDERS)),
+						record: z.boolean().optional(),
+						callDelayedUntil: optional(utcDateTime(env)),
+					})
+					.strict()
+					.default({}),
+			),
+			phoneCallWebhooks: checkedOncePerValue(
+				optional(
+					z
+						.array(
+							z.object({
+								url: httpUrl(),
+								// Only phoneCall.completed is documented, not how other event names look.
+								subscribedEvent: text(),
+							}),
+						)
+						.min(1),
+				),
 			),
 		})
 		.transform(({ additionalFields, phoneCallWebhooks, ...required }) => {
