@@ -189,34 +189,44 @@ const UNDEFINED_MARK = '\u0000undefined';
 
 /**
  * A text key of a value made only of JSON data (text, finite numbers, true/false, null, lists and
- * plain objects), or undefined for anything else (a date object, a class instance), which is then
- * checked as it is rather than by a key that could mistake it for its text.
+ * plain objects), or undefined for anything else (a date object, a class instance, an object
+ * with its own toJSON, a cycle), which is then checked as it is rather than by a key that could
+ * mistake it for its text.
  */
 function plainDataKey(value: unknown): string | undefined {
 	let plain = true;
-	const key = JSON.stringify(value, function (this: Record<string, unknown>, name, seen: unknown) {
+	const visit = function (this: Record<string, unknown>, name: string, seen: unknown): unknown {
 		const original = this[name];
 		if (original === undefined) return UNDEFINED_MARK;
-		if (typeof original === 'number' && !Number.isFinite(original)) plain = false;
-		else if (typeof original === 'object' && original !== null && !Array.isArray(original)) {
+		if (typeof original === 'string') {
+			if (original.startsWith(UNDEFINED_MARK)) plain = false;
+		} else if (typeof original === 'number') {
+			if (!Number.isFinite(original)) plain = false;
+		} else if (typeof original === 'object' && original !== null) {
 			const prototype = Object.getPrototypeOf(original) as unknown;
-			if (prototype !== Object.prototype && prototype !== null) plain = false;
-		} else if (
-			typeof original === 'function' ||
-			typeof original === 'symbol' ||
-			typeof original === 'bigint'
-		)
-			plain = false;
+			if (
+				!Array.isArray(original) &&
+				((prototype !== Object.prototype && prototype !== null) ||
+					typeof (original as { toJSON?: unknown }).toJSON === 'function')
+			)
+				plain = false;
+		} else if (typeof original !== 'boolean' && original !== null) plain = false;
 		return seen;
-	});
-	return plain ? key : undefined;
+	};
+	try {
+		const key = JSON.stringify(value, visit);
+		return plain ? key : undefined;
+	} catch {
+		return undefined;
+	}
 }
 
 /**
  * A field that is usually the same for every item (a collection typed into the panel, such as
  * Additional Fields or Webhooks): each different value is checked once per run and the items
- * that hold it get a copy of that answer. Checking it again for every row of a 10,000-row Create
- * Many is most of what the node allocates (`npm run bench`, memory scenario). The answer is the
+ * that hold it get a copy of that answer. zod's checks of every row were the largest share of
+ * what a 10,000-row Create Many allocates, and what raised n8n's memory peak (`npm run bench`,
+ * memory scenario). The answer is the
  * schema's own, issues and their paths included; a field whose values keep changing (an
  * expression per row) is checked item by item once it has had REMEMBERED_VALUES different ones.
  *

@@ -153,6 +153,10 @@ describe('a field checked once per value (checkedOncePerValue)', () => {
 		expect(once.safeParse(when.toISOString()).success).toBe(true);
 		// JSON would write the date as the same text; it is checked as the object it is.
 		expect(once.safeParse(when).success).toBe(false);
+		expect(once.safeParse({ toJSON: () => when.toISOString() }).success).toBe(false);
+		const cycle: Record<string, unknown> = {};
+		cycle.self = cycle;
+		expect(checkedOncePerValue(z.object({}).passthrough()).safeParse(cycle).success).toBe(true);
 	});
 
 	test('an unset entry (undefined) is not taken for an empty one (null)', () => {
