@@ -3,8 +3,9 @@
  * `e2e` (the packed package inside a real n8n). `npm test` runs both; `npm run test:unit`
  * only the first.
  */
-// Type checking is `npm run typecheck`; jest only transpiles, which keeps the suite fast.
-const tsJest = ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json', isolatedModules: true }];
+// Type checking is `npm run typecheck`; jest only transpiles (isolatedModules in test/tsconfig.json),
+// which keeps the suite fast.
+const tsJest = ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json' }];
 
 /** @type {import('jest').Config} */
 module.exports = {
