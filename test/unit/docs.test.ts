@@ -33,21 +33,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
-import { anchorsOf, blank, withoutBlocks } from './markdown';
+import { anchorsOf, blank, userDocs, withoutBlocks } from './markdown';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
 /** docs/ files that are reference material rather than guides: not required in README.md's links. */
 const REFERENCE_FILES = ['docs/benchmarks.md', 'docs/provider-contracts.md'];
-
-/** README.md and every docs/*.md, as paths relative to the repository. */
-function userDocs(): string[] {
-	const guides = readdirSync(path.join(ROOT, 'docs'))
-		.filter((file) => file.endsWith('.md'))
-		.sort()
-		.map((file) => `docs/${file}`);
-	return ['README.md', ...guides];
-}
 
 const read = (file: string): string => readFileSync(path.join(ROOT, file), 'utf8');
 

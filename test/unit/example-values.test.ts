@@ -34,6 +34,7 @@ import { AlloMiaApi } from '../../credentials/AlloMiaApi.credentials';
 import { AlloMiaCallbackApi } from '../../credentials/AlloMiaCallbackApi.credentials';
 import { HelloAnnieApi } from '../../credentials/HelloAnnieApi.credentials';
 import { HelloAnnieOAuth2Api } from '../../credentials/HelloAnnieOAuth2Api.credentials';
+import { userDocs } from './markdown';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const read = (file: string): string => readFileSync(path.join(ROOT, file), 'utf8');
@@ -296,15 +297,6 @@ describe('example phone numbers in the messages', () => {
 		expect(wrong).toEqual([]);
 	});
 });
-
-/** README.md and every docs/*.md. */
-function userDocs(): string[] {
-	const guides = readdirSync(path.join(ROOT, 'docs'))
-		.filter((file) => file.endsWith('.md'))
-		.sort()
-		.map((file) => `docs/${file}`);
-	return ['README.md', ...guides];
-}
 
 const FIELDS = 'docs/fields.md';
 const TABLE_HEADER = /^\|\s*Default Country Code\s*\|\s*Number in the input\s*\|\s*Sent\s*\|.*$/m;

@@ -1,7 +1,21 @@
 /**
  * Reading this package's Markdown as GitHub renders it: where its headings are, and the anchors
- * GitHub gives them. Shared by the docs test and the package-assets test (codex links).
+ * GitHub gives them, and which files are the user's documentation. Shared by the docs test, the
+ * example-values test and the package-assets test (codex links).
  */
+import { readdirSync } from 'node:fs';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** README.md and every docs/*.md, as paths relative to the repository. */
+export function userDocs(): string[] {
+	const guides = readdirSync(path.join(ROOT, 'docs'))
+		.filter((file) => file.endsWith('.md'))
+		.sort()
+		.map((file) => `docs/${file}`);
+	return ['README.md', ...guides];
+}
 
 /** The same text with every character but line breaks turned into spaces (keeps offsets and line numbers). */
 export const blank = (text: string): string => text.replace(/[^\n]/g, ' ');
