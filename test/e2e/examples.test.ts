@@ -8,28 +8,15 @@ import * as path from 'node:path';
 import { nodeOutput } from '../harness/client';
 import { EXAMPLES, prepareExample, sampleBooking, webhookPathOf } from '../harness/examples';
 import { RECORDING_BYTES_PER_SECOND } from '../sandbox/storage';
-import { expectBearer, LOCK_WAIT_MS, openContext, UUID, wire, type E2eContext } from './support';
+import { expectBearer, UUID, wire, useE2eContext } from './support';
 
 const WAIT_SECONDS = 1;
 const WHEN = 'Monday, March 10 at 3:00 PM';
 
-let ctx: E2eContext;
+const ctx = useE2eContext();
 
 // One workflow run takes well under a second; the margin is for slow CI machines.
 jest.setTimeout(120_000);
-
-// Waits for the other e2e test file first (they share the sandbox).
-beforeAll(async () => {
-	ctx = await openContext();
-}, LOCK_WAIT_MS + 60_000);
-
-afterAll(async () => {
-	await ctx?.close();
-});
-
-beforeEach(async () => {
-	await ctx.sandbox.reset();
-});
 
 describe('examples/helloannie-appointment-confirmation-call.json', () => {
 	const example = EXAMPLES.appointment;

@@ -19,24 +19,12 @@ import {
 } from '../harness/examples';
 import { waitFor } from '../harness/processes';
 import type { RecordedRequest } from '../sandbox/types';
-import { LOCK_WAIT_MS, openContext, UUID, type E2eContext } from './support';
+import { UUID, useE2eContext } from './support';
 
-let ctx: E2eContext;
+const ctx = useE2eContext();
 
 // Each provider's run takes about 10 s (the examples poll every second); the margin is for slow CI.
 jest.setTimeout(120_000);
-
-beforeAll(async () => {
-	ctx = await openContext();
-}, LOCK_WAIT_MS + 60_000);
-
-afterAll(async () => {
-	await ctx?.close();
-});
-
-beforeEach(async () => {
-	await ctx.sandbox.reset();
-});
 
 type Appointment = ReturnType<typeof sampleAppointment>;
 

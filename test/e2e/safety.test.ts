@@ -18,27 +18,11 @@ import { nodeOutput, type CredentialRef, type WorkflowJson } from '../harness/cl
 import { NODE_TYPES } from '../harness/project';
 import { startReceiver } from '../sandbox/receiver';
 import { SANDBOX_FIXTURES } from '../sandbox/server';
-import {
-	executionError,
-	openContext,
-	LOCK_WAIT_MS,
-	operationWorkflow,
-	TRIGGER,
-	type E2eContext,
-} from './support';
+import { executionError, operationWorkflow, TRIGGER, useE2eContext } from './support';
 
 jest.setTimeout(180_000);
 
-let ctx: E2eContext;
-beforeAll(async () => {
-	ctx = await openContext();
-}, LOCK_WAIT_MS + 60_000);
-afterAll(async () => {
-	await ctx?.close();
-});
-beforeEach(async () => {
-	await ctx.sandbox.reset();
-});
+const ctx = useE2eContext();
 
 const AICALLER = SANDBOX_FIXTURES.aiCaller;
 const ALLOMIA = SANDBOX_FIXTURES.alloMia;

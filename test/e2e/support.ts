@@ -197,6 +197,43 @@ export async function openContext(): Promise<E2eContext> {
  */
 export const LOCK_WAIT_MS = 10 * 60_000;
 
+/**
+ * What most e2e test files set up: the context, opened once per file (waiting for the other test
+ * files), a sandbox reset before each test, the lock released at the end. Call it at the top level
+ * of the file; what it returns reads the context opened in beforeAll.
+ */
+export function useE2eContext(): E2eContext {
+	let opened: E2eContext | undefined;
+	const current = (): E2eContext => {
+		if (!opened) throw new Error('the e2e context is opened in beforeAll');
+		return opened;
+	};
+	beforeAll(async () => {
+		opened = await openContext();
+	}, LOCK_WAIT_MS + 60_000);
+	afterAll(async () => {
+		await opened?.close();
+	});
+	beforeEach(async () => {
+		await current().sandbox.reset();
+	});
+	return {
+		get state() {
+			return current().state;
+		},
+		get n8n() {
+			return current().n8n;
+		},
+		get sandbox() {
+			return current().sandbox;
+		},
+		get fixtures() {
+			return current().fixtures;
+		},
+		close: async () => await current().close(),
+	};
+}
+
 // -------------------------------------------------------------------------------------------------
 // Workflows
 
@@ -385,31 +422,19 @@ export function operationSuite<P extends ProviderName>(
 	provider: P,
 	node: { type: string; name: string },
 ): OperationSuite<P> {
-	let opened: { ctx: E2eContext; fixtures: SuiteFixtures[P] } | undefined;
-	const current = () => {
-		if (!opened) throw new Error('the e2e context is opened in beforeAll');
-		return opened;
-	};
+	const ctx = useE2eContext();
+	let fixtures: SuiteFixtures[P] | undefined;
 	beforeAll(async () => {
-		const ctx = await openContext();
 		const all = await ctx.sandbox.allFixtures();
-		opened = { ctx, fixtures: all[PROVIDER_KEY[provider]] as SuiteFixtures[P] };
-	}, LOCK_WAIT_MS + 60_000);
-	afterAll(async () => {
-		await opened?.ctx.close();
-	});
-	beforeEach(async () => {
-		await current().ctx.sandbox.reset();
+		fixtures = all[PROVIDER_KEY[provider]] as SuiteFixtures[P];
 	});
 	return {
-		get ctx() {
-			return current().ctx;
-		},
+		ctx,
 		get fixtures() {
-			return current().fixtures;
+			if (!fixtures) throw new Error('the e2e context is opened in beforeAll');
+			return fixtures;
 		},
 		run: async (title, items, parameters, options = {}) => {
-			const { ctx } = current();
 			return await runOperation(ctx, `${provider} ${title}`, items, parameters, {
 				credential: ctx.state.credentials[PROVIDER_KEY[provider]],
 				node,
